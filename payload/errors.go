@@ -1,0 +1,108 @@
+package payload
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+)
+
+// ErrInvalidName is the sentinel matched (with errors.Is) by every *NameError:
+// an event name, a namespace part or a field name that is not an Avro name.
+var ErrInvalidName = errors.New("payload: invalid avro name")
+
+// ErrUnsupported is the sentinel matched (with errors.Is) by every
+// *UnsupportedError: a payload type that cannot be turned into an Avro record.
+var ErrUnsupported = errors.New("payload: unsupported payload type")
+
+// ErrEnumValue is the sentinel matched (with errors.Is) by every
+// *EnumValueError: an enum field holding a value outside its symbols.
+var ErrEnumValue = errors.New("payload: enum value outside its symbols")
+
+// NameError reports a name that does not match [A-Za-z_][A-Za-z0-9_]*.
+// It matches ErrInvalidName with errors.Is.
+type NameError struct {
+	// Name is the offending name, as given.
+	Name string
+	// What says which name it is: "event name", "namespace part" or "field name".
+	What string
+}
+
+// Error implements error.
+func (e *NameError) Error() string {
+	return fmt.Sprintf("payload: invalid %s %q: an avro name must match [A-Za-z_][A-Za-z0-9_]*", e.What, e.Name)
+}
+
+// Unwrap returns ErrInvalidName.
+func (e *NameError) Unwrap() error { return ErrInvalidName }
+
+// FieldError is one problem found in a payload type.
+type FieldError struct {
+	// Path is the Go path of the field, e.g. "QueryEvent.Inner".
+	Path string
+	// GoType is the Go type of the field, e.g. "map[string]int".
+	GoType string
+	// Reason says what is wrong and how to fix it.
+	Reason string
+}
+
+// String formats the problem as "Path (GoType): Reason".
+func (f FieldError) String() string {
+	return f.Path + " (" + f.GoType + "): " + f.Reason
+}
+
+// UnsupportedError reports every problem found in a payload type at once:
+// unsupported field types, bad or duplicate field names, names that collide
+// with the metadata fields and malformed enums. It matches ErrUnsupported with
+// errors.Is.
+type UnsupportedError struct {
+	// Event is the event name the type was registered under.
+	Event string
+	// Type is the Go type of the payload.
+	Type string
+	// Fields lists each problem, in declaration order.
+	Fields []FieldError
+}
+
+// Error implements error. The message lists every problem with its fix.
+func (e *UnsupportedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "payload: event %q: type %s cannot be encoded (%d problem", e.Event, e.Type, len(e.Fields))
+	if len(e.Fields) != 1 {
+		b.WriteByte('s')
+	}
+	b.WriteString("): ")
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString("; ")
+		}
+		b.WriteString(f.String())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrUnsupported.
+func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
+
+// EnumValueError reports an enum field whose value is not one of its
+// symbols. It matches ErrEnumValue with errors.Is.
+type EnumValueError struct {
+	// Event is the event name.
+	Event string
+	// Field is the Go name of the field.
+	Field string
+	// Type is the Go type of the enum.
+	Type string
+	// Value is the offending value.
+	Value string
+	// Symbols are the allowed values (a copy).
+	Symbols []string
+}
+
+// Error implements error.
+func (e *EnumValueError) Error() string {
+	return fmt.Sprintf("payload: event %q: field %s: value %q is not a symbol of enum %s (allowed: %s)",
+		e.Event, e.Field, e.Value, e.Type, strings.Join(e.Symbols, ", "))
+}
+
+// Is reports whether target is ErrEnumValue.
+func (e *EnumValueError) Is(target error) bool { return target == ErrEnumValue }
