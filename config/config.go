@@ -1,0 +1,223 @@
+package config
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"time"
+)
+
+// SecurityProtocol is how the Kafka client talks to the brokers
+// (KAFKA_SECURITY_PROTOCOL).
+type SecurityProtocol string
+
+// The security protocols of KAFKA_SECURITY_PROTOCOL.
+const (
+	Plaintext     SecurityProtocol = "PLAINTEXT"      // no TLS, no authentication
+	SSL           SecurityProtocol = "SSL"            // TLS with a client certificate (mutual TLS)
+	SASLPlaintext SecurityProtocol = "SASL_PLAINTEXT" // SASL authentication without TLS
+	SASLSSL       SecurityProtocol = "SASL_SSL"       // SASL authentication over TLS
+)
+
+// UsesTLS reports whether p connects with TLS (SSL and SASL_SSL).
+func (p SecurityProtocol) UsesTLS() bool { return p == SSL || p == SASLSSL }
+
+// UsesSASL reports whether p authenticates with SASL (SASL_PLAINTEXT and
+// SASL_SSL).
+func (p SecurityProtocol) UsesSASL() bool { return p == SASLPlaintext || p == SASLSSL }
+
+// SASLMechanism is the SASL mechanism of the SASL protocols
+// (KAFKA_SASL_MECHANISM).
+type SASLMechanism string
+
+// The SASL mechanisms of KAFKA_SASL_MECHANISM.
+const (
+	PLAIN       SASLMechanism = "PLAIN"
+	SCRAMSHA256 SASLMechanism = "SCRAM-SHA-256"
+	SCRAMSHA512 SASLMechanism = "SCRAM-SHA-512"
+)
+
+// Defaults of the variables that have one. Resolve puts them in the
+// zero-valued fields of a Config.
+const (
+	defaultTopicPrefix       = "lsst.square.metrics.events"
+	defaultSecurityProtocol  = Plaintext
+	defaultSASLMechanism     = SCRAMSHA512
+	defaultCompatibility     = "NONE"
+	defaultRegistryTimeout   = 10 * time.Second
+	defaultMaxBufferedEvents = 100_000
+	defaultMaxBufferedBytes  = 64 << 20 // 64 MiB
+	defaultDeliveryTimeout   = 2 * time.Minute
+	defaultLogInterval       = time.Minute
+	defaultBackoffMax        = time.Minute
+)
+
+// Config is the whole configuration of the metrics SDK. FromEnv builds it
+// from the environment (SPEC §2); code may also build one as a literal and
+// pass it through Resolve (or Validate). A Config is a plain value: copying
+// it is cheap, and the *tls.Config and *x509.CertPool it points to must not
+// be modified once built.
+//
+// The mode follows from Enabled and Mock: Enabled false is disabled mode
+// (whatever Mock says), else Mock true is mock mode, else Kafka mode. Only
+// Kafka mode requires Kafka and registry settings and reads PEM files.
+//
+// Printing a Config with fmt, encoding it as JSON or logging it with slog
+// never shows a secret (passwords, URL user-info, private keys).
+type Config struct {
+	// AppName is METRICS_APP_NAME (or Safir's METRICS_APPLICATION). It
+	// must match [A-Za-z_][A-Za-z0-9_]* and is required unless metrics are
+	// disabled.
+	AppName string
+	// Enabled is METRICS_ENABLED (default true); METRICS_DISABLE=true is
+	// the same as METRICS_ENABLED=false.
+	Enabled bool
+	// Mock is METRICS_MOCK (default false): publishers record events in
+	// memory instead of sending them.
+	Mock bool
+	// TopicPrefix is METRICS_EVENTS_TOPIC_PREFIX (or METRICS_TOPIC_PREFIX),
+	// default "lsst.square.metrics.events"; each dot-separated part must
+	// match [A-Za-z_][A-Za-z0-9_]*.
+	TopicPrefix string
+	// RaiseOnError is METRICS_RAISE_ON_ERROR (default false): return
+	// infrastructure errors instead of logging them.
+	RaiseOnError bool
+	// Kafka is the broker connection.
+	Kafka Kafka
+	// Registry is the schema registry connection.
+	Registry Registry
+	// Delivery holds the buffering and retry knobs.
+	Delivery Delivery
+	// Warnings are non-fatal notes from loading (for example the misspelt
+	// KAFKA_BOOSTRAP_SERVERS); the event manager logs them.
+	Warnings []string
+}
+
+// Kafka is the Kafka part of a Config.
+type Kafka struct {
+	// BootstrapServers is KAFKA_BOOTSTRAP_SERVERS, comma-separated
+	// host[:port] entries, trimmed. The misspelling KAFKA_BOOSTRAP_SERVERS
+	// (found in published docs) is accepted with a warning; both set and
+	// different is an error. Required in Kafka mode.
+	BootstrapServers []string
+	// SecurityProtocol is KAFKA_SECURITY_PROTOCOL, default PLAINTEXT.
+	SecurityProtocol SecurityProtocol
+	// ClusterCAPath is KAFKA_CLUSTER_CA_PATH: PEM certificates that sign
+	// the brokers' certificates. Optional; without it the system pool is used.
+	ClusterCAPath string
+	// ClientCertPath is KAFKA_CLIENT_CERT_PATH: the PEM client certificate
+	// (and chain). Required with SSL; optional with SASL_SSL.
+	ClientCertPath string
+	// ClientKeyPath is KAFKA_CLIENT_KEY_PATH: the PEM private key of the
+	// client certificate. Required whenever ClientCertPath is set.
+	ClientKeyPath string
+	// TLS is built by Resolve for SSL and SASL_SSL in Kafka mode: RootCAs
+	// from ClusterCAPath (nil means the system pool), the client certificate
+	// when cert and key are given, MinVersion TLS 1.2, ServerName empty (the
+	// Kafka client fills it per broker). Nil for the other protocols. When
+	// set in code, Resolve keeps it and does not read the three paths.
+	TLS *tls.Config
+	// SASLMechanism is KAFKA_SASL_MECHANISM, default SCRAM-SHA-512.
+	SASLMechanism SASLMechanism
+	// SASLUsername is KAFKA_SASL_USERNAME, required with the SASL protocols.
+	SASLUsername string
+	// SASLPassword is KAFKA_SASL_PASSWORD, required with the SASL protocols.
+	SASLPassword Secret
+}
+
+// Registry is the schema registry part of a Config.
+type Registry struct {
+	// URL is SCHEMA_MANAGER_REGISTRY_URL, http or https with a host, without
+	// user-info (Resolve moves credentials found in the URL to Username and
+	// Password) and without a trailing slash. Required in Kafka mode.
+	URL string
+	// Username is SCHEMA_MANAGER_USERNAME or the URL's user name; both set
+	// and different is an error.
+	Username string
+	// Password is SCHEMA_MANAGER_PASSWORD or the URL's password; both set
+	// and different is an error. A password needs a username.
+	Password Secret
+	// Suffix is SCHEMA_MANAGER_SUFFIX, appended to subjects only.
+	Suffix string
+	// Compatibility is SCHEMA_MANAGER_COMPATIBILITY, default NONE; one of
+	// NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
+	// FULL, FULL_TRANSITIVE (any case in, upper case out).
+	Compatibility string
+	// CAPath is SCHEMA_MANAGER_CA_PATH: PEM certificates of a private CA
+	// for an https registry.
+	CAPath string
+	// RootCAs is parsed from CAPath by Resolve in Kafka mode; nil means the
+	// system pool. When set in code, Resolve keeps it and does not read CAPath.
+	RootCAs *x509.CertPool
+	// Timeout is SCHEMA_MANAGER_TIMEOUT, default 10s: the bound of each
+	// registry request.
+	Timeout time.Duration
+}
+
+// Delivery holds the knobs of the SDK's buffering and retries. Durations
+// are Go durations ("1m30s") or plain numbers of seconds ("90").
+type Delivery struct {
+	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
+	// events accepted but not yet delivered, at most.
+	MaxBufferedEvents int
+	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: bytes
+	// of encoded events accepted but not yet delivered, at most. A plain
+	// integer of bytes, or with a KiB, MiB or GiB suffix.
+	MaxBufferedBytes int64
+	// BlockTimeout is METRICS_BLOCK_TIMEOUT, default 0: how long Publish may
+	// wait for buffer space; 0 never blocks and drops the event when full.
+	BlockTimeout time.Duration
+	// DeliveryTimeout is METRICS_DELIVERY_TIMEOUT, default 2m: the bound of
+	// each event's delivery attempts.
+	DeliveryTimeout time.Duration
+	// LogInterval is METRICS_LOG_INTERVAL, default 1m: at most one failure
+	// log of each kind per interval.
+	LogInterval time.Duration
+	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m: the cap of the
+	// background retry backoff when Kafka or the registry is down.
+	StartupBackoffMax time.Duration
+}
+
+// Topic returns the topic of the application's events, TopicPrefix + "." +
+// AppName (the default prefix when TopicPrefix is empty).
+func (c Config) Topic() string {
+	prefix := c.TopicPrefix
+	if prefix == "" {
+		prefix = defaultTopicPrefix
+	}
+	return prefix + "." + c.AppName
+}
+
+// Validate reports whether c is a valid configuration: it is Resolve
+// without the result. Like Resolve it reads the PEM files named by c in
+// Kafka mode when Kafka.TLS or Registry.RootCAs is nil, so that a bad file
+// is reported. The error is an *Error (errors.Is ErrInvalid) naming the
+// environment variable that corresponds to each bad field.
+func (c Config) Validate() error {
+	_, err := c.Resolve()
+	return err
+}
+
+// Resolve checks c as FromEnv checks the environment, and returns a copy
+// that is ready to use:
+//   - zero-valued fields that have a default get it (TopicPrefix,
+//     Kafka.SecurityProtocol, Kafka.SASLMechanism, Registry.Compatibility,
+//     Registry.Timeout and the Delivery knobs except BlockTimeout, whose
+//     default is 0); Enabled has no zero default: false means disabled;
+//   - enumerations are upper-cased, user-info is moved out of
+//     Registry.URL into Username/Password;
+//   - in Kafka mode, Kafka.TLS (for SSL and SASL_SSL) and Registry.RootCAs
+//     are built from the PEM files when nil.
+//
+// In mock and disabled modes nothing is required and no file is read, but
+// what is set must still be well-formed. Resolve is idempotent (a resolved
+// Config resolves to itself without reading files again) and does not read
+// the environment. The error is an *Error naming every bad variable.
+func (c Config) Resolve() (Config, error) {
+	var p problems
+	r := resolver{names: canonicalNames(), now: time.Now()}
+	out := r.resolve(c, &p)
+	if err := p.err(); err != nil {
+		return Config{}, err
+	}
+	return out, nil
+}

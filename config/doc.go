@@ -1,0 +1,47 @@
+// Package config reads the configuration of the metrics SDK from the
+// environment (SPEC §2) and checks it. It is the only reader of the
+// environment in the SDK.
+//
+// FromEnv reads every variable with envconfig, parses and checks each one
+// itself, and returns one *Error naming every bad variable and why (envconfig
+// alone stops at the first). In Kafka mode it also reads the PEM files and
+// builds the TLS configuration, so that a missing, unparsable, mismatched or
+// expired certificate fails at start-up, naming the variable and the file.
+// A Config may also be built in code; Config.Resolve applies the same checks
+// and defaults to it (Config.Validate only reports the error).
+//
+// The variables, their defaults and their aliases:
+//
+//	METRICS_APP_NAME (alias METRICS_APPLICATION)   required unless disabled; [A-Za-z_][A-Za-z0-9_]*
+//	METRICS_ENABLED (or METRICS_DISABLE, negated)  true
+//	METRICS_MOCK                                   false
+//	METRICS_EVENTS_TOPIC_PREFIX (alias METRICS_TOPIC_PREFIX)  lsst.square.metrics.events
+//	METRICS_RAISE_ON_ERROR                         false
+//	KAFKA_BOOTSTRAP_SERVERS (misspelt KAFKA_BOOSTRAP_SERVERS accepted with a warning)  required in Kafka mode
+//	KAFKA_SECURITY_PROTOCOL                        PLAINTEXT (SSL, SASL_PLAINTEXT, SASL_SSL)
+//	KAFKA_CLUSTER_CA_PATH, KAFKA_CLIENT_CERT_PATH, KAFKA_CLIENT_KEY_PATH  PEM files; SSL needs cert and key
+//	KAFKA_SASL_MECHANISM                           SCRAM-SHA-512 (PLAIN, SCRAM-SHA-256)
+//	KAFKA_SASL_USERNAME, KAFKA_SASL_PASSWORD       required with the SASL protocols
+//	SCHEMA_MANAGER_REGISTRY_URL                    required in Kafka mode; http(s), may hold user-info
+//	SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD  basic auth (or the URL's user-info)
+//	SCHEMA_MANAGER_SUFFIX                          empty
+//	SCHEMA_MANAGER_COMPATIBILITY                   NONE
+//	SCHEMA_MANAGER_CA_PATH                         PEM CA of an https registry; system pool otherwise
+//	SCHEMA_MANAGER_TIMEOUT                         10s
+//	METRICS_MAX_BUFFERED_EVENTS                    100000
+//	METRICS_MAX_BUFFERED_BYTES                     64MiB
+//	METRICS_BLOCK_TIMEOUT                          0 (never block: drop when full)
+//	METRICS_DELIVERY_TIMEOUT                       2m
+//	METRICS_LOG_INTERVAL                           1m
+//	METRICS_BACKOFF_MAX                            1m
+//
+// The mode: METRICS_ENABLED=false is disabled mode (whatever METRICS_MOCK
+// says), else METRICS_MOCK=true is mock mode, else Kafka mode. In mock and
+// disabled modes no Kafka or registry setting is required and no file is
+// read, but every value that is set must be well-formed.
+//
+// Secrets (the SASL and registry passwords, user-info in the registry URL,
+// private keys) are held in Secret values or inside the *tls.Config, and
+// never appear in errors, in fmt output of a Config (any verb), in its JSON
+// or in its slog value.
+package config

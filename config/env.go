@@ -1,0 +1,243 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// rawEnv is every variable of SPEC §2 as the string in the environment.
+// envconfig only reads them; FromEnv parses and checks them itself so that
+// it can report every bad variable at once.
+type rawEnv struct {
+	AppName           string `envconfig:"METRICS_APP_NAME"`
+	Application       string `envconfig:"METRICS_APPLICATION"`
+	Enabled           string `envconfig:"METRICS_ENABLED"`
+	Disable           string `envconfig:"METRICS_DISABLE"`
+	Mock              string `envconfig:"METRICS_MOCK"`
+	EventsTopicPrefix string `envconfig:"METRICS_EVENTS_TOPIC_PREFIX"`
+	TopicPrefix       string `envconfig:"METRICS_TOPIC_PREFIX"`
+	RaiseOnError      string `envconfig:"METRICS_RAISE_ON_ERROR"`
+
+	BootstrapServers string `envconfig:"KAFKA_BOOTSTRAP_SERVERS"`
+	BoostrapServers  string `envconfig:"KAFKA_BOOSTRAP_SERVERS"`
+	SecurityProtocol string `envconfig:"KAFKA_SECURITY_PROTOCOL"`
+	ClusterCAPath    string `envconfig:"KAFKA_CLUSTER_CA_PATH"`
+	ClientCertPath   string `envconfig:"KAFKA_CLIENT_CERT_PATH"`
+	ClientKeyPath    string `envconfig:"KAFKA_CLIENT_KEY_PATH"`
+	SASLMechanism    string `envconfig:"KAFKA_SASL_MECHANISM"`
+	SASLUsername     string `envconfig:"KAFKA_SASL_USERNAME"`
+	SASLPassword     string `envconfig:"KAFKA_SASL_PASSWORD"`
+
+	RegistryURL      string `envconfig:"SCHEMA_MANAGER_REGISTRY_URL"`
+	RegistryUsername string `envconfig:"SCHEMA_MANAGER_USERNAME"`
+	RegistryPassword string `envconfig:"SCHEMA_MANAGER_PASSWORD"`
+	RegistrySuffix   string `envconfig:"SCHEMA_MANAGER_SUFFIX"`
+	Compatibility    string `envconfig:"SCHEMA_MANAGER_COMPATIBILITY"`
+	RegistryCAPath   string `envconfig:"SCHEMA_MANAGER_CA_PATH"`
+	RegistryTimeout  string `envconfig:"SCHEMA_MANAGER_TIMEOUT"`
+
+	MaxBufferedEvents string `envconfig:"METRICS_MAX_BUFFERED_EVENTS"`
+	MaxBufferedBytes  string `envconfig:"METRICS_MAX_BUFFERED_BYTES"`
+	BlockTimeout      string `envconfig:"METRICS_BLOCK_TIMEOUT"`
+	DeliveryTimeout   string `envconfig:"METRICS_DELIVERY_TIMEOUT"`
+	LogInterval       string `envconfig:"METRICS_LOG_INTERVAL"`
+	BackoffMax        string `envconfig:"METRICS_BACKOFF_MAX"`
+}
+
+// FromEnv reads the configuration from the environment variables of SPEC §2
+// and resolves it (see Config.Resolve): defaults filled, every value checked,
+// and in Kafka mode the PEM files read and the TLS configuration built. It
+// is the only reader of the environment in the SDK.
+//
+// Empty variables count as unset. Values are trimmed of surrounding white
+// space, except passwords. Booleans accept true/false, 1/0, t/f, yes/no,
+// y/n, on/off in any case; durations are Go durations ("10s", "1m30s") or
+// plain numbers of seconds ("10", "0.5"). Aliases: METRICS_APPLICATION for
+// METRICS_APP_NAME, METRICS_DISABLE for the negation of METRICS_ENABLED,
+// METRICS_TOPIC_PREFIX for METRICS_EVENTS_TOPIC_PREFIX, and the misspelt
+// KAFKA_BOOSTRAP_SERVERS (with a warning in Config.Warnings); an alias and
+// its variable both set to different values is an error.
+//
+// On a bad configuration FromEnv returns an *Error (errors.Is ErrInvalid)
+// naming every bad variable and why; values of secret variables never
+// appear in it.
+func FromEnv() (Config, error) {
+	var raw rawEnv
+	if err := envconfig.Process("", &raw); err != nil {
+		return Config{}, fmt.Errorf("config: reading the environment: %w", err)
+	}
+	return fromRaw(raw, time.Now())
+}
+
+// fromRaw parses and resolves raw as of now.
+func fromRaw(raw rawEnv, now time.Time) (Config, error) {
+	var p problems
+	c := Config{Enabled: true}
+	r := resolver{names: canonicalNames(), now: now}
+	s := strings.TrimSpace
+
+	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), &p)
+	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), &p)
+
+	enabled, enabledSet, enabledOK := parseBool(envEnabled, s(raw.Enabled), &p)
+	disable, disableSet, disableOK := parseBool(envDisable, s(raw.Disable), &p)
+	switch {
+	case enabledSet && disableSet && enabled == disable:
+		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q; set only one", s(raw.Disable), envEnabled, s(raw.Enabled)), nil)
+		r.modeUnknown = true
+	case enabledSet:
+		c.Enabled = enabled
+	case disableSet:
+		c.Enabled = !disable
+	}
+	var mockOK bool
+	c.Mock, _, mockOK = parseBool(envMock, s(raw.Mock), &p)
+	if !enabledOK || !disableOK || !mockOK {
+		r.modeUnknown = true
+	}
+	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), &p)
+
+	servers := splitList(raw.BootstrapServers)
+	misspelt := splitList(raw.BoostrapServers)
+	switch {
+	case misspelt == nil:
+		c.Kafka.BootstrapServers = servers
+	case servers == nil:
+		c.Kafka.BootstrapServers = misspelt
+		r.names.bootstrap = envBoostrap
+		c.warn(fmt.Sprintf("%s is a misspelling of %s (it appears in published docs); it was used, but rename it", envBoostrap, envBootstrap))
+	case slices.Equal(servers, misspelt):
+		c.Kafka.BootstrapServers = servers
+		c.warn(fmt.Sprintf("%s (a misspelling) repeats %s; remove it", envBoostrap, envBootstrap))
+	default:
+		p.add(envBoostrap, fmt.Sprintf("%q differs from %s %q; set only %s", s(raw.BoostrapServers), envBootstrap, s(raw.BootstrapServers), envBootstrap), nil)
+	}
+	c.Kafka.SecurityProtocol = SecurityProtocol(s(raw.SecurityProtocol))
+	c.Kafka.ClusterCAPath = s(raw.ClusterCAPath)
+	c.Kafka.ClientCertPath = s(raw.ClientCertPath)
+	c.Kafka.ClientKeyPath = s(raw.ClientKeyPath)
+	c.Kafka.SASLMechanism = SASLMechanism(s(raw.SASLMechanism))
+	c.Kafka.SASLUsername = s(raw.SASLUsername)
+	c.Kafka.SASLPassword = Secret(raw.SASLPassword)
+
+	c.Registry.URL = s(raw.RegistryURL)
+	c.Registry.Username = s(raw.RegistryUsername)
+	c.Registry.Password = Secret(raw.RegistryPassword)
+	c.Registry.Suffix = s(raw.RegistrySuffix)
+	c.Registry.Compatibility = s(raw.Compatibility)
+	c.Registry.CAPath = s(raw.RegistryCAPath)
+	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), &p)
+
+	c.Delivery.MaxBufferedEvents = parseInt(envMaxBufferedEvents, s(raw.MaxBufferedEvents), &p)
+	c.Delivery.MaxBufferedBytes = parseBytes(envMaxBufferedBytes, s(raw.MaxBufferedBytes), &p)
+	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), &p)
+	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), &p)
+	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), &p)
+	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), &p)
+
+	c = r.resolve(c, &p)
+	if err := p.err(); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// alias returns the value of variable name or else of its alias, and the
+// variable it came from. Both set and different is a problem.
+func alias(name, value, aliasName, aliasValue string, p *problems) (string, string) {
+	switch {
+	case value != "" && aliasValue != "" && value != aliasValue:
+		p.add(aliasName, fmt.Sprintf("%q differs from %s %q; set only one", aliasValue, name, value), nil)
+		return value, name
+	case value == "" && aliasValue != "":
+		return aliasValue, aliasName
+	}
+	return value, name
+}
+
+// splitList splits a comma-separated list and trims its entries; nil when
+// s is blank. Empty entries are kept for Resolve to report.
+func splitList(s string) []string {
+	if strings.TrimSpace(s) == "" {
+		return nil
+	}
+	parts := strings.Split(s, ",")
+	for i := range parts {
+		parts[i] = strings.TrimSpace(parts[i])
+	}
+	return parts
+}
+
+// parseBool parses the boolean variable name; set is false for "".
+func parseBool(name, v string, p *problems) (value, set, ok bool) {
+	if v == "" {
+		return false, false, true
+	}
+	switch strings.ToLower(v) {
+	case "1", "t", "true", "y", "yes", "on":
+		return true, true, true
+	case "0", "f", "false", "n", "no", "off":
+		return false, true, true
+	}
+	p.add(name, fmt.Sprintf("%q is not a boolean (true or false)", v), nil)
+	return false, false, false
+}
+
+// parseDuration parses a Go duration or a plain number of seconds; 0 for "".
+func parseDuration(name, v string, p *problems) time.Duration {
+	if v == "" {
+		return 0
+	}
+	if d, err := time.ParseDuration(v); err == nil {
+		return d
+	}
+	if f, err := strconv.ParseFloat(v, 64); err == nil && !math.IsNaN(f) && !math.IsInf(f, 0) &&
+		math.Abs(f) < float64(math.MaxInt64)/float64(time.Second) {
+		return time.Duration(f * float64(time.Second))
+	}
+	p.add(name, fmt.Sprintf("%q is not a duration (e.g. \"10s\", \"1m30s\", or a number of seconds)", v), nil)
+	return 0
+}
+
+// parseInt parses a decimal integer; 0 for "".
+func parseInt(name, v string, p *problems) int {
+	if v == "" {
+		return 0
+	}
+	n, err := strconv.ParseInt(v, 10, strconv.IntSize)
+	if err != nil {
+		p.add(name, fmt.Sprintf("%q is not an integer", v), err)
+		return 0
+	}
+	return int(n)
+}
+
+// parseBytes parses a number of bytes: a decimal integer, optionally with a
+// KiB, MiB or GiB suffix (any case); 0 for "".
+func parseBytes(name, v string, p *problems) int64 {
+	if v == "" {
+		return 0
+	}
+	digits, unit := v, int64(1)
+	for _, u := range []struct {
+		suffix string
+		unit   int64
+	}{{"kib", 1 << 10}, {"mib", 1 << 20}, {"gib", 1 << 30}} {
+		if strings.HasSuffix(strings.ToLower(v), u.suffix) {
+			digits, unit = strings.TrimSpace(v[:len(v)-len(u.suffix)]), u.unit
+			break
+		}
+	}
+	n, err := strconv.ParseInt(digits, 10, 64)
+	if err != nil || n > math.MaxInt64/unit || n < math.MinInt64/unit {
+		p.add(name, fmt.Sprintf("%q is not a number of bytes (an integer, optionally with a KiB, MiB or GiB suffix)", v), err)
+		return 0
+	}
+	return n * unit
+}

@@ -1,0 +1,100 @@
+package config
+
+import (
+	"cmp"
+	"errors"
+	"slices"
+	"strings"
+)
+
+// ErrInvalid is matched (with errors.Is) by every error that FromEnv,
+// Config.Resolve and Config.Validate return for a bad configuration.
+var ErrInvalid = errors.New("config: invalid configuration")
+
+// Error reports every bad variable of a configuration at once. Its message
+// starts with ErrInvalid's and lists each VarError, separated by "; ":
+//
+//	config: invalid configuration: KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; METRICS_APP_NAME: required
+//
+// Values of secret variables (passwords, URL user-info, key files) never
+// appear in it. errors.Is(err, ErrInvalid) is true; errors.As finds each
+// *VarError and, through it, the underlying cause (for example an
+// *fs.PathError for a missing PEM file).
+type Error struct {
+	// Vars lists the problems in the order of the variables in SPEC §2; a
+	// variable may appear more than once.
+	Vars []VarError
+}
+
+// Error implements the error interface.
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(ErrInvalid.Error())
+	for i := range e.Vars {
+		if i == 0 {
+			b.WriteString(": ")
+		} else {
+			b.WriteString("; ")
+		}
+		b.WriteString(e.Vars[i].Error())
+	}
+	return b.String()
+}
+
+// Is reports whether target is ErrInvalid.
+func (e *Error) Is(target error) bool { return target == ErrInvalid }
+
+// Unwrap returns each entry of Vars as a *VarError.
+func (e *Error) Unwrap() []error {
+	errs := make([]error, len(e.Vars))
+	for i := range e.Vars {
+		errs[i] = &e.Vars[i]
+	}
+	return errs
+}
+
+// VarError is one problem with one environment variable (or, for a Config
+// built in code, with the field that the variable would set).
+type VarError struct {
+	// Name is the environment variable, e.g. "KAFKA_SECURITY_PROTOCOL".
+	Name string
+	// Reason says what is wrong and how to fix it. It may quote the value of
+	// a non-secret variable, never that of a secret one.
+	Reason string
+	// Err is the underlying cause, if any (a parse error, an *fs.PathError,
+	// an x509 error). It never carries secret values.
+	Err error
+}
+
+// Error returns "NAME: reason".
+func (e *VarError) Error() string { return e.Name + ": " + e.Reason }
+
+// Unwrap returns Err.
+func (e *VarError) Unwrap() error { return e.Err }
+
+// problems collects VarErrors while a configuration is checked.
+type problems struct {
+	vars []VarError
+}
+
+// add records a problem with variable name.
+func (p *problems) add(name, reason string, err error) {
+	p.vars = append(p.vars, VarError{Name: name, Reason: reason, Err: err})
+}
+
+// err returns nil when nothing was recorded, else an *Error with the
+// problems sorted in the order of the variables in SPEC §2.
+func (p *problems) err() error {
+	if len(p.vars) == 0 {
+		return nil
+	}
+	order := envOrder()
+	rank := func(name string) int {
+		if i := slices.Index(order, name); i >= 0 {
+			return i
+		}
+		return len(order)
+	}
+	slices.SortStableFunc(p.vars, func(a, b VarError) int { return cmp.Compare(rank(a.Name), rank(b.Name)) })
+	return &Error{Vars: p.vars}
+}

@@ -1,0 +1,449 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Environment variable names (SPEC §2), in the order errors are reported.
+const (
+	envAppName           = "METRICS_APP_NAME"
+	envApplication       = "METRICS_APPLICATION"
+	envEnabled           = "METRICS_ENABLED"
+	envDisable           = "METRICS_DISABLE"
+	envMock              = "METRICS_MOCK"
+	envEventsTopicPrefix = "METRICS_EVENTS_TOPIC_PREFIX"
+	envTopicPrefix       = "METRICS_TOPIC_PREFIX"
+	envRaiseOnError      = "METRICS_RAISE_ON_ERROR"
+	envBootstrap         = "KAFKA_BOOTSTRAP_SERVERS"
+	envBoostrap          = "KAFKA_BOOSTRAP_SERVERS" // misspelling from published docs
+	envSecurityProtocol  = "KAFKA_SECURITY_PROTOCOL"
+	envClusterCA         = "KAFKA_CLUSTER_CA_PATH"
+	envClientCert        = "KAFKA_CLIENT_CERT_PATH"
+	envClientKey         = "KAFKA_CLIENT_KEY_PATH"
+	envSASLMechanism     = "KAFKA_SASL_MECHANISM"
+	envSASLUsername      = "KAFKA_SASL_USERNAME"
+	envSASLPassword      = "KAFKA_SASL_PASSWORD"
+	envRegistryURL       = "SCHEMA_MANAGER_REGISTRY_URL"
+	envRegistryUsername  = "SCHEMA_MANAGER_USERNAME"
+	envRegistryPassword  = "SCHEMA_MANAGER_PASSWORD"
+	envRegistrySuffix    = "SCHEMA_MANAGER_SUFFIX"
+	envCompatibility     = "SCHEMA_MANAGER_COMPATIBILITY"
+	envRegistryCA        = "SCHEMA_MANAGER_CA_PATH"
+	envRegistryTimeout   = "SCHEMA_MANAGER_TIMEOUT"
+	envMaxBufferedEvents = "METRICS_MAX_BUFFERED_EVENTS"
+	envMaxBufferedBytes  = "METRICS_MAX_BUFFERED_BYTES"
+	envBlockTimeout      = "METRICS_BLOCK_TIMEOUT"
+	envDeliveryTimeout   = "METRICS_DELIVERY_TIMEOUT"
+	envLogInterval       = "METRICS_LOG_INTERVAL"
+	envBackoffMax        = "METRICS_BACKOFF_MAX"
+)
+
+// envOrder lists every variable FromEnv reads, in SPEC order.
+func envOrder() []string {
+	return []string{
+		envAppName, envApplication, envEnabled, envDisable, envMock,
+		envEventsTopicPrefix, envTopicPrefix, envRaiseOnError,
+		envBootstrap, envBoostrap, envSecurityProtocol, envClusterCA, envClientCert, envClientKey,
+		envSASLMechanism, envSASLUsername, envSASLPassword,
+		envRegistryURL, envRegistryUsername, envRegistryPassword, envRegistrySuffix,
+		envCompatibility, envRegistryCA, envRegistryTimeout,
+		envMaxBufferedEvents, envMaxBufferedBytes, envBlockTimeout, envDeliveryTimeout,
+		envLogInterval, envBackoffMax,
+	}
+}
+
+// The allowed values of the enumerated variables, in the order they are
+// listed in error messages.
+func securityProtocols() []SecurityProtocol {
+	return []SecurityProtocol{Plaintext, SSL, SASLPlaintext, SASLSSL}
+}
+
+func saslMechanisms() []SASLMechanism { return []SASLMechanism{PLAIN, SCRAMSHA256, SCRAMSHA512} }
+
+func compatibilities() []string {
+	return []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"}
+}
+
+// varNames are the variables that errors name for the fields that have
+// aliases: FromEnv names the variable that was actually set.
+type varNames struct {
+	appName, topicPrefix, bootstrap string
+}
+
+// canonicalNames are the names used for a Config built in code.
+func canonicalNames() varNames {
+	return varNames{appName: envAppName, topicPrefix: envEventsTopicPrefix, bootstrap: envBootstrap}
+}
+
+// resolver checks a Config, fills its defaults and loads its files.
+type resolver struct {
+	names varNames
+	now   time.Time // validity of certificates is checked at this time
+	// modeUnknown is set when METRICS_ENABLED, METRICS_DISABLE or
+	// METRICS_MOCK did not parse: nothing mode-dependent is required then.
+	modeUnknown bool
+}
+
+// resolve returns c completed, recording every problem in p.
+func (r *resolver) resolve(c Config, p *problems) Config {
+	out := c
+	out.Warnings = slices.Clone(c.Warnings)
+	out.Kafka.BootstrapServers = slices.Clone(c.Kafka.BootstrapServers)
+	kafkaMode := c.Enabled && !c.Mock && !r.modeUnknown
+
+	switch {
+	case c.AppName == "":
+		if c.Enabled && !r.modeUnknown {
+			p.add(r.names.appName, "required", nil)
+		}
+	case !validName(c.AppName):
+		p.add(r.names.appName, fmt.Sprintf("%q must match [A-Za-z_][A-Za-z0-9_]* (letters, digits, underscores; not starting with a digit)", c.AppName), nil)
+	}
+	if out.TopicPrefix == "" {
+		out.TopicPrefix = defaultTopicPrefix
+	} else if !validDottedName(out.TopicPrefix) {
+		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match [A-Za-z_][A-Za-z0-9_]*", out.TopicPrefix), nil)
+	}
+
+	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode, &out, p)
+	out.Registry = r.resolveRegistry(out.Registry, kafkaMode, &out, p)
+	out.Delivery = r.resolveDelivery(out.Delivery, p)
+	return out
+}
+
+// resolveKafka checks and completes the Kafka part.
+func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems) Kafka {
+	for _, s := range k.BootstrapServers {
+		if reason := checkHostPort(s); reason != "" {
+			p.add(r.names.bootstrap, reason, nil)
+		}
+	}
+	if kafkaMode && len(k.BootstrapServers) == 0 {
+		p.add(r.names.bootstrap, "required in Kafka mode (comma-separated host:port list; set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)", nil)
+	}
+
+	protocolOK := true
+	if k.SecurityProtocol == "" {
+		k.SecurityProtocol = defaultSecurityProtocol
+	} else if v, ok := oneOf(string(k.SecurityProtocol), securityProtocols()); ok {
+		k.SecurityProtocol = v
+	} else {
+		protocolOK = false
+		p.add(envSecurityProtocol, fmt.Sprintf("%q is not one of %s", k.SecurityProtocol, join(securityProtocols())), nil)
+	}
+	if k.SASLMechanism == "" {
+		k.SASLMechanism = defaultSASLMechanism
+	} else if v, ok := oneOf(string(k.SASLMechanism), saslMechanisms()); ok {
+		k.SASLMechanism = v
+	} else {
+		p.add(envSASLMechanism, fmt.Sprintf("%q is not one of %s", k.SASLMechanism, join(saslMechanisms())), nil)
+	}
+	if !protocolOK {
+		return k // nothing else can be checked without knowing the protocol
+	}
+	if k.TLS != nil && !k.SecurityProtocol.UsesTLS() {
+		p.add(envSecurityProtocol, fmt.Sprintf("%s does not use TLS but Kafka.TLS is set; use %s or %s", k.SecurityProtocol, SSL, SASLSSL), nil)
+	}
+	if !kafkaMode {
+		return k
+	}
+
+	if k.SecurityProtocol.UsesSASL() {
+		if k.SASLUsername == "" {
+			p.add(envSASLUsername, fmt.Sprintf("required with %s=%s", envSecurityProtocol, k.SecurityProtocol), nil)
+		}
+		if k.SASLPassword == "" {
+			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", envSecurityProtocol, k.SecurityProtocol), nil)
+		}
+	} else {
+		for _, v := range []struct{ name, value string }{{envSASLUsername, k.SASLUsername}, {envSASLPassword, string(k.SASLPassword)}} {
+			if v.value != "" {
+				c.warn(fmt.Sprintf("%s is set but %s=%s does not use SASL; it is ignored", v.name, envSecurityProtocol, k.SecurityProtocol))
+			}
+		}
+	}
+
+	if !k.SecurityProtocol.UsesTLS() {
+		for _, v := range []struct{ name, value string }{{envClusterCA, k.ClusterCAPath}, {envClientCert, k.ClientCertPath}, {envClientKey, k.ClientKeyPath}} {
+			if v.value != "" {
+				c.warn(fmt.Sprintf("%s is set but %s=%s does not use TLS; it is ignored", v.name, envSecurityProtocol, k.SecurityProtocol))
+			}
+		}
+		return k
+	}
+	if k.TLS != nil {
+		return k // built in code or by an earlier Resolve: kept as is
+	}
+	ok := true
+	switch {
+	case k.ClientCertPath != "" && k.ClientKeyPath == "":
+		ok = false
+		p.add(envClientKey, fmt.Sprintf("required when %s is set (the client certificate's private key)", envClientCert), nil)
+	case k.ClientCertPath == "" && k.ClientKeyPath != "":
+		ok = false
+		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", envClientKey), nil)
+	case k.ClientCertPath == "" && k.SecurityProtocol == SSL:
+		ok = false
+		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key; use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
+		p.add(envClientCert, reason, nil)
+		p.add(envClientKey, reason, nil)
+	}
+	if tc := r.loadKafkaTLS(k, ok, p); tc != nil {
+		k.TLS = tc
+	}
+	return k
+}
+
+// resolveRegistry checks and completes the schema registry part.
+func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, c *Config, p *problems) Registry {
+	https := false
+	if g.URL != "" {
+		u, user, pass, reason := parseRegistryURL(g.URL)
+		if reason != "" {
+			p.add(envRegistryURL, reason, nil)
+		} else {
+			https = strings.HasPrefix(u, "https:")
+			g.URL = u
+			if user != "" {
+				if g.Username != "" && g.Username != user {
+					p.add(envRegistryUsername, fmt.Sprintf("%q differs from the user name in %s; set only one", g.Username, envRegistryURL), nil)
+				}
+				g.Username = user
+			}
+			if pass != "" {
+				if g.Password != "" && g.Password != pass {
+					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s; set only one", envRegistryURL), nil)
+				}
+				g.Password = pass
+			}
+		}
+	} else if kafkaMode {
+		p.add(envRegistryURL, "required in Kafka mode (http or https URL of the schema registry)", nil)
+	}
+	if kafkaMode {
+		if g.Password != "" && g.Username == "" {
+			p.add(envRegistryUsername, fmt.Sprintf("required when %s is set", envRegistryPassword), nil)
+		}
+		if g.Username != "" && g.Password == "" {
+			p.add(envRegistryPassword, fmt.Sprintf("required when %s is set", envRegistryUsername), nil)
+		}
+	}
+
+	if g.Suffix != "" && !validDottedName("x"+g.Suffix) {
+		p.add(envRegistrySuffix, fmt.Sprintf("%q: appended to a subject, each dot-separated part must match [A-Za-z_][A-Za-z0-9_]* (e.g. \"_staging\")", g.Suffix), nil)
+	}
+	if g.Compatibility == "" {
+		g.Compatibility = defaultCompatibility
+	} else if v, ok := oneOf(g.Compatibility, compatibilities()); ok {
+		g.Compatibility = v
+	} else {
+		p.add(envCompatibility, fmt.Sprintf("%q is not one of %s", g.Compatibility, join(compatibilities())), nil)
+	}
+	switch {
+	case g.Timeout == 0:
+		g.Timeout = defaultRegistryTimeout
+	case g.Timeout < 0:
+		p.add(envRegistryTimeout, fmt.Sprintf("%s is negative", g.Timeout), nil)
+	}
+
+	if kafkaMode && g.CAPath != "" && g.RootCAs == nil {
+		if g.URL != "" && !https {
+			c.warn(fmt.Sprintf("%s is set but %s is not https; it is ignored", envRegistryCA, envRegistryURL))
+		} else if pool := r.loadCertPool(envRegistryCA, g.CAPath, p); pool != nil {
+			g.RootCAs = pool
+		}
+	}
+	return g
+}
+
+// resolveDelivery checks and completes the delivery knobs.
+func (r *resolver) resolveDelivery(d Delivery, p *problems) Delivery {
+	switch {
+	case d.MaxBufferedEvents == 0:
+		d.MaxBufferedEvents = defaultMaxBufferedEvents
+	case d.MaxBufferedEvents < 0:
+		p.add(envMaxBufferedEvents, fmt.Sprintf("%d is negative", d.MaxBufferedEvents), nil)
+	}
+	switch {
+	case d.MaxBufferedBytes == 0:
+		d.MaxBufferedBytes = defaultMaxBufferedBytes
+	case d.MaxBufferedBytes < 0:
+		p.add(envMaxBufferedBytes, fmt.Sprintf("%d is negative", d.MaxBufferedBytes), nil)
+	}
+	if d.BlockTimeout < 0 {
+		p.add(envBlockTimeout, fmt.Sprintf("%s is negative (0 never blocks)", d.BlockTimeout), nil)
+	}
+	for _, v := range []struct {
+		name string
+		d    *time.Duration
+		def  time.Duration
+	}{
+		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout},
+		{envLogInterval, &d.LogInterval, defaultLogInterval},
+		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax},
+	} {
+		switch {
+		case *v.d == 0:
+			*v.d = v.def
+		case *v.d < 0:
+			p.add(v.name, fmt.Sprintf("%s is negative", *v.d), nil)
+		}
+	}
+	return d
+}
+
+// warn adds a warning unless it is already there (Resolve is idempotent).
+func (c *Config) warn(w string) {
+	if !slices.Contains(c.Warnings, w) {
+		c.Warnings = append(c.Warnings, w)
+	}
+}
+
+// validName reports whether s matches [A-Za-z_][A-Za-z0-9_]*, the Avro name
+// rule that topic, record and subject parts follow.
+func validName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		b := s[i]
+		switch {
+		case b == '_', 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z':
+		case '0' <= b && b <= '9' && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// validDottedName reports whether every dot-separated part of s is a validName.
+func validDottedName(s string) bool {
+	for part := range strings.SplitSeq(s, ".") {
+		if !validName(part) {
+			return false
+		}
+	}
+	return true
+}
+
+// oneOf returns the element of allowed equal to s ignoring case.
+func oneOf[T ~string](s string, allowed []T) (T, bool) {
+	for _, a := range allowed {
+		if strings.EqualFold(s, string(a)) {
+			return a, true
+		}
+	}
+	return "", false
+}
+
+// join lists allowed values for an error message.
+func join[T ~string](allowed []T) string {
+	s := make([]string, len(allowed))
+	for i, a := range allowed {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}
+
+// checkHostPort returns why s is not a host[:port] broker address, or "".
+// Without a port the Kafka client uses 9092; an IPv6 address with a port is
+// bracketed ("[::1]:9092").
+func checkHostPort(s string) string {
+	bad := fmt.Sprintf("%q is not a host[:port] address", s)
+	switch {
+	case s == "":
+		return "empty entry in the comma-separated list (check for a stray comma)"
+	case strings.ContainsAny(s, " \t\r\n/@?#"):
+		return bad
+	case strings.HasPrefix(s, "[") && strings.HasSuffix(s, "]"): // [v6] without port
+		if net.ParseIP(s[1:len(s)-1]) == nil {
+			return bad
+		}
+		return ""
+	case !strings.HasPrefix(s, "[") && strings.Count(s, ":") > 1: // bare v6 without port
+		if net.ParseIP(s) == nil {
+			return bad
+		}
+		return ""
+	case !strings.Contains(s, ":"):
+		return ""
+	}
+	host, port, err := net.SplitHostPort(s)
+	if err != nil {
+		return bad
+	}
+	if host == "" {
+		return fmt.Sprintf("%q has no host", s)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+		return fmt.Sprintf("%q: port %q is not a number from 1 to 65535", s, port)
+	}
+	return ""
+}
+
+// parseRegistryURL checks raw and splits off its user-info. It returns the
+// URL without user-info and trailing slashes, or the reason it is bad; the
+// reason never includes the user-info.
+func parseRegistryURL(raw string) (clean, user string, pass Secret, reason string) {
+	shown := strconv.Quote(redactURL(raw))
+	u, err := url.Parse(raw)
+	if err != nil {
+		reason = shown + " is not a valid URL"
+		var ue *url.Error
+		if _, err := url.Parse(redactURL(raw)); errors.As(err, &ue) {
+			// The error is in the part that is shown: say what it is.
+			reason += ": " + ue.Err.Error()
+		} else {
+			reason += " (percent-encode special characters in the user name and password)"
+		}
+		return "", "", "", reason
+	}
+	if u.Scheme != "http" && u.Scheme != "https" {
+		return "", "", "", fmt.Sprintf("%s must be an http or https URL", shown)
+	}
+	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
+		return "", "", "", fmt.Sprintf("%s has no host", shown)
+	}
+	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
+		return "", "", "", fmt.Sprintf("%s must not have a query or fragment", shown)
+	}
+	if port := u.Port(); port != "" {
+		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
+			return "", "", "", fmt.Sprintf("%s: port %q is not a number from 1 to 65535", shown, port)
+		}
+	}
+	if u.User != nil {
+		user = u.User.Username()
+		if pw, ok := u.User.Password(); ok {
+			pass = Secret(pw)
+		}
+		u.User = nil
+	}
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	return u.String(), user, pass, ""
+}
+
+// redactURL replaces the user-info of a URL-like string by "[redacted]". It
+// works on the text, so it also hides credentials of strings that do not
+// parse (an unescaped "/" or "@" in a password): everything between the
+// scheme and the last "@" goes.
+func redactURL(raw string) string {
+	start := 0
+	if i := strings.Index(raw, "://"); i >= 0 && !strings.ContainsAny(raw[:i], "/?#@") {
+		start = i + len("://")
+	}
+	at := strings.LastIndex(raw, "@")
+	if at < start {
+		return raw
+	}
+	return raw[:start] + redacted + raw[at:]
+}
