@@ -471,11 +471,11 @@ type naming struct {
 	HTTPStatus int
 	UserID     uuid.UUID
 	P95Latency time.Duration
-	Tagged     int `avro:"custom"`
-	EmptyTag   int `avro:""`
+	Tagged     int            `avro:"custom"`
+	EmptyTag   int            `avro:""`
 	Skipped    map[string]int `avro:"-"`
 	unexported map[string]int
-	Plain                     // embedded non-struct: a field like any other
+	Plain      // embedded non-struct: a field like any other
 	hidden     int
 }
 
