@@ -1,0 +1,26 @@
+// Package schemaregistry registers the SDK's Avro schemas with a
+// Confluent-compatible schema registry and caches their ids. It is the only
+// package that imports github.com/riferrei/srclient, whose errors it turns
+// into its own.
+//
+// [New] validates a [Config] and does no I/O. [Client.Register] does what
+// Safir does for each event type, once: set the subject's compatibility
+// level (Config.Compatibility, default NONE), reuse the id of an identical
+// schema already under the subject, or register a new version. The subject
+// is the record's full name followed by Config.Suffix. Ids are cached, so
+// publishing never calls the registry.
+//
+// srclient's calls take no context. Each Client call therefore gets its own
+// srclient whose HTTP transport carries the caller's ctx, bounded per
+// request by Config.Timeout: cancelling ctx aborts the request in flight,
+// and no goroutine outlives the call.
+//
+// Errors: [*IncompatibleError] (errors.Is [ErrIncompatible]) when the
+// registry refuses a schema under the subject's level; errors matching
+// [ErrUnavailable] for what a retry may cure (network, timeouts, 5xx);
+// [*RequestError] for refusals it does not cure (credentials, invalid
+// schema, untrusted certificate). The password never appears in errors.
+//
+// Tests run against package registrytest, an in-process registry (franz-go's
+// srfake) that also enforces compatibility levels.
+package schemaregistry

@@ -1,0 +1,157 @@
+package schemaregistry
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/riferrei/srclient"
+)
+
+// ErrIncompatible is matched (errors.Is) by every [*IncompatibleError].
+var ErrIncompatible = errors.New("schemaregistry: schema incompatible with the subject's compatibility level")
+
+// ErrUnavailable is matched (errors.Is) by errors that a later retry may
+// cure: network errors, timeouts (Config.Timeout), HTTP 5xx, 408 and 429.
+// The error also wraps its cause. A [*RequestError] never matches it.
+var ErrUnavailable = errors.New("schemaregistry: registry unavailable")
+
+// IncompatibleError reports that the registry refused a schema because it
+// breaks the subject's compatibility level (HTTP 409). It matches
+// [ErrIncompatible]. Retrying does not help.
+type IncompatibleError struct {
+	Subject       string // subject, suffix included
+	Compatibility string // the level the client set on the subject
+	Message       string // the registry's explanation
+}
+
+// Error says which subject and level refused the schema and how to fix it.
+func (e *IncompatibleError) Error() string {
+	return fmt.Sprintf("schemaregistry: the new schema for subject %q is incompatible with its earlier versions under compatibility %s (%s); "+
+		"make the change compatible (e.g. give added fields a default, keep fields without defaults), "+
+		"or change SCHEMA_MANAGER_COMPATIBILITY (NONE disables the check)",
+		e.Subject, e.Compatibility, e.Message)
+}
+
+// Is reports whether target is [ErrIncompatible].
+func (e *IncompatibleError) Is(target error) bool { return target == ErrIncompatible }
+
+// RequestError reports a request the registry (or the TLS handshake)
+// refused for a reason a retry does not cure: 401/403 (credentials), 404,
+// 422 (invalid schema), a certificate the RootCAs do not trust, or an answer
+// that is not the registry's JSON (wrong URL?).
+type RequestError struct {
+	Op      string // "set compatibility", "lookup", "register", "check" or "schema by id N"
+	Subject string // subject, suffix included; empty for "schema by id" and "check"
+	Status  int    // HTTP status; 0 if no response was received
+	Code    int    // Confluent error_code; 0 if the answer carried none
+	Err     error  // the registry's message or the underlying error
+}
+
+// Error names the operation, subject and status, and hints at the fix.
+func (e *RequestError) Error() string {
+	var b strings.Builder
+	b.WriteString("schemaregistry: ")
+	b.WriteString(describe(e.Op, e.Subject))
+	if e.Status != 0 {
+		fmt.Fprintf(&b, ": registry answered HTTP %d%s", e.Status, codeText(e.Code))
+	}
+	if e.Err != nil {
+		b.WriteString(": ")
+		b.WriteString(e.Err.Error())
+	}
+	switch {
+	case e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden:
+		b.WriteString("; check SCHEMA_MANAGER_USERNAME and SCHEMA_MANAGER_PASSWORD and the user's permissions")
+	case e.Status == http.StatusNotFound && (e.Subject != "" || e.Op == opCheck):
+		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL")
+	case e.Status == 0 && isCertificateError(e.Err):
+		b.WriteString("; check the registry's certificate and the CA given to the client (RootCAs)")
+	}
+	return b.String()
+}
+
+// Unwrap returns Err.
+func (e *RequestError) Unwrap() error { return e.Err }
+
+// codeText renders a Confluent error_code for messages ("" for none).
+func codeText(code int) string {
+	if code == 0 {
+		return ""
+	}
+	return " (error code " + strconv.Itoa(code) + ")"
+}
+
+// describe renders an operation and its subject for messages.
+func describe(op, subject string) string {
+	if subject == "" {
+		return op
+	}
+	return fmt.Sprintf("%s subject %q", op, subject)
+}
+
+// classify turns an error from an srclient call into ours. status is the
+// HTTP status of the last response the call received (0 if none).
+func (c *Client) classify(ctx context.Context, op, subject string, status int, err error) error {
+	if ctx.Err() != nil {
+		// The caller gave up; neither the registry's fault nor ours.
+		return fmt.Errorf("schemaregistry: %s: %w", describe(op, subject), context.Cause(ctx))
+	}
+	var se srclient.Error
+	if errors.As(err, &se) {
+		return c.fromResponse(op, subject, status, se.Code, se.Message)
+	}
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		if isCertificateError(ue.Err) {
+			return &RequestError{Op: op, Subject: subject, Err: ue}
+		}
+		if errors.Is(ue.Err, context.DeadlineExceeded) {
+			return fmt.Errorf("%w: %s: no answer within %s: %w", ErrUnavailable, describe(op, subject), c.timeout, ue)
+		}
+		return fmt.Errorf("%w: %s: %w", ErrUnavailable, describe(op, subject), ue)
+	}
+	if status < 200 || status > 299 {
+		// srclient could not decode the error body and returned only
+		// resp.Status, e.g. a proxy's HTML page.
+		msg := http.StatusText(status)
+		if msg == "" {
+			msg = err.Error()
+		}
+		return c.fromResponse(op, subject, status, 0, msg)
+	}
+	// A 2xx answer srclient could not decode: not a registry at this URL?
+	return &RequestError{Op: op, Subject: subject, Status: status,
+		Err: fmt.Errorf("unexpected answer (is SCHEMA_MANAGER_REGISTRY_URL a schema registry?): %w", err)}
+}
+
+// fromResponse classifies a non-2xx answer.
+func (c *Client) fromResponse(op, subject string, status, code int, msg string) error {
+	switch {
+	case status == http.StatusConflict && op == opRegister:
+		return &IncompatibleError{Subject: subject, Compatibility: c.compat, Message: msg}
+	case status >= 500, status == http.StatusRequestTimeout, status == http.StatusTooManyRequests:
+		return fmt.Errorf("%w: %s: registry answered HTTP %d%s: %s",
+			ErrUnavailable, describe(op, subject), status, codeText(code), msg)
+	}
+	return &RequestError{Op: op, Subject: subject, Status: status, Code: code, Err: errors.New(msg)}
+}
+
+// isCertificateError reports whether err is a TLS certificate verification
+// failure, which retrying does not cure.
+func isCertificateError(err error) bool {
+	var (
+		verify   *tls.CertificateVerificationError
+		unknown  x509.UnknownAuthorityError
+		hostname x509.HostnameError
+		invalid  x509.CertificateInvalidError
+	)
+	return errors.As(err, &verify) || errors.As(err, &unknown) ||
+		errors.As(err, &hostname) || errors.As(err, &invalid)
+}
