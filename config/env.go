@@ -89,7 +89,7 @@ func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 	disable, disableSet, disableOK := parseBool(envDisable, s(raw.Disable), &p)
 	switch {
 	case enabledSet && disableSet && enabled == disable:
-		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q; set only one", s(raw.Disable), envEnabled, s(raw.Enabled)), nil)
+		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", s(raw.Disable), envEnabled, s(raw.Enabled)), nil)
 		r.modeUnknown = true
 	case enabledSet:
 		c.Enabled = enabled
@@ -116,7 +116,8 @@ func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 		c.Kafka.BootstrapServers = servers
 		c.warn(fmt.Sprintf("%s (a misspelling) repeats %s; remove it", envBoostrap, envBootstrap))
 	default:
-		p.add(envBoostrap, fmt.Sprintf("%q differs from %s %q; set only %s", s(raw.BoostrapServers), envBootstrap, s(raw.BootstrapServers), envBootstrap), nil)
+		c.Kafka.BootstrapServers = servers
+		p.add(envBoostrap, fmt.Sprintf("%q differs from %s %q (set only %s)", s(raw.BoostrapServers), envBootstrap, s(raw.BootstrapServers), envBootstrap), nil)
 	}
 	c.Kafka.SecurityProtocol = SecurityProtocol(s(raw.SecurityProtocol))
 	c.Kafka.ClusterCAPath = s(raw.ClusterCAPath)
@@ -153,7 +154,7 @@ func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 func alias(name, value, aliasName, aliasValue string, p *problems) (string, string) {
 	switch {
 	case value != "" && aliasValue != "" && value != aliasValue:
-		p.add(aliasName, fmt.Sprintf("%q differs from %s %q; set only one", aliasValue, name, value), nil)
+		p.add(aliasName, fmt.Sprintf("%q differs from %s %q (set only one)", aliasValue, name, value), nil)
 		return value, name
 	case value == "" && aliasValue != "":
 		return aliasValue, aliasName

@@ -104,7 +104,7 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 			p.add(r.names.appName, "required", nil)
 		}
 	case !validName(c.AppName):
-		p.add(r.names.appName, fmt.Sprintf("%q must match [A-Za-z_][A-Za-z0-9_]* (letters, digits, underscores; not starting with a digit)", c.AppName), nil)
+		p.add(r.names.appName, fmt.Sprintf("%q must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit)", c.AppName), nil)
 	}
 	if out.TopicPrefix == "" {
 		out.TopicPrefix = defaultTopicPrefix
@@ -126,7 +126,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 		}
 	}
 	if kafkaMode && len(k.BootstrapServers) == 0 {
-		p.add(r.names.bootstrap, "required in Kafka mode (comma-separated host:port list; set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)", nil)
+		p.add(r.names.bootstrap, "required in Kafka mode (a comma-separated host:port list, or set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)", nil)
 	}
 
 	protocolOK := true
@@ -149,7 +149,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 		return k // nothing else can be checked without knowing the protocol
 	}
 	if k.TLS != nil && !k.SecurityProtocol.UsesTLS() {
-		p.add(envSecurityProtocol, fmt.Sprintf("%s does not use TLS but Kafka.TLS is set; use %s or %s", k.SecurityProtocol, SSL, SASLSSL), nil)
+		p.add(envSecurityProtocol, fmt.Sprintf("%s does not use TLS but Kafka.TLS is set (use %s or %s)", k.SecurityProtocol, SSL, SASLSSL), nil)
 	}
 	if !kafkaMode {
 		return k
@@ -191,7 +191,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", envClientKey), nil)
 	case k.ClientCertPath == "" && k.SecurityProtocol == SSL:
 		ok = false
-		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key; use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
+		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key, or use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
 		p.add(envClientCert, reason, nil)
 		p.add(envClientKey, reason, nil)
 	}
@@ -213,13 +213,13 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, c *Config, p *pro
 			g.URL = u
 			if user != "" {
 				if g.Username != "" && g.Username != user {
-					p.add(envRegistryUsername, fmt.Sprintf("%q differs from the user name in %s; set only one", g.Username, envRegistryURL), nil)
+					p.add(envRegistryUsername, fmt.Sprintf("%q differs from the user name in %s (set only one)", g.Username, envRegistryURL), nil)
 				}
 				g.Username = user
 			}
 			if pass != "" {
 				if g.Password != "" && g.Password != pass {
-					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s; set only one", envRegistryURL), nil)
+					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s (set only one)", envRegistryURL), nil)
 				}
 				g.Password = pass
 			}
