@@ -204,7 +204,9 @@ func TestFromEnvVariables(t *testing.T) {
 		{"SCHEMA_MANAGER_REGISTRY_URL", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "HTTPS://Registry.example.org:8443/sr/"}),
 			func(c config.Config) (any, any) { return c.Registry.URL, "https://Registry.example.org:8443/sr" }},
 		{"SCHEMA_MANAGER_USERNAME/PASSWORD", kafkaEnv(map[string]string{"SCHEMA_MANAGER_USERNAME": "bob", "SCHEMA_MANAGER_PASSWORD": "pw"}),
-			func(c config.Config) (any, any) { return c.Registry.Username + ":" + c.Registry.Password.Value(), "bob:pw" }},
+			func(c config.Config) (any, any) {
+				return c.Registry.Username + ":" + c.Registry.Password.Value(), "bob:pw"
+			}},
 		{"SCHEMA_MANAGER_REGISTRY_URL user-info", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://bob:p%40ss@registry:8081"}),
 			func(c config.Config) (any, any) {
 				return c.Registry.URL + " " + c.Registry.Username + ":" + c.Registry.Password.Value(), "http://registry:8081 bob:p@ss"
@@ -307,12 +309,12 @@ func TestFromEnvAliases(t *testing.T) {
 			env:     mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x..y"}),
 			wantErr: []wantProblem{{"METRICS_TOPIC_PREFIX", `"x..y": each dot-separated part`}}},
 		{name: "misspelt bootstrap variable alone",
-			env:         kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092"}),
-			wantApp:     "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
+			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092"}),
+			wantApp: "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
 			wantWarning: "KAFKA_BOOSTRAP_SERVERS is a misspelling of KAFKA_BOOTSTRAP_SERVERS"},
 		{name: "misspelt bootstrap variable equal to the right one",
-			env:         kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092 "}),
-			wantApp:     "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
+			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092 "}),
+			wantApp: "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
 			wantWarning: "KAFKA_BOOSTRAP_SERVERS (a misspelling) repeats KAFKA_BOOTSTRAP_SERVERS"},
 		{name: "misspelt bootstrap variable different",
 			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "k1:9092", "KAFKA_BOOSTRAP_SERVERS": "k2:9092"}),
