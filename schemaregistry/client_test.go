@@ -1,0 +1,636 @@
+package schemaregistry
+
+import (
+	"bytes"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+)
+
+const (
+	fullName  = "lsst.square.metrics.events.myapp.query"
+	fieldA    = `{"name":"a","type":"string"}`
+	fieldB    = `{"name":"b","type":"long"}`
+	fieldBDef = `{"name":"b","type":"long","default":0}`
+	password  = "pa55-w0rd-never-shown"
+)
+
+// record returns an Avro record schema named fullName with these fields.
+func record(fields ...string) string {
+	return `{"type":"record","name":"query","namespace":"lsst.square.metrics.events.myapp","fields":[` +
+		strings.Join(fields, ",") + `]}`
+}
+
+// guard bounds how long a test waits for a call that should return
+// promptly, so a hang fails the test instead of stalling it.
+const guard = 10 * time.Second
+
+func newServer(t *testing.T, opts ...registrytest.Option) *registrytest.Server {
+	t.Helper()
+	s := registrytest.NewServer(opts...)
+	t.Cleanup(s.Close)
+	return s
+}
+
+func newClient(t *testing.T, cfg Config) *Client {
+	t.Helper()
+	c, err := New(cfg)
+	if err != nil {
+		t.Fatalf("New: %v", err)
+	}
+	return c
+}
+
+func register(t *testing.T, c *Client, name, schema string) int {
+	t.Helper()
+	id, err := c.Register(t.Context(), name, schema)
+	if err != nil {
+		t.Fatalf("Register(%s): %v", name, err)
+	}
+	return id
+}
+
+// within runs f in a goroutine and fails the test if it does not return
+// within guard.
+func within(t *testing.T, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(guard):
+		t.Fatalf("call did not return within %s", guard)
+		return nil
+	}
+}
+
+func TestNewValidates(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		cfg  Config
+		want []string // substrings of the error; none = valid
+	}{
+		{"minimal", Config{URL: "http://127.0.0.1:8081"}, nil},
+		{"https with path and slash", Config{URL: "https://registry.example.org/schema-registry/"}, nil},
+		{"lower-case level", Config{URL: "http://r:8081", Compatibility: "full_transitive"}, nil},
+		{"empty URL", Config{}, []string{"URL (SCHEMA_MANAGER_REGISTRY_URL): empty"}},
+		{"scheme", Config{URL: "ftp://r"}, []string{"scheme must be http or https"}},
+		{"no scheme", Config{URL: "registry:8081"}, []string{"scheme must be http or https"}},
+		{"no host", Config{URL: "http://"}, []string{"no host"}},
+		{"query", Config{URL: "http://r:8081?x=1"}, []string{"query or fragment"}},
+		{"user-info", Config{URL: "http://user:" + password + "@r:8081"}, []string{"contains user-info"}},
+		{"user without password", Config{URL: "http://r", Username: "u"}, []string{"set both"}},
+		{"password without user", Config{URL: "http://r", Password: password}, []string{"set both"}},
+		{"negative timeout", Config{URL: "http://r", Timeout: -time.Second}, []string{"Timeout: -1s is negative"}},
+		{"suffix", Config{URL: "http://r", Suffix: "_dev/x"}, []string{`Suffix: "_dev/x" has "/"`}},
+		{"level", Config{URL: "http://r", Compatibility: "SIDEWAYS"}, []string{`Compatibility: "SIDEWAYS" is not one of`}},
+		{"all at once", Config{URL: "ftp://r", Username: "u", Suffix: " ", Compatibility: "X"},
+			[]string{"URL", "Username", "Suffix", "Compatibility"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			_, err := New(tt.cfg)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("New: %v", err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("New accepted an invalid config")
+			}
+			for _, w := range tt.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not contain %q", err, w)
+				}
+			}
+			if strings.Contains(err.Error(), password) {
+				t.Errorf("error %q contains the password", err)
+			}
+		})
+	}
+}
+
+func TestConfigRedactsPassword(t *testing.T) {
+	t.Parallel()
+	cfg := Config{URL: "http://r", Username: "u", Password: password}
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("cfg", "registry", cfg)
+	slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "registry", cfg)
+	c := newClient(t, cfg)
+	for name, out := range map[string]string{
+		"slog":       buf.String(),
+		"%v":         fmt.Sprintf("%v", cfg),
+		"%+v":        fmt.Sprintf("%+v", cfg),
+		"client %+v": fmt.Sprintf("%+v", c),
+	} {
+		if strings.Contains(out, password) {
+			t.Errorf("%s output contains the password: %s", name, out)
+		}
+	}
+}
+
+func TestSubject(t *testing.T) {
+	t.Parallel()
+	tests := []struct{ suffix, want string }{
+		{"", fullName},
+		{"_dev", fullName + "_dev"},
+		{".staging", fullName + ".staging"},
+	}
+	for _, tt := range tests {
+		c := newClient(t, Config{URL: "http://r", Suffix: tt.suffix})
+		if got := c.Subject(fullName); got != tt.want {
+			t.Errorf("suffix %q: Subject = %q, want %q", tt.suffix, got, tt.want)
+		}
+	}
+}
+
+func TestRegisterSetsCompatibilityOnSuffixedSubject(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, suffix, compat, want string
+	}{
+		{"defaults", "", "", "NONE"},
+		{"suffix and level", "_dev", "backward_transitive", "BACKWARD_TRANSITIVE"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t) // global BACKWARD, so NONE must come from the client
+			c := newClient(t, Config{URL: s.URL(), Suffix: tt.suffix, Compatibility: tt.compat})
+			id := register(t, c, fullName, record(fieldA))
+
+			subject := fullName + tt.suffix
+			if got := s.Compatibility(subject); got != tt.want {
+				t.Errorf("Compatibility(%s) = %q, want %q", subject, got, tt.want)
+			}
+			ss, ok := s.Fake().GetSchema(subject, 1)
+			if !ok || ss.ID != id {
+				t.Errorf("subject %s version 1 = %+v (found %v), want id %d", subject, ss, ok, id)
+			}
+			if tt.suffix != "" && s.Fake().SubjectExists(fullName) {
+				t.Errorf("unsuffixed subject %s exists", fullName)
+			}
+		})
+	}
+}
+
+func TestRegisterReusesIdenticalSchema(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	first := register(t, newClient(t, Config{URL: s.URL()}), fullName, record(fieldA))
+	// A fresh client (no cache), the same schema with other whitespace.
+	second := register(t, newClient(t, Config{URL: s.URL()}), fullName, "\n  "+record(fieldA)+"\n")
+	if second != first {
+		t.Errorf("second registration: id %d, want %d", second, first)
+	}
+	if _, ok := s.Fake().GetSchema(fullName, 2); ok {
+		t.Error("identical schema registered as version 2")
+	}
+
+	// A schema that exists already (seeded with id 42) is found by lookup.
+	s.Fake().SeedSchema("seeded", 1, 42, sr.Schema{Schema: record(fieldA, fieldB)})
+	if id := register(t, newClient(t, Config{URL: s.URL()}), "seeded", record(fieldA, fieldB)); id != 42 {
+		t.Errorf("seeded schema: id %d, want 42", id)
+	}
+}
+
+func TestRegisterCachesID(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newClient(t, Config{URL: s.URL()})
+	id := register(t, c, fullName, record(fieldA))
+	// srclient's CreateSchema re-reads the schema by id after the POST:
+	// PUT config, POST lookup (404), POST register, GET /schemas/ids/{id}.
+	if n := s.Requests(); n != 4 {
+		t.Errorf("first registration made %d requests, want 4", n)
+	}
+
+	before := s.Requests()
+	if again := register(t, c, fullName, record(fieldA)); again != id {
+		t.Errorf("cached id %d, want %d", again, id)
+	}
+	if n := s.Requests() - before; n != 0 {
+		t.Errorf("second Register made %d requests, want 0", n)
+	}
+
+	// Another schema text is another cache entry.
+	register(t, c, fullName, record(fieldA, fieldBDef))
+	if s.Requests() == before {
+		t.Error("a new schema made no request")
+	}
+}
+
+func TestRegisterUnknownSubject(t *testing.T) {
+	t.Parallel()
+	// Confluent's PUT /config/{subject} does not create the subject, so its
+	// lookup answers 40401 (subject not found); srfake's does, and answers
+	// 40403 (schema not found). Both mean "not registered yet".
+	s := newServer(t)
+	s.Fake().Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+		if r.Method != http.MethodPut || !strings.HasPrefix(r.URL.Path, "/config/only-config") {
+			return false
+		}
+		w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+		_, _ = w.Write([]byte(`{"compatibility":"NONE"}`))
+		return true
+	})
+	c := newClient(t, Config{URL: s.URL()})
+	for _, name := range []string{"only-config", "fresh"} {
+		id := register(t, c, name, record(fieldA))
+		if ss, ok := s.Fake().GetSchema(name, 1); !ok || ss.ID != id {
+			t.Errorf("%s: not registered as version 1 with id %d", name, id)
+		}
+	}
+}
+
+func TestRegisterRejectsBadInput(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newClient(t, Config{URL: s.URL()})
+	tests := []struct{ name, fullName, schema, want string }{
+		{"empty name", "", record(fieldA), "empty subject"},
+		{"space in name", "my query", record(fieldA), `has " "`},
+		{"not JSON", fullName, `{"type":`, "not valid JSON"},
+	}
+	for _, tt := range tests {
+		_, err := c.Register(t.Context(), tt.fullName, tt.schema)
+		if err == nil || !strings.Contains(err.Error(), tt.want) {
+			t.Errorf("%s: err = %v, want it to contain %q", tt.name, err, tt.want)
+		}
+	}
+	if n := s.Requests(); n != 0 {
+		t.Errorf("bad input made %d requests, want 0", n)
+	}
+
+	// Valid JSON, invalid Avro: the registry's 422.
+	_, err := c.Register(t.Context(), fullName, `{"type":"record","name":"r","fields":[{"name":"a","type":"nope"}]}`)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Status != http.StatusUnprocessableEntity || re.Code != 42201 || re.Op != opRegister {
+		t.Errorf("invalid Avro: err = %v, want RequestError register 422 42201", err)
+	}
+}
+
+func TestRegisterIncompatible(t *testing.T) {
+	t.Parallel()
+	type change struct{ from, to string }
+	breaksBackward := change{record(fieldA), record(fieldA, fieldB)}
+	breaksForward := change{record(fieldA, fieldB), record(fieldA)}
+	compatible := change{record(fieldA), record(fieldA, fieldBDef)}
+	tests := []struct {
+		level string
+		c     change
+		ok    bool
+	}{
+		{"NONE", breaksBackward, true},
+		{"BACKWARD", breaksBackward, false},
+		{"BACKWARD", breaksForward, true},
+		{"BACKWARD_TRANSITIVE", breaksBackward, false},
+		{"FORWARD", breaksForward, false},
+		{"FORWARD", breaksBackward, true},
+		{"FORWARD_TRANSITIVE", breaksForward, false},
+		{"FULL", breaksBackward, false},
+		{"FULL", breaksForward, false},
+		{"FULL_TRANSITIVE", breaksForward, false},
+	}
+	for _, level := range []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"} {
+		tests = append(tests, struct {
+			level string
+			c     change
+			ok    bool
+		}{level, compatible, true})
+	}
+	for i, tt := range tests {
+		t.Run(fmt.Sprintf("%s/%d", tt.level, i), func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t)
+			c := newClient(t, Config{URL: s.URL(), Compatibility: tt.level})
+			v1 := register(t, c, fullName, tt.c.from)
+			id, err := c.Register(t.Context(), fullName, tt.c.to)
+			if tt.ok {
+				if err != nil {
+					t.Fatalf("compatible change refused: %v", err)
+				}
+				if ss, found := s.Fake().GetSchema(fullName, 2); !found || ss.ID != id || id == v1 {
+					t.Errorf("want a new version 2 with a new id; got id %d (v1 %d), version 2 found %v", id, v1, found)
+				}
+				return
+			}
+			wantIncompatible(t, err, fullName, tt.level)
+		})
+	}
+}
+
+func TestRegisterIncompatibleTransitive(t *testing.T) {
+	t.Parallel()
+	// v2 is compatible with v1, v3 with v2 but not with v1.
+	versions := []string{record(fieldA), record(fieldA, fieldBDef), record(fieldA, fieldB)}
+	for _, tt := range []struct {
+		level string
+		ok    bool
+	}{
+		{"BACKWARD", true}, {"BACKWARD_TRANSITIVE", false},
+		{"FULL", true}, {"FULL_TRANSITIVE", false},
+	} {
+		t.Run(tt.level, func(t *testing.T) {
+			t.Parallel()
+			s := newServer(t)
+			c := newClient(t, Config{URL: s.URL(), Compatibility: tt.level})
+			register(t, c, fullName, versions[0])
+			register(t, c, fullName, versions[1])
+			_, err := c.Register(t.Context(), fullName, versions[2])
+			if tt.ok {
+				if err != nil {
+					t.Errorf("v3 refused under %s: %v", tt.level, err)
+				}
+				return
+			}
+			wantIncompatible(t, err, fullName, tt.level)
+		})
+	}
+}
+
+func wantIncompatible(t *testing.T, err error, subject, level string) {
+	t.Helper()
+	var ie *IncompatibleError
+	if !errors.As(err, &ie) || !errors.Is(err, ErrIncompatible) {
+		t.Fatalf("err = %v, want *IncompatibleError", err)
+	}
+	if ie.Subject != subject || ie.Compatibility != level || ie.Message == "" {
+		t.Errorf("got %+v, want subject %s, level %s and the registry's message", ie, subject, level)
+	}
+	for _, w := range []string{subject, level, "make the change compatible", "SCHEMA_MANAGER_COMPATIBILITY"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message %q does not contain %q", err, w)
+		}
+	}
+	if errors.Is(err, ErrUnavailable) {
+		t.Error("an incompatible schema matches ErrUnavailable")
+	}
+}
+
+func TestBasicAuth(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, registrytest.WithBasicAuth("metrics", password))
+	good := newClient(t, Config{URL: s.URL(), Username: "metrics", Password: password})
+	if err := good.Check(t.Context()); err != nil {
+		t.Fatalf("Check with the right password: %v", err)
+	}
+	register(t, good, fullName, record(fieldA))
+
+	const wrong = "wr0ng-pa55-not-shown"
+	bad := newClient(t, Config{URL: s.URL(), Username: "metrics", Password: wrong})
+	for op, call := range map[string]func() error{
+		opSetCompat: func() error { _, err := bad.Register(t.Context(), fullName, record(fieldB)); return err },
+		opCheck:     func() error { return bad.Check(t.Context()) },
+	} {
+		err := call()
+		var re *RequestError
+		if !errors.As(err, &re) || re.Status != http.StatusUnauthorized || re.Code != http.StatusUnauthorized || re.Op != op {
+			t.Errorf("%s with a wrong password: err = %v, want RequestError 401", op, err)
+			continue
+		}
+		if msg := err.Error(); strings.Contains(msg, wrong) || strings.Contains(msg, password) ||
+			!strings.Contains(msg, "SCHEMA_MANAGER_PASSWORD") {
+			t.Errorf("message %q: want no password and a hint", msg)
+		}
+		if errors.Is(err, ErrUnavailable) {
+			t.Errorf("%s: 401 matches ErrUnavailable", op)
+		}
+	}
+}
+
+func TestUnavailable(t *testing.T) {
+	t.Parallel()
+	closed := httptest.NewServer(http.NotFoundHandler())
+	closed.Close()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T) string // returns the URL
+		want  string
+	}{
+		{"server down (503)", func(t *testing.T) string {
+			s := newServer(t)
+			s.SetDown(true)
+			return s.URL()
+		}, "HTTP 503"},
+		{"connection refused", func(*testing.T) string { return closed.URL }, "connect"},
+		{"proxy 502 page", func(t *testing.T) string {
+			return rawServer(t, http.StatusBadGateway, "<html>bad gateway</html>")
+		}, "HTTP 502"},
+		{"rate limited", func(t *testing.T) string {
+			return rawServer(t, http.StatusTooManyRequests, `{"error_code":429,"message":"slow down"}`)
+		}, "HTTP 429 (error code 429): slow down"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, Config{URL: tt.setup(t)})
+			for op, err := range map[string]error{
+				"register": func() error { _, err := c.Register(t.Context(), fullName, record(fieldA)); return err }(),
+				"check":    c.Check(t.Context()),
+				"by id":    func() error { _, err := c.SchemaByID(t.Context(), 1); return err }(),
+			} {
+				var re *RequestError
+				if !errors.Is(err, ErrUnavailable) || errors.As(err, &re) || !strings.Contains(err.Error(), tt.want) {
+					t.Errorf("%s: err = %v, want ErrUnavailable mentioning %q", op, err, tt.want)
+				}
+			}
+		})
+	}
+}
+
+// rawServer answers every request with status and body.
+func rawServer(t *testing.T, status int, body string) string {
+	t.Helper()
+	s := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(status)
+		_, _ = w.Write([]byte(body))
+	}))
+	t.Cleanup(s.Close)
+	return s.URL
+}
+
+func TestNotARegistry(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		status int
+		body   string
+		want   string
+	}{
+		{"html page", http.StatusOK, "<html>hello</html>", "is SCHEMA_MANAGER_REGISTRY_URL a schema registry"},
+		{"404 page", http.StatusNotFound, "<html>no</html>", "HTTP 404: Not Found; check SCHEMA_MANAGER_REGISTRY_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := newClient(t, Config{URL: rawServer(t, tt.status, tt.body)})
+			_, err := c.Register(t.Context(), fullName, record(fieldA))
+			var re *RequestError
+			if !errors.As(err, &re) || re.Status != tt.status || re.Op != opSetCompat || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("err = %v, want RequestError %d mentioning %q", err, tt.status, tt.want)
+			}
+		})
+	}
+}
+
+// hang makes s block every request until the client goes away or the test
+// ends; entered receives each blocked request's path, released is closed
+// after a blocked request saw its context end.
+func hang(t *testing.T, s *registrytest.Server) (entered chan string, released chan struct{}) {
+	t.Helper()
+	entered, released = make(chan string, 8), make(chan struct{})
+	end := make(chan struct{})
+	t.Cleanup(func() { close(end) }) // runs before s.Close
+	var once sync.Once
+	s.Fake().Intercept(func(_ http.ResponseWriter, r *http.Request) bool {
+		// net/http notices a client going away (and cancels r.Context)
+		// only once the request body has been read.
+		_, _ = io.Copy(io.Discard, r.Body)
+		entered <- r.URL.Path
+		select {
+		case <-r.Context().Done():
+			once.Do(func() { close(released) })
+		case <-end:
+		}
+		return true
+	})
+	return entered, released
+}
+
+func TestTimeout(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	_, released := hang(t, s)
+	const timeout = 200 * time.Millisecond
+	c := newClient(t, Config{URL: s.URL(), Timeout: timeout})
+	start := time.Now()
+	err := within(t, func() error { _, err := c.Register(context.Background(), fullName, record(fieldA)); return err })
+	elapsed := time.Since(start)
+	if !errors.Is(err, ErrUnavailable) || !errors.Is(err, context.DeadlineExceeded) || !strings.Contains(err.Error(), "no answer within 200ms") {
+		t.Fatalf("err = %v, want ErrUnavailable wrapping a deadline", err)
+	}
+	if elapsed < timeout {
+		t.Errorf("returned after %s, before the %s timeout", elapsed, timeout)
+	}
+	select {
+	case <-released: // the request was abandoned, not left running
+	case <-time.After(guard):
+		t.Error("the server never saw the request end")
+	}
+}
+
+func TestContextCancel(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	entered, released := hang(t, s)
+	c := newClient(t, Config{URL: s.URL(), Timeout: time.Hour})
+	ctx, cancel := context.WithCancel(t.Context())
+	go func() {
+		<-entered
+		cancel()
+	}()
+	err := within(t, func() error { _, err := c.Register(ctx, fullName, record(fieldA)); return err })
+	if !errors.Is(err, context.Canceled) || errors.Is(err, ErrUnavailable) {
+		t.Fatalf("err = %v, want context.Canceled and not ErrUnavailable", err)
+	}
+	select {
+	case <-released:
+	case <-time.After(guard):
+		t.Error("the server never saw the request end")
+	}
+
+	// A ctx that is done already makes no request.
+	before := s.Requests()
+	done, cancelDone := context.WithCancel(t.Context())
+	cancelDone()
+	if err := c.Check(done); !errors.Is(err, context.Canceled) {
+		t.Errorf("Check(done ctx) = %v, want context.Canceled", err)
+	}
+	if n := s.Requests() - before; n != 0 {
+		t.Errorf("done ctx made %d requests", n)
+	}
+}
+
+func TestTLS(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, registrytest.WithTLS())
+	pool := x509.NewCertPool()
+	pool.AddCert(s.Certificate())
+	trusted := newClient(t, Config{URL: s.URL(), RootCAs: pool})
+	if err := trusted.Check(t.Context()); err != nil {
+		t.Fatalf("Check with the server's CA: %v", err)
+	}
+	register(t, trusted, fullName, record(fieldA))
+
+	untrusted := newClient(t, Config{URL: s.URL()}) // system pool
+	err := untrusted.Check(t.Context())
+	var re *RequestError
+	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "RootCAs") {
+		t.Errorf("untrusted certificate: err = %v, want RequestError with a RootCAs hint", err)
+	}
+}
+
+func TestSchemaByID(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newClient(t, Config{URL: s.URL()})
+	schema := record(fieldA)
+	id := register(t, c, fullName, schema)
+
+	got, err := c.SchemaByID(t.Context(), id)
+	if err != nil || got != schema {
+		t.Fatalf("SchemaByID(%d) = %q, %v; want %q", id, got, err, schema)
+	}
+	before := s.Requests()
+	if _, err := c.SchemaByID(t.Context(), id); err != nil || s.Requests() != before {
+		t.Errorf("second SchemaByID: err %v, %d requests; want cached", err, s.Requests()-before)
+	}
+
+	_, err = c.SchemaByID(t.Context(), 999)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Status != http.StatusNotFound || !strings.Contains(err.Error(), "schema by id 999") {
+		t.Errorf("unknown id: err = %v, want RequestError 404 naming id 999", err)
+	}
+}
+
+func TestConcurrentRegister(t *testing.T) {
+	t.Parallel()
+	s := newServer(t)
+	c := newClient(t, Config{URL: s.URL()})
+	schemas := []string{record(fieldA), record(fieldA, fieldBDef)}
+	ids := make([]int, 16)
+	var wg sync.WaitGroup
+	for i := range ids {
+		wg.Go(func() {
+			id, err := c.Register(t.Context(), fmt.Sprintf("%s%d", fullName, i%4), schemas[i%2])
+			if err != nil {
+				t.Errorf("Register %d: %v", i, err)
+			}
+			ids[i] = id
+		})
+	}
+	wg.Wait()
+	for i := range ids {
+		if j := (i + 4) % len(ids); ids[i] != ids[j] {
+			t.Errorf("same subject and schema got ids %d and %d", ids[i], ids[j])
+		}
+	}
+}
