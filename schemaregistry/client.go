@@ -102,20 +102,20 @@ func New(cfg Config) (*Client, error) {
 		errs = append(errs, err)
 	}
 	if (cfg.Username == "") != (cfg.Password == "") {
-		errs = append(errs, errors.New("Username and Password: set both (basic auth) or neither (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD)"))
+		errs = append(errs, errors.New("username and password (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD): set both for basic auth, or neither"))
 	}
 	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("Timeout: %s is negative; use 0 for the default %s", cfg.Timeout, DefaultTimeout))
+		errs = append(errs, fmt.Errorf("timeout: %s is negative; use 0 for the default %s", cfg.Timeout, DefaultTimeout))
 	}
 	if i := strings.IndexFunc(cfg.Suffix, notSubjectRune); i >= 0 {
-		errs = append(errs, fmt.Errorf("Suffix: %q has %q; use only [A-Za-z0-9._-] (SCHEMA_MANAGER_SUFFIX)", cfg.Suffix, cfg.Suffix[i:i+1]))
+		errs = append(errs, fmt.Errorf("suffix (SCHEMA_MANAGER_SUFFIX): %q has %q; use only [A-Za-z0-9._-]", cfg.Suffix, cfg.Suffix[i:i+1]))
 	}
 	compat := strings.ToUpper(cfg.Compatibility)
 	if compat == "" {
 		compat = DefaultCompatibility
 	}
 	if !slices.Contains(strings.Split(compatibilities, ", "), compat) {
-		errs = append(errs, fmt.Errorf("Compatibility: %q is not one of %s (SCHEMA_MANAGER_COMPATIBILITY)",
+		errs = append(errs, fmt.Errorf("compatibility (SCHEMA_MANAGER_COMPATIBILITY): %q is not one of %s",
 			cfg.Compatibility, compatibilities))
 	}
 	if len(errs) > 0 {
@@ -147,7 +147,7 @@ func New(cfg Config) (*Client, error) {
 // (srclient appends paths to it). Errors never repeat a URL that carries
 // user-info.
 func parseURL(raw string) (string, error) {
-	const field = "URL (SCHEMA_MANAGER_REGISTRY_URL)"
+	const field = "url (SCHEMA_MANAGER_REGISTRY_URL)"
 	if raw == "" {
 		return "", fmt.Errorf("%s: empty; set the registry's http(s)://host:port", field)
 	}
@@ -179,8 +179,11 @@ func (c *Client) Subject(fullName string) string { return fullName + c.suffix }
 // (subject, schema text): a later call with the same arguments returns at
 // once without a request. An unknown subject is not an error: it is created.
 //
-// Register blocks for up to three or four HTTP requests, each bounded by
-// Config.Timeout; cancelling ctx aborts it at once. Errors:
+// Register blocks for two HTTP requests if the schema is registered already
+// (set compatibility, lookup) and four if not (srclient re-reads the new
+// schema by id), each bounded by Config.Timeout; cancelling ctx aborts it at
+// once. Concurrent calls for the same uncached schema each make their
+// requests; the registry returns the same id to all. Errors:
 // [*IncompatibleError] (matches [ErrIncompatible]) when the registry refuses
 // the schema under the subject's level; errors matching [ErrUnavailable]
 // (retry later); [*RequestError] for refusals a retry does not cure (bad

@@ -88,7 +88,7 @@ func TestNewValidates(t *testing.T) {
 		{"minimal", Config{URL: "http://127.0.0.1:8081"}, nil},
 		{"https with path and slash", Config{URL: "https://registry.example.org/schema-registry/"}, nil},
 		{"lower-case level", Config{URL: "http://r:8081", Compatibility: "full_transitive"}, nil},
-		{"empty URL", Config{}, []string{"URL (SCHEMA_MANAGER_REGISTRY_URL): empty"}},
+		{"empty URL", Config{}, []string{"url (SCHEMA_MANAGER_REGISTRY_URL): empty"}},
 		{"scheme", Config{URL: "ftp://r"}, []string{"scheme must be http or https"}},
 		{"no scheme", Config{URL: "registry:8081"}, []string{"scheme must be http or https"}},
 		{"no host", Config{URL: "http://"}, []string{"no host"}},
@@ -96,11 +96,11 @@ func TestNewValidates(t *testing.T) {
 		{"user-info", Config{URL: "http://user:" + password + "@r:8081"}, []string{"contains user-info"}},
 		{"user without password", Config{URL: "http://r", Username: "u"}, []string{"set both"}},
 		{"password without user", Config{URL: "http://r", Password: password}, []string{"set both"}},
-		{"negative timeout", Config{URL: "http://r", Timeout: -time.Second}, []string{"Timeout: -1s is negative"}},
-		{"suffix", Config{URL: "http://r", Suffix: "_dev/x"}, []string{`Suffix: "_dev/x" has "/"`}},
-		{"level", Config{URL: "http://r", Compatibility: "SIDEWAYS"}, []string{`Compatibility: "SIDEWAYS" is not one of`}},
+		{"negative timeout", Config{URL: "http://r", Timeout: -time.Second}, []string{"timeout: -1s is negative"}},
+		{"suffix", Config{URL: "http://r", Suffix: "_dev/x"}, []string{`suffix (SCHEMA_MANAGER_SUFFIX): "_dev/x" has "/"`}},
+		{"level", Config{URL: "http://r", Compatibility: "SIDEWAYS"}, []string{`compatibility (SCHEMA_MANAGER_COMPATIBILITY): "SIDEWAYS" is not one of`}},
 		{"all at once", Config{URL: "ftp://r", Username: "u", Suffix: " ", Compatibility: "X"},
-			[]string{"URL", "Username", "Suffix", "Compatibility"}},
+			[]string{"url", "username", "suffix", "compatibility"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
