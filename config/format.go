@@ -21,8 +21,8 @@ func (c Config) mode() string {
 	return "kafka"
 }
 
-// String returns a one-line summary of c for humans ("key=value ..."),
-// secrets redacted.
+// String returns a one-line summary of c for humans ("key=value ...",
+// settings that are empty left out), secrets redacted.
 func (c Config) String() string {
 	var b strings.Builder
 	writeAttrs(&b, "", c.LogValue().Group())
@@ -194,7 +194,8 @@ func tlsSummary(tc *tls.Config) string {
 }
 
 // writeAttrs renders attrs as space-separated key=value pairs, group keys
-// joined with dots, values quoted when they would be ambiguous.
+// joined with dots, values quoted when they would be ambiguous, empty
+// values left out.
 func writeAttrs(b *strings.Builder, prefix string, attrs []slog.Attr) {
 	for _, a := range attrs {
 		v := a.Value.Resolve()
@@ -202,12 +203,15 @@ func writeAttrs(b *strings.Builder, prefix string, attrs []slog.Attr) {
 			writeAttrs(b, prefix+a.Key+".", v.Group())
 			continue
 		}
+		s := v.String()
+		if s == "" {
+			continue
+		}
 		if b.Len() > 0 {
 			b.WriteByte(' ')
 		}
 		b.WriteString(prefix + a.Key + "=")
-		s := v.String()
-		if s == "" || strings.ContainsAny(s, " \t\r\n\"=") || !strconv.CanBackquote(s) {
+		if strings.ContainsAny(s, " \t\r\n\"=") || !strconv.CanBackquote(s) {
 			s = strconv.Quote(s)
 		}
 		b.WriteString(s)

@@ -398,8 +398,9 @@ func parseRegistryURL(raw string) (clean, user string, pass Secret, reason strin
 	if err != nil {
 		reason = shown + " is not a valid URL"
 		var ue *url.Error
-		if _, err := url.Parse(redactURL(raw)); errors.As(err, &ue) {
-			// The error is in the part that is shown: say what it is.
+		if _, err := url.Parse(replaceUserinfo(raw, "user")); errors.As(err, &ue) {
+			// The error is outside the user-info, in the part that is
+			// shown: say what it is.
 			reason += ": " + ue.Err.Error()
 		} else {
 			reason += " (percent-encode special characters in the user name and password)"
@@ -436,7 +437,11 @@ func parseRegistryURL(raw string) (clean, user string, pass Secret, reason strin
 // works on the text, so it also hides credentials of strings that do not
 // parse (an unescaped "/" or "@" in a password): everything between the
 // scheme and the last "@" goes.
-func redactURL(raw string) string {
+func redactURL(raw string) string { return replaceUserinfo(raw, redacted) }
+
+// replaceUserinfo replaces everything between the scheme and the last "@"
+// of raw by placeholder.
+func replaceUserinfo(raw, placeholder string) string {
 	start := 0
 	if i := strings.Index(raw, "://"); i >= 0 && !strings.ContainsAny(raw[:i], "/?#@") {
 		start = i + len("://")
@@ -445,5 +450,5 @@ func redactURL(raw string) string {
 	if at < start {
 		return raw
 	}
-	return raw[:start] + redacted + raw[at:]
+	return raw[:start] + placeholder + raw[at:]
 }
