@@ -1,0 +1,211 @@
+package config_test
+
+import (
+	"crypto/tls"
+	"errors"
+	"os"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+)
+
+// TestResolveLiteral resolves configs built in code: zero values get
+// defaults, the same checks apply.
+func TestResolveLiteral(t *testing.T) {
+	p := newPKI(t)
+	codeTLS := &tls.Config{MinVersion: tls.VersionTLS13}
+	kafka := func(k config.Kafka) config.Config {
+		if k.BootstrapServers == nil {
+			k.BootstrapServers = []string{"b:9092"}
+		}
+		return config.Config{AppName: "app", Enabled: true, Kafka: k, Registry: config.Registry{URL: "http://reg"}}
+	}
+	tests := []struct {
+		name    string
+		in      config.Config
+		check   func(t *testing.T, c config.Config)
+		wantErr []wantProblem
+	}{
+		{name: "mock literal gets every default", in: config.Config{AppName: "app", Enabled: true, Mock: true},
+			check: func(t *testing.T, c config.Config) {
+				want := config.Config{
+					AppName: "app", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events",
+					Kafka:    config.Kafka{SecurityProtocol: config.Plaintext, SASLMechanism: config.SCRAMSHA512},
+					Registry: config.Registry{Compatibility: "NONE", Timeout: 10 * time.Second},
+					Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 2 * time.Minute, LogInterval: time.Minute, StartupBackoffMax: time.Minute},
+				}
+				if !equalConfig(c, want) {
+					t.Errorf("Resolve() =\n%+v\nwant\n%+v", c, want)
+				}
+			}},
+		{name: "zero Config is disabled and valid", in: config.Config{},
+			check: func(t *testing.T, c config.Config) {
+				if c.Enabled || c.TopicPrefix != "lsst.square.metrics.events" {
+					t.Errorf("Resolve() = %v", c)
+				}
+			}},
+		{name: "set values are kept and normalised",
+			in: config.Config{AppName: "app", Enabled: true, Mock: true, TopicPrefix: "p",
+				Kafka:    config.Kafka{SecurityProtocol: "sasl_ssl", SASLMechanism: "plain"},
+				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
+				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4, LogInterval: 5, StartupBackoffMax: 6}},
+			check: func(t *testing.T, c config.Config) {
+				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.PLAIN || c.Registry.Compatibility != "FULL" ||
+					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4, 5, 6}) || c.Topic() != "p.app" {
+					t.Errorf("Resolve() = %v", c)
+				}
+			}},
+		{name: "user-info moves out of the URL",
+			in: kafka(config.Kafka{}),
+			check: func(t *testing.T, c config.Config) {
+				c.Registry.URL = "https://u:p@reg/x/"
+				c, err := c.Resolve()
+				if err != nil || c.Registry.URL != "https://reg/x" || c.Registry.Username != "u" || c.Registry.Password.Value() != "p" {
+					t.Errorf("Resolve() = %v, %v", c, err)
+				}
+			}},
+		{name: "TLS set in code is kept without paths",
+			in: kafka(config.Kafka{SecurityProtocol: config.SSL, TLS: codeTLS}),
+			check: func(t *testing.T, c config.Config) {
+				if c.Kafka.TLS != codeTLS {
+					t.Errorf("Kafka.TLS = %p, want the one set in code %p", c.Kafka.TLS, codeTLS)
+				}
+			}},
+		{name: "paths are loaded when TLS is nil",
+			in: kafka(config.Kafka{SecurityProtocol: config.SSL, ClusterCAPath: p.CA, ClientCertPath: p.ClientCert, ClientKeyPath: p.ClientKey}),
+			check: func(t *testing.T, c config.Config) {
+				if c.Kafka.TLS == nil || c.Kafka.TLS.RootCAs == nil || len(c.Kafka.TLS.Certificates) != 1 {
+					t.Errorf("Kafka.TLS = %v, want one built from the files", c.Kafka.TLS)
+				}
+			}},
+		{name: "TLS with a plaintext protocol",
+			in:      config.Config{AppName: "app", Enabled: true, Mock: true, Kafka: config.Kafka{TLS: codeTLS}},
+			wantErr: []wantProblem{{"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT does not use TLS but Kafka.TLS is set"}}},
+		{name: "SSL without TLS or paths",
+			in: kafka(config.Kafka{SecurityProtocol: config.SSL}),
+			wantErr: []wantProblem{
+				{"KAFKA_CLIENT_CERT_PATH", "required with KAFKA_SECURITY_PROTOCOL=SSL"},
+				{"KAFKA_CLIENT_KEY_PATH", "required with KAFKA_SECURITY_PROTOCOL=SSL"},
+			}},
+		{name: "bad values in code",
+			in: config.Config{AppName: "a b", Enabled: true, Mock: true, TopicPrefix: ".x",
+				Kafka:    config.Kafka{BootstrapServers: []string{" b:1"}, SecurityProtocol: "TLS", SASLMechanism: "X"},
+				Registry: config.Registry{URL: "mailto:x@y", Suffix: "!", Compatibility: "ANY", Timeout: -1},
+				Delivery: config.Delivery{MaxBufferedEvents: -1, MaxBufferedBytes: -1, BlockTimeout: -1, DeliveryTimeout: -1, LogInterval: -1, StartupBackoffMax: -1}},
+			wantErr: []wantProblem{
+				{"METRICS_APP_NAME", `"a b" must match`},
+				{"METRICS_EVENTS_TOPIC_PREFIX", `".x"`},
+				{"KAFKA_BOOTSTRAP_SERVERS", `" b:1" is not a host[:port] address`},
+				{"KAFKA_SECURITY_PROTOCOL", `"TLS" is not one of`},
+				{"KAFKA_SASL_MECHANISM", `"X" is not one of`},
+				{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@y" must be an http or https URL`},
+				{"SCHEMA_MANAGER_SUFFIX", `"!"`},
+				{"SCHEMA_MANAGER_COMPATIBILITY", `"ANY" is not one of`},
+				{"SCHEMA_MANAGER_TIMEOUT", "-1ns is negative"},
+				{"METRICS_MAX_BUFFERED_EVENTS", "-1 is negative"},
+				{"METRICS_MAX_BUFFERED_BYTES", "-1 is negative"},
+				{"METRICS_BLOCK_TIMEOUT", "-1ns is negative"},
+				{"METRICS_DELIVERY_TIMEOUT", "-1ns is negative"},
+				{"METRICS_LOG_INTERVAL", "-1ns is negative"},
+				{"METRICS_BACKOFF_MAX", "-1ns is negative"},
+			}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := tt.in.Resolve()
+			verr := tt.in.Validate()
+			if (err == nil) != (verr == nil) {
+				t.Errorf("Resolve() error %v but Validate() %v", err, verr)
+			}
+			if tt.wantErr != nil {
+				var ce *config.Error
+				if !errors.As(err, &ce) || !errors.Is(err, config.ErrInvalid) {
+					t.Fatalf("Resolve() error = %v, want a *config.Error", err)
+				}
+				checkProblems(t, ce, tt.wantErr...)
+				return
+			}
+			if err != nil {
+				t.Fatalf("Resolve() error: %v", err)
+			}
+			tt.check(t, c)
+		})
+	}
+}
+
+// TestResolveIdempotent resolves a loaded Config again after its files are
+// gone: nothing is re-read, nothing changes, warnings are not repeated.
+func TestResolveIdempotent(t *testing.T) {
+	p := newPKI(t)
+	c := mustFromEnv(t, kafkaEnv(map[string]string{
+		"KAFKA_BOOTSTRAP_SERVERS": "", "KAFKA_BOOSTRAP_SERVERS": "b:9092",
+		"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": p.CA,
+		"KAFKA_CLIENT_CERT_PATH": p.ClientCert, "KAFKA_CLIENT_KEY_PATH": p.ClientKey,
+		"SCHEMA_MANAGER_REGISTRY_URL": "https://u:pw@reg", "SCHEMA_MANAGER_CA_PATH": p.CA,
+		"KAFKA_SASL_USERNAME": "ignored",
+	}))
+	if len(c.Warnings) != 2 {
+		t.Fatalf("Warnings = %q, want the misspelling and the ignored SASL user", c.Warnings)
+	}
+	for _, f := range []string{p.CA, p.ClientCert, p.ClientKey} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
+	}
+	again, err := c.Resolve()
+	if err != nil {
+		t.Fatalf("second Resolve() error: %v", err)
+	}
+	if !equalConfig(again, c) || again.Kafka.TLS != c.Kafka.TLS || again.Registry.RootCAs != c.Registry.RootCAs {
+		t.Errorf("second Resolve() =\n%v\nwant\n%v", again, c)
+	}
+	if err := c.Validate(); err != nil {
+		t.Errorf("Validate() of a resolved Config: %v", err)
+	}
+	// The copy does not share the slices it may change.
+	again.Warnings[0] = "changed"
+	again.Kafka.BootstrapServers[0] = "changed"
+	if c.Warnings[0] == "changed" || c.Kafka.BootstrapServers[0] == "changed" {
+		t.Error("Resolve() result shares slices with its receiver")
+	}
+	if !slices.Equal(again.Warnings[1:], c.Warnings[1:]) {
+		t.Errorf("Warnings %q vs %q", again.Warnings, c.Warnings)
+	}
+}
+
+func TestTopic(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		c    config.Config
+		want string
+	}{
+		{config.Config{AppName: "app"}, "lsst.square.metrics.events.app"},
+		{config.Config{AppName: "app", TopicPrefix: "a.b"}, "a.b.app"},
+	}
+	for _, tt := range tests {
+		if got := tt.c.Topic(); got != tt.want {
+			t.Errorf("Topic() = %q, want %q", got, tt.want)
+		}
+	}
+}
+
+func TestSecurityProtocolUses(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		p         config.SecurityProtocol
+		tls, sasl bool
+	}{
+		{config.Plaintext, false, false},
+		{config.SSL, true, false},
+		{config.SASLPlaintext, false, true},
+		{config.SASLSSL, true, true},
+	}
+	for _, tt := range tests {
+		if tt.p.UsesTLS() != tt.tls || tt.p.UsesSASL() != tt.sasl {
+			t.Errorf("%s: UsesTLS %t UsesSASL %t, want %t %t", tt.p, tt.p.UsesTLS(), tt.p.UsesSASL(), tt.tls, tt.sasl)
+		}
+	}
+}
