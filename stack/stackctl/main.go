@@ -1,0 +1,221 @@
+// Command stackctl is the small Kafka-aware helper of the local Sasquatch stack scripts
+// (stack/up.sh, stack/kafka-restart.sh). It is not part of the SDK.
+//
+// Usage:
+//
+//	stackctl ports N
+//	    print N distinct free TCP ports on 127.0.0.1, one per line (the OS picks them).
+//	stackctl kafka-wait -brokers HOST:PORT [-timeout 90s]
+//	    wait until the broker answers a metadata request with itself as a live broker and a
+//	    controller elected.
+//	stackctl topics -brokers HOST:PORT -topics A,B [-partitions 1] [-timeout 60s]
+//	    create the topics that do not exist yet and wait until every partition has a leader.
+//	stackctl group-wait -brokers HOST:PORT -group G -topics A,B [-timeout 90s]
+//	    wait until consumer group G is Stable and every partition of the topics is assigned to
+//	    one of its members (Telegraf is consuming).
+//
+// Every wait asks the broker again every 200 ms until the condition holds or the timeout
+// expires; stackctl exits 1 with the last reason on failure.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+const pollInterval = 200 * time.Millisecond
+
+func main() {
+	if err := run(os.Args[1:]); err != nil {
+		fmt.Fprintln(os.Stderr, "stackctl:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string) error {
+	if len(args) == 0 {
+		return errors.New("usage: stackctl ports|kafka-wait|topics|group-wait [flags]")
+	}
+	cmd, args := args[0], args[1:]
+	if cmd == "ports" {
+		return ports(args)
+	}
+	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
+	brokers := fs.String("brokers", "", "bootstrap broker HOST:PORT (required)")
+	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait")
+	topicList := fs.String("topics", "", "comma-separated topics")
+	partitions := fs.Int("partitions", 1, "partitions of each created topic")
+	group := fs.String("group", "", "consumer group")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *brokers == "" {
+		return fmt.Errorf("%s: -brokers is required", cmd)
+	}
+	topics := splitList(*topicList)
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(*brokers), kgo.RequestRetries(0))
+	if err != nil {
+		return fmt.Errorf("kafka client: %w", err)
+	}
+	defer cl.Close()
+	adm := kadm.NewClient(cl)
+
+	ctx, cancel := context.WithTimeout(context.Background(), *timeout)
+	defer cancel()
+
+	switch cmd {
+	case "kafka-wait":
+		return poll(ctx, "broker "+*brokers+" ready", func(ctx context.Context) error {
+			return brokerReady(ctx, adm)
+		})
+	case "topics":
+		if len(topics) == 0 {
+			return errors.New("topics: -topics is required")
+		}
+		return poll(ctx, "topics "+*topicList+" ready", func(ctx context.Context) error {
+			return topicsReady(ctx, adm, int32(*partitions), topics)
+		})
+	case "group-wait":
+		if *group == "" || len(topics) == 0 {
+			return errors.New("group-wait: -group and -topics are required")
+		}
+		return poll(ctx, "group "+*group+" consuming "+*topicList, func(ctx context.Context) error {
+			return groupReady(ctx, adm, *group, topics)
+		})
+	default:
+		return fmt.Errorf("unknown command %q", cmd)
+	}
+}
+
+// ports prints N free loopback ports. All listeners stay open until every port is chosen, so the
+// N ports are distinct.
+func ports(args []string) error {
+	if len(args) != 1 {
+		return errors.New("usage: stackctl ports N")
+	}
+	n, err := strconv.Atoi(args[0])
+	if err != nil || n < 1 {
+		return fmt.Errorf("ports: %q is not a positive count", args[0])
+	}
+	var out []string
+	for range n {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return fmt.Errorf("ports: %w", err)
+		}
+		defer ln.Close()
+		out = append(out, strconv.Itoa(ln.Addr().(*net.TCPAddr).Port))
+	}
+	fmt.Println(strings.Join(out, "\n"))
+	return nil
+}
+
+// poll calls check every pollInterval until it succeeds or ctx ends.
+func poll(ctx context.Context, what string, check func(context.Context) error) error {
+	t := time.NewTicker(pollInterval)
+	defer t.Stop()
+	for {
+		attempt, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err := check(attempt)
+		cancel()
+		if err == nil {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return fmt.Errorf("timed out waiting for %s: %w", what, err)
+		case <-t.C:
+		}
+	}
+}
+
+func brokerReady(ctx context.Context, adm *kadm.Client) error {
+	md, err := adm.BrokerMetadata(ctx)
+	if err != nil {
+		return err
+	}
+	if len(md.Brokers) == 0 {
+		return errors.New("metadata lists no broker")
+	}
+	if md.Controller < 0 {
+		return errors.New("no active controller yet")
+	}
+	return nil
+}
+
+func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, topics []string) error {
+	resp, err := adm.CreateTopics(ctx, partitions, 1, nil, topics...)
+	if err != nil {
+		return err
+	}
+	for _, r := range resp {
+		if r.Err != nil && !errors.Is(r.Err, kerr.TopicAlreadyExists) {
+			return fmt.Errorf("create topic %s: %w", r.Topic, r.Err)
+		}
+	}
+	md, err := adm.Metadata(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		td, ok := md.Topics[t]
+		if !ok || td.Err != nil {
+			return fmt.Errorf("topic %s not in metadata yet (%v)", t, td.Err)
+		}
+		for _, p := range td.Partitions {
+			if p.Err != nil || p.Leader < 0 {
+				return fmt.Errorf("topic %s partition %d has no leader yet", t, p.Partition)
+			}
+		}
+	}
+	return nil
+}
+
+func groupReady(ctx context.Context, adm *kadm.Client, group string, topics []string) error {
+	md, err := adm.Metadata(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	gs, err := adm.DescribeGroups(ctx, group)
+	if err != nil {
+		return err
+	}
+	g, ok := gs[group]
+	if !ok || g.Err != nil {
+		return fmt.Errorf("group %s not described (%v)", group, g.Err)
+	}
+	if g.State != "Stable" {
+		return fmt.Errorf("group %s is %s", group, g.State)
+	}
+	assigned := g.AssignedPartitions()
+	for _, t := range topics {
+		for _, p := range md.Topics[t].Partitions {
+			if _, ok := assigned[t][p.Partition]; !ok {
+				return fmt.Errorf("group %s: %s/%d not assigned yet", group, t, p.Partition)
+			}
+		}
+	}
+	return nil
+}
+
+func splitList(s string) []string {
+	var out []string
+	for _, v := range strings.Split(s, ",") {
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

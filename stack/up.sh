@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# Starts the local Sasquatch stack on 127.0.0.1: InfluxDB 1.x, the AxonOps Schema Registry, a
+# single-node KRaft Kafka broker and Telegraf (kafka_consumer + avro parser -> influxdb), with
+# ports the OS picks, and writes the endpoints to $SASQUATCH_STACK_DIR/stack.env.
+#
+# Idempotent: when the stack is up it does nothing; when it is partly up (for instance after
+# `stack/kafka-restart.sh stop`) it starts what is missing with the same ports and data.
+set -euo pipefail
+# shellcheck source=stack/lib.sh
+source "$(dirname "$0")/lib.sh"
+
+t0="$(now_ms)"
+bash "$STACK_ROOT/install.sh"
+
+all_running() {
+	local s
+	for s in "${SERVICES[@]}"; do
+		running "$s" || return 1
+	done
+}
+
+if [ -s "$ENV_FILE" ] && all_running; then
+	log "already up: $ENV_FILE"
+	exit 0
+fi
+
+# --- ports and stack.env -------------------------------------------------------------------
+mkdir -p "$STATE/bin"
+(cd "$REPO_ROOT" && go build -o "$STACKCTL" ./stack/stackctl)
+
+if [ ! -s "$ENV_FILE" ]; then
+	mapfile -t p < <("$STACKCTL" ports 5)
+	mkdir -p "$STATE"/{influxdb,registry,kafka,telegraf,logs,run}
+	cat >"$ENV_FILE.tmp" <<EOF
+# Endpoints of the local Sasquatch stack (stack/up.sh). KEY=VALUE lines, no quoting.
+KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${p[0]}
+SCHEMA_MANAGER_REGISTRY_URL=http://127.0.0.1:${p[2]}
+INFLUXDB_URL=http://127.0.0.1:${p[3]}
+INFLUXDB_DATABASE=$INFLUXDB_DATABASE
+METRICS_EVENTS_TOPIC_PREFIX=$TOPIC_PREFIX
+SASQUATCH_STACK_DIR=$STATE
+SASQUATCH_STACK_TOPICS=$TOPICS
+SASQUATCH_STACK_TELEGRAF_CONFIG=$STATE/telegraf/telegraf.conf
+SASQUATCH_STACK_TELEGRAF_OUTPUT=$STATE/telegraf/metrics.out
+SASQUATCH_STACK_TELEGRAF_GROUP=$CONSUMER_GROUP
+SASQUATCH_STACK_KAFKA_CTL=$STACK_ROOT/kafka-restart.sh
+SASQUATCH_STACK_KAFKA_CONTROLLER_PORT=${p[1]}
+SASQUATCH_STACK_INFLUXDB_RPC_PORT=${p[4]}
+EOF
+	mv "$ENV_FILE.tmp" "$ENV_FILE"
+fi
+
+KAFKA_BOOTSTRAP="$(env_get KAFKA_BOOTSTRAP_SERVERS)"
+KAFKA_PORT="${KAFKA_BOOTSTRAP##*:}"
+KAFKA_CONTROLLER_PORT="$(env_get SASQUATCH_STACK_KAFKA_CONTROLLER_PORT)"
+REGISTRY_URL="$(env_get SCHEMA_MANAGER_REGISTRY_URL)"
+REGISTRY_PORT="${REGISTRY_URL##*:}"
+INFLUXDB_URL="$(env_get INFLUXDB_URL)"
+INFLUXDB_HTTP_PORT="${INFLUXDB_URL##*:}"
+INFLUXDB_RPC_PORT="$(env_get SASQUATCH_STACK_INFLUXDB_RPC_PORT)"
+STACK_TOPICS="$(env_get SASQUATCH_STACK_TOPICS)"
+
+# render IN [TOPIC] prints the template IN with its @NAME@ placeholders filled in.
+render() {
+	sed -e "s#@STATE@#$STATE#g" \
+		-e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
+		-e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+		-e "s#@REGISTRY_PORT@#$REGISTRY_PORT#g" \
+		-e "s#@INFLUXDB_HTTP_PORT@#$INFLUXDB_HTTP_PORT#g" \
+		-e "s#@INFLUXDB_RPC_PORT@#$INFLUXDB_RPC_PORT#g" \
+		-e "s#@INFLUXDB_DATABASE@#$INFLUXDB_DATABASE#g" \
+		-e "s#@TELEGRAF_FLUSH@#$TELEGRAF_FLUSH#g" \
+		-e "s#@TELEGRAF_KAFKA_VERSION@#$TELEGRAF_KAFKA_VERSION#g" \
+		-e "s#@CONSUMER_GROUP@#$CONSUMER_GROUP#g" \
+		-e "s#@TOPIC@#${2:-}#g" \
+		"$1"
+}
+
+# wait_http NAME URL checks URL until it answers 2xx, for at most 60 s, failing early if NAME died.
+wait_http() {
+	local name="$1" url="$2" i
+	for ((i = 0; i < 600; i++)); do
+		if curl -fsS -o /dev/null --max-time 2 "$url" 2>/dev/null; then
+			return 0
+		fi
+		running "$name" || { tail_logs; die "$name exited during start-up (log: $STATE/logs/$name.log)"; }
+		sleep 0.1
+	done
+	tail_logs
+	die "$name did not answer $url within 60s"
+}
+
+# --- InfluxDB ------------------------------------------------------------------------------
+if ! running influxdb; then
+	render "$STACK_ROOT/influxdb/influxdb.conf.in" >"$STATE/influxdb/influxdb.conf"
+	start influxdb influxd run -config "$STATE/influxdb/influxdb.conf"
+	wait_http influxdb "$INFLUXDB_URL/ping"
+	curl -fsS -o /dev/null -XPOST "$INFLUXDB_URL/query" --data-urlencode "q=CREATE DATABASE \"$INFLUXDB_DATABASE\""
+	log "influxdb up at $INFLUXDB_URL (database $INFLUXDB_DATABASE)"
+fi
+
+# --- Schema registry -----------------------------------------------------------------------
+if ! running registry; then
+	cat >"$STATE/registry/config.yaml" <<EOF
+# AxonOps Schema Registry for the local Sasquatch stack (written by stack/up.sh).
+server:
+  host: 127.0.0.1
+  port: $REGISTRY_PORT
+storage:
+  type: memory
+compatibility:
+  default_level: BACKWARD
+EOF
+	start registry env SCHEMA_REGISTRY_HOST=127.0.0.1 SCHEMA_REGISTRY_PORT="$REGISTRY_PORT" \
+		SCHEMA_REGISTRY_STORAGE_TYPE=memory "$(registry_bin)" -config "$STATE/registry/config.yaml"
+	wait_http registry "$REGISTRY_URL/subjects"
+	log "registry up at $REGISTRY_URL"
+fi
+
+# --- Kafka ---------------------------------------------------------------------------------
+if ! running kafka; then
+	bash "$STACK_ROOT/kafka-restart.sh" start
+fi
+"$STACKCTL" topics -brokers "$KAFKA_BOOTSTRAP" -topics "$STACK_TOPICS" -timeout 60s
+
+# --- Telegraf ------------------------------------------------------------------------------
+if ! running telegraf; then
+	IFS=, read -r -a topic_list <<<"$STACK_TOPICS"
+	{
+		render "$STACK_ROOT/telegraf/telegraf.conf.in"
+		for t in "${topic_list[@]}"; do
+			render "$STACK_ROOT/telegraf/kafka_consumer.conf.in" "$t"
+		done
+	} >"$STATE/telegraf/telegraf.conf"
+	t1="$(now_ms)"
+	start telegraf "$(telegraf_bin)" --config "$STATE/telegraf/telegraf.conf"
+	# Ready when its consumer group is Stable with every partition of the topics assigned.
+	for ((i = 0; ; i++)); do
+		if "$STACKCTL" group-wait -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -topics "$STACK_TOPICS" -timeout 1s 2>/dev/null; then
+			break
+		fi
+		running telegraf || { tail_logs; die "telegraf exited during start-up"; }
+		if ((i >= 90)); then
+			tail_logs
+			die "telegraf did not join consumer group $CONSUMER_GROUP within 90s"
+		fi
+	done
+	log "telegraf consuming $STACK_TOPICS ($(($(now_ms) - t1)) ms)"
+fi
+
+log "up in $(($(now_ms) - t0)) ms; endpoints in $ENV_FILE"
