@@ -1,0 +1,27 @@
+// Package eventmanager publishes typed application metrics events to Kafka,
+// Avro-encoded against a Confluent-compatible schema registry, for Rubin's
+// Sasquatch pipeline (Kafka -> Telegraf -> InfluxDB). It is the Go
+// counterpart of Safir's safir.metrics and keeps its wire contract.
+//
+// One path, from start-up to shutdown:
+//
+//	cfg, err := config.FromEnv()
+//	m, err := eventmanager.New(cfg)
+//	err = m.Initialize(ctx)                                   // connect, check the topic
+//	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
+//	err = q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: d})
+//	err = m.Close(ctx)                                        // flush, bounded by ctx
+//
+// The manager runs in one of three modes chosen by the configuration: Kafka
+// (METRICS_ENABLED=true, the default), disabled (METRICS_ENABLED=false: events
+// are validated and logged at debug level, nothing is sent) and mock
+// (METRICS_MOCK=true: events are validated and recorded for the app's own
+// tests, read them with package eventmanagertest). Usage errors (unsupported
+// payload types, bad or duplicate names, a missing topic) are returned in every
+// mode so that tests in mock mode catch them.
+//
+// Publish never waits for the broker: it encodes the event with the per-type
+// plan built once by CreatePublisher and hands the record to franz-go, which
+// batches, compresses, retries and delivers it in the background. Every
+// produce result is observed and counted; see Manager.Stats.
+package eventmanager

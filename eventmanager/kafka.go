@@ -1,0 +1,69 @@
+package eventmanager
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+	"github.com/twmb/franz-go/plugin/kslog"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+)
+
+// kafkaOptions derives the franz-go client options from the configuration.
+// The producer is idempotent (franz-go's default), so retries never duplicate
+// an event; each record's delivery is bounded by METRICS_DELIVERY_TIMEOUT, and
+// the client buffers at most METRICS_MAX_BUFFERED_EVENTS records and
+// METRICS_MAX_BUFFERED_BYTES bytes (beyond that Publish drops and counts).
+func kafkaOptions(cfg config.Config, log *slog.Logger) ([]kgo.Opt, error) {
+	k := cfg.Kafka
+	opts := []kgo.Opt{
+		kgo.SeedBrokers(k.BootstrapServers...),
+		kgo.ClientID("sasquatch-go." + cfg.AppName),
+		kgo.WithLogger(kslog.New(log.With("component", "franz-go"))),
+		kgo.DefaultProduceTopic(cfg.Topic()),
+	}
+	d := cfg.Delivery
+	if d.DeliveryTimeout > 0 {
+		opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
+	}
+	if d.MaxBufferedEvents > 0 {
+		opts = append(opts, kgo.MaxBufferedRecords(d.MaxBufferedEvents))
+	}
+	if d.MaxBufferedBytes > 0 {
+		opts = append(opts, kgo.MaxBufferedBytes(int(d.MaxBufferedBytes)))
+	}
+	switch k.SecurityProtocol {
+	case config.SSL, config.SASLSSL:
+		if k.TLS == nil {
+			return nil, fmt.Errorf("eventmanager: KAFKA_SECURITY_PROTOCOL=%s but no TLS configuration was loaded", k.SecurityProtocol)
+		}
+		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
+	}
+	switch k.SecurityProtocol {
+	case config.SASLPlaintext, config.SASLSSL:
+		mech, err := saslMechanism(k)
+		if err != nil {
+			return nil, err
+		}
+		opts = append(opts, kgo.SASL(mech))
+	}
+	return opts, nil
+}
+
+func saslMechanism(k config.Kafka) (sasl.Mechanism, error) {
+	user, pass := k.SASLUsername, k.SASLPassword.Value()
+	switch k.SASLMechanism {
+	case config.PLAIN:
+		return plain.Auth{User: user, Pass: pass}.AsMechanism(), nil
+	case config.SCRAMSHA256:
+		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
+	case config.SCRAMSHA512, "":
+		return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
+	default:
+		return nil, fmt.Errorf("eventmanager: unsupported KAFKA_SASL_MECHANISM %q: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)
+	}
+}

@@ -1,0 +1,67 @@
+package eventmanager
+
+import (
+	"sync/atomic"
+)
+
+// EventStats counts what happened to the events of one event type (or, in
+// Stats.Total, of all types) since the manager was created.
+type EventStats struct {
+	// Published is the number of events Publish accepted.
+	Published uint64
+	// Delivered is the number of accepted events the broker acknowledged
+	// (in mock mode: recorded; in disabled mode: always 0).
+	Delivered uint64
+	// Failed is the number of accepted events that failed after the Kafka
+	// client's retries or because the client was closed.
+	Failed uint64
+	// Dropped is the number of events not sent because the buffer of unsent
+	// events was full.
+	Dropped uint64
+	// Rejected is the number of events Publish refused because their value was
+	// invalid (for example an enum value outside its symbols).
+	Rejected uint64
+}
+
+// Pending is the number of accepted events whose fate is not known yet.
+func (s EventStats) Pending() uint64 {
+	done := s.Delivered + s.Failed + s.Dropped
+	if done > s.Published {
+		return 0
+	}
+	return s.Published - done
+}
+
+func (s *EventStats) add(o EventStats) {
+	s.Published += o.Published
+	s.Delivered += o.Delivered
+	s.Failed += o.Failed
+	s.Dropped += o.Dropped
+	s.Rejected += o.Rejected
+}
+
+// Stats is a snapshot of the manager's counters.
+type Stats struct {
+	Total  EventStats            // sum over every event type
+	Events map[string]EventStats // by event name
+}
+
+// counters are the live, lock-free counters of one event type.
+type counters struct {
+	published atomic.Uint64
+	delivered atomic.Uint64
+	failed    atomic.Uint64
+	dropped   atomic.Uint64
+	rejected  atomic.Uint64
+	lastLog   atomic.Int64 // unix ns of the last failure log line, for throttling
+}
+
+func (c *counters) snapshot() EventStats {
+	return EventStats{
+		Published: c.published.Load(),
+		Delivered: c.delivered.Load(),
+		Failed:    c.failed.Load(),
+		Dropped:   c.dropped.Load(),
+		Rejected:  c.rejected.Load(),
+	}
+}
