@@ -1,0 +1,63 @@
+// Package prom exports an event manager's delivery counters to Prometheus
+// (github.com/prometheus/client_golang). Register the collector next to
+// franz-go's own client metrics (github.com/twmb/franz-go/plugin/kprom):
+//
+//	reg := prometheus.NewRegistry()
+//	reg.MustRegister(prom.NewCollector(m))
+package prom
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+)
+
+// Collector is a prometheus.Collector that reads Manager.Stats at scrape
+// time; it adds nothing to the publish path.
+type Collector struct {
+	m         *eventmanager.Manager
+	published *prometheus.Desc
+	delivered *prometheus.Desc
+	failed    *prometheus.Desc
+	dropped   *prometheus.Desc
+	rejected  *prometheus.Desc
+	pending   *prometheus.Desc
+}
+
+// NewCollector returns a collector of m's counters, labelled by event name:
+// sasquatch_events_published_total, _delivered_total, _failed_total,
+// _dropped_total, _rejected_total and the gauge sasquatch_events_pending.
+func NewCollector(m *eventmanager.Manager) *Collector {
+	constLabels := prometheus.Labels{"topic": m.Topic()}
+	desc := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc("sasquatch_events_"+name, help, []string{"event"}, constLabels)
+	}
+	return &Collector{
+		m:         m,
+		published: desc("published_total", "Events accepted by Publish."),
+		delivered: desc("delivered_total", "Accepted events acknowledged by the broker."),
+		failed:    desc("failed_total", "Accepted events that failed after the Kafka client's retries."),
+		dropped:   desc("dropped_total", "Events dropped because the buffer of unsent events was full."),
+		rejected:  desc("rejected_total", "Events refused by Publish because their value was invalid."),
+		pending:   desc("pending", "Accepted events not yet delivered, failed or dropped."),
+	}
+}
+
+// Describe implements prometheus.Collector.
+func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.published, c.delivered, c.failed, c.dropped, c.rejected, c.pending} {
+		ch <- d
+	}
+}
+
+// Collect implements prometheus.Collector.
+func (c *Collector) Collect(ch chan<- prometheus.Metric) {
+	for name, s := range c.m.Stats().Events {
+		ch <- prometheus.MustNewConstMetric(c.published, prometheus.CounterValue, float64(s.Published), name)
+		ch <- prometheus.MustNewConstMetric(c.delivered, prometheus.CounterValue, float64(s.Delivered), name)
+		ch <- prometheus.MustNewConstMetric(c.failed, prometheus.CounterValue, float64(s.Failed), name)
+		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(s.Dropped), name)
+		ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(s.Rejected), name)
+		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(s.Pending()), name)
+	}
+}

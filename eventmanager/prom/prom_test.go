@@ -1,0 +1,56 @@
+package prom_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/prom"
+)
+
+type Color string
+
+func (Color) Symbols() []string { return []string{"red", "blue"} }
+
+type PaintEvent struct{ Color Color }
+
+func TestCollector(t *testing.T) {
+	ctx := context.Background()
+	m, err := eventmanager.New(config.Config{AppName: "app", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	p, err := eventmanager.CreatePublisher[PaintEvent](ctx, m, "paint")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_ = p.Publish(ctx, PaintEvent{Color: "red"})
+	_ = p.Publish(ctx, PaintEvent{Color: "red"})
+	_ = p.Publish(ctx, PaintEvent{Color: "green"}) // rejected
+
+	reg := prometheus.NewPedanticRegistry()
+	reg.MustRegister(prom.NewCollector(m))
+	want := `
+# HELP sasquatch_events_published_total Events accepted by Publish.
+# TYPE sasquatch_events_published_total counter
+sasquatch_events_published_total{event="paint",topic="lsst.square.metrics.events.app"} 2
+# HELP sasquatch_events_rejected_total Events refused by Publish because their value was invalid.
+# TYPE sasquatch_events_rejected_total counter
+sasquatch_events_rejected_total{event="paint",topic="lsst.square.metrics.events.app"} 1
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(want),
+		"sasquatch_events_published_total", "sasquatch_events_rejected_total"); err != nil {
+		t.Error(err)
+	}
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 6 {
+		t.Errorf("GatherAndCount = %d, %v; want 6 series", n, err)
+	}
+}
