@@ -1,0 +1,106 @@
+package config_test
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+)
+
+// A service reads its configuration once at start-up. Here the environment
+// selects mock mode, so no Kafka or registry setting is needed.
+func ExampleFromEnv() {
+	restore := setenvForExample(map[string]string{
+		"METRICS_APP_NAME": "myapp",
+		"METRICS_MOCK":     "true",
+	})
+	defer restore()
+
+	cfg, err := config.FromEnv()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Topic())
+	fmt.Println(cfg.Mock, cfg.Delivery.MaxBufferedEvents, cfg.Registry.Compatibility)
+	// Output:
+	// lsst.square.metrics.events.myapp
+	// true 100000 NONE
+}
+
+// One error names every bad variable; errors.As gives each of them.
+func ExampleFromEnv_invalid() {
+	restore := setenvForExample(map[string]string{
+		"METRICS_APP_NAME":        "my-app",
+		"METRICS_MOCK":            "true",
+		"KAFKA_SECURITY_PROTOCOL": "TLS",
+	})
+	defer restore()
+
+	_, err := config.FromEnv()
+	fmt.Println(errors.Is(err, config.ErrInvalid))
+	var cerr *config.Error
+	if errors.As(err, &cerr) {
+		for _, v := range cerr.Vars {
+			fmt.Println(v.Name)
+		}
+	}
+	// Output:
+	// true
+	// METRICS_APP_NAME
+	// KAFKA_SECURITY_PROTOCOL
+}
+
+// A Config built in code gets the same checks and defaults from Resolve.
+func ExampleConfig_Resolve() {
+	cfg, err := config.Config{AppName: "myapp", Enabled: true, Mock: true}.Resolve()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(cfg.Topic(), cfg.Kafka.SecurityProtocol, cfg.Delivery.DeliveryTimeout)
+
+	err = config.Config{AppName: "my app", Enabled: true, Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Validate()
+	fmt.Println(err)
+	// Output:
+	// lsst.square.metrics.events.myapp PLAINTEXT 2m0s
+	// config: invalid configuration: METRICS_APP_NAME: "my app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit); SCHEMA_MANAGER_COMPATIBILITY: "sometimes" is not one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE
+}
+
+// A Secret prints redacted however it is printed; Value reads it.
+func ExampleSecret() {
+	pw := config.Secret("hunter2")
+	fmt.Println(pw, len(pw.Value()))
+	fmt.Printf("%q %+v\n", pw, struct{ Password config.Secret }{pw})
+	// Output:
+	// [redacted] 7
+	// "[redacted]" {Password:[redacted]}
+}
+
+// setenvForExample sets env, after unsetting every other configuration
+// variable, and returns a function that restores the previous environment.
+func setenvForExample(env map[string]string) (restore func()) {
+	type saved struct {
+		value string
+		ok    bool
+	}
+	old := map[string]saved{}
+	for _, name := range allVars() {
+		v, ok := os.LookupEnv(name)
+		old[name] = saved{v, ok}
+		_ = os.Unsetenv(name)
+	}
+	for k, v := range env {
+		_ = os.Setenv(k, v)
+	}
+	return func() {
+		for name, s := range old {
+			if s.ok {
+				_ = os.Setenv(name, s.value)
+			} else {
+				_ = os.Unsetenv(name)
+			}
+		}
+	}
+}
