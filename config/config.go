@@ -52,7 +52,7 @@ const (
 )
 
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
-// from the environment (SPEC §2); code may also build one as a literal and
+// from the environment; code may also build one as a literal and
 // pass it through Resolve (or Validate). A Config is a plain value: copying
 // it is cheap, and the *tls.Config and *x509.CertPool it points to must not
 // be modified once built.
@@ -62,7 +62,8 @@ const (
 // Kafka mode requires Kafka and registry settings and reads PEM files.
 //
 // Printing a Config with fmt, encoding it as JSON or logging it with slog
-// never shows a secret (passwords, URL user-info, private keys).
+// never shows a secret (passwords, URL user-info, private keys); see the
+// package documentation for the one gap (%p of a non-pointer).
 type Config struct {
 	// AppName is METRICS_APP_NAME (or Safir's METRICS_APPLICATION). It
 	// must match [A-Za-z_][A-Za-z0-9_]* and is required unless metrics are

@@ -1,5 +1,5 @@
 // Package config reads the configuration of the metrics SDK from the
-// environment (SPEC §2) and checks it. It is the only reader of the
+// environment and checks it. It is the only reader of the
 // environment in the SDK.
 //
 // FromEnv reads every variable with envconfig, parses and checks each one
@@ -43,5 +43,7 @@
 // Secrets (the SASL and registry passwords, user-info in the registry URL,
 // private keys) are held in Secret values or inside the *tls.Config, and
 // never appear in errors, in fmt output of a Config (any verb), in its JSON
-// or in its slog value.
+// or in its slog value. The one gap is fmt's %p verb applied to a value that
+// is not a pointer, a misuse that go vet reports: fmt then prints the fields
+// by reflection without calling any method.
 package config

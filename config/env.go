@@ -11,7 +11,7 @@ import (
 	"github.com/kelseyhightower/envconfig"
 )
 
-// rawEnv is every variable of SPEC §2 as the string in the environment.
+// rawEnv is every configuration variable as the string in the environment.
 // envconfig only reads them; FromEnv parses and checks them itself so that
 // it can report every bad variable at once.
 type rawEnv struct {
@@ -50,8 +50,8 @@ type rawEnv struct {
 	BackoffMax        string `envconfig:"METRICS_BACKOFF_MAX"`
 }
 
-// FromEnv reads the configuration from the environment variables of SPEC §2
-// and resolves it (see Config.Resolve): defaults filled, every value checked,
+// FromEnv reads the configuration from the environment variables listed in
+// the package documentation and resolves it (see Config.Resolve): defaults filled, every value checked,
 // and in Kafka mode the PEM files read and the TLS configuration built. It
 // is the only reader of the environment in the SDK.
 //

@@ -581,7 +581,7 @@ func TestFromEnvWarnings(t *testing.T) {
 }
 
 // TestFromEnvMultipleErrors sets many bad variables at once: one error names
-// them all, in SPEC order.
+// them all, in the documented order.
 func TestFromEnvMultipleErrors(t *testing.T) {
 	env := map[string]string{
 		"METRICS_APP_NAME":             "bad-name",

@@ -14,15 +14,15 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // Error reports every bad variable of a configuration at once. Its message
 // starts with ErrInvalid's and lists each VarError, separated by "; ":
 //
-//	config: invalid configuration: KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL; METRICS_APP_NAME: required
+//	config: invalid configuration: METRICS_APP_NAME: required; KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
 //
 // Values of secret variables (passwords, URL user-info, key files) never
 // appear in it. errors.Is(err, ErrInvalid) is true; errors.As finds each
 // *VarError and, through it, the underlying cause (for example an
 // *fs.PathError for a missing PEM file).
 type Error struct {
-	// Vars lists the problems in the order of the variables in SPEC §2; a
-	// variable may appear more than once.
+	// Vars lists the problems in the order of the variables in the package
+	// documentation; a variable may appear more than once.
 	Vars []VarError
 }
 
@@ -83,7 +83,7 @@ func (p *problems) add(name, reason string, err error) {
 }
 
 // err returns nil when nothing was recorded, else an *Error with the
-// problems sorted in the order of the variables in SPEC §2.
+// problems sorted in the order of the variables.
 func (p *problems) err() error {
 	if len(p.vars) == 0 {
 		return nil

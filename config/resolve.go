@@ -11,7 +11,7 @@ import (
 	"time"
 )
 
-// Environment variable names (SPEC §2), in the order errors are reported.
+// Environment variable names, in the order errors are reported.
 const (
 	envAppName           = "METRICS_APP_NAME"
 	envApplication       = "METRICS_APPLICATION"
@@ -45,7 +45,7 @@ const (
 	envBackoffMax        = "METRICS_BACKOFF_MAX"
 )
 
-// envOrder lists every variable FromEnv reads, in SPEC order.
+// envOrder lists every variable FromEnv reads, in the documented order.
 func envOrder() []string {
 	return []string{
 		envAppName, envApplication, envEnabled, envDisable, envMock,

@@ -3,6 +3,7 @@ package config_test
 import (
 	"crypto/tls"
 	"errors"
+	"fmt"
 	"os"
 	"slices"
 	"testing"
@@ -206,6 +207,39 @@ func TestSecurityProtocolUses(t *testing.T) {
 	for _, tt := range tests {
 		if tt.p.UsesTLS() != tt.tls || tt.p.UsesSASL() != tt.sasl {
 			t.Errorf("%s: UsesTLS %t UsesSASL %t, want %t %t", tt.p, tt.p.UsesTLS(), tt.p.UsesSASL(), tt.tls, tt.sasl)
+		}
+	}
+}
+
+// TestString pins the one-line summary of each mode.
+func TestString(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		c    config.Config
+		want string
+	}{
+		{config.Config{AppName: "myapp", Enabled: true, Mock: true},
+			"mode=mock app=myapp topic=lsst.square.metrics.events.myapp raise_on_error=false " +
+				"kafka.security_protocol=PLAINTEXT kafka.sasl_mechanism=SCRAM-SHA-512 " +
+				"registry.compatibility=NONE registry.timeout=10s " +
+				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
+				"delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s"},
+		{config.Config{Warnings: []string{"w 1"}},
+			"mode=disabled topic=lsst.square.metrics.events. raise_on_error=false kafka.security_protocol=PLAINTEXT " +
+				"kafka.sasl_mechanism=SCRAM-SHA-512 registry.compatibility=NONE registry.timeout=10s " +
+				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
+				`delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s warnings="[w 1]"`},
+	}
+	for _, tt := range tests {
+		c, err := tt.c.Resolve()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.String(); got != tt.want {
+			t.Errorf("String() =\n%s\nwant\n%s", got, tt.want)
+		}
+		if got, want := fmt.Sprintf("%#v", c), "config.Config{"+tt.want+"}"; got != want {
+			t.Errorf("%%#v =\n%s\nwant\n%s", got, want)
 		}
 	}
 }

@@ -185,6 +185,7 @@ func TestSecret(t *testing.T) {
 		{"%v", fmt.Sprintf("%v", s), "[redacted]"},
 		{"%q", fmt.Sprintf("%q", s), `"[redacted]"`},
 		{"%#v", fmt.Sprintf("%#v", s), `"[redacted]"`},
+		{"GoString", s.GoString(), `"[redacted]"`},
 		{"%+v struct", fmt.Sprintf("%+v", holder{Name: "n", Password: s}), "{Name:n Password:[redacted] Ptr:<nil>}"},
 		{"json", mustJSON(t, holder{Name: "n", Password: s}), `{"Name":"n","Password":"[redacted]","Ptr":null}`},
 		{"empty String", config.Secret("").String(), ""},
