@@ -7,6 +7,7 @@
 #                           (default /tmp/sasquatch-stack)
 #   SASQUATCH_STACK_TOPICS  comma-separated Kafka topics created at start-up and consumed by Telegraf
 #   SASQUATCH_STACK_TELEGRAF_FLUSH  Telegraf's flush_interval (default 1s; Sasquatch uses 10s)
+#   SASQUATCH_STACK_TELEGRAF_DEBUG  true for Telegraf's debug log (default false)
 
 STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$STACK_ROOT/.." && pwd)"
@@ -15,6 +16,7 @@ CACHE="${SASQUATCH_STACK_CACHE:-${HOME:-/root}/.cache/sasquatch-go-stack}"
 STATE="${SASQUATCH_STACK_DIR:-/tmp/sasquatch-stack}"
 TOPICS="${SASQUATCH_STACK_TOPICS:-lsst.square.metrics.events.stacktest,lsst.square.metrics.events.fastapi_example}"
 TELEGRAF_FLUSH="${SASQUATCH_STACK_TELEGRAF_FLUSH:-1s}"
+TELEGRAF_DEBUG="${SASQUATCH_STACK_TELEGRAF_DEBUG:-false}"
 
 # Pinned versions. Kafka's is also in stack/kafka/pom.xml; Telegraf's and the registry's are
 # the tool directives of stack/tools/*/go.mod.
