@@ -17,7 +17,8 @@ import (
 // The producer is idempotent (franz-go's default), so retries never duplicate
 // an event; each record's delivery is bounded by METRICS_DELIVERY_TIMEOUT, and
 // the client buffers at most METRICS_MAX_BUFFERED_EVENTS records and
-// METRICS_MAX_BUFFERED_BYTES bytes (beyond that Publish drops and counts).
+// METRICS_MAX_BUFFERED_BYTES bytes (beyond that Publish drops and counts;
+// the manager enforces both bounds itself).
 func kafkaOptions(cfg config.Config, log *slog.Logger) ([]kgo.Opt, error) {
 	k := cfg.Kafka
 	opts := []kgo.Opt{
@@ -30,12 +31,11 @@ func kafkaOptions(cfg config.Config, log *slog.Logger) ([]kgo.Opt, error) {
 	if d.DeliveryTimeout > 0 {
 		opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
 	}
-	if d.MaxBufferedEvents > 0 {
-		opts = append(opts, kgo.MaxBufferedRecords(d.MaxBufferedEvents))
-	}
-	if d.MaxBufferedBytes > 0 {
-		opts = append(opts, kgo.MaxBufferedBytes(int(d.MaxBufferedBytes)))
-	}
+	// The manager bounds the buffer itself (buffer.go), exactly and before
+	// handing a record over; kgo's own record limit (default 10000) must
+	// not be the smaller one, and its byte limit (counting headers and
+	// overhead) stays off.
+	opts = append(opts, kgo.MaxBufferedRecords(max(d.MaxBufferedEvents, 1)+1))
 	switch k.SecurityProtocol {
 	case config.SSL, config.SASLSSL:
 		if k.TLS == nil {

@@ -76,6 +76,17 @@ type Manager struct {
 	inflight atomic.Int64
 	idle     chan struct{} // signalled when inflight drops to zero after Close began
 
+	// The bounded buffer of unsent events (buffer.go).
+	maxEvents, maxBytes int64
+	blockTimeout        time.Duration
+	bufEvents, bufBytes atomic.Int64
+	waiters             atomic.Int64
+	room                chan struct{}
+
+	retry     *retrier
+	connected atomic.Bool // the registry answered and the topic was checked
+	flushers  []pendingFlusher
+
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -86,19 +97,25 @@ type Manager struct {
 // network I/O and never blocks. Errors: cfg's validation error (see
 // config.ErrInvalid) or a client construction error.
 func New(cfg config.Config, opts ...Option) (*Manager, error) {
-	if err := cfg.Validate(); err != nil {
+	cfg, err := cfg.Resolve()
+	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
 	o := buildOptions(opts)
 	m := &Manager{
-		cfg:    cfg,
-		topic:  cfg.Topic(),
-		now:    o.clock,
-		newID:  o.idSource,
-		opts:   o,
-		events: make(map[string]*counters),
-		idle:   make(chan struct{}, 1),
+		cfg:          cfg,
+		topic:        cfg.Topic(),
+		now:          o.clock,
+		newID:        o.idSource,
+		opts:         o,
+		events:       make(map[string]*counters),
+		idle:         make(chan struct{}, 1),
+		maxEvents:    int64(cfg.Delivery.MaxBufferedEvents),
+		maxBytes:     cfg.Delivery.MaxBufferedBytes,
+		blockTimeout: cfg.Delivery.BlockTimeout,
+		room:         make(chan struct{}, 1),
 	}
+	m.retry = newRetrier(m, cfg.Delivery.StartupBackoffMax)
 	switch {
 	case !cfg.Enabled:
 		m.mode = modeDisabled
@@ -167,15 +184,37 @@ func (m *Manager) Initialize(ctx context.Context) error {
 		return nil
 	}
 	if m.mode == modeKafka {
-		if err := m.registry.Check(ctx); err != nil {
-			return fmt.Errorf("eventmanager: initialize: schema registry: %w", err)
-		}
-		if err := m.checkTopic(ctx); err != nil {
-			return err
+		if err := m.connect(ctx); err != nil {
+			var te *TopicError
+			if errors.As(err, &te) || m.cfg.RaiseOnError || ctx.Err() != nil {
+				return err
+			}
+			m.log.Warn("metrics infrastructure unreachable at start-up: events are buffered and sent once it answers", "error", err)
+			m.retry.add(task{name: "connect", run: m.connect})
 		}
 	}
 	m.state.Store(stateReady)
 	m.log.Debug("metrics event manager initialized", "mode", m.mode.String(), "topic", m.topic)
+	return nil
+}
+
+// connectTimeout bounds each start-up check of Kafka, so that an unreachable
+// broker is reported instead of retried forever by the client.
+const connectTimeout = 10 * time.Second
+
+// connect checks that the registry answers and that the topic exists and is
+// writable. A *TopicError is a usage error; anything else is an
+// infrastructure error worth retrying.
+func (m *Manager) connect(ctx context.Context) error {
+	if err := m.registry.Check(ctx); err != nil {
+		return fmt.Errorf("eventmanager: initialize: schema registry: %w", err)
+	}
+	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
+	defer cancel()
+	if err := m.checkTopic(cctx); err != nil {
+		return err
+	}
+	m.connected.Store(true)
 	return nil
 }
 
@@ -301,6 +340,16 @@ func (m *Manager) Check(ctx context.Context) error {
 	if m.mode != modeKafka {
 		return nil
 	}
+	if !m.connected.Load() {
+		return fmt.Errorf("eventmanager: not ready: start-up checks still failing (%s), retrying in the background", strings.Join(m.retry.pending(), ", "))
+	}
+	if pending := m.retry.pending(); len(pending) > 0 {
+		return fmt.Errorf("eventmanager: not ready: waiting for %s", strings.Join(pending, ", "))
+	}
+	if m.saturated() {
+		return fmt.Errorf("eventmanager: not ready: buffer of unsent events nearly full (%d events, %d bytes; limits %d, %d)",
+			m.bufEvents.Load(), m.bufBytes.Load(), m.maxEvents, m.maxBytes)
+	}
 	if err := m.client.Ping(ctx); err != nil {
 		return fmt.Errorf("eventmanager: kafka: %w", err)
 	}
@@ -325,18 +374,33 @@ func (m *Manager) close(ctx context.Context) error {
 	m.mu.Lock()
 	m.state.Store(stateClosed)
 	m.mu.Unlock()
+	m.retry.stop()
 	if m.mode != modeKafka {
 		return nil
 	}
 	// Publish calls that passed the state check before we closed finish
-	// handing their record to kgo (they never block); then flush.
+	// handing their record over (they block at most METRICS_BLOCK_TIMEOUT).
 	for m.calls.Load() > 0 {
 		runtime.Gosched()
 	}
+	// Background retries are stopped: give events still waiting for their
+	// schema one last chance within ctx.
+	m.mu.Lock()
+	flushers := append([]pendingFlusher(nil), m.flushers...)
+	m.mu.Unlock()
+	var lost int64
+	for _, f := range flushers {
+		lost += f.flushPending(ctx)
+	}
 	flushErr := m.client.Flush(ctx)
-	var undelivered int64
+	undelivered := lost
 	if flushErr != nil {
-		undelivered = m.inflight.Load()
+		undelivered += m.inflight.Load()
+	} else if lost > 0 {
+		flushErr = ctx.Err()
+		if flushErr == nil {
+			flushErr = errors.New("schema registry unreachable")
+		}
 	}
 	if m.ownsClient {
 		// Closing fails whatever is still buffered; its promises still run,

@@ -2,15 +2,37 @@ package eventmanager
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/recorder"
 	"github.com/lsst-sqre/sasquatch-go/payload"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
+)
+
+// ErrBufferFull is returned by Publish, only when METRICS_RAISE_ON_ERROR=true,
+// for an event dropped because the buffer of unsent events was full. Without
+// it the event is dropped silently for the caller and counted in
+// EventStats.Dropped.
+var ErrBufferFull = errors.New("eventmanager: buffer of unsent events full, event dropped")
+
+// ErrNotRegistered is returned by Publish, only when METRICS_RAISE_ON_ERROR
+// =true, for an event whose schema could not be registered for good (for
+// example an incompatible change); without it the event is counted in
+// EventStats.Failed.
+var ErrNotRegistered = errors.New("eventmanager: event schema not registered, event not sent")
+
+// Publisher states.
+const (
+	pubReady   int32 = iota // schema id known: the lock-free path
+	pubPending              // registry unreachable: events wait in pending
+	pubBroken               // registration failed for good: events fail
 )
 
 // Publisher publishes events of one type T under one event name. Create it
@@ -20,11 +42,21 @@ type Publisher[T any] struct {
 	m        *Manager
 	name     string
 	codec    *payload.Codec[T]
-	schemaID uint32
+	schemaID atomic.Uint32 // set before state becomes pubReady
 	stats    *counters
 	rec      *recorder.Recorder[T] // mock mode only
 	records  sync.Pool             // *kgo.Record with a reusable Value buffer
 	promise  func(*kgo.Record, error)
+
+	state     atomic.Int32
+	mu        sync.Mutex   // guards pending and the pending -> ready switch
+	pending   []*kgo.Record // encoded with schema id 0, sent once registered
+	brokenErr error
+}
+
+// pendingFlusher is the part of a Publisher the Manager needs at Close.
+type pendingFlusher interface {
+	flushPending(ctx context.Context) (lost int64)
 }
 
 // CreatePublisher validates T, derives its Avro schema (record name = name,
@@ -33,12 +65,18 @@ type Publisher[T any] struct {
 // the subject's compatibility. Call it once per event type at start-up: this
 // is where every expensive step happens, so Publish does none of them.
 //
+// When the registry is unreachable and METRICS_RAISE_ON_ERROR is false,
+// CreatePublisher still succeeds: it logs, keeps registering in the background
+// (capped exponential backoff with jitter), and the publisher buffers events
+// until the schema id is known.
+//
 // Errors, in every mode: ErrNotInitialized, ErrClosed, a
 // *DuplicateEventError (errors.Is ErrDuplicateEvent), a *payload.NameError
 // (errors.Is payload.ErrInvalidName) for a name that is not an Avro name, a
 // *payload.UnsupportedError (errors.Is payload.ErrUnsupported) listing every
-// unsupported field of T. In Kafka mode also the registry's error (for example
-// schemaregistry.ErrIncompatible).
+// unsupported field of T. In Kafka mode also the registry's refusal (for
+// example schemaregistry.ErrIncompatible), and, with METRICS_RAISE_ON_ERROR
+// =true, schemaregistry.ErrUnavailable.
 func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publisher[T], error) {
 	if err := m.usable(); err != nil {
 		return nil, err
@@ -60,16 +98,26 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	case modeMock:
 		p.rec = &recorder.Recorder[T]{}
 	case modeKafka:
+		p.records.New = func() any { return &kgo.Record{} }
+		p.promise = p.delivered
 		id, err := m.registry.Register(ctx, codec.FullName(), codec.SchemaJSON())
-		if err != nil {
+		switch {
+		case err == nil:
+			p.schemaID.Store(uint32(id))
+		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
+			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
+				"event", name, "subject", subject, "error", err)
+			p.state.Store(pubPending)
+			m.mu.Lock()
+			m.flushers = append(m.flushers, p)
+			m.mu.Unlock()
+			m.retry.add(task{name: "register " + subject, run: p.registerPending})
+		default:
 			m.unregister(name)
 			return nil, fmt.Errorf("eventmanager: event %q: register schema: %w", name, err)
 		}
-		p.schemaID = uint32(id)
-		p.records.New = func() any { return &kgo.Record{} }
-		p.promise = p.delivered
 	}
-	m.log.Debug("metrics publisher created", "event", name, "subject", subject, "schema_id", p.schemaID, "mode", m.mode.String())
+	m.log.Debug("metrics publisher created", "event", name, "subject", subject, "schema_id", p.schemaID.Load(), "mode", m.mode.String())
 	return p, nil
 }
 
@@ -79,8 +127,14 @@ func (p *Publisher[T]) Name() string { return p.name }
 // Subject returns the schema registry subject of the event's schema.
 func (p *Publisher[T]) Subject() string { return p.m.subject(p.codec.FullName()) }
 
-// SchemaID returns the registry id of the event's schema (0 outside Kafka mode).
-func (p *Publisher[T]) SchemaID() int { return int(p.schemaID) }
+// SchemaID returns the registry id of the event's schema: 0 outside Kafka
+// mode and while the registration is still being retried.
+func (p *Publisher[T]) SchemaID() int {
+	if p.state.Load() != pubReady {
+		return 0
+	}
+	return int(p.schemaID.Load())
+}
 
 // Recorder returns what the publisher recorded in mock mode, and nil in the
 // other modes. Use eventmanagertest.Published and its assertions instead of
@@ -90,13 +144,16 @@ func (p *Publisher[T]) Recorder() *recorder.Recorder[T] { return p.rec }
 // Publish adds the metadata (a random event id, the application name and the
 // current time), encodes the event and hands it to the Kafka client. It never
 // waits for the broker and never blocks on I/O: delivery happens in the
-// background and its outcome is counted in Manager.Stats. The caller's ctx is
-// not attached to the record, so a finished HTTP request does not cancel
-// delivery.
+// background and its outcome is counted in Manager.Stats. When the buffer of
+// unsent events is full the event is dropped and counted (or, with
+// METRICS_BLOCK_TIMEOUT > 0, Publish first waits that long for room). The
+// caller's ctx is not attached to the record, so a finished HTTP request does
+// not cancel delivery; it only bounds the opt-in wait for room.
 //
 // Errors: ErrNotInitialized, ErrClosed, and a *payload.EnumValueError
 // (errors.Is payload.ErrEnumValue) for an enum value outside its symbols; the
-// event is then not published, in any mode.
+// event is then not published, in any mode. With METRICS_RAISE_ON_ERROR=true
+// also ErrBufferFull and ErrNotRegistered.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	m := p.m
 	m.calls.Add(1)
@@ -132,9 +189,8 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		Application: m.cfg.AppName,
 		TimestampNS: m.now().UnixNano(),
 	}
-
 	r := p.records.Get().(*kgo.Record)
-	value, err := p.codec.Append(r.Value[:0], p.schemaID, &md, &event)
+	value, err := p.codec.Append(r.Value[:0], p.schemaID.Load(), &md, &event)
 	if err != nil {
 		p.records.Put(r)
 		p.stats.rejected.Add(1)
@@ -145,12 +201,112 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	// bounds delivery from it (METRICS_DELIVERY_TIMEOUT), so an injected
 	// clock (WithClock) must not leak into it.
 	r.Topic = m.topic
+	if !m.reserve(ctx, len(value)) {
+		p.recycle(r)
+		p.stats.dropped.Add(1)
+		m.logFailure(p.name, p.stats, ErrBufferFull)
+		if m.cfg.RaiseOnError {
+			return fmt.Errorf("eventmanager: event %q: %w", p.name, ErrBufferFull)
+		}
+		return nil
+	}
 	p.stats.published.Add(1)
+	if p.state.Load() != pubReady {
+		return p.publishSlow(r)
+	}
 	m.inflight.Add(1)
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
 	m.client.TryProduce(context.Background(), r, p.promise)
 	return nil
+}
+
+// publishSlow handles an accepted record while the schema is not registered:
+// it waits in pending (patched and sent once registered) or fails.
+func (p *Publisher[T]) publishSlow(r *kgo.Record) error {
+	p.mu.Lock()
+	switch p.state.Load() {
+	case pubReady: // registered meanwhile: the id in the value is 0, fix it
+		p.mu.Unlock()
+		binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
+		p.m.inflight.Add(1)
+		p.m.client.TryProduce(context.Background(), r, p.promise)
+		return nil
+	case pubPending:
+		p.pending = append(p.pending, r)
+		p.mu.Unlock()
+		return nil
+	}
+	err := p.brokenErr
+	p.mu.Unlock()
+	p.fail(r, err)
+	if p.m.cfg.RaiseOnError {
+		return fmt.Errorf("eventmanager: event %q: %w: %w", p.name, ErrNotRegistered, err)
+	}
+	return nil
+}
+
+// registerPending is the background task of a publisher created while the
+// registry was unreachable.
+func (p *Publisher[T]) registerPending(ctx context.Context) error {
+	id, err := p.m.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
+	if err != nil {
+		if errors.Is(err, schemaregistry.ErrUnavailable) || ctx.Err() != nil {
+			return err
+		}
+		// Refused for good (incompatible, unauthorized): fail what waits.
+		p.m.log.Error("metrics event schema refused by the registry: its events are counted as failed",
+			"event", p.name, "subject", p.Subject(), "error", err)
+		p.mu.Lock()
+		p.brokenErr = err
+		p.state.Store(pubBroken)
+		pending := p.pending
+		p.pending = nil
+		p.mu.Unlock()
+		for _, r := range pending {
+			p.fail(r, err)
+		}
+		return nil
+	}
+	p.mu.Lock()
+	p.schemaID.Store(uint32(id))
+	for _, r := range p.pending {
+		binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
+		p.m.inflight.Add(1)
+		p.m.client.TryProduce(context.Background(), r, p.promise)
+	}
+	p.pending = nil
+	p.state.Store(pubReady)
+	p.mu.Unlock()
+	return nil
+}
+
+// flushPending gives a publisher whose schema is still not registered at
+// Close one last attempt, and fails what still waits. It returns the number
+// of events lost.
+func (p *Publisher[T]) flushPending(ctx context.Context) int64 {
+	if p.state.Load() != pubPending {
+		return 0
+	}
+	if err := p.registerPending(ctx); err == nil && p.state.Load() == pubReady {
+		return 0
+	}
+	p.mu.Lock()
+	pending := p.pending
+	p.pending = nil
+	p.mu.Unlock()
+	for _, r := range pending {
+		p.fail(r, errors.New("schema registry unreachable until close"))
+	}
+	return int64(len(pending))
+}
+
+// fail counts an accepted record that will never be sent.
+func (p *Publisher[T]) fail(r *kgo.Record, err error) {
+	p.stats.failed.Add(1)
+	p.m.logFailure(p.name, p.stats, err)
+	p.m.unreserve(len(r.Value))
+	p.recycle(r)
 }
 
 // delivered is the promise of every record: it counts the outcome, recycles
@@ -160,14 +316,21 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	case err == nil:
 		p.stats.delivered.Add(1)
 	case errors.Is(err, kgo.ErrMaxBuffered):
+		// Only with a client passed by WithKafkaClient whose own limits are
+		// smaller than ours.
 		p.stats.dropped.Add(1)
 		p.m.logFailure(p.name, p.stats, err)
 	default:
 		p.stats.failed.Add(1)
 		p.m.logFailure(p.name, p.stats, err)
 	}
+	p.m.unreserve(len(r.Value))
+	p.recycle(r)
+	p.m.release()
+}
+
+func (p *Publisher[T]) recycle(r *kgo.Record) {
 	value := r.Value
 	*r = kgo.Record{Value: value[:0]}
 	p.records.Put(r)
-	p.m.release()
 }

@@ -7,7 +7,8 @@ import (
 // EventStats counts what happened to the events of one event type (or, in
 // Stats.Total, of all types) since the manager was created.
 type EventStats struct {
-	// Published is the number of events Publish accepted.
+	// Published is the number of events Publish accepted into the buffer of
+	// unsent events (dropped and rejected events are not accepted).
 	Published uint64
 	// Delivered is the number of accepted events the broker acknowledged
 	// (in mock mode: recorded; in disabled mode: always 0).
@@ -15,8 +16,9 @@ type EventStats struct {
 	// Failed is the number of accepted events that failed after the Kafka
 	// client's retries or because the client was closed.
 	Failed uint64
-	// Dropped is the number of events not sent because the buffer of unsent
-	// events was full.
+	// Dropped is the number of events Publish did not accept because the
+	// buffer of unsent events was full (or, with a client passed by
+	// WithKafkaClient, the client's own buffer was).
 	Dropped uint64
 	// Rejected is the number of events Publish refused because their value was
 	// invalid (for example an enum value outside its symbols).
@@ -25,7 +27,7 @@ type EventStats struct {
 
 // Pending is the number of accepted events whose fate is not known yet.
 func (s EventStats) Pending() uint64 {
-	done := s.Delivered + s.Failed + s.Dropped
+	done := s.Delivered + s.Failed
 	if done > s.Published {
 		return 0
 	}

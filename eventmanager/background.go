@@ -1,0 +1,151 @@
+package eventmanager
+
+import (
+	"context"
+	"math/rand/v2"
+	"sync"
+	"time"
+)
+
+// A task is start-up work that failed because Kafka or the registry was
+// unreachable and is retried in the background (METRICS_RAISE_ON_ERROR=false).
+// run returns nil when the task is done, or the error to log before the next
+// attempt.
+type task struct {
+	name string
+	run  func(ctx context.Context) error
+}
+
+// retrier runs tasks with capped exponential backoff and full jitter until
+// they succeed or the manager closes. Its goroutine is started by the first
+// task, so a healthy manager runs none.
+type retrier struct {
+	m       *Manager
+	maxWait time.Duration
+
+	mu      sync.Mutex
+	tasks   []task
+	started bool
+	wake    chan struct{}
+	ctx     context.Context
+	cancel  context.CancelFunc
+	done    chan struct{}
+}
+
+func newRetrier(m *Manager, maxWait time.Duration) *retrier {
+	if maxWait <= 0 {
+		maxWait = time.Minute
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &retrier{m: m, maxWait: maxWait, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+}
+
+// add queues a task and starts the retry goroutine if needed.
+func (r *retrier) add(t task) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.ctx.Err() != nil {
+		return
+	}
+	r.tasks = append(r.tasks, t)
+	if !r.started {
+		r.started = true
+		go r.loop()
+	}
+	select {
+	case r.wake <- struct{}{}:
+	default:
+	}
+}
+
+// pending reports the names of the tasks not done yet.
+func (r *retrier) pending() []string {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	names := make([]string, len(r.tasks))
+	for i, t := range r.tasks {
+		names[i] = t.name
+	}
+	return names
+}
+
+// stop ends the goroutine and waits for it; queued tasks are abandoned.
+func (r *retrier) stop() {
+	r.mu.Lock()
+	r.cancel()
+	started := r.started
+	r.mu.Unlock()
+	if started {
+		<-r.done
+	}
+}
+
+// backoff returns the wait before attempt n (n >= 1): exponential from 100ms,
+// capped at maxWait, with full jitter in [d/2, d].
+func backoff(n int, maxWait time.Duration) time.Duration {
+	d := 100 * time.Millisecond
+	for i := 1; i < n && d < maxWait; i++ {
+		d *= 2
+	}
+	d = min(d, maxWait)
+	half := d / 2
+	return half + time.Duration(rand.Int64N(int64(half)+1))
+}
+
+func (r *retrier) loop() {
+	defer close(r.done)
+	attempt := 0
+	for {
+		r.mu.Lock()
+		tasks := append([]task(nil), r.tasks...)
+		r.mu.Unlock()
+		if len(tasks) == 0 {
+			attempt = 0
+			select {
+			case <-r.wake:
+				continue
+			case <-r.ctx.Done():
+				return
+			}
+		}
+		failed := false
+		for _, t := range tasks {
+			if err := t.run(r.ctx); err != nil {
+				if r.ctx.Err() != nil {
+					return
+				}
+				failed = true
+				// Log the 1st, 2nd, 4th, 8th... failure of a row, not each one.
+				if n := attempt + 1; n&(n-1) == 0 {
+					r.m.log.Warn("metrics start-up step failed, retrying in the background",
+						"step", t.name, "attempt", n, "error", err)
+				}
+				continue
+			}
+			r.m.log.Info("metrics start-up step succeeded", "step", t.name)
+			r.remove(t.name)
+		}
+		if !failed {
+			continue
+		}
+		attempt++
+		timer := time.NewTimer(backoff(attempt, r.maxWait))
+		select {
+		case <-timer.C:
+		case <-r.ctx.Done():
+			timer.Stop()
+			return
+		}
+	}
+}
+
+func (r *retrier) remove(name string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i, t := range r.tasks {
+		if t.name == name {
+			r.tasks = append(r.tasks[:i], r.tasks[i+1:]...)
+			return
+		}
+	}
+}
