@@ -49,7 +49,7 @@ type Publisher[T any] struct {
 	promise  func(*kgo.Record, error)
 
 	state     atomic.Int32
-	mu        sync.Mutex   // guards pending and the pending -> ready switch
+	mu        sync.Mutex    // guards pending and the pending -> ready switch
 	pending   []*kgo.Record // encoded with schema id 0, sent once registered
 	brokenErr error
 }
