@@ -1,0 +1,97 @@
+package eventmanager
+
+import (
+	"bytes"
+	"context"
+	"log/slog"
+	"strings"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+)
+
+func TestBackoff(t *testing.T) {
+	const maxWait = 5 * time.Second
+	for n := 1; n <= 20; n++ {
+		want := 100 * time.Millisecond << (n - 1)
+		if n > 7 || want > maxWait {
+			want = maxWait
+		}
+		for range 50 {
+			d := backoff(n, maxWait)
+			if d < want/2 || d > want {
+				t.Fatalf("backoff(%d) = %v, want in [%v, %v]", n, d, want/2, want)
+			}
+		}
+	}
+}
+
+// TestFailureLogThrottled checks that delivery failures of an event are
+// logged at most once per METRICS_LOG_INTERVAL, on a fake clock.
+func TestFailureLogThrottled(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		var buf bytes.Buffer
+		m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true,
+			Delivery: config.Delivery{LogInterval: time.Minute}},
+			WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
+		if err != nil {
+			t.Fatal(err)
+		}
+		c := &counters{}
+		for range 100 {
+			m.logFailure("query", c, ErrBufferFull)
+		}
+		if n := strings.Count(buf.String(), "not delivered"); n != 1 {
+			t.Fatalf("%d log lines for 100 failures in one interval, want 1", n)
+		}
+		time.Sleep(59 * time.Second)
+		m.logFailure("query", c, ErrBufferFull)
+		if n := strings.Count(buf.String(), "not delivered"); n != 1 {
+			t.Fatalf("%d log lines before the interval ended, want 1", n)
+		}
+		time.Sleep(time.Second)
+		m.logFailure("query", c, ErrBufferFull)
+		if n := strings.Count(buf.String(), "not delivered"); n != 2 {
+			t.Fatalf("%d log lines after the interval, want 2", n)
+		}
+	})
+}
+
+// TestRetrierBacksOff runs a failing task on a fake clock: attempts follow
+// the capped exponential schedule and stop once the task succeeds.
+func TestRetrierBacksOff(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true},
+			WithLogger(slog.New(slog.DiscardHandler)))
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := newRetrier(m, time.Second)
+		var at []time.Time
+		r.add(task{name: "flaky", run: func(context.Context) error {
+			at = append(at, time.Now())
+			if len(at) < 8 {
+				return ErrBufferFull
+			}
+			return nil
+		}})
+		time.Sleep(time.Minute)
+		synctest.Wait()
+		if len(at) != 8 {
+			t.Fatalf("%d attempts, want 8", len(at))
+		}
+		if len(r.pending()) != 0 {
+			t.Errorf("task still pending after success")
+		}
+		for i := 1; i < len(at); i++ {
+			gap := at[i].Sub(at[i-1])
+			max := min(100*time.Millisecond<<(i-1), time.Second)
+			if gap < max/2 || gap > max {
+				t.Errorf("gap before attempt %d = %v, want in [%v, %v]", i+1, gap, max/2, max)
+			}
+		}
+		r.stop()
+	})
+}
