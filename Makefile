@@ -2,11 +2,15 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: test lint fmt
+.PHONY: test test-long lint fmt
 
 ## test: run the whole test suite with the race detector (loopback only, no external services).
 test:
 	$(GO) test -race -count=1 $(PKGS)
+
+## test-long: the long fault tests (30 s broker outage, Close with 1 000 000 events).
+test-long:
+	$(GO) test -race -count=1 -tags long -run Long -timeout 20m ./eventmanager/
 
 ## lint: go vet and gofmt.
 lint:
@@ -16,3 +20,6 @@ lint:
 
 fmt:
 	gofmt -w $$(git ls-files '*.go')
+
+include interop/safir/safir.mk
+include stack/stack.mk

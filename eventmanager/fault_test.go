@@ -305,6 +305,10 @@ func TestInjectedProduceErrors(t *testing.T) {
 // manager initializes, the publisher buffers, and once the registry is back
 // every event is delivered with the registered schema id.
 func TestRegistryDownAtStart(t *testing.T) {
+	testRegistryDown(t, 0)
+}
+
+func testRegistryDown(t *testing.T, down time.Duration) {
 	env := newKafkaEnv(t, false)
 	env.registry.SetDown(true)
 	m, err := eventmanager.New(faultConfig(env.cfg.Kafka.BootstrapServers[0], env.registry.URL()),
@@ -327,6 +331,11 @@ func TestRegistryDownAtStart(t *testing.T) {
 	}
 	if err := m.Check(ctx); err == nil {
 		t.Errorf("Check with the registry down = nil, want not ready")
+	}
+	if down > 0 {
+		// The long variant keeps the registry down while the background
+		// retries back off.
+		time.Sleep(down)
 	}
 	env.registry.SetDown(false)
 	waitFor(t, "the schema to be registered in the background", func() bool { return q.SchemaID() != 0 })

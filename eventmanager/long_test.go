@@ -20,3 +20,9 @@ func TestLongBrokerDown30s(t *testing.T) {
 func TestLongCloseMillion(t *testing.T) {
 	testCloseDelivers(t, 1_000_000)
 }
+
+// TestLongRegistryDown5s: registry down at start, up 5 s later; every event
+// arrives with the registered schema id.
+func TestLongRegistryDown5s(t *testing.T) {
+	testRegistryDown(t, 5*time.Second)
+}
