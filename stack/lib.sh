@@ -1,4 +1,5 @@
 # shellcheck shell=bash
+# shellcheck disable=SC2034 # the variables are used by the scripts that source this file
 # Common settings and helpers for the local Sasquatch stack (sourced by the stack/*.sh scripts).
 #
 # Environment (all optional):

@@ -4,7 +4,8 @@
 # ports the OS picks, and writes the endpoints to $SASQUATCH_STACK_DIR/stack.env.
 #
 # Idempotent: when the stack is up it does nothing; when it is partly up (for instance after
-# `stack/kafka-restart.sh stop`) it starts what is missing with the same ports and data.
+# `stack/kafka-restart.sh stop`) it starts what is missing with the same ports and data; a
+# state dir whose processes are all gone is removed and the stack starts afresh.
 set -euo pipefail
 # shellcheck source=stack/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -19,9 +20,23 @@ all_running() {
 	done
 }
 
+any_running() {
+	local s
+	for s in "${SERVICES[@]}"; do
+		running "$s" && return 0
+	done
+	return 1
+}
+
 if [ -s "$ENV_FILE" ] && all_running; then
 	log "already up: $ENV_FILE"
 	exit 0
+fi
+if [ -d "$STATE" ] && ! any_running; then
+	# Left over from a stack that was not stopped (a killed session, a reboot): start afresh,
+	# with new ports, rather than trust old ones.
+	log "removing stale $STATE"
+	rm -rf "$STATE"
 fi
 
 # --- ports and stack.env -------------------------------------------------------------------
@@ -134,10 +149,13 @@ if ! running telegraf; then
 		done
 	} >"$STATE/telegraf/telegraf.conf"
 	t1="$(now_ms)"
+	# Members left by a Telegraf that was killed stay until their session times out.
+	stale="$("$STACKCTL" group-members -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -timeout 10s)"
 	start telegraf "$(telegraf_bin)" --config "$STATE/telegraf/telegraf.conf"
 	# Ready when its consumer group is Stable with every partition of the topics assigned.
 	for ((i = 0; ; i++)); do
-		if "$STACKCTL" group-wait -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -topics "$STACK_TOPICS" -timeout 1s 2>/dev/null; then
+		if "$STACKCTL" group-wait -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -topics "$STACK_TOPICS" \
+			-stale "$stale" -timeout 1s 2>/dev/null; then
 			break
 		fi
 		running telegraf || { tail_logs; die "telegraf exited during start-up"; }

@@ -10,9 +10,12 @@
 //	    controller elected.
 //	stackctl topics -brokers HOST:PORT -topics A,B [-partitions 1] [-timeout 60s]
 //	    create the topics that do not exist yet and wait until every partition has a leader.
-//	stackctl group-wait -brokers HOST:PORT -group G -topics A,B [-timeout 90s]
-//	    wait until consumer group G is Stable and every partition of the topics is assigned to
-//	    one of its members (Telegraf is consuming).
+//	stackctl group-members -brokers HOST:PORT -group G
+//	    print the member ids of consumer group G, comma-separated (empty when it has none).
+//	stackctl group-wait -brokers HOST:PORT -group G -topics A,B [-stale ID,...] [-timeout 90s]
+//	    wait until consumer group G is Stable, none of its members is one of the stale ids
+//	    (members of a process that was killed linger until their session times out), and every
+//	    partition of the topics is assigned to one of its members (Telegraf is consuming).
 //
 // Every wait asks the broker again every 200 ms until the condition holds or the timeout
 // expires; stackctl exits 1 with the last reason on failure.
@@ -25,6 +28,7 @@ import (
 	"fmt"
 	"net"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -45,7 +49,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: stackctl ports|kafka-wait|topics|group-wait [flags]")
+		return errors.New("usage: stackctl ports|kafka-wait|topics|group-members|group-wait [flags]")
 	}
 	cmd, args := args[0], args[1:]
 	if cmd == "ports" {
@@ -57,6 +61,7 @@ func run(args []string) error {
 	topicList := fs.String("topics", "", "comma-separated topics")
 	partitions := fs.Int("partitions", 1, "partitions of each created topic")
 	group := fs.String("group", "", "consumer group")
+	stale := fs.String("stale", "", "comma-separated member ids that must have left the group")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -87,12 +92,27 @@ func run(args []string) error {
 		return poll(ctx, "topics "+*topicList+" ready", func(ctx context.Context) error {
 			return topicsReady(ctx, adm, int32(*partitions), topics)
 		})
+	case "group-members":
+		if *group == "" {
+			return errors.New("group-members: -group is required")
+		}
+		gs, err := adm.DescribeGroups(ctx, *group)
+		if err != nil {
+			return err
+		}
+		var ids []string
+		for _, m := range gs[*group].Members {
+			ids = append(ids, m.MemberID)
+		}
+		fmt.Println(strings.Join(ids, ","))
+		return nil
 	case "group-wait":
 		if *group == "" || len(topics) == 0 {
 			return errors.New("group-wait: -group and -topics are required")
 		}
+		staleIDs := splitList(*stale)
 		return poll(ctx, "group "+*group+" consuming "+*topicList, func(ctx context.Context) error {
-			return groupReady(ctx, adm, *group, topics)
+			return groupReady(ctx, adm, *group, topics, staleIDs)
 		})
 	default:
 		return fmt.Errorf("unknown command %q", cmd)
@@ -183,7 +203,7 @@ func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, topics
 	return nil
 }
 
-func groupReady(ctx context.Context, adm *kadm.Client, group string, topics []string) error {
+func groupReady(ctx context.Context, adm *kadm.Client, group string, topics, stale []string) error {
 	md, err := adm.Metadata(ctx, topics...)
 	if err != nil {
 		return err
@@ -198,6 +218,11 @@ func groupReady(ctx context.Context, adm *kadm.Client, group string, topics []st
 	}
 	if g.State != "Stable" {
 		return fmt.Errorf("group %s is %s", group, g.State)
+	}
+	for _, m := range g.Members {
+		if slices.Contains(stale, m.MemberID) {
+			return fmt.Errorf("group %s still has stale member %s", group, m.MemberID)
+		}
 	}
 	assigned := g.AssignedPartitions()
 	for _, t := range topics {

@@ -75,6 +75,9 @@ func loadStack(t testing.TB) *Stack {
 		kafkaCtl:      env["SASQUATCH_STACK_KAFKA_CTL"],
 		env:           env,
 	}
+	if s.kafkaCtl != "" && !filepath.IsAbs(s.kafkaCtl) {
+		s.kafkaCtl = filepath.Join(filepath.Dir(path), s.kafkaCtl)
+	}
 	for k, v := range map[string]string{
 		"KAFKA_BOOTSTRAP_SERVERS":     s.KafkaBrokers,
 		"SCHEMA_MANAGER_REGISTRY_URL": s.RegistryURL,
@@ -147,7 +150,10 @@ func (s *Stack) kafka(t testing.TB, action string) {
 	}
 	start := time.Now()
 	cmd := exec.CommandContext(t.Context(), "bash", s.kafkaCtl, action)
-	cmd.Env = append(os.Environ(), "SASQUATCH_STACK_DIR="+s.Dir)
+	cmd.Env = os.Environ()
+	if s.Dir != "" {
+		cmd.Env = append(cmd.Env, "SASQUATCH_STACK_DIR="+s.Dir)
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("kafka %s: %v\n%s", action, err, out)
