@@ -1,0 +1,405 @@
+// Command runner is the benchmark harness of sasquatch-go (make bench). It
+// starts the kfake broker (bench/cmd/broker) in its own process and an
+// in-process schema registry (registrytest), then runs, in interleaved
+// repetitions, producers that send the same 10-field event (bench/event) n
+// times and wait for every delivery:
+//
+//   - raw: franz-go producing a pre-encoded value (the limit);
+//   - hand: franz-go + hamba/avro + google/uuid + time, as a user writes it;
+//   - sdk: eventmanager's Publish, on a client built with raw's options;
+//   - ck: confluent-kafka-go v2 with its avrov2 serializer, a separate
+//     process built from the bench/ck module with cgo and -tags ck.
+//
+// Each repetition also times Publish (and raw Produce) inside an httptest
+// handler driven at a fixed request rate, and payload's Codec.Append against
+// a hand-written append encoder.
+//
+// It prints one machine-readable line per figure,
+//
+//	RATIO sdk_vs_raw_snappy 0.63 target>=0.6 PASS reps=7 spread=0.58-0.66
+//
+// where the value is the median over repetitions of the per-repetition
+// figure and spread its range, then a SUMMARY line. Lines starting with "#"
+// are progress. Exit status: 2 when a figure is missing (a run failed); with
+// -check in full mode, 1 when a target is not met; else 0.
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"math"
+	"os"
+	"os/signal"
+	"runtime"
+	"syscall"
+	"time"
+
+	"github.com/hamba/avro/v2"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+)
+
+type flags struct {
+	short       bool
+	check       bool
+	n           int
+	ckN         int
+	reps        int
+	brokerBin   string
+	ckBin       string
+	ckSkip      string
+	partitions  int
+	linger      time.Duration
+	rate        int
+	latencyDur  time.Duration
+	encodeDur   time.Duration
+	minDuration time.Duration
+}
+
+func parseFlags(args []string) (flags, error) {
+	var f flags
+	fs := flag.NewFlagSet("runner", flag.ContinueOnError)
+	fs.BoolVar(&f.short, "short", false, "short mode: small n, 2 repetitions; checks that every figure is produced")
+	fs.BoolVar(&f.check, "check", false, "exit 1 when a target is not met (full mode only)")
+	fs.IntVar(&f.n, "n", 0, "events per producer run (0: 20000 in short mode, else calibrated so that raw runs >= -min-duration)")
+	fs.IntVar(&f.ckN, "ck-n", 0, "events per confluent-kafka-go run (0: same as -n)")
+	fs.IntVar(&f.reps, "reps", 0, "interleaved repetitions (0: 2 in short mode, else 5)")
+	fs.StringVar(&f.brokerBin, "broker", "", "path of the bench/cmd/broker binary (required)")
+	fs.StringVar(&f.ckBin, "ck", "", "path of the bench/ck producer binary built with -tags ck (empty: sdk_vs_ck is SKIP)")
+	fs.StringVar(&f.ckSkip, "ck-skip", "", "why there is no -ck binary, printed in the SKIP line")
+	fs.IntVar(&f.partitions, "partitions", 2, "partitions of the benchmark topic")
+	fs.DurationVar(&f.linger, "linger", 10*time.Millisecond, "producer linger of every producer (franz-go's default)")
+	fs.IntVar(&f.rate, "rate", 2000, "requests per second of the handler latency phase")
+	fs.DurationVar(&f.latencyDur, "latency-duration", 0, "length of each latency phase (0: 500ms short, 3s full)")
+	fs.DurationVar(&f.encodeDur, "encode-duration", 0, "minimum length of each encode timing (0: 20ms short, 300ms full)")
+	fs.DurationVar(&f.minDuration, "min-duration", 1250*time.Millisecond, "calibration: raw's run length in full mode when -n is 0")
+	if err := fs.Parse(args); err != nil {
+		return f, err
+	}
+	if f.brokerBin == "" {
+		return f, errors.New("-broker is required: build ./bench/cmd/broker and pass its path (make bench does)")
+	}
+	def := func(p *int, short, full int) {
+		if *p <= 0 {
+			*p = full
+			if f.short {
+				*p = short
+			}
+		}
+	}
+	defDur := func(p *time.Duration, short, full time.Duration) {
+		if *p <= 0 {
+			*p = full
+			if f.short {
+				*p = short
+			}
+		}
+	}
+	def(&f.reps, 2, 5)
+	defDur(&f.latencyDur, 500*time.Millisecond, 3*time.Second)
+	defDur(&f.encodeDur, 20*time.Millisecond, 300*time.Millisecond)
+	if f.short && f.n <= 0 {
+		f.n = 20000
+	}
+	if f.rate <= 0 {
+		return f, errors.New("-rate must be positive")
+	}
+	return f, nil
+}
+
+func main() {
+	f, err := parseFlags(os.Args[1:])
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			os.Exit(0)
+		}
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		os.Exit(2)
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code, err := run(ctx, f, os.Stdout)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "runner:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+// step names one producer run of a repetition.
+type step struct {
+	producer string // raw, hand, sdk, ck
+	comp     compression
+}
+
+func (s step) String() string { return s.producer + "_" + string(s.comp) }
+
+// steps is the order of the runs inside every repetition.
+var steps = []step{
+	{"raw", snappy}, {"hand", snappy}, {"sdk", snappy}, {"ck", snappy},
+	{"raw", none}, {"sdk", none},
+}
+
+// run sets up the broker and the registry, runs the repetitions, prints the
+// figures and returns the exit code.
+func run(ctx context.Context, f flags, w io.Writer) (int, error) {
+	b, err := startBroker(ctx, f.brokerBin, f.partitions)
+	if err != nil {
+		return 0, err
+	}
+	defer b.stop()
+	reg := registrytest.NewServer()
+	defer reg.Close()
+
+	value, schemaJSON, err := preEncode(0)
+	if err != nil {
+		return 0, err
+	}
+	schemaID, err := registerSchema(ctx, reg.URL(), schemaJSON)
+	if err != nil {
+		return 0, err
+	}
+	if value, _, err = preEncode(schemaID); err != nil {
+		return 0, err
+	}
+	schema, err := avro.ParseWithCache(schemaJSON, "", &avro.SchemaCache{})
+	if err != nil {
+		return 0, err
+	}
+	e := &env{
+		broker: b.addr, registryURL: reg.URL(), schemaID: schemaID, schema: schema,
+		value: value, linger: f.linger,
+	}
+	mode := "full"
+	if f.short {
+		mode = "short"
+	}
+
+	if !f.short {
+		// Warm every in-process producer once, and calibrate n on raw.
+		e.maxBuffered = 1 << 20
+		const warm = 200_000
+		for _, s := range []step{{"hand", snappy}, {"sdk", snappy}, {"raw", snappy}} {
+			r, err := runStep(ctx, f, e, s, warm)
+			if err != nil {
+				return 0, fmt.Errorf("warm-up %s: %w", s, err)
+			}
+			fmt.Fprintf(w, "# warm-up %s n=%d %.2fs %.0f rec/s\n", s, warm, r.elapsed.Seconds(), r.rate())
+			if f.n <= 0 && s.producer == "raw" {
+				n := int(r.rate() * f.minDuration.Seconds())
+				f.n = max(warm, (n+49_999)/50_000*50_000)
+			}
+		}
+	}
+	if f.ckN <= 0 {
+		f.ckN = f.n
+	}
+	e.maxBuffered = max(f.n, f.ckN) + 1000
+	fmt.Fprintf(w, "# sasquatch-go bench mode=%s n=%d ck_n=%d reps=%d partitions=%d linger=%s rate=%d latency=%s %s GOMAXPROCS=%d NumCPU=%d\n",
+		mode, f.n, f.ckN, f.reps, f.partitions, f.linger, f.rate, f.latencyDur,
+		runtime.Version(), runtime.GOMAXPROCS(0), runtime.NumCPU())
+
+	figs := newFigures(f)
+	enc, err := newEncoders()
+	if err != nil {
+		return 0, err
+	}
+	for rep := 1; rep <= f.reps; rep++ {
+		results := map[step]result{}
+		errs := map[step]error{}
+		for _, s := range steps {
+			if s.producer == "ck" && f.ckBin == "" {
+				continue
+			}
+			n := f.n
+			if s.producer == "ck" {
+				n = f.ckN
+			}
+			r, err := runStep(ctx, f, e, s, n)
+			if err != nil {
+				if ctx.Err() != nil {
+					return 0, ctx.Err()
+				}
+				errs[s] = err
+				fmt.Fprintf(w, "# rep %d/%d %s ERROR %v\n", rep, f.reps, s, err)
+				continue
+			}
+			results[s] = r
+			fmt.Fprintf(w, "# rep %d/%d %-11s n=%d %6.2fs %9.0f rec/s cpu=%5.0f ns/ev allocs=%5.2f/ev\n",
+				rep, f.reps, s, r.n, r.elapsed.Seconds(), r.rate(), r.cpuPerEvent(), r.allocsPerEvent())
+		}
+		figs.addThroughput(results, errs)
+
+		lat, err := measureLatency(ctx, e, f.rate, f.latencyDur)
+		if err != nil {
+			fmt.Fprintf(w, "# rep %d/%d latency ERROR %v\n", rep, f.reps, err)
+			figs.latencyFailed(err)
+		} else {
+			fmt.Fprintf(w, "# rep %d/%d latency publish p50=%.1fus p99=%.1fus p99.9=%.1fus (%d calls); raw produce p99=%.1fus\n",
+				rep, f.reps, lat.sdk.quantile(0.50), lat.sdk.quantile(0.99), lat.sdk.quantile(0.999), lat.sdk.count(), lat.raw.quantile(0.99))
+			figs.addLatency(lat)
+		}
+
+		sdkNs, handNs := nsPerOp(f.encodeDur, enc.sdk), nsPerOp(f.encodeDur, enc.hand)
+		fmt.Fprintf(w, "# rep %d/%d encode sdk=%.1f ns hand=%.1f ns\n", rep, f.reps, sdkNs, handNs)
+		figs.addEncode(sdkNs, handNs)
+	}
+	if f.ckBin == "" {
+		reason := f.ckSkip
+		if reason == "" {
+			reason = "no -ck binary (build bench/ck with CGO_ENABLED=1 go build -tags ck)"
+		}
+		figs.skipCK(reason)
+	}
+	return report(w, figs.all(), f.short, f.check), nil
+}
+
+// runStep runs one producer once.
+func runStep(ctx context.Context, f flags, e *env, s step, n int) (result, error) {
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Minute)
+	defer cancel()
+	switch s.producer {
+	case "raw":
+		return runRaw(ctx, e, s.comp, n)
+	case "hand":
+		return runHand(ctx, e, s.comp, n)
+	case "sdk":
+		return runSDK(ctx, e, s.comp, n)
+	case "ck":
+		return runCK(ctx, f.ckBin, e, s.comp, n)
+	}
+	return result{}, fmt.Errorf("unknown producer %q", s.producer)
+}
+
+// figures are every line of the report.
+type figures struct {
+	// informational, per producer
+	rate, cpu, allocs map[step]*figure
+	p50, p999, rawP99 *figure
+	encSDK, encHand   *figure
+	// with targets
+	sdkRawSnappy, sdkRawNone, sdkHand, sdkCK *figure
+	cpuSDKRaw, allocsBeyondRaw, p99, encode  *figure
+}
+
+func newFigures(f flags) *figures {
+	fs := &figures{
+		rate: map[step]*figure{}, cpu: map[step]*figure{}, allocs: map[step]*figure{},
+		p50:             &figure{kind: "LATENCY", name: "publish_p50_us"},
+		p999:            &figure{kind: "LATENCY", name: "publish_p999_us"},
+		rawP99:          &figure{kind: "LATENCY", name: "raw_produce_p99_us"},
+		encSDK:          &figure{kind: "ENCODE", name: "sdk_append_ns"},
+		encHand:         &figure{kind: "ENCODE", name: "hand_append_ns"},
+		sdkRawSnappy:    &figure{kind: "RATIO", name: "sdk_vs_raw_snappy", target: atLeast(0.60)},
+		sdkRawNone:      &figure{kind: "RATIO", name: "sdk_vs_raw_none", target: atLeast(0.75)},
+		sdkHand:         &figure{kind: "RATIO", name: "sdk_vs_hand", target: atLeast(1.3)},
+		sdkCK:           &figure{kind: "RATIO", name: "sdk_vs_ck", target: atLeast(10)},
+		cpuSDKRaw:       &figure{kind: "RATIO", name: "cpu_per_event_sdk_vs_raw"},
+		allocsBeyondRaw: &figure{kind: "ALLOCS", name: "sdk_beyond_raw_per_publish", target: atMost(1)},
+		p99:             &figure{kind: "LATENCY", name: "publish_p99_us", target: atMost(15)},
+		encode:          &figure{kind: "RATIO", name: "encode_sdk_vs_hand", target: atMost(1.5)},
+	}
+	for _, s := range steps {
+		fs.rate[s] = &figure{kind: "RATE", name: s.String() + "_rec_per_s"}
+		fs.cpu[s] = &figure{kind: "CPU", name: s.String() + "_ns_per_event"}
+		fs.allocs[s] = &figure{kind: "ALLOCS", name: s.String() + "_per_event"}
+	}
+	return fs
+}
+
+// all lists the figures in report order: information first, targets last.
+func (fs *figures) all() []*figure {
+	var out []*figure
+	for _, m := range []map[step]*figure{fs.rate, fs.cpu, fs.allocs} {
+		for _, s := range steps {
+			if m[s].kind == "ALLOCS" && s.producer == "ck" {
+				continue // cgo allocations are invisible to the Go runtime
+			}
+			out = append(out, m[s])
+		}
+	}
+	return append(out, fs.p50, fs.p999, fs.rawP99, fs.encSDK, fs.encHand,
+		fs.sdkRawSnappy, fs.sdkRawNone, fs.sdkHand, fs.sdkCK,
+		fs.cpuSDKRaw, fs.allocsBeyondRaw, fs.p99, fs.encode)
+}
+
+// addThroughput adds one repetition's runs.
+func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
+	get := func(s step) (result, error) {
+		if r, ok := res[s]; ok {
+			return r, nil
+		}
+		if err := errs[s]; err != nil {
+			return result{}, fmt.Errorf("%s: %w", s, err)
+		}
+		return result{}, fmt.Errorf("%s: not run", s)
+	}
+	for _, s := range steps {
+		r, err := get(s)
+		if err != nil {
+			fs.rate[s].fail(err.Error())
+			fs.cpu[s].fail(err.Error())
+			fs.allocs[s].fail(err.Error())
+			continue
+		}
+		fs.rate[s].add(r.rate())
+		fs.cpu[s].add(r.cpuPerEvent())
+		fs.allocs[s].add(r.allocsPerEvent())
+	}
+	pair := func(fig *figure, a, b step, v func(a, b result) float64) {
+		ra, err := get(a)
+		if err == nil {
+			var rb result
+			if rb, err = get(b); err == nil {
+				fig.add(v(ra, rb))
+				return
+			}
+		}
+		fig.fail(err.Error())
+	}
+	ratio := func(a, b result) float64 { return a.rate() / b.rate() }
+	sdkS, sdkN, rawS, rawN := step{"sdk", snappy}, step{"sdk", none}, step{"raw", snappy}, step{"raw", none}
+	pair(fs.sdkRawSnappy, sdkS, rawS, ratio)
+	pair(fs.sdkRawNone, sdkN, rawN, ratio)
+	pair(fs.sdkHand, sdkS, step{"hand", snappy}, ratio)
+	pair(fs.sdkCK, sdkS, step{"ck", snappy}, ratio)
+	pair(fs.cpuSDKRaw, sdkS, rawS, func(a, b result) float64 { return a.cpuPerEvent() / b.cpuPerEvent() })
+	pair(fs.allocsBeyondRaw, sdkS, rawS, func(a, b result) float64 { return a.allocsPerEvent() - b.allocsPerEvent() })
+}
+
+func (fs *figures) addLatency(l latencyResult) {
+	fs.p50.add(l.sdk.quantile(0.50))
+	fs.p99.add(l.sdk.quantile(0.99))
+	fs.p999.add(l.sdk.quantile(0.999))
+	fs.rawP99.add(l.raw.quantile(0.99))
+}
+
+func (fs *figures) latencyFailed(err error) {
+	for _, f := range []*figure{fs.p50, fs.p99, fs.p999, fs.rawP99} {
+		f.fail(err.Error())
+	}
+}
+
+func (fs *figures) addEncode(sdkNs, handNs float64) {
+	fs.encSDK.add(sdkNs)
+	fs.encHand.add(handNs)
+	fs.encode.add(sdkNs / handNs)
+}
+
+// skipCK marks every figure of the confluent-kafka-go producer SKIP.
+func (fs *figures) skipCK(reason string) {
+	for _, s := range steps {
+		if s.producer == "ck" {
+			fs.rate[s].skip = reason
+			fs.cpu[s].skip = reason
+			fs.allocs[s].skip = reason
+		}
+	}
+	fs.sdkCK.skip = reason
+}
+
+func nan() float64 { return math.NaN() }
+

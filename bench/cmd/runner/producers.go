@@ -1,0 +1,243 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/lsst-sqre/sasquatch-go/bench/event"
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+// env is what every producer shares: the broker, the registry, the
+// registered schema and the client settings.
+type env struct {
+	broker      string // host:port of the kfake broker
+	registryURL string
+	schemaID    int
+	schema      avro.Schema // parsed once, as a hamba user does at start-up
+	value       []byte      // the event pre-encoded, for raw
+	linger      time.Duration
+	maxBuffered int // kgo.MaxBufferedRecords: above any run's n, so the SDK never drops
+}
+
+// compression is a producer's batch compression.
+type compression string
+
+const (
+	snappy compression = "snappy"
+	none   compression = "none"
+)
+
+func (c compression) codec() kgo.CompressionCodec {
+	if c == snappy {
+		return kgo.SnappyCompression()
+	}
+	return kgo.NoCompression()
+}
+
+// clientOptions are the franz-go options of raw, hand and sdk alike; the
+// confluent-kafka-go producer is configured to match (see bench/ck).
+// Idempotence and acks=all are franz-go's defaults; they are spelled out.
+func (e *env) clientOptions(c compression) []kgo.Opt {
+	return []kgo.Opt{
+		kgo.SeedBrokers(e.broker),
+		kgo.DefaultProduceTopic(event.Topic),
+		kgo.ProducerBatchCompression(c.codec()),
+		kgo.ProducerLinger(e.linger),
+		kgo.ProducerBatchMaxBytes(1_000_000),
+		kgo.RequiredAcks(kgo.AllISRAcks()),
+		kgo.MaxBufferedRecords(e.maxBuffered),
+		kgo.RecordDeliveryTimeout(time.Minute),
+	}
+}
+
+// newClient builds a client and sends one record synchronously, so that the
+// connection, the metadata and the producer id are in place before the clock
+// starts.
+func (e *env) newClient(ctx context.Context, c compression) (*kgo.Client, error) {
+	cl, err := kgo.NewClient(e.clientOptions(c)...)
+	if err != nil {
+		return nil, fmt.Errorf("kafka client: %w", err)
+	}
+	if err := cl.ProduceSync(ctx, &kgo.Record{Value: e.value}).FirstErr(); err != nil {
+		cl.Close()
+		return nil, fmt.Errorf("warm-up record: %w", err)
+	}
+	return cl, nil
+}
+
+// sdkConfig is the SDK's configuration for the benchmark: Kafka mode
+// against the broker and the registry.
+func (e *env) sdkConfig() (config.Config, error) {
+	return config.Config{
+		AppName: event.App,
+		Enabled: true,
+		Kafka:   config.Kafka{BootstrapServers: []string{e.broker}},
+		Registry: config.Registry{
+			URL:           e.registryURL,
+			Compatibility: "NONE",
+		},
+	}.Resolve()
+}
+
+// deliveries counts failed deliveries and keeps the first error.
+type deliveries struct {
+	failed atomic.Int64
+	once   sync.Once
+	first  error
+}
+
+func (d *deliveries) promise(_ *kgo.Record, err error) {
+	if err != nil {
+		d.failed.Add(1)
+		d.once.Do(func() { d.first = err })
+	}
+}
+
+func (d *deliveries) err() error {
+	if n := d.failed.Load(); n > 0 {
+		return fmt.Errorf("%d deliveries failed, first: %w", n, d.first)
+	}
+	return nil
+}
+
+// runRaw is the limit: franz-go sending the pre-encoded value, one new
+// record per event.
+func runRaw(ctx context.Context, e *env, c compression, n int) (result, error) {
+	cl, err := e.newClient(ctx, c)
+	if err != nil {
+		return result{}, err
+	}
+	defer cl.Close()
+	var d deliveries
+	value := e.value
+	res, err := measure(n, func() error {
+		for range n {
+			cl.Produce(ctx, &kgo.Record{Value: value}, d.promise)
+		}
+		return cl.Flush(ctx)
+	})
+	return res, errors.Join(err, d.err())
+}
+
+// runHand is franz-go + hamba/avro + google/uuid + time as a user writes it
+// without the SDK: fill the tagged struct, encode it with franz-go's sr.Serde
+// (the Confluent header) and hamba, produce.
+func runHand(ctx context.Context, e *env, c compression, n int) (result, error) {
+	cl, err := e.newClient(ctx, c)
+	if err != nil {
+		return result{}, err
+	}
+	defer cl.Close()
+	schema := e.schema
+	serde := sr.NewSerde()
+	serde.Register(e.schemaID, event.Avro{}, sr.EncodeFn(func(v any) ([]byte, error) {
+		return avro.Marshal(schema, v)
+	}))
+	v := event.Sample()
+	var d deliveries
+	res, err := measure(n, func() error {
+		for range n {
+			value, err := serde.Encode(event.NewAvro(&v, uuid.New(), event.App, time.Now()))
+			if err != nil {
+				return fmt.Errorf("encode: %w", err)
+			}
+			cl.Produce(ctx, &kgo.Record{Value: value}, d.promise)
+		}
+		return cl.Flush(ctx)
+	})
+	return res, errors.Join(err, d.err())
+}
+
+// newSDK builds a manager on a client built like raw's and creates the
+// event's publisher; the manager does not own the client.
+func newSDK(ctx context.Context, e *env, cl *kgo.Client) (*eventmanager.Manager, *eventmanager.Publisher[event.Event10], error) {
+	cfg, err := e.sdkConfig()
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := eventmanager.New(cfg,
+		eventmanager.WithKafkaClient(cl),
+		eventmanager.WithLogger(slog.New(slog.DiscardHandler)))
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := m.Initialize(ctx); err != nil {
+		return nil, nil, err
+	}
+	p, err := eventmanager.CreatePublisher[event.Event10](ctx, m, event.Name)
+	if err != nil {
+		return nil, nil, err
+	}
+	if p.SchemaID() != e.schemaID {
+		return nil, nil, fmt.Errorf("sdk registered schema id %d, raw and hand use %d", p.SchemaID(), e.schemaID)
+	}
+	return m, p, nil
+}
+
+// runSDK is this SDK's Publish; Manager.Close waits for every delivery.
+func runSDK(ctx context.Context, e *env, c compression, n int) (result, error) {
+	cl, err := e.newClient(ctx, c)
+	if err != nil {
+		return result{}, err
+	}
+	defer cl.Close()
+	m, p, err := newSDK(ctx, e, cl)
+	if err != nil {
+		return result{}, err
+	}
+	v := event.Sample()
+	res, err := measure(n, func() error {
+		for range n {
+			if err := p.Publish(ctx, v); err != nil {
+				return fmt.Errorf("publish: %w", err)
+			}
+		}
+		return m.Close(ctx)
+	})
+	if err != nil {
+		return res, err
+	}
+	if s := m.Stats().Total; s.Delivered != uint64(n) {
+		return res, fmt.Errorf("sdk delivered %d of %d events (dropped %d, failed %d)", s.Delivered, n, s.Dropped, s.Failed)
+	}
+	return res, nil
+}
+
+// preEncode is the value raw sends: the event as the SDK encodes it.
+func preEncode(schemaID int) ([]byte, string, error) {
+	codec, err := payload.NewCodec[event.Event10](event.Name, event.Topic)
+	if err != nil {
+		return nil, "", err
+	}
+	v := event.Sample()
+	md := payload.Metadata{ID: uuid.New(), Application: event.App, TimestampNS: time.Now().UnixNano()}
+	value, err := codec.Encode(uint32(schemaID), &md, &v)
+	return value, codec.SchemaJSON(), err
+}
+
+// registerSchema registers the event's schema the way a franz-go user does,
+// and returns its id; the SDK then finds the identical schema and reuses it.
+func registerSchema(ctx context.Context, registryURL, schemaJSON string) (int, error) {
+	cl, err := sr.NewClient(sr.URLs(registryURL))
+	if err != nil {
+		return 0, err
+	}
+	ss, err := cl.CreateSchema(ctx, event.Subject, sr.Schema{Schema: schemaJSON, Type: sr.TypeAvro})
+	if err != nil {
+		return 0, fmt.Errorf("register %s: %w", event.Subject, err)
+	}
+	return ss.ID, nil
+}

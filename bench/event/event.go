@@ -1,0 +1,170 @@
+package event
+
+import (
+	"encoding/binary"
+	"math"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+// Names shared by the broker, the runner and the confluent-kafka-go producer.
+const (
+	// App is the benchmark's application name (METRICS_APP_NAME).
+	App = "bench"
+	// Topic is the SDK's topic for App with the default prefix; every
+	// producer writes to it.
+	Topic = "lsst.square.metrics.events." + App
+	// Name is the event name, the Avro record name.
+	Name = "request"
+	// Subject is the registry subject of the event's schema (no suffix).
+	Subject = Topic + "." + Name
+)
+
+// QueryType is an enum of the event.
+type QueryType string
+
+// The QueryType symbols.
+const (
+	QueryAsync QueryType = "async"
+	QuerySync  QueryType = "sync"
+)
+
+// Symbols implements payload.Enum.
+func (QueryType) Symbols() []string { return []string{"async", "sync"} }
+
+// Event10 is a typical 10-field event, the SDK's payload type. It is the
+// event of payload's BenchmarkEncode10Fields.
+type Event10 struct {
+	Method  string
+	Path    string
+	Status  int
+	Bytes   int64
+	Latency time.Duration
+	Cached  bool
+	Ratio   float64
+	Kind    QueryType
+	Retries *int32
+	User    uuid.UUID
+}
+
+// Sample returns the event every producer sends.
+func Sample() Event10 {
+	retries := int32(2)
+	return Event10{
+		Method: "GET", Path: "/api/v1/tap/sync", Status: 200, Bytes: 123456,
+		Latency: 37 * time.Millisecond, Cached: true, Ratio: 0.75, Kind: QuerySync,
+		Retries: &retries, User: uuid.UUID{0x0f, 0x1e, 0x2d, 0x3c, 0x4b, 0x5a, 0x46, 0x97, 0x88, 0x77, 0x66, 0x55, 0x44, 0x33, 0x22, 0x11},
+	}
+}
+
+// Avro is the event as a hamba/avro user writes it without the SDK: the
+// metadata fields spelled out, avro tags, the UUIDs as strings, the duration
+// as float seconds and the enum as a string. It encodes with the schema the
+// SDK derives for Event10.
+type Avro struct {
+	ID          string    `avro:"id"`
+	Application string    `avro:"application"`
+	Timestamp   time.Time `avro:"timestamp"`
+	TimestampNS int64     `avro:"timestamp_ns"`
+	Method      string    `avro:"method"`
+	Path        string    `avro:"path"`
+	Status      int       `avro:"status"`
+	Bytes       int64     `avro:"bytes"`
+	Latency     float64   `avro:"latency"`
+	Cached      bool      `avro:"cached"`
+	Ratio       float64   `avro:"ratio"`
+	Kind        string    `avro:"kind"`
+	Retries     *int64    `avro:"retries"`
+	User        string    `avro:"user"`
+}
+
+// NewAvro fills an Avro from v, an event id, the application and the event
+// time, the way a user fills it per event (the UUIDs become strings here).
+func NewAvro(v *Event10, id uuid.UUID, app string, now time.Time) Avro {
+	a := Avro{
+		ID:          id.String(),
+		Application: app,
+		Timestamp:   now,
+		TimestampNS: now.UnixNano(),
+		Method:      v.Method,
+		Path:        v.Path,
+		Status:      v.Status,
+		Bytes:       v.Bytes,
+		Latency:     v.Latency.Seconds(),
+		Cached:      v.Cached,
+		Ratio:       v.Ratio,
+		Kind:        string(v.Kind),
+		User:        v.User.String(),
+	}
+	if v.Retries != nil {
+		r := int64(*v.Retries)
+		a.Retries = &r
+	}
+	return a
+}
+
+// AppendHand is the hand-written encoder of payload's benchmarks: what one
+// writes by hand for Event10, with no plan and no checks beyond the enum. It
+// appends the framed value (0x00, schemaID big-endian, Avro body) to dst.
+func AppendHand(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) []byte {
+	dst = append(dst, 0)
+	dst = binary.BigEndian.AppendUint32(dst, schemaID)
+	dst = hwUUID(dst, &md.ID)
+	dst = hwString(dst, md.Application)
+	ms := md.TimestampNS / 1e6
+	if md.TimestampNS%1e6 < 0 {
+		ms--
+	}
+	dst = hwLong(dst, ms)
+	dst = hwLong(dst, md.TimestampNS)
+	dst = hwString(dst, v.Method)
+	dst = hwString(dst, v.Path)
+	dst = hwLong(dst, int64(v.Status))
+	dst = hwLong(dst, v.Bytes)
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(float64(v.Latency)/1e9))
+	if v.Cached {
+		dst = append(dst, 1)
+	} else {
+		dst = append(dst, 0)
+	}
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Ratio))
+	switch v.Kind {
+	case QueryAsync:
+		dst = append(dst, 0)
+	case QuerySync:
+		dst = append(dst, 2)
+	}
+	if v.Retries == nil {
+		dst = append(dst, 0)
+	} else {
+		dst = append(dst, 2)
+		dst = hwLong(dst, int64(*v.Retries))
+	}
+	return hwUUID(dst, &v.User)
+}
+
+func hwLong(dst []byte, v int64) []byte {
+	u := uint64(v<<1) ^ uint64(v>>63)
+	for u >= 0x80 {
+		dst = append(dst, byte(u)|0x80)
+		u >>= 7
+	}
+	return append(dst, byte(u))
+}
+
+func hwString(dst []byte, s string) []byte {
+	return append(hwLong(dst, int64(len(s))), s...)
+}
+
+func hwUUID(dst []byte, u *uuid.UUID) []byte {
+	const hex = "0123456789abcdef"
+	const pos = "\x01\x03\x05\x07\x0a\x0c\x0f\x11\x14\x16\x19\x1b\x1d\x1f\x21\x23"
+	buf := [37]byte{0: 72, 9: '-', 14: '-', 19: '-', 24: '-'}
+	for i, b := range u {
+		buf[pos[i]], buf[pos[i]+1] = hex[b>>4], hex[b&0xf]
+	}
+	return append(dst, buf[:]...)
+}

@@ -1,0 +1,64 @@
+package event_test
+
+import (
+	"bytes"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/sr"
+
+	"github.com/lsst-sqre/sasquatch-go/bench/event"
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+// The three encoders must write the same bytes, or the benchmark compares
+// different work.
+func TestEncodersAgree(t *testing.T) {
+	t.Parallel()
+	codec, err := payload.NewCodec[event.Event10](event.Name, event.Topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	schema, err := avro.ParseWithCache(codec.SchemaJSON(), "", &avro.SchemaCache{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := uuid.MustParse("12345678-1234-4678-9234-567812345678")
+	now := time.Unix(0, 1700000000123456789)
+	const schemaID = 42
+	md := &payload.Metadata{ID: id, Application: event.App, TimestampNS: now.UnixNano()}
+
+	tests := []struct {
+		name   string
+		mutate func(*event.Event10)
+	}{
+		{"sample", func(*event.Event10) {}},
+		{"nil retries", func(v *event.Event10) { v.Retries = nil }},
+		{"async, not cached", func(v *event.Event10) { v.Kind = event.QueryAsync; v.Cached = false }},
+		{"negative status", func(v *event.Event10) { v.Status = -1; v.Bytes = 1 << 40 }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			v := event.Sample()
+			tt.mutate(&v)
+			sdk, err := codec.Encode(schemaID, md, &v)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if hand := event.AppendHand(nil, schemaID, md, &v); !bytes.Equal(hand, sdk) {
+				t.Errorf("AppendHand %x\nSDK        %x", hand, sdk)
+			}
+			var serde sr.Serde
+			serde.Register(schemaID, event.Avro{}, sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(schema, v) }))
+			hamba, err := serde.Encode(event.NewAvro(&v, id, event.App, now))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !bytes.Equal(hamba, sdk) {
+				t.Errorf("hamba %x\nSDK   %x", hamba, sdk)
+			}
+		})
+	}
+}
