@@ -402,4 +402,3 @@ func (fs *figures) skipCK(reason string) {
 }
 
 func nan() float64 { return math.NaN() }
-
