@@ -149,8 +149,15 @@ if ! running telegraf; then
 		done
 	} >"$STATE/telegraf/telegraf.conf"
 	t1="$(now_ms)"
-	# Members left by a Telegraf that was killed stay until their session times out.
-	stale="$("$STACKCTL" group-members -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -timeout 10s)"
+	# Members left by a Telegraf that was killed stay in its group until their session times
+	# out; readiness must not be taken from them. (Only asked when a Telegraf ran before: on a
+	# new broker the group coordinator does not exist yet.)
+	stale=""
+	if [ -e "$STATE/telegraf/started" ]; then
+		stale="$("$STACKCTL" group-members -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -timeout 15s)" ||
+			log "warning: could not list the members of $CONSUMER_GROUP; readiness may be premature"
+	fi
+	touch "$STATE/telegraf/started"
 	start telegraf "$(telegraf_bin)" --config "$STATE/telegraf/telegraf.conf"
 	# Ready when its consumer group is Stable with every partition of the topics assigned.
 	for ((i = 0; ; i++)); do

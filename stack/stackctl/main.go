@@ -96,13 +96,26 @@ func run(args []string) error {
 		if *group == "" {
 			return errors.New("group-members: -group is required")
 		}
-		gs, err := adm.DescribeGroups(ctx, *group)
+		// On a new broker the group coordinator is not available until __consumer_offsets
+		// exists (asking for the coordinator creates it): ask until it answers.
+		var ids []string
+		err := poll(ctx, "group "+*group+" described", func(ctx context.Context) error {
+			gs, err := adm.DescribeGroups(ctx, *group)
+			if err != nil {
+				return err
+			}
+			g := gs[*group]
+			if g.Err != nil {
+				return g.Err
+			}
+			ids = ids[:0]
+			for _, m := range g.Members {
+				ids = append(ids, m.MemberID)
+			}
+			return nil
+		})
 		if err != nil {
 			return err
-		}
-		var ids []string
-		for _, m := range gs[*group].Members {
-			ids = append(ids, m.MemberID)
 		}
 		fmt.Println(strings.Join(ids, ","))
 		return nil
