@@ -23,3 +23,4 @@ fmt:
 
 include interop/safir/safir.mk
 include stack/stack.mk
+include bench/bench.mk

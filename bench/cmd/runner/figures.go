@@ -82,7 +82,8 @@ func (f *figure) status() status {
 		return statusMissing
 	case f.target == nil:
 		return statusInfo
-	case f.target.met(median(f.values)):
+	case f.target.met(shown(median(f.values))):
+		// Judged on the printed value: an allocation count of 1.0004 is 1.
 		return statusPass
 	default:
 		return statusFail
@@ -129,6 +130,15 @@ func formatValue(v float64) string {
 	default:
 		return strconv.FormatFloat(v, 'g', 3, 64)
 	}
+}
+
+// shown is v as printed by formatValue.
+func shown(v float64) float64 {
+	s, err := strconv.ParseFloat(formatValue(v), 64)
+	if err != nil {
+		return v
+	}
+	return s
 }
 
 // median of vs (not modified); NaN when empty.

@@ -138,9 +138,11 @@ type step struct {
 func (s step) String() string { return s.producer + "_" + string(s.comp) }
 
 // steps is the order of the runs inside every repetition.
-var steps = []step{
-	{"raw", snappy}, {"hand", snappy}, {"sdk", snappy}, {"ck", snappy},
-	{"raw", none}, {"sdk", none},
+func steps() []step {
+	return []step{
+		{"raw", snappy}, {"hand", snappy}, {"sdk", snappy}, {"ck", snappy},
+		{"raw", none}, {"sdk", none},
+	}
 }
 
 // run sets up the broker and the registry, runs the repetitions, prints the
@@ -210,7 +212,7 @@ func run(ctx context.Context, f flags, w io.Writer) (int, error) {
 	for rep := 1; rep <= f.reps; rep++ {
 		results := map[step]result{}
 		errs := map[step]error{}
-		for _, s := range steps {
+		for _, s := range steps() {
 			if s.producer == "ck" && f.ckBin == "" {
 				continue
 			}
@@ -302,7 +304,7 @@ func newFigures(f flags) *figures {
 		p99:             &figure{kind: "LATENCY", name: "publish_p99_us", target: atMost(15)},
 		encode:          &figure{kind: "RATIO", name: "encode_sdk_vs_hand", target: atMost(1.5)},
 	}
-	for _, s := range steps {
+	for _, s := range steps() {
 		fs.rate[s] = &figure{kind: "RATE", name: s.String() + "_rec_per_s"}
 		fs.cpu[s] = &figure{kind: "CPU", name: s.String() + "_ns_per_event"}
 		fs.allocs[s] = &figure{kind: "ALLOCS", name: s.String() + "_per_event"}
@@ -314,7 +316,7 @@ func newFigures(f flags) *figures {
 func (fs *figures) all() []*figure {
 	var out []*figure
 	for _, m := range []map[step]*figure{fs.rate, fs.cpu, fs.allocs} {
-		for _, s := range steps {
+		for _, s := range steps() {
 			if m[s].kind == "ALLOCS" && s.producer == "ck" {
 				continue // cgo allocations are invisible to the Go runtime
 			}
@@ -337,7 +339,7 @@ func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
 		}
 		return result{}, fmt.Errorf("%s: not run", s)
 	}
-	for _, s := range steps {
+	for _, s := range steps() {
 		r, err := get(s)
 		if err != nil {
 			fs.rate[s].fail(err.Error())
@@ -391,7 +393,7 @@ func (fs *figures) addEncode(sdkNs, handNs float64) {
 
 // skipCK marks every figure of the confluent-kafka-go producer SKIP.
 func (fs *figures) skipCK(reason string) {
-	for _, s := range steps {
+	for _, s := range steps() {
 		if s.producer == "ck" {
 			fs.rate[s].skip = reason
 			fs.cpu[s].skip = reason

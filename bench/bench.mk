@@ -1,0 +1,28 @@
+# Benchmark harness (issue 7), included by the Makefile. See bench/cmd/runner.
+#   make bench              full mode: >= 1 s per run, 5 interleaved repetitions, -check
+#   make bench-short        (= make bench BENCH_SHORT=1) small n, 2 repetitions; fails only
+#                           when a figure is missing (CI runs this)
+#   BENCH_FLAGS="-reps 7"   extra runner flags; BENCH_CHECK= to print without failing
+BENCH_BIN ?= $(or $(TMPDIR),/tmp)/sasquatch-go-bench
+BENCH_FLAGS ?=
+BENCH_CHECK ?= -check
+
+.PHONY: bench bench-short
+
+## bench: raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process; one RATIO/ALLOCS/LATENCY line per figure.
+bench:
+	@mkdir -p $(BENCH_BIN)
+	$(GO) build -o $(BENCH_BIN)/broker ./bench/cmd/broker
+	$(GO) build -o $(BENCH_BIN)/runner ./bench/cmd/runner
+	@rm -f $(BENCH_BIN)/ck; \
+	if (cd bench/ck && CGO_ENABLED=1 $(GO) build -tags ck -o $(BENCH_BIN)/ck .) >$(BENCH_BIN)/ck-build.log 2>&1; then \
+		ck="-ck=$(BENCH_BIN)/ck"; \
+	else \
+		echo "# confluent-kafka-go producer did not build ($(BENCH_BIN)/ck-build.log):"; sed 's/^/#   /' $(BENCH_BIN)/ck-build.log | tail -n 5; \
+		ck="-ck-skip=CGO_ENABLED=1 go build -tags ck in bench/ck failed: $$(grep -v '^#' $(BENCH_BIN)/ck-build.log | head -n 1)"; \
+	fi; \
+	$(BENCH_BIN)/runner -broker=$(BENCH_BIN)/broker "$$ck" $(if $(BENCH_SHORT),-short,$(BENCH_CHECK)) $(BENCH_FLAGS)
+
+## bench-short: the benchmark in short mode (what CI runs): every figure is produced, targets are not enforced.
+bench-short:
+	@$(MAKE) --no-print-directory bench BENCH_SHORT=1
