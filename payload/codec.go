@@ -52,8 +52,9 @@ func (c *Codec[T]) SchemaJSON() string { return c.c.schemaJSON }
 
 // Append appends one event, metadata then payload, framed for Kafka with the
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro
-// binary body) to dst and returns the extended slice. It allocates only if
-// dst lacks room. On error (an enum value outside its symbols: an
+// binary body) to dst and returns the extended slice. If dst lacks room it
+// grows it once, to an upper bound of the value's size; otherwise it does not
+// allocate. On error (an enum value outside its symbols: an
 // *EnumValueError; a nil md or v) it returns dst unchanged and the error.
 func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
@@ -62,14 +63,15 @@ func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]by
 	return c.c.appendValue(dst, schemaID, md, unsafe.Pointer(v))
 }
 
-// Encode is Append into a new buffer sized from the value (at most a few
-// bytes more than needed). It returns nil and the error on failure.
+// Encode is Append into a new buffer, allocated once with an upper bound of
+// the value's size (a few bytes per integer field more than needed). It
+// returns nil and the error on failure.
 func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
 		return nil, c.c.nilError(md == nil)
 	}
 	p := unsafe.Pointer(v)
-	buf, err := c.c.appendValue(make([]byte, 0, c.c.maxLen(md, p)), schemaID, md, p)
+	buf, err := c.c.appendValue(make([]byte, 0, c.c.maxLen(md.Application, p)), schemaID, md, p)
 	if err != nil {
 		return nil, err
 	}
@@ -92,8 +94,11 @@ type codec struct {
 	schemaJSON      string
 	schema          avro.Schema
 	ops             []fieldOp
-	enumOps         []int // indexes in ops of the enum fields
-	fixedLen        int   // upper bound of the frame, string contents excepted
+	goNames         []string // Go field name of each op, for errors
+	enumOps         []int    // indexes in ops of the enum fields
+	stringOps       []int    // indexes in ops of the string fields
+	fixedLen        int      // upper bound of the frame, string contents excepted
+	opsLen          int      // upper bound of the payload fields, string contents excepted
 }
 
 // newCodecOf is NewCodec over a reflect.Type, so tests can derive codecs for
@@ -142,13 +147,21 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		schemaJSON: schemaJSON,
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
+		goNames:    d.goNames,
 		// header + id + application length + timestamp + timestamp_ns
-		fixedLen: 5 + 1 + uuidStringLen + 3*maxVarintLen,
+		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,
 	}
+	for i := len(c.ops) - 1; i >= 0; i-- {
+		c.ops[i].rest = c.opsLen
+		c.opsLen += c.ops[i].maxLen()
+	}
+	c.fixedLen += c.opsLen
 	for i := range c.ops {
-		c.fixedLen += c.ops[i].maxLen()
-		if c.ops[i].kind == opEnum {
+		switch c.ops[i].kind {
+		case opEnum:
 			c.enumOps = append(c.enumOps, i)
+		case opString:
+			c.stringOps = append(c.stringOps, i)
 		}
 	}
 	return c, nil
@@ -162,14 +175,11 @@ func (c *codec) nilError(md bool) error {
 	return fmt.Errorf("payload: event %q: nil %s value", c.name, c.goType)
 }
 
-// maxLen bounds the framed size of the event at p.
-func (c *codec) maxLen(md *Metadata, p unsafe.Pointer) int {
-	n := c.fixedLen + len(md.Application)
-	for i := range c.ops {
+// maxLen bounds the framed size of the event at p with application app.
+func (c *codec) maxLen(app string, p unsafe.Pointer) int {
+	n := c.fixedLen + len(app)
+	for _, i := range c.stringOps {
 		op := &c.ops[i]
-		if op.kind != opString {
-			continue
-		}
 		fp := unsafe.Add(p, op.off)
 		if op.nullable {
 			if fp = *(*unsafe.Pointer)(fp); fp == nil {
@@ -183,62 +193,85 @@ func (c *codec) maxLen(md *Metadata, p unsafe.Pointer) int {
 
 // appendValue writes the framed event; p points to a value of the codec's
 // type. It is the hot path: one pass over the precompiled ops, reading each
-// field at its offset.
+// field at its offset and writing it in place. Room is checked up front for
+// everything but string contents, and before each string for the string and
+// the bound of what follows; growing (to the value's upper bound) happens at
+// most once unless the value changes while being encoded.
 func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) ([]byte, error) {
-	orig := dst
-	dst = appendHeader(dst, schemaID)
-	dst = appendUUID(dst, (*[16]byte)(&md.ID))
-	dst = appendString(dst, md.Application)
-	dst = appendLong(dst, floorMillis(md.TimestampNS))
-	dst = appendLong(dst, md.TimestampNS)
-	for i := range c.ops {
-		op := &c.ops[i]
+	app := md.Application // read once: it is checked, then written
+	b := dst[:cap(dst)]
+	if len(b)-len(dst) < c.fixedLen+len(app) {
+		b = grow(dst, len(dst), c.maxLen(app, p))
+	}
+	n := putHeader(b, len(dst), schemaID)
+	n = putUUID(b, n, (*[16]byte)(&md.ID))
+	n = putString(b, n, app)
+	n = putLong(b, n, floorMillis(md.TimestampNS))
+	n = putLong(b, n, md.TimestampNS)
+	ops := c.ops
+	for i := range ops {
+		op := &ops[i]
 		fp := unsafe.Add(p, op.off)
 		if op.nullable {
 			fp = *(*unsafe.Pointer)(fp)
 			if fp == nil {
-				dst = append(dst, 0) // union branch 0: null
+				b[n] = 0 // union branch 0: null
+				n++
 				continue
 			}
-			dst = append(dst, 2) // union branch 1, zig-zag
+			b[n] = 2 // union branch 1, zig-zag
+			n++
 		}
 		switch op.kind {
 		case opString:
-			dst = appendString(dst, *(*string)(fp))
+			s := *(*string)(fp)
+			if len(s) > len(b)-n-maxVarintLen-op.rest {
+				b = grow(b, n, len(s)+maxVarintLen+op.rest)
+			}
+			n = putString(b, n, s)
 		case opBool:
-			dst = appendBool(dst, *(*bool)(fp))
+			n = putBool(b, n, *(*bool)(fp))
 		case opInt8:
-			dst = appendLong(dst, int64(*(*int8)(fp)))
+			n = putLong(b, n, int64(*(*int8)(fp)))
 		case opInt16:
-			dst = appendLong(dst, int64(*(*int16)(fp)))
+			n = putLong(b, n, int64(*(*int16)(fp)))
 		case opInt32:
-			dst = appendLong(dst, int64(*(*int32)(fp)))
+			n = putLong(b, n, int64(*(*int32)(fp)))
 		case opInt64:
-			dst = appendLong(dst, *(*int64)(fp))
+			n = putLong(b, n, *(*int64)(fp))
 		case opUint8:
-			dst = appendLong(dst, int64(*(*uint8)(fp)))
+			n = putLong(b, n, int64(*(*uint8)(fp)))
 		case opUint16:
-			dst = appendLong(dst, int64(*(*uint16)(fp)))
+			n = putLong(b, n, int64(*(*uint16)(fp)))
 		case opUint32:
-			dst = appendLong(dst, int64(*(*uint32)(fp)))
+			n = putLong(b, n, int64(*(*uint32)(fp)))
 		case opFloat32:
-			dst = appendFloat(dst, *(*float32)(fp))
+			n = putFloat(b, n, *(*float32)(fp))
 		case opFloat64:
-			dst = appendDouble(dst, *(*float64)(fp))
+			n = putDouble(b, n, *(*float64)(fp))
 		case opDuration:
-			dst = appendDouble(dst, durationSeconds(*(*int64)(fp)))
+			n = putDouble(b, n, durationSeconds(*(*int64)(fp)))
 		case opUUID:
-			dst = appendUUID(dst, (*[16]byte)(fp))
+			n = putUUID(b, n, (*[16]byte)(fp))
 		case opEnum:
 			s := *(*string)(fp)
 			idx := op.enum.lookup(s)
 			if idx < 0 {
-				return orig, c.enumError(op, s)
+				return dst, c.enumError(i, s)
 			}
-			dst = appendLong(dst, int64(idx))
+			n = putLong(b, n, int64(idx))
 		}
 	}
-	return dst, nil
+	return b[:n], nil
+}
+
+// grow returns b[:n] with room for need more bytes, resliced to its capacity.
+// It is the slow path of appendValue, kept out of line.
+//
+//go:noinline
+func grow(b []byte, n, need int) []byte {
+	b = slices.Grow(b[:n], need)
+	return b[:cap(b)]
 }
 
 // validate checks every enum field of the value at p.
@@ -252,16 +285,18 @@ func (c *codec) validate(p unsafe.Pointer) error {
 			}
 		}
 		if s := *(*string)(fp); op.enum.lookup(s) < 0 {
-			return c.enumError(op, s)
+			return c.enumError(i, s)
 		}
 	}
 	return nil
 }
 
-func (c *codec) enumError(op *fieldOp, value string) error {
+// enumError reports the value of op i that is not one of its symbols.
+func (c *codec) enumError(i int, value string) error {
+	op := &c.ops[i]
 	return &EnumValueError{
 		Event:   c.name,
-		Field:   op.goName,
+		Field:   c.goNames[i],
 		Type:    op.enum.goType,
 		Value:   value,
 		Symbols: slices.Clone(op.enum.symbols),

@@ -72,11 +72,11 @@ const (
 // fieldOp is one precompiled step of the encoding plan: where the field
 // lives in the struct and how to write it.
 type fieldOp struct {
-	off      uintptr // offset of the field in the struct
-	kind     opKind
-	nullable bool      // the field is a pointer: write the union branch first
+	off      uintptr   // offset of the field in the struct
 	enum     *enumInfo // for opEnum
-	goName   string    // Go field name, for errors
+	rest     int       // upper bound of the bytes the later fields take, string contents excepted
+	kind     opKind
+	nullable bool // the field is a pointer: write the union branch first
 }
 
 // maxLen bounds the bytes a field takes, string contents excepted.
@@ -98,9 +98,6 @@ func (op *fieldOp) maxLen() int {
 		return n + maxVarintLen
 	}
 }
-
-// maxVarintLen is the longest Avro long.
-const maxVarintLen = 10
 
 // linearEnumMax is the symbol count up to which an enum value is looked up by
 // scanning instead of through a map.
@@ -152,6 +149,7 @@ type deriver struct {
 	event    string
 	root     string // Go name of the payload type, the start of each path
 	ops      []fieldOp
+	goNames  []string                // Go name of each op's field, for errors
 	fields   []string                // JSON of each payload field
 	problems []FieldError            // everything wrong, in declaration order
 	names    map[string]string       // avro field name -> Go path that took it
@@ -203,7 +201,8 @@ func (d *deriver) derive(t reflect.Type) {
 		if !ok || !nameOK {
 			continue
 		}
-		d.ops = append(d.ops, fieldOp{off: f.Offset, kind: spec.kind, nullable: spec.nullable, enum: info, goName: f.Name})
+		d.ops = append(d.ops, fieldOp{off: f.Offset, kind: spec.kind, nullable: spec.nullable, enum: info})
+		d.goNames = append(d.goNames, f.Name)
 		d.fields = append(d.fields, fieldJSON(name, typeJSON, spec.nullable, f.Tag.Get("doc")))
 	}
 }

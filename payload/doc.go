@@ -51,6 +51,8 @@
 //
 // # Floating point
 //
-// NaN and ±Inf float32, float64 and time.Duration-derived values are written
-// as their IEEE 754 bits, as Avro allows; InfluxDB may refuse them downstream.
+// NaN and ±Inf float32 and float64 values are written as their IEEE 754 bits,
+// as Avro allows; whether to reject them (InfluxDB cannot store them) is left
+// to a later decision. A time.Duration is written as float64(d)/1e9 seconds,
+// correctly rounded below 2^53 ns.
 package payload

@@ -5,41 +5,66 @@ import (
 	"math"
 )
 
-// Avro binary primitives. Each appends to dst and returns the extended slice;
-// none allocates when dst has room.
+// Avro binary primitives, writing into b at n and returning the new n. The
+// caller has made b long enough (see codec.maxLen): none of them grows b, so
+// the hot loop makes no calls that force it to spill registers.
 
-// appendLong appends v as an Avro long: zig-zag, then a base-128 varint.
-func appendLong(dst []byte, v int64) []byte {
+// maxVarintLen is the longest Avro long.
+const maxVarintLen = 10
+
+// uuidStringLen is the length of the canonical text form of a UUID.
+const uuidStringLen = 36
+
+// headerLen is the length of the Confluent wire-format header.
+const headerLen = 5
+
+// putHeader writes the Confluent wire-format header: magic byte 0 and the
+// schema id as 4 bytes, big-endian.
+func putHeader(b []byte, n int, schemaID uint32) int {
+	b = b[n : n+headerLen]
+	b[0] = 0
+	binary.BigEndian.PutUint32(b[1:], schemaID)
+	return n + headerLen
+}
+
+// putLong writes v as an Avro long: zig-zag, then a base-128 varint.
+func putLong(b []byte, n int, v int64) int {
 	u := uint64(v<<1) ^ uint64(v>>63)
 	for u >= 0x80 {
-		dst = append(dst, byte(u)|0x80)
+		b[n] = byte(u) | 0x80
 		u >>= 7
+		n++
 	}
-	return append(dst, byte(u))
+	b[n] = byte(u)
+	return n + 1
 }
 
-// appendString appends s as an Avro string: its length as a long, then its bytes.
-func appendString(dst []byte, s string) []byte {
-	dst = appendLong(dst, int64(len(s)))
-	return append(dst, s...)
+// putString writes s as an Avro string: its length as a long, then its bytes.
+func putString(b []byte, n int, s string) int {
+	n = putLong(b, n, int64(len(s)))
+	return n + copy(b[n:], s)
 }
 
-// appendBool appends b as an Avro boolean: one byte, 0 or 1.
-func appendBool(dst []byte, b bool) []byte {
-	if b {
-		return append(dst, 1)
+// putBool writes v as an Avro boolean: one byte, 0 or 1.
+func putBool(b []byte, n int, v bool) int {
+	var x byte
+	if v {
+		x = 1
 	}
-	return append(dst, 0)
+	b[n] = x
+	return n + 1
 }
 
-// appendFloat appends f as an Avro float: 4 bytes, IEEE 754, little-endian.
-func appendFloat(dst []byte, f float32) []byte {
-	return binary.LittleEndian.AppendUint32(dst, math.Float32bits(f))
+// putFloat writes f as an Avro float: 4 bytes, IEEE 754, little-endian.
+func putFloat(b []byte, n int, f float32) int {
+	binary.LittleEndian.PutUint32(b[n:], math.Float32bits(f))
+	return n + 4
 }
 
-// appendDouble appends f as an Avro double: 8 bytes, IEEE 754, little-endian.
-func appendDouble(dst []byte, f float64) []byte {
-	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+// putDouble writes f as an Avro double: 8 bytes, IEEE 754, little-endian.
+func putDouble(b []byte, n int, f float64) int {
+	binary.LittleEndian.PutUint64(b[n:], math.Float64bits(f))
+	return n + 8
 }
 
 // durationSeconds converts nanoseconds to float seconds, the way Safir
@@ -50,33 +75,35 @@ func durationSeconds(ns int64) float64 {
 	return float64(ns) / 1e9
 }
 
-// uuidStringLen is the length of the canonical text form of a UUID.
-const uuidStringLen = 36
-
-// appendUUID appends u as an Avro string holding its canonical lower-case
-// 8-4-4-4-12 text, without building an intermediate string.
-func appendUUID(dst []byte, u *[16]byte) []byte {
-	const hex = "0123456789abcdef"
-	var buf [1 + uuidStringLen]byte
-	buf[0] = uuidStringLen << 1 // zig-zag length, fits one byte
-	j := 1
-	for i, b := range u {
-		if i == 4 || i == 6 || i == 8 || i == 10 {
-			buf[j] = '-'
-			j++
-		}
-		buf[j] = hex[b>>4]
-		buf[j+1] = hex[b&0x0f]
-		j += 2
-	}
-	return append(dst, buf[:]...)
+// putUUID writes u as an Avro string holding its canonical lower-case
+// 8-4-4-4-12 text.
+func putUUID(b []byte, n int, u *[16]byte) int {
+	b = b[n : n+1+uuidStringLen]
+	b[0] = uuidStringLen << 1 // zig-zag length, one byte
+	binary.BigEndian.PutUint64(b[1:9], hex8(binary.BigEndian.Uint32(u[0:4])))
+	m := hex8(binary.BigEndian.Uint32(u[4:8]))
+	c := hex8(binary.BigEndian.Uint32(u[8:12]))
+	b[9] = '-'
+	binary.BigEndian.PutUint32(b[10:14], uint32(m>>32))
+	b[14] = '-'
+	binary.BigEndian.PutUint32(b[15:19], uint32(m))
+	b[19] = '-'
+	binary.BigEndian.PutUint32(b[20:24], uint32(c>>32))
+	b[24] = '-'
+	binary.BigEndian.PutUint32(b[25:29], uint32(c))
+	binary.BigEndian.PutUint64(b[29:37], hex8(binary.BigEndian.Uint32(u[12:16])))
+	return n + 1 + uuidStringLen
 }
 
-// appendHeader appends the Confluent wire-format header: magic byte 0 and
-// the schema id as 4 bytes, big-endian.
-func appendHeader(dst []byte, schemaID uint32) []byte {
-	dst = append(dst, 0)
-	return binary.BigEndian.AppendUint32(dst, schemaID)
+// hex8 returns the 8 lower-case hex digits of v as the bytes of a uint64,
+// most significant digit in the most significant byte (SWAR, no table).
+func hex8(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f // one nibble per byte
+	letters := ((x + 0x0606060606060606) >> 4) & 0x0101010101010101
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }
 
 // floorMillis converts unix nanoseconds to unix milliseconds, rounding

@@ -129,7 +129,7 @@ func FuzzEncode(f *testing.F) {
 			t.Fatalf("bad frame %x", out[:7])
 		}
 		body := out[7:]
-		if bound := c.maxLen(md, unsafe.Pointer(&v)); len(out)-2 > bound {
+		if bound := c.maxLen(md.Application, unsafe.Pointer(&v)); len(out)-2 > bound {
 			t.Fatalf("value is %d bytes, over the bound %d", len(out)-2, bound)
 		}
 

@@ -235,3 +235,31 @@ func checkGolden(t *testing.T, name string, got []byte) {
 		t.Errorf("%s differs (run with -update if intended):\n got %q\nwant %q", name, got, want)
 	}
 }
+
+// Append must give the same bytes whatever room dst has: every growth path.
+func TestAppendAnyCapacity(t *testing.T) {
+	t.Parallel()
+	c, err := payload.NewCodec[AllTypes]("all", testNamespace)
+	if err != nil {
+		t.Fatalf("NewCodec: %v", err)
+	}
+	r := rand.New(rand.NewPCG(5, 6))
+	for range 20 {
+		v := randAllTypes(r)
+		md := &payload.Metadata{ID: uuid.New(), Application: strings.Repeat("a", r.IntN(300)), TimestampNS: int64(r.Uint64())}
+		want, err := c.Encode(3, md, &v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for room := 0; room <= len(want)+2; room++ {
+			dst := make([]byte, 2, 2+room)
+			got, err := c.Append(dst, 3, md, &v)
+			if err != nil || !bytes.Equal(got[2:], want) {
+				t.Fatalf("room %d: Append = %x, %v; want %x", room, got, err, want)
+			}
+			if room >= cap(want) && &got[0] != &dst[0] {
+				t.Errorf("room %d >= the bound %d, yet Append reallocated", room, cap(want))
+			}
+		}
+	}
+}

@@ -1,10 +1,13 @@
 package payload_test
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 	"unsafe"
@@ -666,5 +669,38 @@ func TestTimestampMillisFloor(t *testing.T) {
 		}
 		d := decodeBoth(t, c.SchemaJSON(), b)
 		checkFields(t, d, map[string]any{"timestamp": time.UnixMilli(tt.wantMS), "timestamp_ns": tt.ns})
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	t.Parallel()
+	c := newEvent10Codec(t)
+	want, err := c.Encode(5, goldenMetadata(), sampleEvent10())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, 8)
+	for range 8 {
+		wg.Go(func() {
+			buf := make([]byte, 0, 256)
+			for range 200 {
+				var err error
+				buf, err = c.Append(buf[:0], 5, goldenMetadata(), sampleEvent10())
+				if err != nil || !bytes.Equal(buf, want) {
+					errs <- fmt.Errorf("Append = %x, %v; want %x", buf, err, want)
+					return
+				}
+				if err := c.Validate(&Event10{Kind: "bad"}); !errors.Is(err, payload.ErrEnumValue) {
+					errs <- fmt.Errorf("Validate = %v", err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
 	}
 }
