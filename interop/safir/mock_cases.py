@@ -102,6 +102,18 @@ CASES: list[tuple[str, list, list, str, bool, str]] = [
     ("not_none_set", [RX], [with_fields(RX, note=NOT_NONE_J)], "assert_published", False, ""),
     ("not_none_null", [RN], [with_fields(RN, note=NOT_NONE_J)], "assert_published", False, ""),
     ("null_equals_null", [RN], [RN], "assert_published_all", False, ""),
+    # NOT_NONE on a required field matches every value, zero included.
+    (
+        "not_none_zero",
+        [r(0, "x")],
+        [with_fields(r(0, "x"), count=NOT_NONE_J)],
+        "assert_published",
+        False,
+        "",
+    ),
+    ("any_item_any_order", [A, B, C], [ANY_J, C], "assert_published", True, ""),
+    # A whole-item ANY next to an exact item: per-item wildcards.
+    ("any_item_then_missing", [A, B], [ANY_J, C], "assert_published", False, ""),
     (
         "greedy_any_order",
         [RX, RN],
