@@ -64,6 +64,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		*addr = "127.0.0.1:0" // the demo talks to itself: any free port will do
 	}
 
+	// Bind first: a port in use fails at once, before anything starts.
+	ln, err := net.Listen("tcp", *addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s (-addr, HTTP_ADDR): %w", *addr, err)
+	}
+	defer ln.Close() // on the error paths; Shutdown closes it otherwise
+
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	out := &console{w: stdout}
 
@@ -129,10 +136,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	a := newApp(events, m.Check, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), log, nil)
-	ln, err := net.Listen("tcp", *addr)
-	if err != nil {
-		return err
-	}
 	srv := &http.Server{
 		Handler:           a.routes(),
 		ReadHeaderTimeout: 10 * time.Second,

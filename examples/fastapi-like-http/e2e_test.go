@@ -1,0 +1,585 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/google/uuid"
+	"github.com/hamba/avro/v2"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
+)
+
+// e2eTimeout bounds each wait of the end-to-end tests (the binary may be
+// built with the race detector on a busy machine).
+const e2eTimeout = 90 * time.Second
+
+const (
+	testTopic = "lsst.square.metrics.events." + defaultAppName
+	testApp   = defaultAppName
+)
+
+// buildBinary builds the example into a temporary directory, with the race
+// detector when the tests run with it.
+func buildBinary(t *testing.T) string {
+	t.Helper()
+	gobin, err := exec.LookPath("go")
+	if err != nil {
+		t.Fatalf("the end-to-end tests build the example with the go command: %v", err)
+	}
+	bin := filepath.Join(t.TempDir(), "fastapi-like-http")
+	args := []string{"build", "-o", bin}
+	if raceEnabled {
+		args = append(args, "-race")
+	}
+	cmd := exec.Command(gobin, append(args, ".")...)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// cleanEnv is this process's environment without any setting the example
+// reads, so that it runs in embedded mode with its defaults.
+func cleanEnv(extra ...string) []string {
+	var env []string
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "KAFKA_") || strings.HasPrefix(name, "SCHEMA_MANAGER_") ||
+			strings.HasPrefix(name, "METRICS_") || name == "HTTP_ADDR" {
+			continue
+		}
+		env = append(env, kv)
+	}
+	return append(env, extra...)
+}
+
+// process is a running example binary and what it printed.
+type process struct {
+	cmd    *exec.Cmd
+	stderr syncBuffer
+	exited chan struct{}
+	err    error // cmd.Wait's result, set before exited is closed
+
+	mu      sync.Mutex
+	lines   []string      // stdout lines so far
+	eof     bool          // stdout is closed
+	changed chan struct{} // closed and replaced when lines or eof change
+}
+
+// startProcess starts bin; the test's cleanup kills it if it still runs.
+func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
+	t.Helper()
+	p := &process{cmd: exec.Command(bin, args...), exited: make(chan struct{}), changed: make(chan struct{})}
+	p.cmd.Env = env
+	p.cmd.Stderr = &p.stderr
+	stdout, err := p.cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := p.cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		sc := bufio.NewScanner(stdout)
+		for sc.Scan() {
+			p.update(func() { p.lines = append(p.lines, sc.Text()) })
+		}
+		p.update(func() { p.eof = true })
+		p.err = p.cmd.Wait() // after every read from the pipe, as os/exec requires
+		close(p.exited)
+	}()
+	t.Cleanup(func() {
+		select {
+		case <-p.exited:
+		default:
+			_ = p.cmd.Process.Kill()
+			<-p.exited
+		}
+		if t.Failed() {
+			t.Logf("stdout:\n%s\nstderr:\n%s", strings.Join(p.snapshot(), "\n"), p.stderr.String())
+		}
+	})
+	return p
+}
+
+func (p *process) update(f func()) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f()
+	close(p.changed)
+	p.changed = make(chan struct{})
+}
+
+func (p *process) snapshot() []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.lines...)
+}
+
+// waitLines waits until done accepts the stdout lines printed so far.
+func (p *process) waitLines(t *testing.T, what string, done func([]string) bool) []string {
+	t.Helper()
+	timeout := time.NewTimer(e2eTimeout)
+	defer timeout.Stop()
+	for {
+		p.mu.Lock()
+		lines, eof, changed := append([]string(nil), p.lines...), p.eof, p.changed
+		p.mu.Unlock()
+		if done(lines) {
+			return lines
+		}
+		if eof {
+			t.Fatalf("the example exited before printing %s", what)
+		}
+		select {
+		case <-changed:
+		case <-timeout.C:
+			t.Fatalf("the example did not print %s within %v", what, e2eTimeout)
+		}
+	}
+}
+
+// waitExit waits for the process to exit and returns cmd.Wait's error.
+func (p *process) waitExit(t *testing.T) error {
+	t.Helper()
+	select {
+	case <-p.exited:
+		return p.err
+	case <-time.After(e2eTimeout):
+		t.Fatalf("the example did not exit within %v", e2eTimeout)
+		return nil
+	}
+}
+
+// printed returns the value of the first "# KEY=value" line.
+func printed(lines []string, key string) string {
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "# "+key+"="); ok {
+			return v
+		}
+	}
+	return ""
+}
+
+// eventLines returns the lines that are not comments: the tail's events.
+func eventLines(lines []string) []string {
+	var out []string
+	for _, l := range lines {
+		if l != "" && !strings.HasPrefix(l, "#") {
+			out = append(out, l)
+		}
+	}
+	return out
+}
+
+type syncBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.b.String()
+}
+
+// httpGet sends a GET request and returns the status and the body.
+func httpGet(t *testing.T, url string) (int, string) {
+	t.Helper()
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodGet, url, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		t.Fatalf("GET %s: %v", url, err)
+	}
+	return resp.StatusCode, string(body)
+}
+
+// TestEmbedded runs the binary as `make run` does, on a free port: it calls
+// every endpoint, reads /metrics, checks the events the tail prints and the
+// records on the topic, then stops it with SIGINT.
+func TestEmbedded(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, buildBinary(t), cleanEnv(), "-addr", "127.0.0.1:0")
+	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
+	var base string
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
+			base = v
+		}
+	}
+	if !strings.HasPrefix(base, "http://127.0.0.1:") || strings.HasSuffix(base, ":0") || strings.HasSuffix(base, ":8080") {
+		t.Fatalf("listening on %q, want a free port on 127.0.0.1", base)
+	}
+	brokers, registryURL := printed(lines, "KAFKA_BOOTSTRAP_SERVERS"), printed(lines, "SCHEMA_MANAGER_REGISTRY_URL")
+	if !strings.HasPrefix(brokers, "127.0.0.1:") || !strings.HasPrefix(registryURL, "http://127.0.0.1:") {
+		t.Fatalf("printed env: KAFKA_BOOTSTRAP_SERVERS=%q SCHEMA_MANAGER_REGISTRY_URL=%q, want loopback addresses", brokers, registryURL)
+	}
+	if got := printed(lines, "METRICS_APP_NAME"); got != testApp {
+		t.Errorf("printed METRICS_APP_NAME=%q, want the default %q", got, testApp)
+	}
+
+	requests := []struct {
+		path   string
+		status int
+	}{
+		{"/health/live", http.StatusOK},
+		{"/health/ready", http.StatusOK},
+		{"/query?type=sync", http.StatusOK},
+		{"/query?type=async", http.StatusAccepted},
+		{"/query?type=nope", http.StatusBadRequest},
+		{"/query", http.StatusBadRequest},
+		{"/login?user=ann&scope=read:tap&service=portal", http.StatusOK},
+		{"/login?user=bob", http.StatusOK},
+		{"/login", http.StatusBadRequest},
+	}
+	for _, r := range requests {
+		if status, body := httpGet(t, base+r.path); status != r.status {
+			t.Errorf("GET %s = %d %s, want %d", r.path, status, body, r.status)
+		}
+	}
+
+	// The tail prints the four events, decoded with the registry's schemas.
+	lines = p.waitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	points := map[string]point{} // by event id
+	count := map[string]int{}
+	for _, l := range eventLines(lines) {
+		pt := parsePoint(t, l)
+		points[unquote(t, pt.fields["id"])] = pt
+		count[pt.measurement]++
+		checkPoint(t, pt)
+	}
+	wantCount := map[string]int{testTopic + ".query": 2, testTopic + ".login": 2}
+	if !reflect.DeepEqual(count, wantCount) {
+		t.Errorf("events by measurement %v, want %v", count, wantCount)
+	}
+
+	// /metrics: the SDK's counters, franz-go's client metrics, the runtime.
+	status, metrics := httpGet(t, base+"/metrics")
+	if status != http.StatusOK {
+		t.Fatalf("GET /metrics = %d", status)
+	}
+	for _, want := range []string{
+		`sasquatch_events_published_total{event="query",topic="` + testTopic + `"} 2`,
+		`sasquatch_events_published_total{event="login",topic="` + testTopic + `"} 2`,
+		`sasquatch_events_rejected_total{event="query",topic="` + testTopic + `"} 0`,
+		"sasquatch_kafka_connects_total{",
+		"sasquatch_kafka_write_bytes_total{",
+		"sasquatch_kafka_buffered_produce_records_total ",
+		"go_goroutines ",
+	} {
+		if !strings.Contains(metrics, want) {
+			t.Errorf("/metrics lacks %q", want)
+		}
+	}
+
+	// The records themselves: Confluent framing, the registered schemas
+	// (the query schema is SPEC's golden one), the same values as printed.
+	checkTopic(t, strings.Split(brokers, ","), registryURL, points)
+
+	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.waitExit(t); err != nil {
+		t.Errorf("exit after SIGINT: %v, want status 0", err)
+	}
+	if strings.Contains(p.stderr.String(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", p.stderr.String())
+	}
+}
+
+func hasPrefix(lines []string, prefix string) bool {
+	for _, l := range lines {
+		if strings.HasPrefix(l, prefix) {
+			return true
+		}
+	}
+	return false
+}
+
+// TestDemo runs `make demo`'s command: it must exit 0 after its events were
+// seen on the topic and delivered.
+func TestDemo(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, buildBinary(t), cleanEnv(), "-demo")
+	if err := p.waitExit(t); err != nil {
+		t.Fatalf("-demo: %v, want exit status 0", err)
+	}
+	lines := p.snapshot()
+	if !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, 4 seen on the topic") || !hasPrefix(lines, "# demo: ok") {
+		t.Errorf("no successful summary in:\n%s", strings.Join(lines, "\n"))
+	}
+	if got := len(eventLines(lines)); got != 4 {
+		t.Errorf("%d event lines, want 4", got)
+	}
+	for _, l := range eventLines(lines) {
+		checkPoint(t, parsePoint(t, l))
+	}
+}
+
+// Runs that must not start the service.
+func TestStartFailures(t *testing.T) {
+	t.Parallel()
+	bin := buildBinary(t)
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	tests := []struct {
+		name string
+		env  []string
+		args []string
+		want string
+	}{
+		{"bad app name", []string{"METRICS_APP_NAME=not-a-name"}, nil, "METRICS_APP_NAME"},
+		{"unknown flag", nil, []string{"-nope"}, "flag provided but not defined"},
+		{"address in use", nil, []string{"-addr", busy.Addr().String()}, "listen on " + busy.Addr().String()},
+		{"address in use from HTTP_ADDR", []string{"HTTP_ADDR=" + busy.Addr().String()}, nil, "address already in use"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			p := startProcess(t, bin, cleanEnv(tt.env...), tt.args...)
+			err := p.waitExit(t)
+			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
+				t.Fatalf("exit: %v, want a failure status", err)
+			}
+			if !strings.Contains(p.stderr.String(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, p.stderr.String())
+			}
+		})
+	}
+}
+
+// In mock mode (METRICS_MOCK=true) the same service runs without sending
+// anything: no tail, the demo still passes.
+func TestDemoMockMode(t *testing.T) {
+	t.Parallel()
+	p := startProcess(t, buildBinary(t), cleanEnv("METRICS_MOCK=true"), "-demo")
+	if err := p.waitExit(t); err != nil {
+		t.Fatalf("-demo in mock mode: %v, want exit status 0", err)
+	}
+	lines := p.snapshot()
+	if !hasPrefix(lines, "# metrics mode mock") || !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, not tailed") {
+		t.Errorf("unexpected output:\n%s", strings.Join(lines, "\n"))
+	}
+	if got := eventLines(lines); len(got) != 0 {
+		t.Errorf("event lines in mock mode: %q", got)
+	}
+}
+
+// point is one parsed line protocol line; field values stay as written.
+type point struct {
+	measurement string
+	tags        map[string]string
+	fields      map[string]string
+	time        int64
+}
+
+// parsePoint parses a line of the example's output (no escapes in names).
+func parsePoint(t *testing.T, line string) point {
+	t.Helper()
+	parts := splitUnquoted(line, ' ')
+	if len(parts) != 3 {
+		t.Fatalf("line %q: %d space-separated parts, want 3", line, len(parts))
+	}
+	key := strings.Split(parts[0], ",")
+	pt := point{measurement: key[0], tags: map[string]string{}, fields: map[string]string{}}
+	for _, kv := range key[1:] {
+		k, v, _ := strings.Cut(kv, "=")
+		pt.tags[k] = v
+	}
+	for _, kv := range splitUnquoted(parts[1], ',') {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok {
+			t.Fatalf("line %q: field %q", line, kv)
+		}
+		pt.fields[k] = v
+	}
+	var err error
+	if pt.time, err = strconv.ParseInt(parts[2], 10, 64); err != nil {
+		t.Fatalf("line %q: time: %v", line, err)
+	}
+	return pt
+}
+
+// splitUnquoted splits s at sep outside double quotes.
+func splitUnquoted(s string, sep byte) []string {
+	var parts []string
+	quoted, start := false, 0
+	for i := 0; i < len(s); i++ {
+		switch {
+		case s[i] == '\\':
+			i++
+		case s[i] == '"':
+			quoted = !quoted
+		case s[i] == sep && !quoted:
+			parts = append(parts, s[start:i])
+			start = i + 1
+		}
+	}
+	return append(parts, s[start:])
+}
+
+func unquote(t *testing.T, v string) string {
+	t.Helper()
+	s, err := strconv.Unquote(v)
+	if err != nil {
+		t.Fatalf("field value %s is not a quoted string: %v", v, err)
+	}
+	return s
+}
+
+// checkPoint checks one printed event against Sasquatch's Telegraf mapping.
+func checkPoint(t *testing.T, pt point) {
+	t.Helper()
+	if !reflect.DeepEqual(pt.tags, map[string]string{"application": testApp}) {
+		t.Errorf("%s: tags %v, want only application=%s", pt.measurement, pt.tags, testApp)
+	}
+	if _, err := uuid.Parse(unquote(t, pt.fields["id"])); err != nil {
+		t.Errorf("%s: id %s: %v", pt.measurement, pt.fields["id"], err)
+	}
+	if pt.fields["timestamp_ns"] != strconv.FormatInt(pt.time, 10)+"i" {
+		t.Errorf("%s: timestamp_ns=%s, point time %d: want the same integer", pt.measurement, pt.fields["timestamp_ns"], pt.time)
+	}
+	if age := time.Since(time.Unix(0, pt.time)); age < 0 || age > time.Hour {
+		t.Errorf("%s: point time %d is not a recent unix-ns time", pt.measurement, pt.time)
+	}
+	if _, ok := pt.fields["timestamp"]; ok {
+		t.Errorf("%s: field timestamp present; Telegraf drops the timestamp-millis field", pt.measurement)
+	}
+	var want []string
+	switch pt.measurement {
+	case testTopic + ".query":
+		want = []string{"id", "timestamp_ns", "type", "duration"}
+		if typ := pt.fields["type"]; typ != `"sync"` && typ != `"async"` {
+			t.Errorf("query: type=%s, want \"sync\" or \"async\"", typ)
+		}
+		if d, err := strconv.ParseFloat(pt.fields["duration"], 64); err != nil || d <= 0 || d > 10 || strings.HasSuffix(pt.fields["duration"], "i") {
+			t.Errorf("query: duration=%s, want float seconds", pt.fields["duration"])
+		}
+	case testTopic + ".login":
+		want = []string{"id", "timestamp_ns", "username", "scopes"}
+		if _, ok := pt.fields["service"]; ok {
+			want = append(want, "service")
+		}
+		if !strings.HasSuffix(pt.fields["scopes"], "i") {
+			t.Errorf("login: scopes=%s, want an integer", pt.fields["scopes"])
+		}
+	default:
+		t.Fatalf("unexpected measurement %q", pt.measurement)
+	}
+	if len(pt.fields) != len(want) {
+		t.Errorf("%s: fields %v, want exactly %v", pt.measurement, pt.fields, want)
+	}
+}
+
+// checkTopic consumes the topic from the start and checks each record
+// against the point the tail printed for the same event id.
+func checkTopic(t *testing.T, brokers []string, registryURL string, points map[string]point) {
+	t.Helper()
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(testTopic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	reg, err := schemaregistry.New(schemaregistry.Config{URL: registryURL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), e2eTimeout)
+	defer cancel()
+	var records []*kgo.Record
+	for len(records) < len(points) {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d records: %v", len(records), len(points), err)
+		}
+		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", topic, p, err) })
+		records = append(records, fs.Records()...)
+	}
+	if len(records) != len(points) {
+		t.Fatalf("%d records on %s, want %d", len(records), testTopic, len(points))
+	}
+	api := avro.Config{}.Freeze()
+	for _, r := range records {
+		if len(r.Key) != 0 || len(r.Value) < 5 || r.Value[0] != 0 {
+			t.Fatalf("record at offset %d: key %q, value % x...: want no key and Confluent framing", r.Offset, r.Key, r.Value[:min(len(r.Value), 5)])
+		}
+		id := int(binary.BigEndian.Uint32(r.Value[1:5]))
+		text, err := reg.SchemaByID(ctx, id)
+		if err != nil {
+			t.Fatalf("schema %d: %v", id, err)
+		}
+		schema := parseRecord(t, text)
+		if schema.FullName() == testTopic+".query" {
+			checkQuerySchema(t, text)
+		}
+		var rec map[string]any
+		if err := api.Unmarshal(schema, r.Value[5:], &rec); err != nil {
+			t.Fatalf("decode record at offset %d: %v", r.Offset, err)
+		}
+		pt, ok := points[fmt.Sprint(rec["id"])]
+		if !ok {
+			t.Errorf("record %v was not printed by the tail", rec["id"])
+			continue
+		}
+		if pt.measurement != schema.FullName() || pt.time != rec["timestamp_ns"] || pt.tags["application"] != rec["application"] {
+			t.Errorf("record %v: %s/%v/%v, printed %s/%v/%v", rec["id"], schema.FullName(), rec["timestamp_ns"], rec["application"],
+				pt.measurement, pt.time, pt.tags["application"])
+		}
+	}
+}
+
+// checkQuerySchema compares the registered query schema with SPEC's golden
+// testdata/query.avsc (whose namespace is app myapp's topic).
+func checkQuerySchema(t *testing.T, registered string) {
+	t.Helper()
+	golden, err := os.ReadFile(filepath.Join("..", "..", "testdata", "query.avsc"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantText := strings.Replace(string(golden), "lsst.square.metrics.events.myapp", testTopic, 1)
+	var got, want any
+	if err := json.Unmarshal([]byte(registered), &got); err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal([]byte(wantText), &want); err != nil {
+		t.Fatal(err)
+	}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("registered query schema\n got  %s\n want %s", registered, wantText)
+	}
+}
