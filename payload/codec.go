@@ -41,7 +41,7 @@ func (c *Codec[T]) Namespace() string { return c.c.namespace }
 
 // FullName returns namespace + "." + name: the record's full name and the
 // registry subject before any suffix.
-func (c *Codec[T]) FullName() string { return c.c.namespace + "." + c.c.name }
+func (c *Codec[T]) FullName() string { return c.c.fullName }
 
 // Schema returns the record schema as parsed by hamba/avro.
 func (c *Codec[T]) Schema() avro.Schema { return c.c.schema }
@@ -90,6 +90,7 @@ func (c *Codec[T]) Validate(v *T) error {
 // codec is the type-erased core of Codec: everything but T.
 type codec struct {
 	name, namespace string
+	fullName        string
 	goType          string
 	schemaJSON      string
 	schema          avro.Schema
@@ -98,7 +99,6 @@ type codec struct {
 	enumOps         []int    // indexes in ops of the enum fields
 	stringOps       []int    // indexes in ops of the string fields
 	fixedLen        int      // upper bound of the frame, string contents excepted
-	opsLen          int      // upper bound of the payload fields, string contents excepted
 }
 
 // newCodecOf is NewCodec over a reflect.Type, so tests can derive codecs for
@@ -143,6 +143,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 	c := &codec{
 		name:       name,
 		namespace:  namespace,
+		fullName:   namespace + "." + name,
 		goType:     t.String(),
 		schemaJSON: schemaJSON,
 		schema:     schema,
@@ -151,11 +152,12 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		// header + id + application length + timestamp + timestamp_ns
 		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,
 	}
+	opsLen := 0 // bound of the payload fields, string contents excepted
 	for i := len(c.ops) - 1; i >= 0; i-- {
-		c.ops[i].rest = c.opsLen
-		c.opsLen += c.ops[i].maxLen()
+		c.ops[i].rest = opsLen
+		opsLen += c.ops[i].maxLen()
 	}
-	c.fixedLen += c.opsLen
+	c.fixedLen += opsLen
 	for i := range c.ops {
 		switch c.ops[i].kind {
 		case opEnum:
