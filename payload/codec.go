@@ -79,7 +79,8 @@ func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 }
 
 // Validate runs the checks Encode does (enum values within their symbols)
-// without producing bytes. It returns nil or an *EnumValueError.
+// without producing bytes. It returns nil, an *EnumValueError, or an error
+// for a nil v.
 func (c *Codec[T]) Validate(v *T) error {
 	if v == nil {
 		return c.c.nilError(false)
