@@ -1,6 +1,7 @@
 package main
 
 import (
+	"math"
 	"time"
 
 	"github.com/google/uuid"
@@ -71,4 +72,17 @@ func nsPerOp(d time.Duration, loop func(n int) int) float64 {
 		next := int(float64(n) * 1.2 * float64(d) / float64(max(took, time.Microsecond)))
 		n = min(max(next, n+1), 100*n)
 	}
+}
+
+// compare times a and b in rounds alternating between them, each timing
+// lasting d/rounds, and returns the fastest round of each: on a shared
+// machine a burst of other work slows a round, it never speeds one up, and
+// alternating exposes both to the same conditions.
+func compare(d time.Duration, rounds int, a, b func(n int) int) (nsA, nsB float64) {
+	nsA, nsB = math.Inf(1), math.Inf(1)
+	for range rounds {
+		nsA = min(nsA, nsPerOp(d/time.Duration(rounds), a))
+		nsB = min(nsB, nsPerOp(d/time.Duration(rounds), b))
+	}
+	return nsA, nsB
 }

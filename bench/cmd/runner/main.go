@@ -37,8 +37,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/hamba/avro/v2"
-
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -57,6 +55,7 @@ type flags struct {
 	latencyDur  time.Duration
 	encodeDur   time.Duration
 	minDuration time.Duration
+	profileDir  string
 }
 
 func parseFlags(args []string) (flags, error) {
@@ -76,6 +75,7 @@ func parseFlags(args []string) (flags, error) {
 	fs.DurationVar(&f.latencyDur, "latency-duration", 0, "length of each latency phase (0: 500ms short, 3s full)")
 	fs.DurationVar(&f.encodeDur, "encode-duration", 0, "minimum length of each encode timing (0: 20ms short, 300ms full)")
 	fs.DurationVar(&f.minDuration, "min-duration", 1250*time.Millisecond, "calibration: raw's run length in full mode when -n is 0")
+	fs.StringVar(&f.profileDir, "profile", "", "write a CPU profile (cpu-<run>.pprof) of each in-process run of the first repetition to this directory")
 	if err := fs.Parse(args); err != nil {
 		return f, err
 	}
@@ -156,24 +156,9 @@ func run(ctx context.Context, f flags, w io.Writer) (int, error) {
 	reg := registrytest.NewServer()
 	defer reg.Close()
 
-	value, schemaJSON, err := preEncode(0)
+	e, err := newEnv(ctx, b.addr, reg.URL(), f.linger)
 	if err != nil {
 		return 0, err
-	}
-	schemaID, err := registerSchema(ctx, reg.URL(), schemaJSON)
-	if err != nil {
-		return 0, err
-	}
-	if value, _, err = preEncode(schemaID); err != nil {
-		return 0, err
-	}
-	schema, err := avro.ParseWithCache(schemaJSON, "", &avro.SchemaCache{})
-	if err != nil {
-		return 0, err
-	}
-	e := &env{
-		broker: b.addr, registryURL: reg.URL(), schemaID: schemaID, schema: schema,
-		value: value, linger: f.linger,
 	}
 	mode := "full"
 	if f.short {
@@ -220,7 +205,12 @@ func run(ctx context.Context, f flags, w io.Writer) (int, error) {
 			if s.producer == "ck" {
 				n = f.ckN
 			}
-			r, err := runStep(ctx, f, e, s, n)
+			var r result
+			if f.profileDir != "" && rep == 1 && s.producer != "ck" {
+				r, err = profileStep(ctx, f, e, s, n)
+			} else {
+				r, err = runStep(ctx, f, e, s, n)
+			}
 			if err != nil {
 				if ctx.Err() != nil {
 					return 0, ctx.Err()
@@ -245,7 +235,7 @@ func run(ctx context.Context, f flags, w io.Writer) (int, error) {
 			figs.addLatency(lat)
 		}
 
-		sdkNs, handNs := nsPerOp(f.encodeDur, enc.sdk), nsPerOp(f.encodeDur, enc.hand)
+		sdkNs, handNs := compare(f.encodeDur, 5, enc.sdk, enc.hand)
 		fmt.Fprintf(w, "# rep %d/%d encode sdk=%.1f ns hand=%.1f ns\n", rep, f.reps, sdkNs, handNs)
 		figs.addEncode(sdkNs, handNs)
 	}

@@ -32,6 +32,31 @@ type env struct {
 	maxBuffered int // kgo.MaxBufferedRecords: above any run's n, so the SDK never drops
 }
 
+// newEnv registers the event's schema and pre-encodes raw's value.
+// maxBuffered is left to the caller.
+func newEnv(ctx context.Context, brokerAddr, registryURL string, linger time.Duration) (*env, error) {
+	_, schemaJSON, err := preEncode(0)
+	if err != nil {
+		return nil, err
+	}
+	schemaID, err := registerSchema(ctx, registryURL, schemaJSON)
+	if err != nil {
+		return nil, err
+	}
+	value, _, err := preEncode(schemaID)
+	if err != nil {
+		return nil, err
+	}
+	schema, err := avro.ParseWithCache(schemaJSON, "", &avro.SchemaCache{})
+	if err != nil {
+		return nil, err
+	}
+	return &env{
+		broker: brokerAddr, registryURL: registryURL, schemaID: schemaID, schema: schema,
+		value: value, linger: linger, maxBuffered: 10000,
+	}, nil
+}
+
 // compression is a producer's batch compression.
 type compression string
 
@@ -79,7 +104,10 @@ func (e *env) newClient(ctx context.Context, c compression) (*kgo.Client, error)
 }
 
 // sdkConfig is the SDK's configuration for the benchmark: Kafka mode
-// against the broker and the registry.
+// against the broker and the registry, with room for as many unsent events
+// as the clients have (the SDK's own bound, METRICS_MAX_BUFFERED_EVENTS,
+// would otherwise drop what a tight loop publishes faster than the broker
+// takes it, where raw's Produce waits).
 func (e *env) sdkConfig() (config.Config, error) {
 	return config.Config{
 		AppName: event.App,
@@ -88,6 +116,10 @@ func (e *env) sdkConfig() (config.Config, error) {
 		Registry: config.Registry{
 			URL:           e.registryURL,
 			Compatibility: "NONE",
+		},
+		Delivery: config.Delivery{
+			MaxBufferedEvents: e.maxBuffered,
+			MaxBufferedBytes:  1 << 40,
 		},
 	}.Resolve()
 }
