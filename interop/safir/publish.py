@@ -16,10 +16,15 @@ Modes (exactly one):
     ``SAFIR_EPS <events/s>`` (publish loop plus the final flush on close) and
     ``SAFIR_EPS_LOOP <events/s>`` (publish loop only).
 ``--consume N``
-    Read N records from the start of the topic, decode each value with the
-    writer schema fetched from the registry by the id in its framing, and
-    print one JSON line per record (name, schema id, payload in
-    ``model_dump(mode="json")`` form, Kafka key and headers).
+    Read N records from the start of the topic with aiokafka (as installed
+    with Safir: no compression libraries, so snappy, lz4 and zstd batches
+    fail), decode each value with the writer schema fetched from the
+    registry by the id in its framing, validate it with Safir's payload
+    model, and print one JSON line per record (name, schema id, metadata,
+    payload in ``model_dump(mode="json")`` form, Kafka key and headers).
+``--decode``
+    The same for record values given as hex, one per line of stdin, so that
+    values carried in compressed batches can be checked too.
 
 Exit status is non-zero on any failure.
 """
@@ -154,13 +159,50 @@ async def bench(count: int) -> None:
     print(f"SAFIR_EPS {count / (flushed - start):.1f}")
 
 
+class _Decoder:
+    """Decode framed values with Safir's serializer and validate them with
+    Safir's own payload models, as one line of JSON each."""
+
+    def __init__(self) -> None:
+        self.registry = AsyncSchemaRegistryClient(
+            url=os.environ["SCHEMA_MANAGER_REGISTRY_URL"]
+        )
+        self.serializer = AsyncAvroMessageSerializer(self.registry)
+
+    async def line(
+        self, value: bytes, key: bytes | None, headers: list[tuple[str, bytes]]
+    ) -> str:
+        _, schema_id = struct.unpack(">bI", value[:5])
+        writer = await self.registry.get_by_id(schema_id)
+        name = writer.raw_schema["name"]
+        decoded = await self.serializer.decode_message(value)
+        # Validate with Safir's own model, then dump like its mock
+        # assertions do.
+        model = EVENTS[name]
+        fields = {k: decoded[k] for k in model.model_fields}
+        payload = model.model_validate(fields)
+        return json.dumps(
+            {
+                "event": name,
+                "schema_id": schema_id,
+                "key": key.hex() if key else None,
+                "headers": [[k, v.decode("utf-8", "replace")] for k, v in headers],
+                "metadata": {
+                    "id": str(decoded["id"]),
+                    "application": decoded["application"],
+                    "timestamp_ms": (decoded["timestamp"] - _EPOCH)
+                    // timedelta(milliseconds=1),
+                    "timestamp_ns": decoded["timestamp_ns"],
+                },
+                "payload": payload.model_dump(mode="json"),
+            }
+        )
+
+
 async def consume(count: int) -> None:
     """Decode ``count`` records from the topic start with registry schemas."""
     bootstrap = os.environ["KAFKA_BOOTSTRAP_SERVERS"]
-    registry = AsyncSchemaRegistryClient(
-        url=os.environ["SCHEMA_MANAGER_REGISTRY_URL"]
-    )
-    serializer = AsyncAvroMessageSerializer(registry)
+    decoder = _Decoder()
     prefix = os.environ.get(
         "METRICS_EVENTS_TOPIC_PREFIX", "lsst.square.metrics.events"
     )
@@ -180,40 +222,9 @@ async def consume(count: int) -> None:
                 raise SystemExit(f"timed out after {seen} of {count} records")
             for records in batches.values():
                 for record in records:
-                    _, schema_id = struct.unpack(">bI", record.value[:5])
-                    writer = await registry.get_by_id(schema_id)
-                    name = writer.raw_schema["name"]
-                    decoded = await serializer.decode_message(record.value)
-                    # Validate with Safir's own model, then dump like its
-                    # mock assertions do.
-                    model = EVENTS[name]
-                    fields = {k: decoded[k] for k in model.model_fields}
-                    payload = model.model_validate(fields)
-                    meta = {
-                        k: decoded[k]
-                        for k in ("id", "application", "timestamp", "timestamp_ns")
-                    }
                     print(
-                        json.dumps(
-                            {
-                                "event": name,
-                                "schema_id": schema_id,
-                                "key": record.key.hex() if record.key else None,
-                                "headers": [
-                                    [k, v.decode("utf-8", "replace")]
-                                    for k, v in record.headers
-                                ],
-                                "metadata": {
-                                    "id": str(meta["id"]),
-                                    "application": meta["application"],
-                                    "timestamp_ms": (
-                                        meta["timestamp"] - _EPOCH
-                                    )
-                                    // timedelta(milliseconds=1),
-                                    "timestamp_ns": meta["timestamp_ns"],
-                                },
-                                "payload": payload.model_dump(mode="json"),
-                            }
+                        await decoder.line(
+                            record.value, record.key, list(record.headers)
                         )
                     )
                     seen += 1
@@ -223,20 +234,33 @@ async def consume(count: int) -> None:
         await consumer.stop()
 
 
+async def decode_stdin() -> None:
+    """Decode hex-encoded record values, one per line of stdin."""
+    decoder = _Decoder()
+    for raw in sys.stdin:
+        if raw.strip():
+            print(await decoder.line(bytes.fromhex(raw.strip()), None, []))
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--count", type=int, help="publish N events of each type")
     mode.add_argument("--bench", type=int, help="time N publishes")
     mode.add_argument("--consume", type=int, help="decode N records")
+    mode.add_argument(
+        "--decode", action="store_true", help="decode hex values from stdin"
+    )
     args = parser.parse_args()
     _quiet_logging()
     if args.count is not None:
         asyncio.run(publish(args.count))
     elif args.bench is not None:
         asyncio.run(bench(args.bench))
-    else:
+    elif args.consume is not None:
         asyncio.run(consume(args.consume))
+    else:
+        asyncio.run(decode_stdin())
     return 0
 
 
