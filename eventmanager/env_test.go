@@ -2,11 +2,17 @@ package eventmanager_test
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os"
+	"strings"
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kadm"
+	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -16,18 +22,51 @@ import (
 
 const testApp = "testapp"
 
-// kafkaEnv is a kfake broker and an in-process registry on loopback.
+// The external-broker switch: with both variables set (stack/test.sh sets
+// them to the local Sasquatch stack of `make test-stack`), newKafkaEnv points
+// the tests at that Kafka broker and schema registry instead of kfake and
+// registrytest.
+const (
+	envExternalKafka    = "SASQUATCH_TEST_KAFKA_BOOTSTRAP" // comma-separated host:port
+	envExternalRegistry = "SASQUATCH_TEST_REGISTRY_URL"
+)
+
+// kafkaEnv is a kfake broker and an in-process registry on loopback, or, in
+// external mode, a real broker and registry; cluster and registry are then
+// nil, and the tests that need them are listed in fakeOnly.
 type kafkaEnv struct {
 	cluster  *kfake.Cluster
 	registry *registrytest.Server
 	cfg      config.Config
 }
 
+// fakeOnly says why a test (by its top-level name) cannot run against an
+// external broker and registry, or returns "" when it can.
+func fakeOnly(test string) string {
+	switch test {
+	case "TestKafkaEndToEnd":
+		return "it reads the in-process registry's subjects, compatibility levels and request count (registrytest Fake, Compatibility, Requests) and expects the fixed app testapp"
+	case "TestInjectedProduceErrors":
+		return "it injects produce errors with kfake's ControlKey"
+	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError":
+		return "it takes the registry down and up with registrytest's SetDown"
+	}
+	return ""
+}
+
 // newKafkaEnv starts a broker (with the app's topic unless noTopic) and a
-// registry, and returns a Kafka-mode configuration pointing at them.
+// registry, and returns a Kafka-mode configuration pointing at them. In
+// external mode (see envExternalKafka) it uses the external broker and
+// registry instead, with an app name of its own.
 func newKafkaEnv(t *testing.T, noTopic bool) *kafkaEnv {
 	t.Helper()
 	cfg := baseConfig()
+	if brokers, registryURL := os.Getenv(envExternalKafka), os.Getenv(envExternalRegistry); brokers != "" || registryURL != "" {
+		if brokers == "" || registryURL == "" {
+			t.Fatalf("external mode needs both %s and %s (got %q and %q)", envExternalKafka, envExternalRegistry, brokers, registryURL)
+		}
+		return newExternalEnv(t, cfg, strings.Split(brokers, ","), registryURL, noTopic)
+	}
 	opts := []kfake.Opt{kfake.Ports(0)}
 	if !noTopic {
 		opts = append(opts, kfake.SeedTopics(2, cfg.Topic()))
@@ -42,6 +81,113 @@ func newKafkaEnv(t *testing.T, noTopic bool) *kafkaEnv {
 	cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
 	cfg.Registry.URL = reg.URL()
 	return &kafkaEnv{cluster: cluster, registry: reg, cfg: cfg}
+}
+
+// newExternalEnv is newKafkaEnv's external mode. Each test gets an app name
+// (and so a topic and subjects) of its own, so that runs against a broker and
+// registry that stay up never see each other's records or schemas. The app's
+// topic is created with kadm (2 partitions, like kfake's) unless noTopic, and
+// every topic the test created is deleted when it ends.
+func newExternalEnv(t *testing.T, cfg config.Config, brokers []string, registryURL string, noTopic bool) *kafkaEnv {
+	t.Helper()
+	test, _, _ := strings.Cut(t.Name(), "/")
+	if reason := fakeOnly(test); reason != "" {
+		t.Skipf("skipped against the external broker (%s set): %s", envExternalKafka, reason)
+	}
+	cfg.AppName = fmt.Sprintf("%s_%d", testApp, time.Now().UnixNano())
+	cfg.Kafka.BootstrapServers = brokers
+	cfg.Registry.URL = registryURL
+
+	// kadm answers metadata from the client's cache while it is younger than
+	// MetadataMinAge (default 5 s): keep it short, to see topics come and go.
+	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.MetadataMinAge(10*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	before, err := adm.ListTopics(ctx)
+	if err != nil {
+		cl.Close()
+		t.Fatalf("external broker %v: list topics: %v", brokers, err)
+	}
+	t.Cleanup(func() {
+		defer cl.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		after, err := adm.ListTopics(ctx)
+		if err != nil {
+			t.Logf("external broker: list topics to delete the test's: %v", err)
+			return
+		}
+		var created []string
+		for _, topic := range after.Names() {
+			if !before.Has(topic) {
+				created = append(created, topic)
+			}
+		}
+		if len(created) == 0 {
+			return
+		}
+		resp, err := adm.DeleteTopics(ctx, created...)
+		if err == nil {
+			err = resp.Error()
+		}
+		if err != nil {
+			t.Logf("external broker: delete topics %v: %v", created, err)
+		}
+	})
+	if noTopic {
+		return &kafkaEnv{cfg: cfg}
+	}
+	topic := cfg.Topic()
+	resp, err := adm.CreateTopic(ctx, 2, -1, nil, topic)
+	if err == nil {
+		err = resp.Err
+	}
+	if err != nil {
+		t.Fatalf("external broker: create topic %s: %v", topic, err)
+	}
+	// The topic is usable once every partition has a leader.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		err := topicLed(ctx, adm, topic)
+		if err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("external broker: topic %s not ready: %v", topic, err)
+		case <-tick.C:
+		}
+	}
+	return &kafkaEnv{cfg: cfg}
+}
+
+// topicLed reports why topic is not ready yet, or nil when each of its
+// partitions has a leader.
+func topicLed(ctx context.Context, adm *kadm.Client, topic string) error {
+	md, err := adm.Metadata(ctx, topic)
+	if err != nil {
+		return err
+	}
+	d, ok := md.Topics[topic]
+	switch {
+	case !ok:
+		return errors.New("not in the metadata")
+	case d.Err != nil:
+		return d.Err
+	case len(d.Partitions) == 0:
+		return kerr.LeaderNotAvailable
+	}
+	for _, p := range d.Partitions {
+		if p.Err != nil || p.Leader < 0 {
+			return fmt.Errorf("partition %d has no leader (%v)", p.Partition, p.Err)
+		}
+	}
+	return nil
 }
 
 // baseConfig is a valid Kafka-mode configuration without endpoints.
