@@ -79,7 +79,8 @@ func measureLatency(ctx context.Context, e *env, rate int, dur time.Duration) (l
 	var publishErrs atomic.Int64
 	recording := atomic.Bool{}
 	v := event.Sample()
-	value := e.value
+	values := e.values
+	var next atomic.Int64
 
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /sdk", func(w http.ResponseWriter, r *http.Request) {
@@ -97,6 +98,7 @@ func measureLatency(ctx context.Context, e *env, rate int, dur time.Duration) (l
 		w.WriteHeader(http.StatusNoContent)
 	})
 	mux.HandleFunc("GET /raw", func(w http.ResponseWriter, r *http.Request) {
+		value := values[int(next.Add(1))%len(values)]
 		t0 := time.Now()
 		// Detached from the request, as the SDK does.
 		rawClient.Produce(context.WithoutCancel(r.Context()), &kgo.Record{Value: value}, d.promise)

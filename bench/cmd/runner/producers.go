@@ -27,15 +27,15 @@ type env struct {
 	registryURL string
 	schemaID    int
 	schema      avro.Schema // parsed once, as a hamba user does at start-up
-	value       []byte      // the event pre-encoded, for raw
+	values      [][]byte    // the event pre-encoded with distinct ids and times, for raw
+	value       []byte      // values[0]
 	linger      time.Duration
 	maxBuffered int // kgo.MaxBufferedRecords: above any run's n, so the SDK never drops
 }
 
-// newEnv registers the event's schema and pre-encodes raw's value.
-// maxBuffered is left to the caller.
+// newEnv registers the event's schema and pre-encodes raw's values.
 func newEnv(ctx context.Context, brokerAddr, registryURL string, linger time.Duration) (*env, error) {
-	_, schemaJSON, err := preEncode(0)
+	_, schemaJSON, err := preEncode(0, 1)
 	if err != nil {
 		return nil, err
 	}
@@ -43,7 +43,7 @@ func newEnv(ctx context.Context, brokerAddr, registryURL string, linger time.Dur
 	if err != nil {
 		return nil, err
 	}
-	value, _, err := preEncode(schemaID)
+	values, _, err := preEncode(schemaID, rawValues)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +53,7 @@ func newEnv(ctx context.Context, brokerAddr, registryURL string, linger time.Dur
 	}
 	return &env{
 		broker: brokerAddr, registryURL: registryURL, schemaID: schemaID, schema: schema,
-		value: value, linger: linger, maxBuffered: 10000,
+		values: values, value: values[0], linger: linger, maxBuffered: 10000,
 	}, nil
 }
 
@@ -145,8 +145,11 @@ func (d *deliveries) err() error {
 	return nil
 }
 
-// runRaw is the limit: franz-go sending the pre-encoded value, one new
-// record per event.
+// runRaw is the limit: franz-go sending pre-encoded values, one new record
+// per event. The values cycle through rawValues encodings of the event with
+// distinct ids and times, so that batches compress like the SDK's and hand's
+// (one value repeated would compress far better than real events).
+
 func runRaw(ctx context.Context, e *env, c compression, n int) (result, error) {
 	cl, err := e.newClient(ctx, c)
 	if err != nil {
@@ -154,10 +157,10 @@ func runRaw(ctx context.Context, e *env, c compression, n int) (result, error) {
 	}
 	defer cl.Close()
 	var d deliveries
-	value := e.value
+	values := e.values
 	res, err := measure(n, func() error {
-		for range n {
-			cl.Produce(ctx, &kgo.Record{Value: value}, d.promise)
+		for i := range n {
+			cl.Produce(ctx, &kgo.Record{Value: values[i%len(values)]}, d.promise)
 		}
 		return cl.Flush(ctx)
 	})
@@ -248,16 +251,27 @@ func runSDK(ctx context.Context, e *env, c compression, n int) (result, error) {
 	return res, nil
 }
 
-// preEncode is the value raw sends: the event as the SDK encodes it.
-func preEncode(schemaID int) ([]byte, string, error) {
+// rawValues is how many distinct pre-encoded values raw cycles through:
+// more than fit in one 64 KiB snappy block.
+const rawValues = 4096
+
+// preEncode returns count encodings of the event as the SDK writes it, each
+// with its own id and time, and the schema.
+func preEncode(schemaID, count int) ([][]byte, string, error) {
 	codec, err := payload.NewCodec[event.Event10](event.Name, event.Topic)
 	if err != nil {
 		return nil, "", err
 	}
 	v := event.Sample()
-	md := payload.Metadata{ID: uuid.New(), Application: event.App, TimestampNS: time.Now().UnixNano()}
-	value, err := codec.Encode(uint32(schemaID), &md, &v)
-	return value, codec.SchemaJSON(), err
+	now := time.Now().UnixNano()
+	values := make([][]byte, count)
+	for i := range values {
+		md := payload.Metadata{ID: uuid.New(), Application: event.App, TimestampNS: now + int64(i)*1000}
+		if values[i], err = codec.Encode(uint32(schemaID), &md, &v); err != nil {
+			return nil, "", err
+		}
+	}
+	return values, codec.SchemaJSON(), nil
 }
 
 // registerSchema registers the event's schema the way a franz-go user does,

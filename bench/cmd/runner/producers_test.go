@@ -172,8 +172,10 @@ func BenchmarkRawProduce(b *testing.B) {
 			defer cl.Close()
 			var d deliveries
 			b.ReportAllocs()
+			i := 0
 			for b.Loop() {
-				cl.Produce(ctx, &kgo.Record{Value: e.value}, d.promise)
+				i++
+				cl.Produce(ctx, &kgo.Record{Value: e.values[i%len(e.values)]}, d.promise)
 			}
 			if err := errors.Join(cl.Flush(ctx), d.err()); err != nil {
 				b.Fatal(err)
