@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/BurntSushi/toml"
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -581,5 +582,75 @@ func checkQuerySchema(t *testing.T, registered string) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("registered query schema\n got  %s\n want %s", registered, wantText)
+	}
+}
+
+// TestTailMatchesTelegraf runs a real Telegraf with the compose stack's
+// kafka_consumer input (deploy/telegraf/telegraf.conf) pointed at the
+// embedded broker and registry, and checks that it produces exactly the
+// points the tail printed (strings without control characters: the tail
+// escapes them to keep one line per event, Telegraf does not). Telegraf is not installed on a fresh machine: set
+// TELEGRAF_BIN (make stack-install builds one) to run it.
+func TestTailMatchesTelegraf(t *testing.T) {
+	telegraf := os.Getenv("TELEGRAF_BIN")
+	if telegraf == "" {
+		t.Skip("TELEGRAF_BIN is not set: nothing to compare the tail with")
+	}
+	t.Parallel()
+	p := startProcess(t, buildBinary(t), cleanEnv(), "-addr", "127.0.0.1:0")
+	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
+	var base string
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
+			base = v
+		}
+	}
+	for _, path := range []string{
+		"/query?type=sync", "/query?type=async",
+		"/login?user=ann&scope=a&service=po%20r,t%3Dal", "/login?user=b%22o%5Cb",
+	} {
+		if status, body := httpGet(t, base+path); status >= 300 {
+			t.Fatalf("GET %s = %d %s", path, status, body)
+		}
+	}
+	lines = p.waitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	tailed := map[string]point{}
+	for _, l := range eventLines(lines) {
+		pt := parsePoint(t, l)
+		tailed[unquote(t, pt.fields["id"])] = pt
+	}
+
+	conf, _ := loadTelegraf(t)
+	input := conf.Inputs.KafkaConsumer[0]
+	input["brokers"] = strings.Split(printed(lines, "KAFKA_BOOTSTRAP_SERVERS"), ",")
+	input["avro_schema_registry"] = printed(lines, "SCHEMA_MANAGER_REGISTRY_URL")
+	gen := map[string]any{
+		"agent":   map[string]any{"omit_hostname": true, "interval": "1s", "flush_interval": "1s"},
+		"outputs": map[string]any{"file": []map[string]any{{"files": []string{"stdout"}, "data_format": "influx"}}},
+		"inputs":  map[string]any{"kafka_consumer": []map[string]any{input}},
+	}
+	path := filepath.Join(t.TempDir(), "telegraf.conf")
+	var buf bytes.Buffer
+	if err := toml.NewEncoder(&buf).Encode(gen); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tg := startProcess(t, telegraf, os.Environ(), "--config", path)
+	written := tg.waitLines(t, "4 points", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	if len(eventLines(written)) != len(tailed) {
+		t.Fatalf("telegraf wrote %d points, the tail printed %d", len(eventLines(written)), len(tailed))
+	}
+	for _, l := range eventLines(written) {
+		got := parsePoint(t, l)
+		want, ok := tailed[unquote(t, got.fields["id"])]
+		if !ok {
+			t.Errorf("telegraf wrote a point the tail did not print: %s", l)
+			continue
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Errorf("telegraf and the tail differ\n telegraf %+v\n tail     %+v", got, want)
+		}
 	}
 }

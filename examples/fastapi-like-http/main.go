@@ -129,7 +129,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 
 	var t *tail
 	if *tailTopic && cfg.Enabled && !cfg.Mock {
-		if t, err = newTail(cfg, []string{"application"}, out, log, time.Now()); err != nil {
+		if t, err = newTail(cfg, sasquatchTags(), out, log, time.Now()); err != nil {
 			return err
 		}
 		defer t.Close()

@@ -199,6 +199,11 @@ func (t *tail) Close() {
 	t.client.Close()
 }
 
+// sasquatchTags returns the fields Sasquatch's Telegraf stores as InfluxDB
+// tags for this application (avro_tags): its global influxTags, application.
+// Apps may add their own in Phalanx; this one adds none.
+func sasquatchTags() []string { return []string{"application"} }
+
 // timestampField is Sasquatch's avro_timestamp: the point time, in unix
 // nanoseconds (avro_timestamp_format = "unix_ns").
 const timestampField = "timestamp_ns"
