@@ -4,6 +4,18 @@ PKGS ?= ./...
 
 .PHONY: test test-long lint fmt
 
+.PHONY: run demo
+
+## run: start the example service on 127.0.0.1:8080 with an in-process Kafka broker and schema
+## registry (unless KAFKA_BOOTSTRAP_SERVERS is set); prints each event as InfluxDB line protocol.
+## Extra flags: make run ARGS='-addr 127.0.0.1:9000'.
+run:
+	$(GO) run ./examples/fastapi-like-http $(ARGS)
+
+## demo: run the example on a free port, send it a few requests, check their events, exit 0.
+demo:
+	$(GO) run ./examples/fastapi-like-http -demo $(ARGS)
+
 ## test: run the whole test suite with the race detector (loopback only, no external services).
 test:
 	$(GO) test -race -count=1 $(PKGS)
