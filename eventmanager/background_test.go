@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"bytes"
 	"context"
+	"github.com/google/uuid"
 	"log/slog"
 	"strings"
 	"testing"
@@ -94,4 +95,19 @@ func TestRetrierBacksOff(t *testing.T) {
 		}
 		r.stop()
 	})
+}
+
+func TestRandomIDs(t *testing.T) {
+	s := newRandomIDs()
+	seen := map[string]bool{}
+	for range 10_000 {
+		id := s.next()
+		if id.Version() != 4 || id.Variant() != uuid.RFC4122 {
+			t.Fatalf("id %s: version %d variant %v, want a v4 RFC 4122 UUID", id, id.Version(), id.Variant())
+		}
+		if seen[id.String()] {
+			t.Fatalf("id %s repeated", id)
+		}
+		seen[id.String()] = true
+	}
 }

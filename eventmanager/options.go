@@ -42,8 +42,9 @@ func WithClock(now func() time.Time) Option {
 	}
 }
 
-// WithIDSource sets the source of event ids. Default: random version 4 UUIDs
-// from github.com/google/uuid (uuid.New). Meant for deterministic tests.
+// WithIDSource sets the source of event ids. It must be safe for concurrent
+// use. Default: random version 4 UUIDs (github.com/google/uuid) from
+// crypto/rand, buffered per manager. Meant for deterministic tests.
 func WithIDSource(next func() uuid.UUID) Option {
 	return func(o *options) {
 		if next != nil {
@@ -87,7 +88,7 @@ func buildOptions(opts []Option) options {
 	o := options{
 		logger:   slog.Default(),
 		clock:    time.Now,
-		idSource: uuid.New,
+		idSource: newRandomIDs().next,
 	}
 	for _, opt := range opts {
 		if opt != nil {
