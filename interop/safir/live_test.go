@@ -37,9 +37,12 @@ import (
 // both on 127.0.0.1.
 type liveEnv struct {
 	brokers  []string
+	cluster  *kfake.Cluster
 	registry *registrytest.Server
 }
 
+// newLiveEnv starts the broker and the registry; both stop at t's cleanup or
+// at close, whichever comes first.
 func newLiveEnv(t testing.TB) *liveEnv {
 	t.Helper()
 	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, topic))
@@ -49,7 +52,14 @@ func newLiveEnv(t testing.TB) *liveEnv {
 	t.Cleanup(cluster.Close)
 	reg := registrytest.NewServer()
 	t.Cleanup(reg.Close)
-	return &liveEnv{brokers: cluster.ListenAddrs(), registry: reg}
+	return &liveEnv{brokers: cluster.ListenAddrs(), cluster: cluster, registry: reg}
+}
+
+// close stops the broker (freeing the records it keeps in memory) and the
+// registry. It is idempotent.
+func (e *liveEnv) close() {
+	e.cluster.Close()
+	e.registry.Close()
 }
 
 // config returns the Go SDK's Kafka-mode configuration for env.
