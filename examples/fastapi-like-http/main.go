@@ -44,12 +44,12 @@ func main() {
 // lifespan: configuration, event manager, publishers, HTTP server; then, when
 // ctx ends (SIGINT, SIGTERM) or the demo is over, the reverse.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err error) {
-	embeddedByDefault := embeddedMode()
+	useEmbedded := embeddedMode()
 	fs := flag.NewFlagSet("fastapi-like-http", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("HTTP_ADDR", "127.0.0.1:8080"), "listen `address` host:port (port 0: any free port); default $HTTP_ADDR, with -demo 127.0.0.1:0")
 	demo := fs.Bool("demo", false, "send a few requests to the service itself, check their events, print a summary and exit")
-	tailTopic := fs.Bool("tail", embeddedByDefault, "print each event on the topic as InfluxDB line protocol (default: on in embedded mode)")
+	tailTopic := fs.Bool("tail", useEmbedded, "print each event on the topic as InfluxDB line protocol (default: on in embedded mode)")
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "bound of the graceful shutdown (HTTP requests, async queries, event delivery)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -83,7 +83,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		}
 	}
 	var emb *embedded
-	if embeddedByDefault {
+	if useEmbedded {
 		if emb, err = startEmbedded(); err != nil {
 			return err
 		}
