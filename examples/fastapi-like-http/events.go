@@ -50,8 +50,8 @@ const (
 // once at start-up with NewEvents and hand it to the handlers; publishers are
 // safe for concurrent use.
 type Events struct {
-	Query *eventmanager.Publisher[QueryEvent]
-	Login *eventmanager.Publisher[LoginEvent]
+	Query *eventmanager.Publisher[QueryEvent] // event "query", published by GET /query
+	Login *eventmanager.Publisher[LoginEvent] // event "login", published by GET /login
 }
 
 // NewEvents creates the application's publishers on an initialized manager.
