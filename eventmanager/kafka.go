@@ -24,7 +24,7 @@ func kafkaOptions(cfg config.Config, log *slog.Logger) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(k.BootstrapServers...),
 		kgo.ClientID("sasquatch-go." + cfg.AppName),
-		kgo.WithLogger(kslog.New(log.With("component", "franz-go"))),
+		kgo.WithLogger(kslog.New(log)),
 		kgo.DefaultProduceTopic(cfg.Topic()),
 	}
 	d := cfg.Delivery

@@ -150,7 +150,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.client = o.client
 		return m, nil
 	}
-	kopts, err := kafkaOptions(cfg, m.log)
+	kopts, err := kafkaOptions(cfg, o.logger.With("component", "franz-go", "app", cfg.AppName))
 	if err != nil {
 		return nil, err
 	}
