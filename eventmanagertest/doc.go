@@ -6,7 +6,8 @@
 //
 // The assertions mirror Safir's PublishedList: AssertPublished (the wanted
 // events were published consecutively, in order), AssertPublishedAnyOrder
-// (each wanted event was published, in any order) and AssertPublishedAll (the
-// published events are exactly the wanted ones). AnyValue and NotZero relax the
-// comparison of a field, like Safir's ANY and NOT_NONE.
+// (each wanted event was published, in any order), AssertPublishedAll (the
+// published events are exactly the wanted ones) and AssertPublishedAllAnyOrder.
+// AnyValue and NotZero relax the comparison of a field, like Safir's ANY and
+// NOT_NONE, for every wanted event at once.
 package eventmanagertest

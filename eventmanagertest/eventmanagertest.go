@@ -51,8 +51,10 @@ func AnyValue(fields ...string) MatchOption {
 	}
 }
 
-// NotZero makes the named fields match any value except their zero value (nil
-// for pointers), like Safir's NOT_NONE.
+// NotZero makes the named fields match any value except their zero value.
+// On pointer fields it is Safir's NOT_NONE (anything but nil); on other
+// fields it also refuses 0, "" and false, where NOT_NONE would accept them
+// (use AnyValue there).
 func NotZero(fields ...string) MatchOption {
 	return func(m *matcher) {
 		for _, f := range fields {
@@ -152,6 +154,18 @@ func AssertPublishedAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T],
 	}
 }
 
+// AssertPublishedAllAnyOrder fails tb unless the published events are
+// exactly want, in any order (Safir's assert_published_all with any_order).
+func AssertPublishedAllAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
+	tb.Helper()
+	got := Published(p)
+	if len(want) != len(got) {
+		fail(tb, fmt.Sprintf("published %d events, want %d", len(got), len(want)), want, got)
+		return
+	}
+	AssertPublishedAnyOrder(tb, p, want, opts...)
+}
+
 // AssertPublishedAll fails tb unless the published events are exactly want,
 // in order (Safir's assert_published_all).
 func AssertPublishedAll[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
@@ -165,7 +179,10 @@ func AssertPublishedAll[T any](tb testing.TB, p *eventmanager.Publisher[T], want
 }
 
 // unmatched returns the wanted events that match no published event, each
-// published event matching at most one wanted event.
+// published event matching at most one wanted event. First fit is exact
+// here: match options apply to every wanted event alike, so two wanted events
+// either accept the same published events or none in common (unlike Safir's
+// per-item ANY, whose greedy matching can miss a valid assignment).
 func unmatched[T any](m *matcher, want, got []T) []T {
 	used := make([]bool, len(got))
 	var missing []T

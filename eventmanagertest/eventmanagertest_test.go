@@ -113,6 +113,12 @@ func TestAssertions(t *testing.T) {
 		{"not zero fails on nil", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async", Duration: 4 * time.Second}}, eventmanagertest.NotZero("User"))
 		}, "not published"},
+		{"all any order", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAllAnyOrder(tb, p, []QueryEvent{e[3], e[1], e[2], e[0]})
+		}, ""},
+		{"all any order subset", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAllAnyOrder(tb, p, []QueryEvent{e[3], e[1]})
+		}, "published 4 events, want 2"},
 		{"unknown field", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, e[:1], eventmanagertest.AnyValue("Nope"))
 		}, `no field "Nope"`},
