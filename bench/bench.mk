@@ -12,8 +12,8 @@ BENCH_CHECK ?= -check
 ## bench: raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process; one RATIO/ALLOCS/LATENCY line per figure.
 bench:
 	@mkdir -p $(BENCH_BIN)
-	$(GO) build -o $(BENCH_BIN)/broker ./bench/cmd/broker
-	$(GO) build -o $(BENCH_BIN)/runner ./bench/cmd/runner
+	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/broker ./bench/cmd/broker
+	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/runner ./bench/cmd/runner
 	@rm -f $(BENCH_BIN)/ck; \
 	if (cd bench/ck && CGO_ENABLED=1 $(GO) build -tags ck -o $(BENCH_BIN)/ck .) >$(BENCH_BIN)/ck-build.log 2>&1; then \
 		ck="-ck=$(BENCH_BIN)/ck"; \
