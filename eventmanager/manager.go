@@ -56,8 +56,12 @@ type Manager struct {
 	topic string
 	log   *slog.Logger
 	now   func() time.Time
-	newID func() uuid.UUID
-	opts  options
+	// wallClock is true when now is time.Now (no WithClock): Publish then
+	// stamps the Kafka record with the time it already read, sparing
+	// franz-go a second clock read per event.
+	wallClock bool
+	newID     func() uuid.UUID
+	opts      options
 
 	state atomic.Int32
 
@@ -106,6 +110,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		cfg:          cfg,
 		topic:        cfg.Topic(),
 		now:          o.clock,
+		wallClock:    !o.customClock,
 		newID:        o.idSource,
 		opts:         o,
 		events:       make(map[string]*counters),

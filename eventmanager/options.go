@@ -15,6 +15,7 @@ type Option func(*options)
 type options struct {
 	logger      *slog.Logger
 	clock       func() time.Time
+	customClock bool // WithClock was given
 	idSource    func() uuid.UUID
 	client      *kgo.Client
 	kafkaOpts   []kgo.Opt
@@ -38,6 +39,7 @@ func WithClock(now func() time.Time) Option {
 	return func(o *options) {
 		if now != nil {
 			o.clock = now
+			o.customClock = true
 		}
 	}
 }

@@ -184,10 +184,11 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		return nil
 	}
 
+	now := m.now()
 	md := payload.Metadata{
 		ID:          m.newID(),
 		Application: m.cfg.AppName,
-		TimestampNS: m.now().UnixNano(),
+		TimestampNS: now.UnixNano(),
 	}
 	r := p.records.Get().(*kgo.Record)
 	value, err := p.codec.Append(r.Value[:0], p.schemaID.Load(), &md, &event)
@@ -197,9 +198,13 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		return fmt.Errorf("eventmanager: event %q: %w", p.name, err)
 	}
 	r.Value = value
-	// The Kafka timestamp stays unset: kgo stamps it with the wall clock and
-	// bounds delivery from it (METRICS_DELIVERY_TIMEOUT), so an injected
-	// clock (WithClock) must not leak into it.
+	// kgo stamps an unset Kafka timestamp with the wall clock and bounds
+	// delivery from it (METRICS_DELIVERY_TIMEOUT), so an injected clock
+	// (WithClock) must not leak into it; with the default clock, now is that
+	// wall clock already and kgo is spared a second read (recycle clears it).
+	if m.wallClock {
+		r.Timestamp = now
+	}
 	r.Topic = m.topic
 	if !m.reserve(ctx, len(value)) {
 		p.recycle(r)
