@@ -38,11 +38,17 @@ func (m *Manager) tryReserve(n int) bool {
 	return false
 }
 
-// unreserve gives back the room of one event of n bytes and wakes one
-// Publish waiting for room.
+// unreserve gives back the room of one event of n bytes, wakes one Publish
+// waiting for room, and tells Close when the buffer is empty.
 func (m *Manager) unreserve(n int) {
-	m.bufEvents.Add(-1)
+	left := m.bufEvents.Add(-1)
 	m.bufBytes.Add(-int64(n))
+	if left == 0 && m.state.Load() == stateClosed {
+		select {
+		case m.idle <- struct{}{}:
+		default:
+		}
+	}
 	if m.waiters.Load() > 0 {
 		select {
 		case m.room <- struct{}{}:

@@ -76,9 +76,7 @@ type Manager struct {
 	// calls counts Publish calls between their state check and the hand-off
 	// to kgo; Close waits for it to drain before flushing.
 	calls atomic.Int64
-	// inflight counts records handed to kgo whose promise has not run yet.
-	inflight atomic.Int64
-	idle     chan struct{} // signalled when inflight drops to zero after Close began
+	idle chan struct{} // signalled when the buffer empties after Close began
 
 	// The bounded buffer of unsent events (buffer.go).
 	maxEvents, maxBytes int64
@@ -400,7 +398,7 @@ func (m *Manager) close(ctx context.Context) error {
 	flushErr := m.client.Flush(ctx)
 	undelivered := lost
 	if flushErr != nil {
-		undelivered += m.inflight.Load()
+		undelivered += m.bufEvents.Load()
 	} else if lost > 0 {
 		flushErr = ctx.Err()
 		if flushErr == nil {
@@ -422,23 +420,14 @@ func (m *Manager) close(ctx context.Context) error {
 	return nil
 }
 
-// waitIdle waits until no record is in flight or ctx is done.
+// waitIdle waits until the buffer of unsent events is empty (every promise
+// has run) or ctx is done.
 func (m *Manager) waitIdle(ctx context.Context) {
-	for m.inflight.Load() > 0 {
+	for m.bufEvents.Load() > 0 {
 		select {
 		case <-m.idle:
 		case <-ctx.Done():
 			return
-		}
-	}
-}
-
-// release marks one in-flight Publish or record as finished.
-func (m *Manager) release() {
-	if m.inflight.Add(-1) == 0 && m.state.Load() == stateClosed {
-		select {
-		case m.idle <- struct{}{}:
-		default:
 		}
 	}
 }

@@ -219,7 +219,6 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	if p.state.Load() != pubReady {
 		return p.publishSlow(r)
 	}
-	m.inflight.Add(1)
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
 	m.client.TryProduce(context.Background(), r, p.promise)
@@ -234,7 +233,6 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) error {
 	case pubReady: // registered meanwhile: the id in the value is 0, fix it
 		p.mu.Unlock()
 		binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
-		p.m.inflight.Add(1)
 		p.m.client.TryProduce(context.Background(), r, p.promise)
 		return nil
 	case pubPending:
@@ -277,7 +275,6 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	p.schemaID.Store(uint32(id))
 	for _, r := range p.pending {
 		binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
-		p.m.inflight.Add(1)
 		p.m.client.TryProduce(context.Background(), r, p.promise)
 	}
 	p.pending = nil
@@ -315,7 +312,7 @@ func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 }
 
 // delivered is the promise of every record: it counts the outcome, recycles
-// the record and releases the in-flight slot.
+// the record and gives its room in the buffer back.
 func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
@@ -331,7 +328,6 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	}
 	p.m.unreserve(len(r.Value))
 	p.recycle(r)
-	p.m.release()
 }
 
 func (p *Publisher[T]) recycle(r *kgo.Record) {
