@@ -333,18 +333,22 @@ func waitFor(t testing.TB, timeout time.Duration, what string, cond func(ctx con
 	tick := time.NewTicker(pollInterval)
 	defer tick.Stop()
 	start := time.Now()
+	var last error // cond's last complaint made before the deadline cut it short
 	for {
 		done, err := cond(ctx)
 		if done {
 			t.Logf("%s after %v", what, time.Since(start).Round(time.Millisecond))
 			return
 		}
+		if err != nil && ctx.Err() == nil {
+			last = err
+		}
 		select {
 		case <-ctx.Done():
-			if err == nil {
-				err = ctx.Err()
+			if last == nil {
+				last = ctx.Err()
 			}
-			t.Fatalf("timed out after %v waiting for %s: %v", timeout, what, err)
+			t.Fatalf("timed out after %v waiting for %s: %v", timeout, what, last)
 		case <-tick.C:
 		}
 	}
