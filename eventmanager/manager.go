@@ -76,7 +76,7 @@ type Manager struct {
 	// calls counts Publish calls between their state check and the hand-off
 	// to kgo; Close waits for it to drain before flushing.
 	calls atomic.Int64
-	idle chan struct{} // signalled when the buffer empties after Close began
+	idle  chan struct{} // signalled when the buffer empties after Close began
 
 	// The bounded buffer of unsent events (buffer.go).
 	maxEvents, maxBytes int64
