@@ -9,7 +9,7 @@ BENCH_CHECK ?= -check
 
 .PHONY: bench bench-short
 
-## bench: raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process; one RATIO/ALLOCS/LATENCY line per figure.
+## bench: (then RATIO go_vs_safir when the Safir venv exists, see interop/safir) raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process; one RATIO/ALLOCS/LATENCY line per figure.
 bench:
 	@mkdir -p $(BENCH_BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/broker ./bench/cmd/broker
@@ -21,7 +21,9 @@ bench:
 		echo "# confluent-kafka-go producer did not build ($(BENCH_BIN)/ck-build.log):"; sed 's/^/#   /' $(BENCH_BIN)/ck-build.log | tail -n 5; \
 		ck="-ck-skip=CGO_ENABLED=1 go build -tags ck in bench/ck failed: $$(grep -v '^#' $(BENCH_BIN)/ck-build.log | head -n 1)"; \
 	fi; \
-	$(BENCH_BIN)/runner -broker=$(BENCH_BIN)/broker "$$ck" $(if $(BENCH_SHORT),-short,$(BENCH_CHECK)) $(BENCH_FLAGS)
+	status=0; $(BENCH_BIN)/runner -broker=$(BENCH_BIN)/broker "$$ck" $(if $(BENCH_SHORT),-short,$(BENCH_CHECK)) $(BENCH_FLAGS) || status=$$?; \
+	$(MAKE) --no-print-directory bench-safir $(if $(BENCH_SHORT),SAFIR_BENCH_ROUNDS=1 SAFIR_BENCH_EVENTS=3000 SAFIR_BENCH_GO_EVENTS=200000) || status=$$?; \
+	exit $$status
 
 ## bench-short: the benchmark in short mode (what CI runs): every figure is produced, targets are not enforced.
 bench-short:
