@@ -76,12 +76,14 @@ type Manager struct {
 	// calls counts Publish calls between their state check and the hand-off
 	// to kgo; Close waits for it to drain before flushing.
 	calls atomic.Int64
+	_     [56]byte      // keep calls (Publish only) off the line the promises write
 	idle  chan struct{} // signalled when the buffer empties after Close began
 
 	// The bounded buffer of unsent events (buffer.go).
 	maxEvents, maxBytes int64
 	blockTimeout        time.Duration
 	bufEvents, bufBytes atomic.Int64
+	_                   [48]byte
 	waiters             atomic.Int64
 	room                chan struct{}
 
