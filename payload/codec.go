@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
+	"strconv"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/hamba/avro/v2"
@@ -54,8 +56,15 @@ func (c *Codec[T]) SchemaJSON() string { return c.c.schemaJSON }
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro
 // binary body) to dst and returns the extended slice. If dst lacks room it
 // grows it once, to an upper bound of the value's size; otherwise it does not
-// allocate. On error (an enum value outside its symbols: an
-// *EnumValueError; a nil md or v) it returns dst unchanged and the error.
+// allocate. Strings holding invalid UTF-8 are written with each run of
+// invalid bytes replaced by U+FFFD (see the package documentation); such a
+// string may grow dst once more.
+//
+// On error it returns dst unchanged and the error, and the event must not be
+// sent: an *EnumValueError for an enum value outside its symbols, a
+// *ValueError for a NaN or infinite float or a string longer than
+// MaxStringLen (both match ErrInvalidValue), or an error for a nil md or v.
+// The first bad field, in wire order, is reported.
 func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
 		return dst, c.c.nilError(md == nil)
@@ -64,8 +73,9 @@ func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]by
 }
 
 // Encode is Append into a new buffer, allocated once with an upper bound of
-// the value's size (a few bytes per integer field more than needed). It
-// returns nil and the error on failure.
+// the value's size (a few bytes per integer field more than needed; once
+// more for a string with invalid UTF-8). It returns nil and the error on
+// failure.
 func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
 		return nil, c.c.nilError(md == nil)
@@ -78,9 +88,12 @@ func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	return buf, nil
 }
 
-// Validate runs the checks Encode does (enum values within their symbols)
-// without producing bytes. It returns nil, an *EnumValueError, or an error
-// for a nil v.
+// Validate runs the checks Encode does on the payload (enum values within
+// their symbols, floats finite, strings at most MaxStringLen bytes once
+// invalid UTF-8 is replaced) without producing bytes, and reports the same
+// error as Encode for the same value: nil, an *EnumValueError or a
+// *ValueError (both match ErrInvalidValue), or an error for a nil v. It does
+// not allocate when the value is valid.
 func (c *Codec[T]) Validate(v *T) error {
 	if v == nil {
 		return c.c.nilError(false)
@@ -93,11 +106,12 @@ type codec struct {
 	name, namespace string
 	fullName        string
 	goType          string
+	rtype           reflect.Type // the payload type, to copy a value whose strings need repair
 	schemaJSON      string
 	schema          avro.Schema
 	ops             []fieldOp
 	goNames         []string // Go field name of each op, for errors
-	enumOps         []int    // indexes in ops of the enum fields
+	checkOps        []int    // indexes in ops of the fields Validate checks: strings, enums, floats
 	stringOps       []int    // indexes in ops of the string fields
 	fixedLen        int      // upper bound of the frame, string contents excepted
 }
@@ -146,6 +160,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		namespace:  namespace,
 		fullName:   namespace + "." + name,
 		goType:     t.String(),
+		rtype:      t,
 		schemaJSON: schemaJSON,
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
@@ -161,10 +176,11 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 	c.fixedLen += opsLen
 	for i := range c.ops {
 		switch c.ops[i].kind {
-		case opEnum:
-			c.enumOps = append(c.enumOps, i)
 		case opString:
 			c.stringOps = append(c.stringOps, i)
+			c.checkOps = append(c.checkOps, i)
+		case opEnum, opFloat32, opFloat64:
+			c.checkOps = append(c.checkOps, i)
 		}
 	}
 	return c, nil
@@ -200,8 +216,112 @@ func (c *codec) maxLen(app string, p unsafe.Pointer) int {
 // everything but string contents, and before each string for the string and
 // the bound of what follows; growing (to the value's upper bound) happens at
 // most once unless the value changes while being encoded.
+//
+// Invalid UTF-8 is handled off this path: the strings are written as they
+// are, and checked for ASCII a word at a time (the common case, known
+// valid: the application before the loop, the string fields after it, as a
+// check inside the loop costs more). Only if one is not ASCII are they
+// checked with utf8.ValidString, and only if one is invalid is the event
+// encoded again, from a copy whose strings are repaired (see repaired), so
+// that the checks apply to the repaired strings and the first bad field in
+// wire order is still the one reported.
 func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) ([]byte, error) {
+	return c.encode(dst, schemaID, md, p, true)
+}
+
+// appendNonASCII is appendValue's slow path for an event with a string
+// that is not ASCII or is too long: out and err are what encode made of it
+// as it is, kept when every string is valid UTF-8.
+//
+//go:noinline
+func (c *codec) appendNonASCII(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, out []byte, err error) ([]byte, error) {
+	if err == nil && c.validStrings(md.Application, p) {
+		return out, nil
+	}
+	rmd := *md
+	rmd.Application = repairString(md.Application)
+	return c.encode(dst, schemaID, &rmd, c.repaired(p), false)
+}
+
+// ascii reports whether every string field of the value at p is ASCII (and
+// so valid UTF-8) and at most MaxStringLen bytes long.
+func (c *codec) ascii(p unsafe.Pointer) bool {
+	var acc uint64
+	for _, i := range c.stringOps {
+		op := &c.ops[i]
+		fp := unsafe.Add(p, op.off)
+		if op.nullable {
+			if fp = *(*unsafe.Pointer)(fp); fp == nil {
+				continue
+			}
+		}
+		s := *(*string)(fp)
+		if len(s) > MaxStringLen {
+			return false
+		}
+		acc |= orBytes(s)
+	}
+	return acc&highBits == 0
+}
+
+// validStrings reports whether the application and every string field of
+// the value at p are valid UTF-8.
+func (c *codec) validStrings(app string, p unsafe.Pointer) bool {
+	if !utf8.ValidString(app) {
+		return false
+	}
+	for _, i := range c.stringOps {
+		op := &c.ops[i]
+		fp := unsafe.Add(p, op.off)
+		if op.nullable {
+			if fp = *(*unsafe.Pointer)(fp); fp == nil {
+				continue
+			}
+		}
+		if !utf8.ValidString(*(*string)(fp)) {
+			return false
+		}
+	}
+	return true
+}
+
+// repaired returns a copy of the value at p (a new value of the payload
+// type) whose string fields hold their repaired text: each run of invalid
+// UTF-8 bytes replaced by U+FFFD. A string over MaxStringLen bytes is left
+// as it is, for encode to refuse without repairing it. It is the slow path
+// of a value with invalid UTF-8, and allocates.
+func (c *codec) repaired(p unsafe.Pointer) unsafe.Pointer {
+	cp := reflect.New(c.rtype)
+	cp.Elem().Set(reflect.NewAt(c.rtype, p).Elem())
+	q := cp.UnsafePointer()
+	for _, i := range c.stringOps {
+		op := &c.ops[i]
+		fp := unsafe.Add(q, op.off)
+		if op.nullable {
+			sp := *(**string)(fp)
+			if sp == nil || len(*sp) > MaxStringLen || utf8.ValidString(*sp) {
+				continue
+			}
+			r := repairString(*sp)
+			*(**string)(fp) = &r
+			continue
+		}
+		if s := *(*string)(fp); len(s) <= MaxStringLen {
+			*(*string)(fp) = repairString(s)
+		}
+	}
+	return q
+}
+
+// encode writes the framed event, strings as they are. With check, it hands
+// the event to appendNonASCII when a string is not ASCII (see ascii), with
+// its result.
+func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, check bool) ([]byte, error) {
 	app := md.Application // read once: it is checked, then written
+	if len(app) > MaxStringLen {
+		return dst, c.stringError(appField, len(app))
+	}
+	high := orBytes(app)
 	b := dst[:cap(dst)]
 	if len(b)-len(dst) < c.fixedLen+len(app) {
 		b = grow(dst, len(dst), c.maxLen(app, p))
@@ -228,6 +348,9 @@ func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.
 		switch op.kind {
 		case opString:
 			s := *(*string)(fp)
+			if len(s) > MaxStringLen {
+				return c.refuse(dst, schemaID, md, p, check, high, c.stringError(i, len(s)))
+			}
 			if len(s) > len(b)-n-maxVarintLen-op.rest {
 				b = grow(b, n, len(s)+maxVarintLen+op.rest)
 			}
@@ -249,9 +372,17 @@ func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.
 		case opUint32:
 			n = putLong(b, n, int64(*(*uint32)(fp)))
 		case opFloat32:
-			n = putFloat(b, n, *(*float32)(fp))
+			f := *(*float32)(fp)
+			if !finite32(f) {
+				return c.refuse(dst, schemaID, md, p, check, high, c.floatError(i, float64(f)))
+			}
+			n = putFloat(b, n, f)
 		case opFloat64:
-			n = putDouble(b, n, *(*float64)(fp))
+			f := *(*float64)(fp)
+			if !finite64(f) {
+				return c.refuse(dst, schemaID, md, p, check, high, c.floatError(i, f))
+			}
+			n = putDouble(b, n, f)
 		case opDuration:
 			n = putDouble(b, n, durationSeconds(*(*int64)(fp)))
 		case opUUID:
@@ -260,12 +391,24 @@ func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.
 			s := *(*string)(fp)
 			idx := op.enum.lookup(s)
 			if idx < 0 {
-				return dst, c.enumError(i, s)
+				return c.refuse(dst, schemaID, md, p, check, high, c.enumError(i, s))
 			}
 			n = putLong(b, n, int64(idx))
 		}
 	}
+	if check && (high&highBits != 0 || (len(c.stringOps) > 0 && !c.ascii(p))) {
+		return c.appendNonASCII(dst, schemaID, md, p, b[:n], nil)
+	}
 	return b[:n], nil
+}
+
+// refuse returns err for the event at p, unless a string written before
+// the bad field was not ASCII: then appendNonASCII decides.
+func (c *codec) refuse(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, check bool, high uint64, err error) ([]byte, error) {
+	if check && (high&highBits != 0 || (len(c.stringOps) > 0 && !c.ascii(p))) {
+		return c.appendNonASCII(dst, schemaID, md, p, dst, err)
+	}
+	return dst, err
 }
 
 // grow returns b[:n] with room for need more bytes, resliced to its capacity.
@@ -277,9 +420,10 @@ func grow(b []byte, n, need int) []byte {
 	return b[:cap(b)]
 }
 
-// validate checks every enum field of the value at p.
+// validate runs appendValue's checks on the payload at p, in the same
+// order, without writing anything.
 func (c *codec) validate(p unsafe.Pointer) error {
-	for _, i := range c.enumOps {
+	for _, i := range c.checkOps {
 		op := &c.ops[i]
 		fp := unsafe.Add(p, op.off)
 		if op.nullable {
@@ -287,11 +431,67 @@ func (c *codec) validate(p unsafe.Pointer) error {
 				continue
 			}
 		}
-		if s := *(*string)(fp); op.enum.lookup(s) < 0 {
-			return c.enumError(i, s)
+		switch op.kind {
+		case opString:
+			s := *(*string)(fp)
+			if len(s) > MaxStringLen {
+				return c.stringError(i, len(s))
+			}
+			// Repairing at most triples a string: only a long one may
+			// end up over the limit.
+			if len(s) > MaxStringLen/3 && !utf8.ValidString(s) {
+				if size := repairedLen(s); size > MaxStringLen {
+					return c.stringError(i, size)
+				}
+			}
+		case opEnum:
+			if s := *(*string)(fp); op.enum.lookup(s) < 0 {
+				return c.enumError(i, s)
+			}
+		case opFloat32:
+			if f := *(*float32)(fp); !finite32(f) {
+				return c.floatError(i, float64(f))
+			}
+		case opFloat64:
+			if f := *(*float64)(fp); !finite64(f) {
+				return c.floatError(i, f)
+			}
 		}
 	}
 	return nil
+}
+
+// appField stands for the metadata field application where an op index is
+// expected.
+const appField = -1
+
+// fieldName returns the Go name of op i, or "application".
+func (c *codec) fieldName(i int) string {
+	if i == appField {
+		return "application"
+	}
+	return c.goNames[i]
+}
+
+// floatError reports a NaN or infinite value f of op i.
+func (c *codec) floatError(i int, f float64) error {
+	return &ValueError{
+		Event:  c.name,
+		Field:  c.fieldName(i),
+		Value:  strconv.FormatFloat(f, 'g', -1, 64),
+		Reason: "is not a finite number, and InfluxDB rejects NaN and infinite fields: publish a finite value (or make the field a pointer and leave it nil)",
+	}
+}
+
+// stringError reports a string of op i (or appField) of size bytes, over
+// MaxStringLen.
+func (c *codec) stringError(i, size int) error {
+	return &ValueError{
+		Event:  c.name,
+		Field:  c.fieldName(i),
+		Value:  "a string of " + strconv.Itoa(size) + " bytes",
+		Reason: "is longer than payload.MaxStringLen (" + strconv.Itoa(MaxStringLen) + " bytes, InfluxDB's limit for a field value): shorten it before publishing",
+	}
 }
 
 // enumError reports the value of op i that is not one of its symbols.

@@ -49,10 +49,32 @@
 // Avro names ([A-Za-z_][A-Za-z0-9_]*), unique, and distinct from the metadata
 // fields.
 //
-// # Floating point
+// # Hostile values
 //
-// NaN and ±Inf float32 and float64 values are written as their IEEE 754 bits,
-// as Avro allows; whether to reject them (InfluxDB cannot store them) is left
-// to a later decision. A time.Duration is written as float64(d)/1e9 seconds,
-// correctly rounded below 2^53 ns.
+// What InfluxDB cannot store is never sent. Append, Encode and Validate apply
+// the same checks, field by field in wire order, and report the first bad
+// field; Append and Encode then write nothing, and the event manager counts
+// the event as rejected and returns the error from Publish:
+//
+//   - NaN and ±Inf in a float32 or float64 field (plain or pointer) are
+//     refused with a *ValueError: InfluxDB rejects such field values. A
+//     time.Duration is always finite; it is
+//     written as float64(d)/1e9 seconds, correctly rounded below 2^53 ns.
+//   - A string longer than MaxStringLen (64 KiB, InfluxDB's limit for a
+//     field value) is refused with a *ValueError, never truncated.
+//   - An enum value outside its symbols is refused with an *EnumValueError.
+//
+// Both error types match ErrInvalidValue with errors.Is, and neither copies
+// a huge value into its message.
+//
+// Strings holding invalid UTF-8 are not refused: each run of invalid bytes
+// is replaced by U+FFFD when the event is encoded, exactly as
+// strings.ToValidUTF8(s, "\uFFFD") would, so that the value on the wire is
+// always valid UTF-8 (as Avro strings must be) and the event is still sent.
+// The application name of Metadata is treated like a string field. Valid
+// strings cost a word-at-a-time ASCII check (utf8.ValidString for non-ASCII
+// text) and never allocate; only an event with invalid UTF-8 is encoded
+// again from a repaired copy, which allocates the copy and the repaired
+// strings. A string is refused when it is longer than MaxStringLen bytes as
+// given or once repaired.
 package payload

@@ -3,6 +3,9 @@ package payload
 import (
 	"encoding/binary"
 	"math"
+	"strings"
+	"unicode/utf8"
+	"unsafe"
 )
 
 // Avro binary primitives, writing into b at n and returning the new n. The
@@ -43,6 +46,74 @@ func putLong(b []byte, n int, v int64) int {
 func putString(b []byte, n int, s string) int {
 	n = putLong(b, n, int64(len(s)))
 	return n + copy(b[n:], s)
+}
+
+// replacementChar is what each run of invalid UTF-8 bytes in a string
+// becomes, as strings.ToValidUTF8(s, "\uFFFD") does.
+const replacementChar = "\uFFFD"
+
+// highBits masks the top bit of each byte of a word.
+const highBits = 0x8080808080808080
+
+// orBytes returns the OR of the bytes of s, a word at a time: s is ASCII,
+// and so valid UTF-8, when the result has no highBits set. It inlines.
+func orBytes(s string) uint64 {
+	b := unsafe.Slice(unsafe.StringData(s), len(s))
+	var acc uint64
+	for ; len(b) >= 8; b = b[8:] {
+		acc |= binary.LittleEndian.Uint64(b)
+	}
+	if n := len(b); n >= 4 {
+		return acc | uint64(binary.LittleEndian.Uint32(b)|binary.LittleEndian.Uint32(b[n-4:]))
+	} else if n > 0 {
+		return acc | uint64(b[0]|b[n/2]|b[n-1])
+	}
+	return acc
+}
+
+// repairedLen returns the length of s once each run of invalid UTF-8 bytes
+// is replaced by U+FFFD (3 bytes). It is at most 3*len(s).
+func repairedLen(s string) int {
+	n := 0
+	invalid := false
+	for i := 0; i < len(s); {
+		if s[i] < utf8.RuneSelf {
+			i++
+			n++
+			invalid = false
+			continue
+		}
+		_, w := utf8.DecodeRuneInString(s[i:])
+		if w == 1 {
+			i++
+			if !invalid {
+				invalid = true
+				n += len(replacementChar)
+			}
+			continue
+		}
+		invalid = false
+		i += w
+		n += w
+	}
+	return n
+}
+
+// repairString returns s with each run of invalid UTF-8 bytes replaced by
+// U+FFFD. It allocates only when s is invalid.
+func repairString(s string) string { return strings.ToValidUTF8(s, replacementChar) }
+
+// finite64 reports whether f is neither NaN nor ±Inf: its exponent bits are
+// not all ones.
+func finite64(f float64) bool {
+	const exp = 0x7ff0000000000000
+	return math.Float64bits(f)&exp != exp
+}
+
+// finite32 reports whether f is neither NaN nor ±Inf.
+func finite32(f float32) bool {
+	const exp = 0x7f800000
+	return math.Float32bits(f)&exp != exp
 }
 
 // putBool writes v as an Avro boolean: one byte, 0 or 1.

@@ -2,8 +2,11 @@ package payload
 
 import (
 	"bytes"
+	"math"
 	"math/rand/v2"
+	"strings"
 	"testing"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -58,6 +61,49 @@ func TestPutLong(t *testing.T) {
 		b := make([]byte, maxVarintLen+1)
 		if got := b[1:putLong(b, 1, tt.v)]; !bytes.Equal(got, tt.want) {
 			t.Errorf("putLong(%d) = %x, want %x", tt.v, got, tt.want)
+		}
+	}
+}
+
+// TestRepairMatchesToValidUTF8 compares repairedLen with
+// strings.ToValidUTF8 and orBytes with an ASCII check on random byte
+// strings biased towards UTF-8 edge cases, and the float checks with
+// math.IsNaN and math.IsInf.
+func TestRepairMatchesToValidUTF8(t *testing.T) {
+	t.Parallel()
+	r := rand.New(rand.NewPCG(7, 8))
+	pieces := []string{"a", "é", "€", "😀", "\uFFFD", "\x80", "\xff", "\xc3", "\xe2\x82", "\xf0\x9f\x98", "\xed\xa0\x80", "\xc0\xaf", "\x00"}
+	for range 20000 {
+		var b []byte
+		for range r.IntN(12) {
+			if r.IntN(3) == 0 {
+				b = append(b, byte(r.Uint32()))
+			} else {
+				b = append(b, pieces[r.IntN(len(pieces))]...)
+			}
+		}
+		s := string(b)
+		want := strings.ToValidUTF8(s, "\uFFFD")
+		if got := repairedLen(s); got != len(want) {
+			t.Fatalf("repairedLen(%q) = %d, want %d", s, got, len(want))
+		}
+		if ascii := orBytes(s)&highBits == 0; ascii != (strings.IndexFunc(s, func(r rune) bool { return r >= 0x80 }) < 0 && utf8.ValidString(s)) {
+			t.Fatalf("orBytes(%q) says ASCII %t", s, ascii)
+		}
+	}
+	for range 20000 {
+		f := math.Float64frombits(r.Uint64())
+		if finite64(f) != (!math.IsNaN(f) && !math.IsInf(f, 0)) {
+			t.Fatalf("finite64(%v) = %t", f, finite64(f))
+		}
+		g := math.Float32frombits(r.Uint32())
+		if finite32(g) != (!math.IsNaN(float64(g)) && !math.IsInf(float64(g), 0)) {
+			t.Fatalf("finite32(%v) = %t", g, finite32(g))
+		}
+	}
+	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
+		if finite64(f) || finite32(float32(f)) {
+			t.Errorf("%v reported finite", f)
 		}
 	}
 }

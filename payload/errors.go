@@ -3,6 +3,7 @@ package payload
 import (
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -17,6 +18,17 @@ var ErrUnsupported = errors.New("payload: unsupported payload type")
 // ErrEnumValue is the sentinel matched (with errors.Is) by every
 // *EnumValueError: an enum field holding a value outside its symbols.
 var ErrEnumValue = errors.New("payload: enum value outside its symbols")
+
+// ErrInvalidValue is the sentinel matched (with errors.Is) by every value a
+// codec refuses to encode: a *ValueError (a NaN or infinite float, a string
+// longer than MaxStringLen) and an *EnumValueError.
+var ErrInvalidValue = errors.New("payload: invalid field value")
+
+// MaxStringLen is the longest string field value, in bytes after invalid
+// UTF-8 is replaced, that a codec encodes: 64 KiB, InfluxDB's limit for a
+// field value. A longer value is rejected with a *ValueError, not
+// truncated.
+const MaxStringLen = 64 << 10
 
 // NameError reports a name that does not match [A-Za-z_][A-Za-z0-9_]*.
 // It matches ErrInvalidName with errors.Is.
@@ -84,7 +96,8 @@ func (e *UnsupportedError) Error() string {
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // EnumValueError reports an enum field whose value is not one of its
-// symbols. It matches ErrEnumValue with errors.Is.
+// symbols. It matches ErrEnumValue and ErrInvalidValue with errors.Is. Its
+// message quotes at most the first 64 bytes of the value.
 type EnumValueError struct {
 	// Event is the event name.
 	Event string
@@ -100,9 +113,49 @@ type EnumValueError struct {
 
 // Error implements error.
 func (e *EnumValueError) Error() string {
-	return fmt.Sprintf("payload: event %q: field %s: value %q is not a symbol of enum %s (allowed: %s)",
-		e.Event, e.Field, e.Value, e.Type, strings.Join(e.Symbols, ", "))
+	return fmt.Sprintf("payload: event %q: field %s: value %s is not a symbol of enum %s (allowed: %s)",
+		e.Event, e.Field, quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
 }
 
-// Is reports whether target is ErrEnumValue.
-func (e *EnumValueError) Is(target error) bool { return target == ErrEnumValue }
+// Is reports whether target is ErrEnumValue or ErrInvalidValue.
+func (e *EnumValueError) Is(target error) bool {
+	return target == ErrEnumValue || target == ErrInvalidValue
+}
+
+// ValueError reports a field value that a codec refuses to encode because
+// InfluxDB cannot store it: a NaN or infinite float32 or float64, or a
+// string longer than MaxStringLen. It matches ErrInvalidValue with
+// errors.Is. The event is not encoded.
+type ValueError struct {
+	// Event is the event name.
+	Event string
+	// Field is the Go name of the field, or "application" for the
+	// metadata field.
+	Field string
+	// Value describes the offending value, short enough for a log line:
+	// "NaN", "+Inf" or "-Inf" for a float, "a string of N bytes" for a
+	// string (never its contents).
+	Value string
+	// Reason says why the value is refused and how to fix it.
+	Reason string
+}
+
+// Error implements error.
+func (e *ValueError) Error() string {
+	return fmt.Sprintf("payload: event %q: field %s: %s %s", e.Event, e.Field, e.Value, e.Reason)
+}
+
+// Is reports whether target is ErrInvalidValue.
+func (e *ValueError) Is(target error) bool { return target == ErrInvalidValue }
+
+// maxQuoted is how many bytes of a value an error message quotes.
+const maxQuoted = 64
+
+// quoteShort quotes s for an error message, cut to maxQuoted bytes (with
+// its length) when longer: a hostile value must not blow up log lines.
+func quoteShort(s string) string {
+	if len(s) <= maxQuoted {
+		return strconv.Quote(s)
+	}
+	return strconv.Quote(s[:maxQuoted]) + "... (" + strconv.Itoa(len(s)) + " bytes)"
+}

@@ -7,9 +7,11 @@ import (
 	"go/token"
 	"math"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 	"unsafe"
 
 	"github.com/google/uuid"
@@ -68,13 +70,32 @@ type fuzzEvent struct {
 	PD  *time.Duration
 }
 
+// FuzzEncode encodes a value with a field of most supported types from
+// hostile input: strings with invalid UTF-8, huge strings on both sides of
+// MaxStringLen (bit 4 of mask repeats s up to hugeLen bytes), NaN and ±Inf
+// floats, enum values outside their symbols. The codec must reject exactly
+// the first bad field in wire order, with the same error from Append and
+// Validate and dst untouched; anything else must decode with hamba to the
+// value, strings repaired to valid UTF-8.
 func FuzzEncode(f *testing.F) {
 	f.Add("hello", true, int64(1), int8(-1), int16(300), uint32(7), float32(1.5), 2.25, int64(1500*time.Millisecond),
-		"green", "a9", []byte("0123456789abcdef"), uint8(0xff), "myapp", int64(1700000000123456789))
+		"green", "a9", []byte("0123456789abcdef"), uint8(0xff), "myapp", int64(1700000000123456789), uint32(0))
 	f.Add("", false, int64(math.MinInt64), int8(math.MinInt8), int16(math.MaxInt16), uint32(math.MaxUint32),
-		float32(math.Inf(-1)), math.NaN(), int64(math.MaxInt64), "purple", "a0", []byte{}, uint8(0), "", int64(-1))
+		float32(math.Inf(-1)), math.NaN(), int64(math.MaxInt64), "purple", "a0", []byte{}, uint8(0), "", int64(-1), uint32(0))
 	f.Add("é\x00\xff", true, int64(0), int8(0), int16(0), uint32(0), float32(0), 0.0, int64(0),
-		"red", "zz", []byte{1}, uint8(0x0a), "x", int64(0))
+		"red", "zz", []byte{1}, uint8(0x0a), "x", int64(0), uint32(0))
+	f.Add("ok", false, int64(0), int8(0), int16(0), uint32(0), float32(1), math.Inf(1), int64(0),
+		"red", "a1", []byte{2}, uint8(0x0f), "app", int64(0), uint32(0))
+	f.Add("a\xffb\xc3(\xe2\x82\xf0\x9f\x98", false, int64(0), int8(0), int16(0), uint32(0), float32(0), 0.0, int64(0),
+		"blue", "a2", []byte{3}, uint8(0x01), "\x80app", int64(0), uint32(0))
+	f.Add("x", false, int64(0), int8(0), int16(0), uint32(0), float32(0), 0.0, int64(0),
+		"blue", "a2", []byte{4}, uint8(0x11), "app", int64(0), uint32(MaxStringLen))
+	f.Add("x", false, int64(0), int8(0), int16(0), uint32(0), float32(0), 0.0, int64(0),
+		"blue", "a2", []byte{5}, uint8(0x11), "app", int64(0), uint32(MaxStringLen+1))
+	f.Add("\xffa", false, int64(0), int8(0), int16(0), uint32(0), float32(0), 0.0, int64(0),
+		"blue", "a2", []byte{6}, uint8(0x10), "app", int64(0), uint32(40000))
+	f.Add("ok", false, int64(0), int8(0), int16(0), uint32(0), float32(math.NaN()), 0.0, int64(0),
+		"Red", "a1", []byte{7}, uint8(0x04), "app", int64(0), uint32(0))
 
 	c, err := newCodecOf(reflect.TypeFor[fuzzEvent](), "fuzz", "lsst.fuzz")
 	if err != nil {
@@ -84,9 +105,13 @@ func FuzzEncode(f *testing.F) {
 	if err != nil {
 		f.Fatalf("parse: %v", err)
 	}
+	colors, bigs := fuzzColor("").Symbols(), fuzzBig("").Symbols()
 
 	f.Fuzz(func(t *testing.T, s string, b bool, i int64, i8 int8, i16 int16, u32 uint32, f32 float32, f64 float64,
-		d int64, color, big string, id []byte, mask uint8, app string, ts int64) {
+		d int64, color, big string, id []byte, mask uint8, app string, ts int64, hugeLen uint32) {
+		if mask&16 != 0 {
+			s = fuzzHuge(s, int(hugeLen%(2*MaxStringLen+2)))
+		}
 		var u uuid.UUID
 		copy(u[:], id)
 		v := fuzzEvent{
@@ -108,29 +133,71 @@ func FuzzEncode(f *testing.F) {
 		}
 		md := &Metadata{ID: u, Application: app, TimestampNS: ts}
 
+		// The first bad field in wire order, as the codec must report it.
+		tooLong := func(s string) bool {
+			return len(s) > MaxStringLen || len(strings.ToValidUTF8(s, "\uFFFD")) > MaxStringLen
+		}
+		finite := func(f float64) bool { return !math.IsNaN(f) && !math.IsInf(f, 0) }
+		var bad []string
+		for _, c := range []struct {
+			field string
+			bad   bool
+		}{
+			{"S", tooLong(s)}, {"F32", !finite(float64(f32))}, {"F64", !finite(f64)},
+			{"E", !slices.Contains(colors, color)}, {"G", !slices.Contains(bigs, big)},
+			{"PS", v.PS != nil && tooLong(s)}, {"PE", v.PE != nil && !slices.Contains(colors, string(*v.PE))},
+		} {
+			if c.bad {
+				bad = append(bad, c.field)
+			}
+		}
+		wantField := ""
+		switch {
+		case tooLong(app):
+			wantField = "application"
+		case len(bad) > 0:
+			wantField = bad[0]
+		}
+
 		prefix := []byte{0xAA, 0xBB}
 		out, err := c.appendValue(prefix, uint32(i), md, unsafe.Pointer(&v))
 		verr := c.validate(unsafe.Pointer(&v))
-		valid := validSymbol(fuzzColor("").Symbols(), color) && validSymbol(fuzzBig("").Symbols(), big) &&
-			(v.PE == nil || validSymbol(fuzzColor("").Symbols(), string(*v.PE)))
-		if !valid {
-			if !errors.Is(err, ErrEnumValue) || !errors.Is(verr, ErrEnumValue) {
-				t.Fatalf("invalid enum: append err %v, validate err %v", err, verr)
+		if len(bad) > 0 {
+			if verr == nil || !errors.Is(verr, ErrInvalidValue) || fieldOf(verr) != bad[0] {
+				t.Fatalf("Validate = %v, want an error for field %s", verr, bad[0])
+			}
+		} else if verr != nil {
+			t.Fatalf("Validate = %v, want nil", verr)
+		}
+		if wantField != "" {
+			if err == nil || !errors.Is(err, ErrInvalidValue) || fieldOf(err) != wantField {
+				t.Fatalf("append err %v, want an error for field %s", err, wantField)
+			}
+			if wantField != "application" && err.Error() != verr.Error() {
+				t.Fatalf("append err %v, validate err %v: not the same", err, verr)
+			}
+			if isEnum := errors.Is(err, ErrEnumValue); isEnum != (wantField == "E" || wantField == "G" || wantField == "PE") {
+				t.Fatalf("append err %v: errors.Is(err, ErrEnumValue) = %t", err, isEnum)
+			}
+			if len(err.Error()) > 512 {
+				t.Fatalf("error message of %d bytes: hostile values must not blow up log lines", len(err.Error()))
 			}
 			if len(out) != 2 || &out[0] != &prefix[0] {
 				t.Fatalf("append changed dst on error: %x", out)
 			}
 			return
 		}
-		if err != nil || verr != nil {
-			t.Fatalf("append err %v, validate err %v", err, verr)
+		if err != nil {
+			t.Fatalf("append err %v", err)
 		}
 		if !bytes.Equal(out[:2], []byte{0xAA, 0xBB}) || out[2] != 0 || binary.BigEndian.Uint32(out[3:7]) != uint32(i) {
 			t.Fatalf("bad frame %x", out[:7])
 		}
 		body := out[7:]
-		if bound := c.maxLen(md.Application, unsafe.Pointer(&v)); len(out)-2 > bound {
-			t.Fatalf("value is %d bytes, over the bound %d", len(out)-2, bound)
+		if utf8.ValidString(s) && utf8.ValidString(app) {
+			if bound := c.maxLen(md.Application, unsafe.Pointer(&v)); len(out)-2 > bound {
+				t.Fatalf("value is %d bytes, over the bound %d", len(out)-2, bound)
+			}
 		}
 
 		var got map[string]any
@@ -141,14 +208,15 @@ func FuzzEncode(f *testing.F) {
 		if err != nil || !bytes.Equal(reenc, body) {
 			t.Fatalf("hamba re-encode = %x, %v; want %x", reenc, err, body)
 		}
+		rs, rapp := strings.ToValidUTF8(s, "\uFFFD"), strings.ToValidUTF8(app, "\uFFFD")
 		want := map[string]any{
-			"id": u.String(), "application": app, "timestamp_ns": ts,
-			"s": s, "b": b, "i": i, "i8": int64(i8), "i16": int64(i16), "u32": int64(u32),
+			"id": u.String(), "application": rapp, "timestamp_ns": ts,
+			"s": rs, "b": b, "i": i, "i8": int64(i8), "i16": int64(i16), "u32": int64(u32),
 			"f32": f32, "f64": f64, "d": float64(d) / 1e9, "e": color, "g": big, "u": u.String(),
 			"ps": nil, "pi": nil, "pe": nil, "pd": nil,
 		}
 		if v.PS != nil {
-			want["ps"] = s
+			want["ps"] = rs
 		}
 		if v.PI != nil {
 			want["pi"] = i
@@ -161,13 +229,49 @@ func FuzzEncode(f *testing.F) {
 		}
 		for k, w := range want {
 			if !fuzzSame(got[k], w) {
-				t.Errorf("field %s = %#v, want %#v", k, got[k], w)
+				t.Errorf("field %s = %#v, want %#v", k, shorten(got[k]), shorten(w))
+			}
+		}
+		for _, k := range []string{"s", "application"} {
+			if !utf8.ValidString(got[k].(string)) {
+				t.Errorf("field %s is not valid UTF-8 on the wire", k)
 			}
 		}
 		if ms := got["timestamp"].(time.Time).UnixMilli(); ms != floorMillis(ts) {
 			t.Errorf("timestamp = %d ms, want %d", ms, floorMillis(ts))
 		}
 	})
+}
+
+// fuzzHuge repeats s (or "x" when empty) to exactly n bytes, or fewer when
+// n is not a whole number of repetitions away.
+func fuzzHuge(s string, n int) string {
+	if s == "" {
+		s = "x"
+	}
+	r := strings.Repeat(s, n/len(s)+1)
+	return r[:n]
+}
+
+// fieldOf returns the field a *ValueError or *EnumValueError names.
+func fieldOf(err error) string {
+	var ve *ValueError
+	var ee *EnumValueError
+	switch {
+	case errors.As(err, &ve):
+		return ve.Field
+	case errors.As(err, &ee):
+		return ee.Field
+	}
+	return ""
+}
+
+// shorten keeps failure messages readable for huge strings.
+func shorten(v any) any {
+	if s, ok := v.(string); ok && len(s) > 100 {
+		return s[:100] + "..."
+	}
+	return v
 }
 
 func validSymbol(symbols []string, s string) bool {
