@@ -26,7 +26,8 @@ stack-down:
 stack-env:
 	@bash stack/env.sh
 
-## test-stack: run the tests tagged `stack` against the stack (started and stopped around
-## the tests unless it was already up).
+## test-stack: run the eventmanager integration suite against the stack's Kafka and registry,
+## then the tests tagged `stack` (tests/stack) through Telegraf into InfluxDB; the stack is
+## started and stopped around the tests unless it was already up.
 test-stack:
 	@GO="$(GO)" bash stack/test.sh

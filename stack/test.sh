@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
-# Runs the Go tests tagged `stack` (tests/stack) against the local stack. Starts the stack first
-# when it is not up, and then stops it afterwards, whatever the result; a stack that was already
-# up is left running. On failure it prints the end of every log.
+# Runs, against the local stack, the eventmanager integration suite (its kfake tests pointed at
+# the stack's Kafka broker and registry by SASQUATCH_TEST_KAFKA_BOOTSTRAP and
+# SASQUATCH_TEST_REGISTRY_URL) and then the Go tests tagged `stack` (tests/stack). The two run one
+# after the other, never at the same time: tests/stack restarts the broker. Starts the stack
+# first when it is not up, and then stops it afterwards, whatever the result; a stack that was
+# already up is left running. On failure it prints the end of every log.
 #
-# Extra `go test` flags: STACK_TESTFLAGS (e.g. STACK_TESTFLAGS='-run Registry -v').
+# Extra `go test` flags for both: STACK_TESTFLAGS (e.g. STACK_TESTFLAGS='-run Registry -v').
+# Packages: STACK_PKGS (default "./eventmanager/ ./tests/stack/...").
 set -euo pipefail
 # shellcheck source=stack/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -16,10 +20,18 @@ if ! { [ -s "$ENV_FILE" ] && running kafka && running registry && running influx
 	bash "$STACK_ROOT/up.sh"
 fi
 
+export SASQUATCH_STACK_ENV="$ENV_FILE"
+SASQUATCH_TEST_KAFKA_BOOTSTRAP="$(env_get KAFKA_BOOTSTRAP_SERVERS)"
+SASQUATCH_TEST_REGISTRY_URL="$(env_get SCHEMA_MANAGER_REGISTRY_URL)"
+export SASQUATCH_TEST_KAFKA_BOOTSTRAP SASQUATCH_TEST_REGISTRY_URL
+
 rc=0
-# shellcheck disable=SC2086 # STACK_TESTFLAGS is a list of flags.
-(cd "$REPO_ROOT" && SASQUATCH_STACK_ENV="$ENV_FILE" "$GO" test -race -count=1 -timeout 15m -tags stack \
-	${STACK_TESTFLAGS:-} ./tests/stack/...) || rc=$?
+for pkg in ${STACK_PKGS:-./eventmanager/ ./tests/stack/...}; do
+	t0="$(now_ms)"
+	# shellcheck disable=SC2086 # STACK_TESTFLAGS is a list of flags.
+	(cd "$REPO_ROOT" && "$GO" test -race -count=1 -timeout 15m -tags stack ${STACK_TESTFLAGS:-} "$pkg") || rc=$?
+	log "go test $pkg against the stack: $(($(now_ms) - t0)) ms"
+done
 if [ "$rc" != 0 ]; then
 	tail_logs
 fi
