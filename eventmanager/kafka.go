@@ -18,14 +18,16 @@ import (
 // an event; each record's delivery is bounded by METRICS_DELIVERY_TIMEOUT, and
 // the client buffers at most METRICS_MAX_BUFFERED_EVENTS records and
 // METRICS_MAX_BUFFERED_BYTES bytes (beyond that Publish drops and counts;
-// the manager enforces both bounds itself).
-func kafkaOptions(cfg config.Config, log *slog.Logger) ([]kgo.Opt, error) {
+// the manager enforces both bounds itself). watch is installed as a hook, to
+// tell why a connection fails at start-up (security.go).
+func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.Opt, error) {
 	k := cfg.Kafka
 	opts := []kgo.Opt{
 		kgo.SeedBrokers(k.BootstrapServers...),
 		kgo.ClientID("sasquatch-go." + cfg.AppName),
 		kgo.WithLogger(kslog.New(log)),
 		kgo.DefaultProduceTopic(cfg.Topic()),
+		kgo.WithHooks(watch),
 	}
 	d := cfg.Delivery
 	if d.DeliveryTimeout > 0 {

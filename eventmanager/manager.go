@@ -71,6 +71,7 @@ type Manager struct {
 
 	client     *kgo.Client
 	ownsClient bool
+	conn       *connWatch // hook on the client the manager built (security.go); nil otherwise
 	registry   *schemaregistry.Client
 
 	// calls counts Publish calls between their state check and the hand-off
@@ -155,7 +156,8 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.client = o.client
 		return m, nil
 	}
-	kopts, err := kafkaOptions(cfg, o.logger.With("component", "franz-go", "app", cfg.AppName))
+	m.conn = &connWatch{}
+	kopts, err := kafkaOptions(cfg, o.logger.With("component", "franz-go", "app", cfg.AppName), m.conn)
 	if err != nil {
 		return nil, err
 	}
@@ -177,8 +179,13 @@ func (m *Manager) Topic() string { return m.topic }
 // and this client may write to it (creating it only with WithTopicCreation).
 // In disabled and mock modes it does no I/O. Calling it again after success
 // does nothing. Errors: ErrClosed; a *TopicError (errors.Is ErrTopic) for a
-// missing or unwritable topic; the broker's or registry's error when they
-// cannot be reached.
+// missing or unwritable topic; a *SecurityError (errors.Is ErrAuthentication
+// or ErrTLS) when Kafka refuses the SASL credentials or the certificates; a
+// *schemaregistry.RequestError when the registry refuses the credentials or
+// its certificate is not trusted; the broker's or registry's error when they
+// cannot be reached. Only the last kind is retried in the background when
+// METRICS_RAISE_ON_ERROR is false: the others are configuration errors,
+// returned in every mode.
 func (m *Manager) Initialize(ctx context.Context) error {
 	m.mu.Lock()
 	defer m.mu.Unlock()
@@ -190,8 +197,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 	}
 	if m.mode == modeKafka {
 		if err := m.connect(ctx); err != nil {
-			var te *TopicError
-			if errors.As(err, &te) || m.cfg.RaiseOnError || ctx.Err() != nil {
+			if fatal(err) || m.cfg.RaiseOnError || ctx.Err() != nil {
 				return err
 			}
 			m.log.Warn("metrics infrastructure unreachable at start-up: events are buffered and sent once it answers", "error", err)
@@ -208,7 +214,8 @@ func (m *Manager) Initialize(ctx context.Context) error {
 const connectTimeout = 10 * time.Second
 
 // connect checks that the registry answers and that the topic exists and is
-// writable. A *TopicError is a usage error; anything else is an
+// writable. A *TopicError is a usage error and a *SecurityError or a
+// registry refusal a configuration error (see fatal); anything else is an
 // infrastructure error worth retrying.
 func (m *Manager) connect(ctx context.Context) error {
 	if err := m.registry.Check(ctx); err != nil {
@@ -226,9 +233,14 @@ func (m *Manager) connect(ctx context.Context) error {
 // checkTopic asks the broker for the topic's metadata, including the
 // operations this client is authorized to perform on it.
 func (m *Manager) checkTopic(ctx context.Context) error {
+	ctx, end := m.conn.watch(ctx)
+	defer end()
 	adm := kadm.NewClient(m.client)
 	details, err := adm.ListTopics(kadm.WithAuthorizedOps(ctx), m.topic)
 	if err != nil {
+		if se := m.securityError(ctx, err); se != nil {
+			return se
+		}
 		return fmt.Errorf("eventmanager: initialize: kafka metadata for topic %q: %w", m.topic, err)
 	}
 	d, ok := details[m.topic]

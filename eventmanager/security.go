@@ -1,0 +1,366 @@
+package eventmanager
+
+import (
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"reflect"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
+)
+
+// Sentinels of the security failures Initialize reports as a *SecurityError.
+var (
+	// ErrAuthentication is matched by a *SecurityError when Kafka refused
+	// this client's credentials: a wrong SASL user name, password or
+	// mechanism, or a broker that requires SASL while KAFKA_SECURITY_PROTOCOL
+	// does not use it.
+	ErrAuthentication = errors.New("eventmanager: kafka authentication failed")
+	// ErrTLS is matched by a *SecurityError when the TLS handshake with Kafka
+	// failed: a broker certificate the cluster CA does not sign, a client
+	// certificate the broker rejects or that is missing, or TLS on one side
+	// only.
+	ErrTLS = errors.New("eventmanager: kafka TLS handshake failed")
+)
+
+// SecurityError reports that Kafka refused this client's security settings
+// at start-up. Initialize returns it in every mode, whatever
+// METRICS_RAISE_ON_ERROR says: retrying with the same settings cannot
+// succeed. Its message names the environment variables (and files) to check
+// and never contains a password or key material.
+type SecurityError struct {
+	// Kind is ErrAuthentication or ErrTLS; errors.Is matches it.
+	Kind error
+	// Broker is the address of the broker that refused the client, when
+	// known.
+	Broker string
+	// Reason says what was refused and how to fix it.
+	Reason string
+	// Err is the underlying error from franz-go or crypto/tls.
+	Err error
+}
+
+// Error implements error.
+func (e *SecurityError) Error() string {
+	var b strings.Builder
+	if e.Kind != nil {
+		b.WriteString(e.Kind.Error())
+	} else {
+		b.WriteString("eventmanager: kafka connection refused")
+	}
+	if e.Broker != "" {
+		b.WriteString(" (broker " + e.Broker + ")")
+	}
+	b.WriteString(": " + e.Reason)
+	if e.Err != nil {
+		b.WriteString(": " + e.Err.Error())
+	}
+	return b.String()
+}
+
+// Unwrap returns the underlying error.
+func (e *SecurityError) Unwrap() error { return e.Err }
+
+// Is reports whether target is e.Kind.
+func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// fatal reports whether a start-up error is a usage or configuration error
+// that retrying in the background cannot cure: a missing or unwritable
+// topic, refused Kafka credentials or certificates, or a registry refusal
+// (bad credentials, untrusted certificate, wrong URL).
+func fatal(err error) bool {
+	var te *TopicError
+	var re *schemaregistry.RequestError
+	return errors.As(err, &te) || errors.Is(err, ErrAuthentication) || errors.Is(err, ErrTLS) || errors.As(err, &re)
+}
+
+// Kafka API keys of the requests that open a connection.
+const (
+	keySASLHandshake    int16 = 17
+	keyAPIVersions      int16 = 18
+	keySASLAuthenticate int16 = 36
+)
+
+// saslCutLimit is how many SASL exchanges the brokers must cut short during
+// one start-up check before it stops and reports an authentication failure.
+// One could be a broker restarting; a wrong password fails every time.
+const saslCutLimit = 2
+
+// errSASLCut is the cause of a start-up check cancelled by the connWatch.
+var errSASLCut = errors.New("sasl exchange cut short by the broker")
+
+// connWatch is a franz-go hook on the client the manager builds. During a
+// start-up check (watch) it records how the connections it opens fail.
+// Brokers answer bad SASL credentials by closing the connection (kfake,
+// and real brokers on some paths); franz-go sees only a retryable EOF and
+// retries until the check's deadline, then reports a bare EOF. The watch
+// stops the check after saslCutLimit such failures and keeps what the
+// manager needs to say why.
+type connWatch struct {
+	mu       sync.Mutex
+	cancel   context.CancelCauseFunc // of the check in progress; nil between checks
+	saslCuts int                     // SASL requests that failed on the wire
+	saslErr  error                   // the last such failure
+	apiEOF   bool                    // an ApiVersions response was cut short (TLS expected?)
+	dialEOF  bool                    // a dial was cut short (TLS to a plaintext listener?)
+	broker   string                  // the broker of the last failure
+}
+
+var (
+	_ kgo.HookBrokerE2E     = (*connWatch)(nil)
+	_ kgo.HookBrokerConnect = (*connWatch)(nil)
+)
+
+// OnBrokerE2E implements kgo.HookBrokerE2E: it notes failed ApiVersions and
+// SASL requests.
+func (w *connWatch) OnBrokerE2E(meta kgo.BrokerMetadata, key int16, e2e kgo.BrokerE2E) {
+	if key != keySASLHandshake && key != keySASLAuthenticate && key != keyAPIVersions {
+		return
+	}
+	err := e2e.Err()
+	if err == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel == nil {
+		return
+	}
+	w.broker = brokerAddr(meta)
+	if key == keyAPIVersions {
+		w.apiEOF = w.apiEOF || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF)
+		return
+	}
+	w.saslCuts++
+	w.saslErr = err
+	if w.saslCuts >= saslCutLimit {
+		w.cancel(errSASLCut)
+	}
+}
+
+// OnBrokerConnect implements kgo.HookBrokerConnect: it notes a failed dial
+// (a TLS handshake refused by either side).
+func (w *connWatch) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ net.Conn, err error) {
+	if err == nil {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.cancel != nil {
+		w.broker = brokerAddr(meta)
+		w.dialEOF = w.dialEOF || errors.Is(err, io.EOF)
+	}
+}
+
+// watch starts recording for one start-up check. It returns ctx, which the
+// watch cancels (cause errSASLCut) once SASL has failed saslCutLimit times,
+// and end, to call when the check is over (after reading what was seen).
+// A nil watch (a client passed with WithKafkaClient) watches nothing.
+func (w *connWatch) watch(ctx context.Context) (context.Context, func()) {
+	if w == nil {
+		return ctx, func() {}
+	}
+	ctx, cancel := context.WithCancelCause(ctx)
+	w.mu.Lock()
+	w.cancel, w.saslCuts, w.saslErr, w.apiEOF, w.dialEOF, w.broker = cancel, 0, nil, false, false, ""
+	w.mu.Unlock()
+	return ctx, func() {
+		w.mu.Lock()
+		w.cancel = nil
+		w.mu.Unlock()
+		cancel(nil)
+	}
+}
+
+// seen is what a connWatch recorded during a check.
+type seen struct {
+	saslCuts int
+	saslErr  error
+	apiEOF   bool
+	dialEOF  bool
+	broker   string
+}
+
+// seen returns what the current check recorded.
+func (w *connWatch) seen() seen {
+	if w == nil {
+		return seen{}
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return seen{saslCuts: w.saslCuts, saslErr: w.saslErr, apiEOF: w.apiEOF, dialEOF: w.dialEOF, broker: w.broker}
+}
+
+func brokerAddr(meta kgo.BrokerMetadata) string {
+	return net.JoinHostPort(meta.Host, strconv.Itoa(int(meta.Port)))
+}
+
+// securityError translates an error of the start-up Kafka check into a
+// *SecurityError when it shows that the brokers refused this client's
+// security settings, or returns nil. ctx is the check's context (see
+// connWatch.watch). Only the client the manager built from the
+// configuration is judged: the settings of one passed with WithKafkaClient
+// are unknown.
+func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
+	if !m.ownsClient {
+		return nil
+	}
+	k := m.cfg.Kafka
+	s := m.conn.seen()
+	secErr := func(kind error, cause error, format string, args ...any) *SecurityError {
+		return &SecurityError{Kind: kind, Broker: s.broker, Reason: fmt.Sprintf(format, args...), Err: cause}
+	}
+	user := fmt.Sprintf("SASL %s credentials of user %q", k.SASLMechanism, k.SASLUsername)
+	var firstEOF *kgo.ErrFirstReadEOF
+	var unknown x509.UnknownAuthorityError
+	var invalid x509.CertificateInvalidError
+	var hostname x509.HostnameError
+	var verify *tls.CertificateVerificationError
+	var header tls.RecordHeaderError
+
+	switch {
+	case k.SecurityProtocol.UsesSASL() && errors.Is(err, kerr.SaslAuthenticationFailed):
+		return secErr(ErrAuthentication, err, "the broker rejected the %s: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", user)
+	case k.SecurityProtocol.UsesSASL() && errors.Is(err, kerr.UnsupportedSaslMechanism):
+		return secErr(ErrAuthentication, err, "the broker does not enable KAFKA_SASL_MECHANISM=%s on this listener: use one it enables (PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512)", k.SASLMechanism)
+	case k.SecurityProtocol.UsesSASL() && errors.Is(err, kerr.IllegalSaslState):
+		return secErr(ErrAuthentication, err, "the broker refused the SASL exchange for the %s: is SASL enabled on this listener? check KAFKA_SECURITY_PROTOCOL", user)
+	case k.SecurityProtocol.UsesSASL() && s.saslCuts > 0 && (errors.Is(context.Cause(ctx), errSASLCut) || isEOF(err)):
+		return secErr(ErrAuthentication, s.saslErr,
+			"the broker closed the connection while checking the %s, as brokers do for wrong credentials: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD, and that the broker enables KAFKA_SASL_MECHANISM=%s (and SASL at all) on this listener",
+			user, k.SASLMechanism)
+	case errors.As(err, &firstEOF) && !k.SecurityProtocol.UsesTLS() && s.apiEOF:
+		return secErr(ErrTLS, err, "the broker closed the connection at the first request of KAFKA_SECURITY_PROTOCOL=%s: is the broker expecting TLS? set KAFKA_SECURITY_PROTOCOL=SSL (or SASL_SSL) and KAFKA_CLUSTER_CA_PATH", k.SecurityProtocol)
+	case errors.As(err, &firstEOF) && k.SecurityProtocol.UsesTLS() && s.dialEOF:
+		return secErr(ErrTLS, err, "the broker closed the connection during the TLS handshake: is this a plaintext listener? point KAFKA_BOOTSTRAP_SERVERS at the TLS listener, or set KAFKA_SECURITY_PROTOCOL=PLAINTEXT (or SASL_PLAINTEXT)")
+	case errors.As(err, &firstEOF) && !k.SecurityProtocol.UsesSASL():
+		return secErr(ErrAuthentication, err, "the broker closed the connection after the first request of KAFKA_SECURITY_PROTOCOL=%s: does it require SASL? set KAFKA_SECURITY_PROTOCOL=SASL_SSL (or SASL_PLAINTEXT) with KAFKA_SASL_MECHANISM, KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", k.SecurityProtocol)
+	case !k.SecurityProtocol.UsesTLS():
+		return nil
+	case errors.As(err, &unknown):
+		return secErr(ErrTLS, err, "the broker's certificate%s is not signed by %s", certName(unknown.Cert), caSource(k))
+	case errors.As(err, &invalid) && (invalid.Reason == x509.Expired):
+		return secErr(ErrTLS, err, "the broker's certificate%s is expired or not valid yet (checked against %s): renew it on the broker, or check this machine's clock", certName(invalid.Cert), caSource(k))
+	case errors.As(err, &invalid):
+		return secErr(ErrTLS, err, "the broker's certificate%s is not valid for TLS server use (checked against %s)", certName(invalid.Cert), caSource(k))
+	case errors.As(err, &hostname):
+		return secErr(ErrTLS, err, "the broker's certificate does not name the host it was reached at: use in KAFKA_BOOTSTRAP_SERVERS a name the certificate covers (and check the brokers' advertised listeners)")
+	case errors.As(err, &verify):
+		return secErr(ErrTLS, err, "the broker's certificate does not verify against %s", caSource(k))
+	case errors.As(err, &header):
+		return secErr(ErrTLS, err, "the broker did not answer with TLS: is this a plaintext listener? point KAFKA_BOOTSTRAP_SERVERS at the TLS listener, or set KAFKA_SECURITY_PROTOCOL=PLAINTEXT (or SASL_PLAINTEXT)")
+	}
+	if alert, ok := remoteAlert(err); ok {
+		return secErr(ErrTLS, err, "%s", clientCertReason(k, alert))
+	}
+	return nil
+}
+
+// isEOF reports whether err is a connection cut short.
+func isEOF(err error) bool {
+	return errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) || errors.Is(err, context.Canceled)
+}
+
+// TLS alerts a broker sends when it rejects the client's certificate
+// (RFC 8446, section 6.2).
+const (
+	alertHandshakeFailure     = 40
+	alertBadCertificate       = 42
+	alertUnsupportedCert      = 43
+	alertCertificateRevoked   = 44
+	alertCertificateExpired   = 45
+	alertCertificateUnknown   = 46
+	alertUnknownCA            = 48
+	alertAccessDenied         = 49
+	alertCertificateRequired  = 116
+	alertProtocolVersion      = 70
+	alertInsufficientSecurity = 71
+)
+
+// remoteAlert returns the TLS alert the broker sent, if err is one.
+// crypto/tls reports it as a *net.OpError with Op "remote error" wrapping
+// its unexported alert type, a uint8: its value is read by reflection, as
+// no exported API gives it (tls.AlertError is QUIC's).
+func remoteAlert(err error) (uint8, bool) {
+	var oe *net.OpError
+	if !errors.As(err, &oe) || oe.Op != "remote error" || oe.Err == nil {
+		return 0, false
+	}
+	v := reflect.ValueOf(oe.Err)
+	if v.Kind() != reflect.Uint8 {
+		return 0, false
+	}
+	return uint8(v.Uint()), true
+}
+
+// clientCertReason says why the broker sent alert during the handshake,
+// naming the client certificate variable.
+func clientCertReason(k config.Kafka, alert uint8) string {
+	cert := clientCertName(k)
+	switch alert {
+	case alertCertificateRequired, alertHandshakeFailure, alertBadCertificate, alertUnknownCA, alertCertificateUnknown:
+		if !hasClientCert(k) {
+			return "the broker requires a client certificate (mutual TLS) and none is configured: set KAFKA_CLIENT_CERT_PATH and KAFKA_CLIENT_KEY_PATH (Strimzi: user.crt and user.key of the KafkaUser's secret)"
+		}
+		return fmt.Sprintf("the broker did not accept %s: it must be signed by a CA the broker trusts for clients (Strimzi: the clients CA, as in the KafkaUser's secret) and match KAFKA_CLIENT_KEY_PATH", cert)
+	case alertCertificateExpired:
+		return fmt.Sprintf("the broker rejected %s as expired: renew it (Strimzi renews the KafkaUser's secret; reload the files and restart)", cert)
+	case alertCertificateRevoked:
+		return fmt.Sprintf("the broker rejected %s as revoked: use a current certificate", cert)
+	case alertUnsupportedCert, alertAccessDenied:
+		return fmt.Sprintf("the broker rejected %s: check its key usage (TLS client authentication) and the user's permissions", cert)
+	case alertProtocolVersion, alertInsufficientSecurity:
+		return "the broker refused the TLS version or ciphers (this client requires TLS 1.2 or later): check the listener's TLS settings"
+	}
+	return "the broker refused the TLS handshake: check KAFKA_SECURITY_PROTOCOL and the listener's TLS settings"
+}
+
+// hasClientCert reports whether the TLS configuration sends a certificate.
+func hasClientCert(k config.Kafka) bool {
+	return k.TLS != nil && (len(k.TLS.Certificates) > 0 || k.TLS.GetClientCertificate != nil)
+}
+
+// clientCertName describes the configured client certificate for messages:
+// its variable, file, subject, issuer and expiry.
+func clientCertName(k config.Kafka) string {
+	name := "the client certificate of Kafka.TLS"
+	if k.ClientCertPath != "" {
+		name = fmt.Sprintf("KAFKA_CLIENT_CERT_PATH %q", k.ClientCertPath)
+	}
+	if k.TLS != nil && len(k.TLS.Certificates) > 0 && k.TLS.Certificates[0].Leaf != nil {
+		leaf := k.TLS.Certificates[0].Leaf
+		name += fmt.Sprintf(" (%s, issued by %s, valid until %s)", leaf.Subject, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339))
+	}
+	return name
+}
+
+// certName describes a broker certificate for messages, or "".
+func certName(c *x509.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return fmt.Sprintf(" (%s, issued by %s)", c.Subject, c.Issuer)
+}
+
+// caSource names where the client's trusted CAs come from.
+func caSource(k config.Kafka) string {
+	switch {
+	case k.ClusterCAPath != "":
+		return fmt.Sprintf("the CA in KAFKA_CLUSTER_CA_PATH %q: use the cluster CA certificate (Strimzi: ca.crt of the <cluster>-cluster-ca-cert secret)", k.ClusterCAPath)
+	case k.TLS != nil && k.TLS.RootCAs != nil:
+		return "the CAs of Kafka.TLS.RootCAs"
+	}
+	return "a CA of the system pool: set KAFKA_CLUSTER_CA_PATH to the cluster CA certificate (Strimzi: ca.crt of the <cluster>-cluster-ca-cert secret)"
+}
