@@ -1,0 +1,514 @@
+package eventmanager_test
+
+import (
+	"bytes"
+	"context"
+	"crypto"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"fmt"
+	"log/slog"
+	"math/big"
+	"net"
+	"net/url"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/sasl"
+	"github.com/twmb/franz-go/pkg/sasl/plain"
+	"github.com/twmb/franz-go/pkg/sasl/scram"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+)
+
+// Distinctive secrets: none may appear in an error, a log line or the
+// printed configuration.
+const (
+	kafkaUser        = "metrics-app"
+	kafkaPassword    = "kafka-S3cret-9f3a"
+	registryUser     = "registry-user"
+	registryPassword = "registry-S3cret-7c1e/@:"
+)
+
+// securityVars are the variables config.FromEnv reads; each test sets the
+// ones it needs and blanks the others, so that the environment of the test
+// process cannot leak in.
+var securityVars = []string{
+	"METRICS_APP_NAME", "METRICS_APPLICATION", "METRICS_ENABLED", "METRICS_DISABLE", "METRICS_MOCK",
+	"METRICS_EVENTS_TOPIC_PREFIX", "METRICS_TOPIC_PREFIX", "METRICS_RAISE_ON_ERROR",
+	"KAFKA_BOOTSTRAP_SERVERS", "KAFKA_BOOSTRAP_SERVERS", "KAFKA_SECURITY_PROTOCOL", "KAFKA_CLUSTER_CA_PATH",
+	"KAFKA_CLIENT_CERT_PATH", "KAFKA_CLIENT_KEY_PATH", "KAFKA_SASL_MECHANISM", "KAFKA_SASL_USERNAME",
+	"KAFKA_SASL_PASSWORD", "SCHEMA_MANAGER_REGISTRY_URL", "SCHEMA_MANAGER_USERNAME", "SCHEMA_MANAGER_PASSWORD",
+	"SCHEMA_MANAGER_SUFFIX", "SCHEMA_MANAGER_COMPATIBILITY", "SCHEMA_MANAGER_CA_PATH", "SCHEMA_MANAGER_TIMEOUT",
+	"METRICS_MAX_BUFFERED_EVENTS", "METRICS_MAX_BUFFERED_BYTES", "METRICS_BLOCK_TIMEOUT",
+	"METRICS_DELIVERY_TIMEOUT", "METRICS_LOG_INTERVAL", "METRICS_BACKOFF_MAX",
+}
+
+// secureFromEnv loads the configuration from exactly env (a Kafka-mode app
+// testapp), as a deployment would, with t.Setenv.
+func secureFromEnv(t *testing.T, env map[string]string) config.Config {
+	t.Helper()
+	for _, v := range securityVars {
+		t.Setenv(v, env[v])
+	}
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatalf("config.FromEnv: %v", err)
+	}
+	return cfg
+}
+
+// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}
+
+// debugLogger logs everything, franz-go's debug lines included, to a
+// buffer the test inspects.
+func debugLogger() (*slog.Logger, *syncBuffer) {
+	buf := &syncBuffer{}
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
+}
+
+// assertNoSecrets fails if out shows a password or private key material.
+func assertNoSecrets(t *testing.T, p *testPKI, what, out string) {
+	t.Helper()
+	secrets := append([]string{kafkaPassword, registryPassword, url.QueryEscape(registryPassword), url.PathEscape(registryPassword)}, p.KeyPEM...)
+	for _, s := range secrets {
+		if strings.Contains(out, s) {
+			t.Errorf("%s shows the secret %q", what, s)
+		}
+	}
+}
+
+// goroutineCheck returns a function that fails the test if, once every
+// server and client of the test is closed, more goroutines run than when
+// goroutineCheck was called. It waits a bounded time for them to exit.
+func goroutineCheck(t *testing.T) func() {
+	t.Helper()
+	before := runtime.NumGoroutine()
+	return func() {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		tick := time.NewTicker(10 * time.Millisecond)
+		defer tick.Stop()
+		for runtime.NumGoroutine() > before {
+			if time.Now().After(deadline) {
+				buf := make([]byte, 1<<20)
+				t.Fatalf("goroutine leak: %d goroutines, %d before\n%s", runtime.NumGoroutine(), before, buf[:runtime.Stack(buf, true)])
+			}
+			<-tick.C
+		}
+	}
+}
+
+// secureBroker is a kfake cluster with the app's topic, closed at most once
+// (by the test, to check for leaks, or by its cleanup).
+type secureBroker struct {
+	*kfake.Cluster
+	once sync.Once
+}
+
+func startSecureBroker(t *testing.T, opts ...kfake.Opt) *secureBroker {
+	t.Helper()
+	c, err := kfake.NewCluster(append([]kfake.Opt{kfake.Ports(0), kfake.SeedTopics(1, testTopic)}, opts...)...)
+	if err != nil {
+		t.Fatalf("kfake: %v", err)
+	}
+	b := &secureBroker{Cluster: c}
+	t.Cleanup(b.close)
+	return b
+}
+
+func (b *secureBroker) close() { b.once.Do(b.Cluster.Close) }
+
+// testTopic is the topic of app testapp under the default prefix.
+const testTopic = "lsst.square.metrics.events." + testApp
+
+// secureRegistry starts an https registry that requires basic auth, and
+// writes its certificate to a PEM file for SCHEMA_MANAGER_CA_PATH.
+func secureRegistry(t *testing.T, p *testPKI) (*registrytest.Server, string) {
+	t.Helper()
+	reg := registrytest.NewServer(registrytest.WithTLS(), registrytest.WithBasicAuth(registryUser, registryPassword))
+	t.Cleanup(reg.Close)
+	return reg, p.writePEM(t, "registry-ca.crt", "CERTIFICATE", reg.Certificate().Raw)
+}
+
+// registryURLWithUserinfo is the registry's URL with the credentials in it.
+func registryURLWithUserinfo(t *testing.T, reg *registrytest.Server) string {
+	t.Helper()
+	u, err := url.Parse(reg.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.User = url.UserPassword(registryUser, registryPassword)
+	return u.String()
+}
+
+// clientOpts are the franz-go options of a consumer with the security
+// settings of cfg.
+func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
+	t.Helper()
+	k := cfg.Kafka
+	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
+	if k.SecurityProtocol.UsesTLS() {
+		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
+	}
+	if k.SecurityProtocol.UsesSASL() {
+		var m sasl.Mechanism
+		switch k.SASLMechanism {
+		case config.PLAIN:
+			m = plain.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsMechanism()
+		case config.SCRAMSHA256:
+			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha256Mechanism()
+		default:
+			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha512Mechanism()
+		}
+		opts = append(opts, kgo.SASL(m))
+	}
+	return opts
+}
+
+// consumeSecure reads exactly n records of the topic with cfg's security
+// settings, within a bounded wait.
+func consumeSecure(t *testing.T, cfg config.Config, n int) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(append(clientOpts(t, cfg), kgo.ConsumeTopics(cfg.Topic()),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	var out []*kgo.Record
+	for len(out) < n {
+		fs := cl.PollFetches(ctx)
+		if err := ctx.Err(); err != nil {
+			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
+		}
+		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
+		out = append(out, fs.Records()...)
+	}
+	if len(out) != n {
+		t.Fatalf("consumed %d records, want %d", len(out), n)
+	}
+	return out
+}
+
+// Broker listener configurations of the tests.
+func mutualTLS(p *testPKI, t *testing.T) kfake.Opt {
+	return kfake.TLS(p.serverTLS(t, tls.RequireAndVerifyClientCert))
+}
+
+func serverOnlyTLS(p *testPKI, t *testing.T) kfake.Opt {
+	return kfake.TLS(p.serverTLS(t, tls.NoClientCert))
+}
+
+func saslUser(mechanism string) []kfake.Opt {
+	return []kfake.Opt{kfake.EnableSASL(), kfake.Superuser(mechanism, kafkaUser, kafkaPassword)}
+}
+
+// TestSecurityProtocolsPublish publishes through every
+// KAFKA_SECURITY_PROTOCOL and SASL mechanism to a kfake broker that
+// requires it, with the configuration loaded by config.FromEnv from PEM
+// files generated for the test, and an https schema registry that requires
+// basic auth (credentials in the URL or in their variables, its CA in
+// SCHEMA_MANAGER_CA_PATH). Every event is delivered and consumed; nothing
+// secret shows in the logs (debug level, franz-go's included), in the
+// printed configuration or manager; no goroutine outlives Close.
+func TestSecurityProtocolsPublish(t *testing.T) {
+	p := newTestPKI(t)
+	sslEnv := map[string]string{
+		"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": p.CA,
+		"KAFKA_CLIENT_CERT_PATH": p.ClientCert, "KAFKA_CLIENT_KEY_PATH": p.ClientKey,
+	}
+	sasl := func(protocol, mechanism string, extra map[string]string) map[string]string {
+		env := map[string]string{}
+		for k, v := range extra {
+			env[k] = v
+		}
+		env["KAFKA_SECURITY_PROTOCOL"], env["KAFKA_SASL_MECHANISM"] = protocol, mechanism
+		env["KAFKA_SASL_USERNAME"], env["KAFKA_SASL_PASSWORD"] = kafkaUser, kafkaPassword
+		return env
+	}
+	withCA := map[string]string{"KAFKA_CLUSTER_CA_PATH": p.CA}
+	tests := []struct {
+		name          string
+		broker        []kfake.Opt
+		env           map[string]string
+		registryVars  bool // credentials in SCHEMA_MANAGER_USERNAME/_PASSWORD, not in the URL
+		wantClientTLS bool // a client certificate is configured
+	}{
+		{"SSL, mutual TLS without AuthorityKeyId (Strimzi)", []kfake.Opt{mutualTLS(p, t)}, sslEnv, false, true},
+		{"SASL_PLAINTEXT PLAIN", saslUser("PLAIN"), sasl("SASL_PLAINTEXT", "PLAIN", nil), true, false},
+		{"SASL_PLAINTEXT SCRAM-SHA-256", saslUser("SCRAM-SHA-256"), sasl("SASL_PLAINTEXT", "SCRAM-SHA-256", nil), false, false},
+		{"SASL_PLAINTEXT SCRAM-SHA-512", saslUser("SCRAM-SHA-512"), sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", nil), true, false},
+		{"SASL_SSL PLAIN", append(saslUser("PLAIN"), serverOnlyTLS(p, t)), sasl("SASL_SSL", "PLAIN", withCA), false, false},
+		{"SASL_SSL SCRAM-SHA-256", append(saslUser("SCRAM-SHA-256"), serverOnlyTLS(p, t)), sasl("SASL_SSL", "SCRAM-SHA-256", withCA), true, false},
+		{"SASL_SSL SCRAM-SHA-512", append(saslUser("SCRAM-SHA-512"), serverOnlyTLS(p, t)), sasl("SASL_SSL", "SCRAM-SHA-512", withCA), false, false},
+		{"SASL_SSL SCRAM-SHA-512 with a client certificate too", append(saslUser("SCRAM-SHA-512"), mutualTLS(p, t)),
+			sasl("SASL_SSL", "SCRAM-SHA-512", sslEnv), true, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leaks := goroutineCheck(t)
+			broker := startSecureBroker(t, tt.broker...)
+			reg, regCA := secureRegistry(t, p)
+			env := map[string]string{
+				"METRICS_APP_NAME": testApp, "KAFKA_BOOTSTRAP_SERVERS": strings.Join(broker.ListenAddrs(), ","),
+				"SCHEMA_MANAGER_CA_PATH": regCA, "SCHEMA_MANAGER_REGISTRY_URL": registryURLWithUserinfo(t, reg),
+			}
+			if tt.registryVars {
+				env["SCHEMA_MANAGER_REGISTRY_URL"] = reg.URL()
+				env["SCHEMA_MANAGER_USERNAME"], env["SCHEMA_MANAGER_PASSWORD"] = registryUser, registryPassword
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg := secureFromEnv(t, env)
+			if got := cfg.Kafka.TLS != nil && len(cfg.Kafka.TLS.Certificates) > 0; got != tt.wantClientTLS {
+				t.Fatalf("client certificate loaded = %t, want %t", got, tt.wantClientTLS)
+			}
+
+			log, logs := debugLogger()
+			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			if err := m.Initialize(ctx); err != nil {
+				t.Fatalf("Initialize: %v", err)
+			}
+			q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
+			if err != nil {
+				t.Fatalf("CreatePublisher: %v", err)
+			}
+			const n = 20
+			for i := range n {
+				if err := q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: time.Duration(i) * time.Millisecond}); err != nil {
+					t.Fatalf("Publish: %v", err)
+				}
+			}
+			if err := m.Close(ctx); err != nil {
+				t.Fatalf("Close: %v", err)
+			}
+			if st := m.Stats().Total; st.Delivered != n || st.Published != n {
+				t.Errorf("stats %+v, want %d published and delivered", st, n)
+			}
+			records := consumeSecure(t, cfg, n)
+			if id := q.SchemaID(); id <= 0 || records[0].Value[4] != byte(id) {
+				t.Errorf("record framed with %x, schema id %d", records[0].Value[:5], id)
+			}
+			if !reg.Fake().SubjectExists(q.Subject()) {
+				t.Errorf("subject %s not registered", q.Subject())
+			}
+
+			for what, out := range map[string]string{
+				"the debug log":         logs.String(),
+				"fmt %v of the config":  fmt.Sprintf("%v", cfg),
+				"fmt %+v of the config": fmt.Sprintf("%+v", cfg),
+				"fmt %#v of the config": fmt.Sprintf("%#v", cfg),
+				"fmt of the manager":    fmt.Sprintf("%v %+v %#v", m, m, m),
+				"fmt of the kafka part": fmt.Sprintf("%v %+v %#v", cfg.Kafka, cfg.Kafka, cfg.Kafka),
+			} {
+				assertNoSecrets(t, p, what, out)
+			}
+			if !strings.Contains(logs.String(), "component=franz-go") {
+				t.Error("franz-go's debug lines did not reach the captured log")
+			}
+
+			broker.close()
+			reg.Close()
+			leaks()
+		})
+	}
+}
+
+// testPKI is a throw-away cluster CA, an unrelated CA, and certificates
+// signed by them, generated at test time and written as PEM files to the
+// test's temporary directory. Like Strimzi's, the CA signs without a
+// subject key id, so that no leaf certificate has an authority key id.
+type testPKI struct {
+	dir string
+
+	caCert, otherCert *x509.Certificate
+	caKey, otherKey   crypto.Signer
+
+	CA           string // the cluster CA (also the clients CA)
+	OtherCA      string // an unrelated CA
+	ServerCert   string // the broker's certificate for 127.0.0.1, signed by CA
+	ServerKey    string
+	ClientCert   string // the app's client certificate, signed by CA, no AuthorityKeyId
+	ClientKey    string
+	ExpiredCert  string // a client certificate signed by CA that expired yesterday
+	ExpiredKey   string
+	StrangerCert string // a client certificate signed by OtherCA
+	StrangerKey  string
+
+	// KeyPEM holds the PEM text of every private key, which must never
+	// show in an error or a log line.
+	KeyPEM []string
+}
+
+// newTestPKI generates the CAs and every certificate of testPKI.
+func newTestPKI(t *testing.T) *testPKI {
+	t.Helper()
+	p := &testPKI{dir: t.TempDir()}
+	now := time.Now()
+	ca := func(cn string) (*x509.Certificate, crypto.Signer) {
+		key := newTestKey(t)
+		tmpl := &x509.Certificate{
+			SerialNumber:          big.NewInt(1),
+			Subject:               pkix.Name{CommonName: cn},
+			NotBefore:             now.Add(-time.Hour),
+			NotAfter:              now.Add(24 * time.Hour),
+			IsCA:                  true,
+			BasicConstraintsValid: true,
+			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
+		}
+		return signTestCert(t, tmpl, tmpl, key, key), key
+	}
+	p.caCert, p.caKey = ca("cluster-ca")
+	p.otherCert, p.otherKey = ca("other-ca")
+	p.CA = p.writePEM(t, "ca.crt", "CERTIFICATE", p.caCert.Raw)
+	p.OtherCA = p.writePEM(t, "other-ca.crt", "CERTIFICATE", p.otherCert.Raw)
+
+	leaf := func(name string, parent *x509.Certificate, parentKey crypto.Signer, notAfter time.Time, server bool) (string, string) {
+		key := newTestKey(t)
+		tmpl := &x509.Certificate{
+			SerialNumber: big.NewInt(now.UnixNano()),
+			Subject:      pkix.Name{CommonName: name},
+			NotBefore:    now.Add(-48 * time.Hour),
+			NotAfter:     notAfter,
+			KeyUsage:     x509.KeyUsageDigitalSignature,
+			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+		}
+		if server {
+			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
+			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
+		}
+		// Signing with a copy of the CA without SubjectKeyId leaves the
+		// leaf without AuthorityKeyId, as Strimzi's CAs do.
+		noSKI := *parent
+		noSKI.SubjectKeyId = nil
+		cert := signTestCert(t, tmpl, &noSKI, key, parentKey)
+		if len(cert.AuthorityKeyId) != 0 {
+			t.Fatalf("%s has an AuthorityKeyId: the test PKI is wrong", name)
+		}
+		der, err := x509.MarshalPKCS8PrivateKey(key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		keyPath := p.writePEM(t, name+".key", "PRIVATE KEY", der)
+		p.KeyPEM = append(p.KeyPEM, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))[28:92])
+		return p.writePEM(t, name+".crt", "CERTIFICATE", cert.Raw), keyPath
+	}
+	p.ServerCert, p.ServerKey = leaf("broker", p.caCert, p.caKey, now.Add(time.Hour), true)
+	p.ClientCert, p.ClientKey = leaf("app", p.caCert, p.caKey, now.Add(time.Hour), false)
+	p.ExpiredCert, p.ExpiredKey = leaf("expired-app", p.caCert, p.caKey, now.Add(-24*time.Hour), false)
+	p.StrangerCert, p.StrangerKey = leaf("stranger", p.otherCert, p.otherKey, now.Add(time.Hour), false)
+	return p
+}
+
+func newTestKey(t *testing.T) *ecdsa.PrivateKey {
+	t.Helper()
+	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
+}
+
+func signTestCert(t *testing.T, tmpl, parent *x509.Certificate, key, parentKey crypto.Signer) *x509.Certificate {
+	t.Helper()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(der)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c
+}
+
+func (p *testPKI) writePEM(t *testing.T, name, typ string, der []byte) string {
+	t.Helper()
+	path := filepath.Join(p.dir, name)
+	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// serverTLS is the broker's listener configuration: its certificate, and
+// the cluster CA to verify client certificates with clientAuth.
+func (p *testPKI) serverTLS(t *testing.T, clientAuth tls.ClientAuthType) *tls.Config {
+	t.Helper()
+	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AddCert(p.caCert)
+	return &tls.Config{
+		Certificates: []tls.Certificate{cert},
+		ClientAuth:   clientAuth,
+		ClientCAs:    pool,
+		MinVersion:   tls.VersionTLS12,
+	}
+}
+
+// clientTLS builds a client configuration straight from PEM files, without
+// config's checks: it stands for files that went bad after start-up (an
+// expired certificate) or settings made in code. cert "" sends none.
+func (p *testPKI) clientTLS(t *testing.T, ca, cert, key string) *tls.Config {
+	t.Helper()
+	data, err := os.ReadFile(ca)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(data) {
+		t.Fatalf("%s: no certificate", ca)
+	}
+	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
+	if cert != "" {
+		pair, err := tls.LoadX509KeyPair(cert, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		tc.Certificates = []tls.Certificate{pair}
+	}
+	return tc
+}
