@@ -583,8 +583,8 @@ func TestTLS(t *testing.T) {
 	untrusted := newClient(t, Config{URL: s.URL()}) // system pool
 	err := untrusted.Check(t.Context())
 	var re *RequestError
-	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "RootCAs") {
-		t.Errorf("untrusted certificate: err = %v, want RequestError with a RootCAs hint", err)
+	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "RootCAs") || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
+		t.Errorf("untrusted certificate: err = %v, want RequestError with a SCHEMA_MANAGER_CA_PATH (RootCAs) hint", err)
 	}
 }
 

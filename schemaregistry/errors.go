@@ -72,7 +72,7 @@ func (e *RequestError) Error() string {
 	case e.Status == http.StatusNotFound && (e.Subject != "" || e.Op == opCheck):
 		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL")
 	case e.Status == 0 && isCertificateError(e.Err):
-		b.WriteString("; check the registry's certificate and the CA given to the client (RootCAs)")
+		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL and SCHEMA_MANAGER_CA_PATH (Config.RootCAs): the registry's certificate must be signed by that CA (by the system's without it) and name the URL's host")
 	}
 	return b.String()
 }
