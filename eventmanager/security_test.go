@@ -11,6 +11,7 @@ import (
 	"crypto/x509"
 	"crypto/x509/pkix"
 	"encoding/pem"
+	"errors"
 	"fmt"
 	"log/slog"
 	"math/big"
@@ -32,6 +33,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -511,4 +513,277 @@ func (p *testPKI) clientTLS(t *testing.T, ca, cert, key string) *tls.Config {
 		tc.Certificates = []tls.Certificate{pair}
 	}
 	return tc
+}
+
+// TestSecurityFailures starts brokers that refuse the client's security
+// settings: Initialize fails at once (not after the connect timeout) with a
+// *SecurityError that says what to fix, in every mode (the rows run with
+// METRICS_RAISE_ON_ERROR=false: a configuration error is not retried in the
+// background), shows no secret in its message or the logs, and leaves no
+// goroutine behind after Close.
+func TestSecurityFailures(t *testing.T) {
+	p := newTestPKI(t)
+	ssl := func(ca, cert, key string) map[string]string {
+		return map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": ca,
+			"KAFKA_CLIENT_CERT_PATH": cert, "KAFKA_CLIENT_KEY_PATH": key,
+		}
+	}
+	sasl := func(protocol, mechanism, user, password string) map[string]string {
+		return map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": protocol, "KAFKA_SASL_MECHANISM": mechanism, "KAFKA_CLUSTER_CA_PATH": p.CA,
+			"KAFKA_SASL_USERNAME": user, "KAFKA_SASL_PASSWORD": password,
+		}
+	}
+	const wrong = "wrong-" + kafkaPassword // a wrong password that contains the right one
+	tests := []struct {
+		name   string
+		broker []kfake.Opt
+		env    map[string]string
+		mutate func(*config.Config) // settings made in code after loading
+		want   error
+		wantIn []string
+	}{
+		{
+			name: "wrong SCRAM-SHA-512 password", broker: saslUser("SCRAM-SHA-512"),
+			env: sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", kafkaUser, wrong), want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", `SASL SCRAM-SHA-512 credentials of user "metrics-app"`, "KAFKA_SASL_PASSWORD"},
+		},
+		{
+			name: "wrong SCRAM-SHA-256 password over TLS", broker: append(saslUser("SCRAM-SHA-256"), serverOnlyTLS(p, t)),
+			env: sasl("SASL_SSL", "SCRAM-SHA-256", kafkaUser, wrong), want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", "SCRAM-SHA-256", "KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD"},
+		},
+		{
+			name: "wrong PLAIN password", broker: saslUser("PLAIN"),
+			env: sasl("SASL_PLAINTEXT", "PLAIN", kafkaUser, wrong), want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", `SASL PLAIN credentials of user "metrics-app"`},
+		},
+		{
+			name: "unknown user", broker: saslUser("SCRAM-SHA-512"),
+			env: sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", "nobody", kafkaPassword), want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", `user "nobody"`},
+		},
+		{
+			name: "mechanism the broker does not enable", broker: saslUser("PLAIN"),
+			env: sasl("SASL_PLAINTEXT", "SCRAM-SHA-512", kafkaUser, kafkaPassword), want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", "KAFKA_SASL_MECHANISM=SCRAM-SHA-512"},
+		},
+		{
+			name: "no SASL against a broker that requires it", broker: saslUser("SCRAM-SHA-512"),
+			env: map[string]string{}, want: eventmanager.ErrAuthentication,
+			wantIn: []string{"kafka authentication failed", "does it require SASL? set KAFKA_SECURITY_PROTOCOL=SASL_SSL"},
+		},
+		{
+			name: "plaintext against a TLS listener", broker: []kfake.Opt{mutualTLS(p, t)},
+			env: map[string]string{}, want: eventmanager.ErrTLS,
+			wantIn: []string{"kafka TLS handshake failed", "is the broker expecting TLS? set KAFKA_SECURITY_PROTOCOL=SSL"},
+		},
+		{
+			name: "wrong cluster CA", broker: []kfake.Opt{mutualTLS(p, t)},
+			env: ssl(p.OtherCA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			wantIn: []string{"kafka TLS handshake failed", "the broker's certificate (CN=broker, issued by CN=cluster-ca) is not signed by the CA in KAFKA_CLUSTER_CA_PATH " + fmt.Sprintf("%q", p.OtherCA), "x509: certificate signed by unknown authority"},
+		},
+		{
+			name: "missing client certificate", broker: append(saslUser("SCRAM-SHA-512"), mutualTLS(p, t)),
+			env: sasl("SASL_SSL", "SCRAM-SHA-512", kafkaUser, kafkaPassword), want: eventmanager.ErrTLS,
+			wantIn: []string{"kafka TLS handshake failed", "requires a client certificate (mutual TLS) and none is configured: set KAFKA_CLIENT_CERT_PATH and KAFKA_CLIENT_KEY_PATH", "tls: certificate required"},
+		},
+		{
+			name: "client certificate of another CA", broker: []kfake.Opt{mutualTLS(p, t)},
+			env: ssl(p.CA, p.StrangerCert, p.StrangerKey), want: eventmanager.ErrTLS,
+			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("did not accept KAFKA_CLIENT_CERT_PATH %q (CN=stranger, issued by CN=other-ca", p.StrangerCert)},
+		},
+		{
+			// The certificate was valid when the configuration was loaded
+			// (config.FromEnv refuses an expired one: see
+			// TestExpiredCertificateRefusedAtLoad).
+			name: "client certificate expired since start-up", broker: []kfake.Opt{mutualTLS(p, t)},
+			env: ssl(p.CA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			mutate: func(c *config.Config) {
+				c.Kafka.ClientCertPath, c.Kafka.ClientKeyPath = p.ExpiredCert, p.ExpiredKey
+				c.Kafka.TLS = p.clientTLS(t, p.CA, p.ExpiredCert, p.ExpiredKey)
+			},
+			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("rejected KAFKA_CLIENT_CERT_PATH %q (CN=expired-app", p.ExpiredCert), "as expired", "tls: expired certificate"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leaks := goroutineCheck(t)
+			broker := startSecureBroker(t, tt.broker...)
+			reg, regCA := secureRegistry(t, p)
+			env := map[string]string{
+				"METRICS_APP_NAME": testApp, "KAFKA_BOOTSTRAP_SERVERS": strings.Join(broker.ListenAddrs(), ","),
+				"SCHEMA_MANAGER_REGISTRY_URL": registryURLWithUserinfo(t, reg), "SCHEMA_MANAGER_CA_PATH": regCA,
+				"METRICS_RAISE_ON_ERROR": "false",
+			}
+			for k, v := range tt.env {
+				env[k] = v
+			}
+			cfg := secureFromEnv(t, env)
+			if tt.mutate != nil {
+				tt.mutate(&cfg)
+			}
+			log, logs := debugLogger()
+			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			start := time.Now()
+			err = m.Initialize(ctx)
+			took := time.Since(start)
+			t.Logf("Initialize: %v", err)
+			if !errors.Is(err, tt.want) {
+				t.Fatalf("Initialize = %v, want errors.Is %v", err, tt.want)
+			}
+			var se *eventmanager.SecurityError
+			if !errors.As(err, &se) || se.Reason == "" || se.Err == nil {
+				t.Errorf("Initialize = %#v, want a complete *eventmanager.SecurityError", err)
+			}
+			for _, s := range tt.wantIn {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("message lacks %q:\n%v", s, err)
+				}
+			}
+			if took > 5*time.Second {
+				t.Errorf("Initialize took %s: it waited for a timeout instead of failing at once", took)
+			}
+			if _, perr := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query"); !errors.Is(perr, eventmanager.ErrNotInitialized) {
+				t.Errorf("CreatePublisher after the failure = %v, want ErrNotInitialized", perr)
+			}
+			if err := m.Close(ctx); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			assertNoSecrets(t, p, "the error", fmt.Sprintf("%v %+v", err, err))
+			assertNoSecrets(t, p, "the debug log", logs.String())
+			broker.close()
+			reg.Close()
+			leaks()
+		})
+	}
+}
+
+// TestExpiredCertificateRefusedAtLoad: an expired client certificate (or
+// CA) never reaches Initialize: config.FromEnv refuses it, naming the
+// variable, the file and when it expired.
+func TestExpiredCertificateRefusedAtLoad(t *testing.T) {
+	p := newTestPKI(t)
+	for _, tt := range []struct {
+		name, ca, cert, key, variable, path string
+	}{
+		{"client certificate", p.CA, p.ExpiredCert, p.ExpiredKey, "KAFKA_CLIENT_CERT_PATH", p.ExpiredCert},
+		{"cluster CA", p.ExpiredCert, p.ClientCert, p.ClientKey, "KAFKA_CLUSTER_CA_PATH", p.ExpiredCert},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			env := map[string]string{
+				"METRICS_APP_NAME": testApp, "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "SCHEMA_MANAGER_REGISTRY_URL": "http://127.0.0.1:1",
+				"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": tt.ca, "KAFKA_CLIENT_CERT_PATH": tt.cert, "KAFKA_CLIENT_KEY_PATH": tt.key,
+			}
+			for _, v := range securityVars {
+				t.Setenv(v, env[v])
+			}
+			_, err := config.FromEnv()
+			want := fmt.Sprintf("%s: %q: certificate 1 (CN=expired-app) expired at ", tt.variable, tt.path)
+			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), want) {
+				t.Fatalf("FromEnv = %v, want an error with %q", err, want)
+			}
+			t.Logf("FromEnv: %v", err)
+			assertNoSecrets(t, p, "the error", err.Error())
+		})
+	}
+}
+
+// TestRegistryRefusals: a registry that refuses the credentials, or whose
+// certificate is not trusted, fails Initialize at once in every mode (a
+// configuration error, not an outage), naming the variables to check and
+// never the password.
+func TestRegistryRefusals(t *testing.T) {
+	p := newTestPKI(t)
+	tests := []struct {
+		name       string
+		env        func(reg *registrytest.Server, ca string) map[string]string
+		wantStatus int
+		wantIn     []string
+	}{
+		{
+			name: "wrong password in the URL",
+			env: func(reg *registrytest.Server, ca string) map[string]string {
+				u, _ := url.Parse(reg.URL())
+				u.User = url.UserPassword(registryUser, "wrong-"+registryPassword)
+				return map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": u.String(), "SCHEMA_MANAGER_CA_PATH": ca}
+			},
+			wantStatus: 401,
+			wantIn:     []string{"registry answered HTTP 401", "check SCHEMA_MANAGER_USERNAME and SCHEMA_MANAGER_PASSWORD"},
+		},
+		{
+			name: "no credentials",
+			env: func(reg *registrytest.Server, ca string) map[string]string {
+				return map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": reg.URL(), "SCHEMA_MANAGER_CA_PATH": ca}
+			},
+			wantStatus: 401,
+			wantIn:     []string{"registry answered HTTP 401"},
+		},
+		{
+			name: "registry CA not given",
+			env: func(reg *registrytest.Server, _ string) map[string]string {
+				return map[string]string{
+					"SCHEMA_MANAGER_REGISTRY_URL": reg.URL(),
+					"SCHEMA_MANAGER_USERNAME":     registryUser, "SCHEMA_MANAGER_PASSWORD": registryPassword,
+				}
+			},
+			wantIn: []string{"x509: certificate signed by unknown authority", "SCHEMA_MANAGER_CA_PATH"},
+		},
+		{
+			name: "wrong registry CA",
+			env: func(reg *registrytest.Server, _ string) map[string]string {
+				return map[string]string{
+					"SCHEMA_MANAGER_REGISTRY_URL": registryURLWithUserinfo(t, reg), "SCHEMA_MANAGER_CA_PATH": p.CA,
+				}
+			},
+			wantIn: []string{"x509: certificate signed by unknown authority", "SCHEMA_MANAGER_CA_PATH"},
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			leaks := goroutineCheck(t)
+			broker := startSecureBroker(t)
+			reg, regCA := secureRegistry(t, p)
+			env := map[string]string{
+				"METRICS_APP_NAME": testApp, "KAFKA_BOOTSTRAP_SERVERS": strings.Join(broker.ListenAddrs(), ","),
+				"METRICS_RAISE_ON_ERROR": "false",
+			}
+			for k, v := range tt.env(reg, regCA) {
+				env[k] = v
+			}
+			cfg := secureFromEnv(t, env)
+			log, logs := debugLogger()
+			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			err = m.Initialize(ctx)
+			t.Logf("Initialize: %v", err)
+			var re *schemaregistry.RequestError
+			if !errors.As(err, &re) || re.Status != tt.wantStatus {
+				t.Fatalf("Initialize = %v, want a *schemaregistry.RequestError with status %d", err, tt.wantStatus)
+			}
+			for _, s := range tt.wantIn {
+				if !strings.Contains(err.Error(), s) {
+					t.Errorf("message lacks %q:\n%v", s, err)
+				}
+			}
+			if err := m.Close(ctx); err != nil {
+				t.Errorf("Close: %v", err)
+			}
+			assertNoSecrets(t, p, "the error", fmt.Sprintf("%v %+v", err, err))
+			assertNoSecrets(t, p, "the debug log", logs.String())
+			broker.close()
+			reg.Close()
+			leaks()
+		})
+	}
 }
