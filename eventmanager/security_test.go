@@ -14,6 +14,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"math/big"
 	"net"
 	"net/url"
@@ -33,6 +34,8 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/payload"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
@@ -784,6 +787,107 @@ func TestRegistryRefusals(t *testing.T) {
 			broker.close()
 			reg.Close()
 			leaks()
+		})
+	}
+}
+
+// HostileEvent has a field for each value check of the payload package.
+type HostileEvent struct {
+	Name  string
+	Ratio float64
+	Score *float32
+	Type  QueryType
+}
+
+// TestHostileValuesAtPublish: in every mode, a NaN or infinite float, a
+// string over payload.MaxStringLen and an enum value outside its symbols
+// are refused by Publish with an error matching payload.ErrInvalidValue,
+// counted as Rejected and never sent; a string with invalid UTF-8 is sent
+// with U+FFFD in place of each invalid run.
+func TestHostileValuesAtPublish(t *testing.T) {
+	inf := float32(math.Inf(1))
+	refused := []struct {
+		name  string
+		event HostileEvent
+		field string
+	}{
+		{"NaN", HostileEvent{Name: "n", Ratio: math.NaN(), Type: QuerySync}, "Ratio"},
+		{"+Inf behind a pointer", HostileEvent{Name: "n", Score: &inf, Type: QuerySync}, "Score"},
+		{"string over MaxStringLen", HostileEvent{Name: strings.Repeat("x", payload.MaxStringLen+1), Type: QuerySync}, "Name"},
+		{"enum outside its symbols", HostileEvent{Name: "n", Type: "bogus\xff"}, "Type"},
+	}
+	valid := HostileEvent{Name: "caf\xc3\xa9 \xff\xfe end", Ratio: 0.5, Type: QueryAsync}
+	const wantName = "café \uFFFD end"
+
+	for _, mode := range []string{"kafka", "mock", "disabled"} {
+		t.Run(mode, func(t *testing.T) {
+			var cfg config.Config
+			switch mode {
+			case "kafka":
+				broker := startSecureBroker(t)
+				reg := registrytest.NewServer()
+				t.Cleanup(reg.Close)
+				cfg = baseConfig()
+				cfg.Kafka.BootstrapServers, cfg.Registry.URL = broker.ListenAddrs(), reg.URL()
+			case "mock":
+				cfg = mockConfig()
+			default:
+				cfg = disabledConfig()
+			}
+			cfg.RaiseOnError = false
+			m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
+			if err != nil {
+				t.Fatal(err)
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+			defer cancel()
+			if err := m.Initialize(ctx); err != nil {
+				t.Fatal(err)
+			}
+			p, err := eventmanager.CreatePublisher[HostileEvent](ctx, m, "hostile")
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range refused {
+				err := p.Publish(ctx, r.event)
+				var ve *payload.ValueError
+				var ee *payload.EnumValueError
+				switch {
+				case !errors.Is(err, payload.ErrInvalidValue):
+					t.Errorf("%s: Publish = %v, want an error matching payload.ErrInvalidValue", r.name, err)
+				case !errors.As(err, &ve) && !errors.As(err, &ee):
+					t.Errorf("%s: Publish = %T, want a *payload.ValueError or *payload.EnumValueError", r.name, err)
+				case ve != nil && ve.Field != r.field, ee != nil && ee.Field != r.field:
+					t.Errorf("%s: Publish = %v, want field %s", r.name, err, r.field)
+				}
+				if err != nil && len(err.Error()) > 400 {
+					t.Errorf("%s: a %d-byte error message", r.name, len(err.Error()))
+				}
+			}
+			if err := p.Publish(ctx, valid); err != nil {
+				t.Fatalf("Publish(invalid UTF-8) = %v, want it sent", err)
+			}
+			if err := m.Close(ctx); err != nil {
+				t.Fatal(err)
+			}
+			st := m.Stats().Events["hostile"]
+			if st.Rejected != uint64(len(refused)) || st.Published != 1 {
+				t.Errorf("stats %+v, want %d rejected and 1 published", st, len(refused))
+			}
+			switch mode {
+			case "kafka":
+				if st.Delivered != 1 {
+					t.Errorf("stats %+v, want 1 delivered", st)
+				}
+				recs := consumeSecure(t, cfg, 1)
+				if !bytes.Contains(recs[0].Value, []byte(wantName)) {
+					t.Errorf("record %q lacks the repaired name %q", recs[0].Value, wantName)
+				}
+			case "mock":
+				if got := eventmanagertest.Published(p); len(got) != 1 || got[0].Name != valid.Name {
+					t.Errorf("mock recorded %+v, want only the valid event", got)
+				}
+			}
 		})
 	}
 }
