@@ -44,8 +44,6 @@ type kafkaEnv struct {
 // external broker and registry, or returns "" when it can.
 func fakeOnly(test string) string {
 	switch test {
-	case "TestKafkaEndToEnd":
-		return "it reads the in-process registry's subjects, compatibility levels and request count (registrytest Fake, Compatibility, Requests) and expects the fixed app testapp"
 	case "TestInjectedProduceErrors":
 		return "it injects produce errors with kfake's ControlKey"
 	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError":
