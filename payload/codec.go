@@ -226,7 +226,11 @@ func (c *codec) maxLen(app string, p unsafe.Pointer) int {
 // that the checks apply to the repaired strings and the first bad field in
 // wire order is still the one reported.
 func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) ([]byte, error) {
-	return c.encode(dst, schemaID, md, p, true)
+	out, app, err := c.encode(dst, schemaID, md, p)
+	if app&highBits == 0 && (len(c.stringOps) == 0 || c.ascii(p)) {
+		return out, err
+	}
+	return c.appendNonASCII(dst, schemaID, md, p, out, err)
 }
 
 // appendNonASCII is appendValue's slow path for an event with a string
@@ -240,11 +244,13 @@ func (c *codec) appendNonASCII(dst []byte, schemaID uint32, md *Metadata, p unsa
 	}
 	rmd := *md
 	rmd.Application = repairString(md.Application)
-	return c.encode(dst, schemaID, &rmd, c.repaired(p), false)
+	out, _, err = c.encode(dst, schemaID, &rmd, c.repaired(p))
+	return out, err
 }
 
-// ascii reports whether every string field of the value at p is ASCII (and
-// so valid UTF-8) and at most MaxStringLen bytes long.
+// ascii reports whether the application and every string field of the
+// value at p are ASCII (and so valid UTF-8) and at most MaxStringLen bytes
+// long.
 func (c *codec) ascii(p unsafe.Pointer) bool {
 	var acc uint64
 	for _, i := range c.stringOps {
@@ -313,15 +319,15 @@ func (c *codec) repaired(p unsafe.Pointer) unsafe.Pointer {
 	return q
 }
 
-// encode writes the framed event, strings as they are. With check, it hands
-// the event to appendNonASCII when a string is not ASCII (see ascii), with
-// its result.
-func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, check bool) ([]byte, error) {
+// encode is appendValue's pass over the ops: it writes the framed event
+// with its strings as they are, and returns the OR of the application's
+// bytes (see orBytes) for appendValue's ASCII check.
+func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) (_ []byte, appBits uint64, _ error) {
 	app := md.Application // read once: it is checked, then written
 	if len(app) > MaxStringLen {
-		return dst, c.stringError(appField, len(app))
+		return dst, 0, c.stringError(appField, len(app))
 	}
-	high := orBytes(app)
+	appBits = orBytes(app)
 	b := dst[:cap(dst)]
 	if len(b)-len(dst) < c.fixedLen+len(app) {
 		b = grow(dst, len(dst), c.maxLen(app, p))
@@ -349,7 +355,7 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 		case opString:
 			s := *(*string)(fp)
 			if len(s) > MaxStringLen {
-				return c.refuse(dst, schemaID, md, p, check, high, c.stringError(i, len(s)))
+				return dst, appBits, c.stringError(i, len(s))
 			}
 			if len(s) > len(b)-n-maxVarintLen-op.rest {
 				b = grow(b, n, len(s)+maxVarintLen+op.rest)
@@ -374,13 +380,13 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 		case opFloat32:
 			f := *(*float32)(fp)
 			if !finite32(f) {
-				return c.refuse(dst, schemaID, md, p, check, high, c.floatError(i, float64(f)))
+				return dst, appBits, c.floatError(i, float64(f))
 			}
 			n = putFloat(b, n, f)
 		case opFloat64:
 			f := *(*float64)(fp)
 			if !finite64(f) {
-				return c.refuse(dst, schemaID, md, p, check, high, c.floatError(i, f))
+				return dst, appBits, c.floatError(i, f)
 			}
 			n = putDouble(b, n, f)
 		case opDuration:
@@ -391,24 +397,12 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 			s := *(*string)(fp)
 			idx := op.enum.lookup(s)
 			if idx < 0 {
-				return c.refuse(dst, schemaID, md, p, check, high, c.enumError(i, s))
+				return dst, appBits, c.enumError(i, s)
 			}
 			n = putLong(b, n, int64(idx))
 		}
 	}
-	if check && (high&highBits != 0 || (len(c.stringOps) > 0 && !c.ascii(p))) {
-		return c.appendNonASCII(dst, schemaID, md, p, b[:n], nil)
-	}
-	return b[:n], nil
-}
-
-// refuse returns err for the event at p, unless a string written before
-// the bad field was not ASCII: then appendNonASCII decides.
-func (c *codec) refuse(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, check bool, high uint64, err error) ([]byte, error) {
-	if check && (high&highBits != 0 || (len(c.stringOps) > 0 && !c.ascii(p))) {
-		return c.appendNonASCII(dst, schemaID, md, p, dst, err)
-	}
-	return dst, err
+	return b[:n], appBits, nil
 }
 
 // grow returns b[:n] with room for need more bytes, resliced to its capacity.
