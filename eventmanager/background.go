@@ -2,6 +2,7 @@ package eventmanager
 
 import (
 	"context"
+	"errors"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -114,6 +115,14 @@ func (r *retrier) loop() {
 				if r.ctx.Err() != nil {
 					return
 				}
+				if stop(err) {
+					// Wrong credentials or certificates, a registry refusal:
+					// retrying with the same settings cannot succeed.
+					r.m.log.Error("metrics start-up step failed for good, not retrying: events stay buffered until Close",
+						"step", t.name, "error", err)
+					r.remove(t.name)
+					continue
+				}
 				failed = true
 				// Log the 1st, 2nd, 4th, 8th... failure of a row, not each one.
 				if n := attempt + 1; n&(n-1) == 0 {
@@ -148,4 +157,11 @@ func (r *retrier) remove(name string) {
 			return
 		}
 	}
+}
+
+// stop reports whether a background task's error is a configuration error
+// that retrying cannot fix. A missing topic is retried (it may be created).
+func stop(err error) bool {
+	var te *TopicError
+	return fatal(err) && !errors.As(err, &te)
 }

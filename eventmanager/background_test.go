@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"github.com/google/uuid"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"log/slog"
 	"strings"
 	"testing"
@@ -109,5 +110,43 @@ func TestRandomIDs(t *testing.T) {
 			t.Fatalf("id %s repeated", id)
 		}
 		seen[id.String()] = true
+	}
+}
+
+// TestRetrierStopsOnConfigurationErrors: wrong credentials are not retried;
+// an outage and a missing topic are.
+func TestRetrierStopsOnConfigurationErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name  string
+		err   error
+		retry bool
+	}{
+		{"authentication", &SecurityError{Kind: ErrAuthentication, Reason: "wrong password"}, false},
+		{"tls", &SecurityError{Kind: ErrTLS, Reason: "unknown CA"}, false},
+		{"registry refusal", &schemaregistry.RequestError{Op: "check", Status: 401}, false},
+		{"missing topic", &TopicError{Topic: "t", Reason: "does not exist"}, true},
+		{"outage", schemaregistry.ErrUnavailable, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true},
+					WithLogger(slog.New(slog.DiscardHandler)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := newRetrier(m, time.Second)
+				runs := 0
+				r.add(task{name: "step", run: func(context.Context) error { runs++; return tc.err }})
+				time.Sleep(10 * time.Second)
+				synctest.Wait()
+				if tc.retry && runs < 5 {
+					t.Errorf("%d attempts in 10 s, want retries", runs)
+				}
+				if !tc.retry && (runs != 1 || len(r.pending()) != 0) {
+					t.Errorf("%d attempts, %d pending tasks; want 1 attempt and the task dropped", runs, len(r.pending()))
+				}
+				r.stop()
+			})
+		})
 	}
 }

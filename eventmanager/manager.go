@@ -395,6 +395,7 @@ func (m *Manager) close(ctx context.Context) error {
 	if m.mode != modeKafka {
 		return nil
 	}
+	defer m.registry.CloseIdleConnections()
 	// Publish calls that passed the state check before we closed finish
 	// handing their record over (they block at most METRICS_BLOCK_TIMEOUT).
 	for m.calls.Load() > 0 {

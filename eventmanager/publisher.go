@@ -150,9 +150,12 @@ func (p *Publisher[T]) Recorder() *recorder.Recorder[T] { return p.rec }
 // caller's ctx is not attached to the record, so a finished HTTP request does
 // not cancel delivery; it only bounds the opt-in wait for room.
 //
-// Errors: ErrNotInitialized, ErrClosed, and a *payload.EnumValueError
-// (errors.Is payload.ErrEnumValue) for an enum value outside its symbols; the
-// event is then not published, in any mode. With METRICS_RAISE_ON_ERROR=true
+// Errors: ErrNotInitialized, ErrClosed, and, for a value the pipeline cannot
+// carry, a *payload.EnumValueError (an enum value outside its symbols) or a
+// *payload.ValueError (a NaN or infinite float, a string longer than
+// payload.MaxStringLen); both match payload.ErrInvalidValue. The event is
+// then not published, in any mode, and counted as Rejected. Invalid UTF-8 in
+// strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
 // also ErrBufferFull and ErrNotRegistered.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	m := p.m

@@ -172,6 +172,15 @@ func parseURL(raw string) (string, error) {
 // (namespace.name): fullName followed by Config.Suffix.
 func (c *Client) Subject(fullName string) string { return fullName + c.suffix }
 
+// CloseIdleConnections closes the keep-alive connections the client holds to
+// the registry; the client stays usable (a later call opens a new one). The
+// event manager calls it at Close.
+func (c *Client) CloseIdleConnections() {
+	if tr, ok := c.base.(interface{ CloseIdleConnections() }); ok {
+		tr.CloseIdleConnections()
+	}
+}
+
 // Register registers schemaJSON (an Avro schema) under Subject(fullName)
 // and returns its schema id. It sets the subject's compatibility level
 // (Config.Compatibility), reuses the id of an identical schema already under
