@@ -99,10 +99,9 @@ func TestRetrierBacksOff(t *testing.T) {
 }
 
 func TestRandomIDs(t *testing.T) {
-	s := newRandomIDs()
 	seen := map[string]bool{}
 	for range 10_000 {
-		id := s.next()
+		id := newRandomID()
 		if id.Version() != 4 || id.Variant() != uuid.RFC4122 {
 			t.Fatalf("id %s: version %d variant %v, want a v4 RFC 4122 UUID", id, id.Version(), id.Variant())
 		}

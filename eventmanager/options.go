@@ -45,8 +45,9 @@ func WithClock(now func() time.Time) Option {
 }
 
 // WithIDSource sets the source of event ids. It must be safe for concurrent
-// use. Default: random version 4 UUIDs (github.com/google/uuid) from
-// crypto/rand, buffered per manager. Meant for deterministic tests.
+// use. Default: random version 4 UUIDs (github.com/google/uuid's type) drawn
+// from the Go runtime's ChaCha8 generator (math/rand/v2), lock-free and
+// allocation-free. Meant for deterministic tests.
 func WithIDSource(next func() uuid.UUID) Option {
 	return func(o *options) {
 		if next != nil {
@@ -90,7 +91,7 @@ func buildOptions(opts []Option) options {
 	o := options{
 		logger:   slog.Default(),
 		clock:    time.Now,
-		idSource: newRandomIDs().next,
+		idSource: newRandomID,
 	}
 	for _, opt := range opts {
 		if opt != nil {
