@@ -136,24 +136,10 @@ func TestBrokerRestartLosesNothing(t *testing.T) {
 }
 
 func testBrokerRestart(t *testing.T, perPhase int, down time.Duration) {
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
-	cfg := faultConfig("", reg.URL())
-	b := newRestartableBroker(t, cfg.Topic(), 0)
-	cfg.Kafka.BootstrapServers = []string{b.addr()}
+	cfg, b := restartableSetup(t, nil)
 	next, issued := recordingIDs()
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()), fastRetries(), eventmanager.WithIDSource(next))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, cfg, fastRetries(), eventmanager.WithIDSource(next))
 	publish := func(n int) {
 		for i := range n {
 			if err := q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: time.Duration(i)}); err != nil {
@@ -198,24 +184,11 @@ func testBrokerRestart(t *testing.T, perPhase int, down time.Duration) {
 // TestOutageLongerThanBuffer publishes more events than the buffer holds
 // while the broker is down: the surplus is dropped, and the counts are exact.
 func TestOutageLongerThanBuffer(t *testing.T) {
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
-	cfg := faultConfig("", reg.URL())
-	cfg.Delivery.MaxBufferedEvents = 100
-	b := newRestartableBroker(t, cfg.Topic(), 0)
-	cfg.Kafka.BootstrapServers = []string{b.addr()}
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := restartableSetup(t, func(cfg *config.Config) {
+		cfg.Delivery.MaxBufferedEvents = 100
+	})
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, cfg, fastRetries())
 	b.stop()
 	const published = 1000
 	for range published {
@@ -265,19 +238,9 @@ func TestInjectedProduceErrors(t *testing.T) {
 		return resp, nil, true
 	})
 	next, issued := recordingIDs()
-	m, err := eventmanager.New(env.cfg, eventmanager.WithLogger(quietLogger()), fastRetries(), eventmanager.WithIDSource(next),
-		eventmanager.WithKafkaOptions(kgo.ProducerBatchMaxBytes(1024)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, env.cfg, fastRetries(), eventmanager.WithIDSource(next),
+		eventmanager.WithKafkaOptions(kgo.ProducerBatchMaxBytes(1024)))
 	for i := range 2000 {
 		if err := q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: time.Duration(i)}); err != nil {
 			t.Fatal(err)
@@ -458,23 +421,9 @@ func TestKafkaDownAtStart(t *testing.T) {
 // TestCloseExpiredContext closes with an expired context while the broker is
 // down: Close reports how many events were not delivered.
 func TestCloseExpiredContext(t *testing.T) {
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
-	cfg := faultConfig("", reg.URL())
-	b := newRestartableBroker(t, cfg.Topic(), 0)
-	cfg.Kafka.BootstrapServers = []string{b.addr()}
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := restartableSetup(t, nil)
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, cfg, fastRetries())
 	b.stop()
 	for range 100 {
 		if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
@@ -483,7 +432,7 @@ func TestCloseExpiredContext(t *testing.T) {
 	}
 	expired, cancel := context.WithCancel(ctx)
 	cancel()
-	err = m.Close(expired)
+	err := m.Close(expired)
 	var ue *eventmanager.UndeliveredError
 	if !errors.As(err, &ue) || !errors.Is(err, eventmanager.ErrUndelivered) {
 		t.Fatalf("Close with an expired context: err = %v, want *UndeliveredError", err)
@@ -507,18 +456,8 @@ func testCloseDelivers(t *testing.T, n int) {
 	cfg := env.cfg
 	cfg.Delivery.MaxBufferedEvents = n
 	cfg.Delivery.MaxBufferedBytes = int64(n) * 200
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, cfg)
 	for i := range n {
 		if err := q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: time.Duration(i)}); err != nil {
 			t.Fatal(err)
@@ -533,6 +472,39 @@ func testCloseDelivers(t *testing.T, n int) {
 	if got := len(consume(t, env.cfg.Kafka.BootstrapServers, env.cfg.Topic(), n)); got != n {
 		t.Errorf("topic holds %d records, want %d", got, n)
 	}
+}
+
+// restartableSetup starts a registry and a restartable broker and returns a
+// Kafka-mode configuration for them, adjusted by tweak when not nil.
+func restartableSetup(t *testing.T, tweak func(*config.Config)) (config.Config, *restartableBroker) {
+	t.Helper()
+	reg := registrytest.NewServer()
+	t.Cleanup(reg.Close)
+	cfg := faultConfig("", reg.URL())
+	if tweak != nil {
+		tweak(&cfg)
+	}
+	b := newRestartableBroker(t, cfg.Topic(), 0)
+	cfg.Kafka.BootstrapServers = []string{b.addr()}
+	return cfg, b
+}
+
+// startQueries builds a quiet manager for cfg, initializes it and creates the
+// QueryEvent publisher "query", failing the test on any error.
+func startQueries(t *testing.T, cfg config.Config, opts ...eventmanager.Option) (*eventmanager.Manager, *eventmanager.Publisher[QueryEvent]) {
+	t.Helper()
+	m, err := eventmanager.New(cfg, append([]eventmanager.Option{eventmanager.WithLogger(quietLogger())}, opts...)...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, q
 }
 
 // waitFor polls cond until it holds, failing after a bounded wait.
@@ -553,25 +525,12 @@ func waitFor(t *testing.T, what string, cond func() bool) {
 // Publish waits, then drops when no room appears in time, and succeeds when
 // room appears.
 func TestBlockingPublish(t *testing.T) {
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
-	cfg := faultConfig("", reg.URL())
-	cfg.Delivery.MaxBufferedEvents = 1
-	cfg.Delivery.BlockTimeout = 50 * time.Millisecond
-	b := newRestartableBroker(t, cfg.Topic(), 0)
-	cfg.Kafka.BootstrapServers = []string{b.addr()}
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg, b := restartableSetup(t, func(cfg *config.Config) {
+		cfg.Delivery.MaxBufferedEvents = 1
+		cfg.Delivery.BlockTimeout = 50 * time.Millisecond
+	})
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, q := startQueries(t, cfg, fastRetries())
 	b.stop()
 	for range 2 {
 		if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
