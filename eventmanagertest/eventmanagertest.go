@@ -116,12 +116,7 @@ func AssertPublished[T any](tb testing.TB, p *eventmanager.Publisher[T], want []
 	tb.Helper()
 	got := Published(p)
 	m := newMatcher[T](tb, opts)
-	if len(want) > len(got) {
-		fail(tb, "expected more events than were published", want, got)
-		return
-	}
-	if missing := unmatched(m, want, got); len(missing) > 0 {
-		fail(tb, fmt.Sprintf("%d wanted events were not published: %s", len(missing), format(missing)), want, got)
+	if !publishedAnyOrder(tb, m, want, got) {
 		return
 	}
 	for i := 0; i+len(want) <= len(got); i++ {
@@ -143,15 +138,22 @@ func AssertPublished[T any](tb testing.TB, p *eventmanager.Publisher[T], want []
 // published event, in any order (Safir's assert_published with any_order).
 func AssertPublishedAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
 	tb.Helper()
-	got := Published(p)
-	m := newMatcher[T](tb, opts)
+	publishedAnyOrder(tb, newMatcher[T](tb, opts), want, Published(p))
+}
+
+// publishedAnyOrder fails tb and returns false unless each wanted event
+// matches a distinct published event.
+func publishedAnyOrder[T any](tb testing.TB, m *matcher, want, got []T) bool {
+	tb.Helper()
 	if len(want) > len(got) {
 		fail(tb, "expected more events than were published", want, got)
-		return
+		return false
 	}
 	if missing := unmatched(m, want, got); len(missing) > 0 {
 		fail(tb, fmt.Sprintf("%d wanted events were not published: %s", len(missing), format(missing)), want, got)
+		return false
 	}
+	return true
 }
 
 // AssertPublishedAllAnyOrder fails tb unless the published events are
