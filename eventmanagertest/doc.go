@@ -9,5 +9,8 @@
 // (each wanted event was published, in any order), AssertPublishedAll (the
 // published events are exactly the wanted ones) and AssertPublishedAllAnyOrder.
 // AnyValue and NotZero relax the comparison of a field, like Safir's ANY and
-// NOT_NONE, for every wanted event at once.
+// NOT_NONE, for every wanted event, or for one with ForItem; AnyEvent lets a
+// wanted event match any published one (Safir's ANY for a whole item).
+// Any-order matching is a maximum matching, so it never misses an assignment
+// that exists (Safir's greedy matching can).
 package eventmanagertest

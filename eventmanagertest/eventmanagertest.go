@@ -36,9 +36,16 @@ const (
 	ruleNotZero
 )
 
+// matcher holds the rules of one assertion: rules apply to every wanted
+// event, items[i] adds to (or, with anyEvent, replaces) them for wanted
+// event i.
 type matcher struct {
-	rules map[string]fieldRule
+	rules    map[string]fieldRule
+	anyEvent bool
+	items    map[int]*matcher
 }
+
+func newRules() *matcher { return &matcher{rules: map[string]fieldRule{}} }
 
 // AnyValue makes the named fields (Go field names, as in the struct) match any
 // value, like Safir's ANY: use it for durations and other values a test cannot
@@ -63,38 +70,98 @@ func NotZero(fields ...string) MatchOption {
 	}
 }
 
-func newMatcher[T any](tb testing.TB, opts []MatchOption) *matcher {
+// ForItem applies opts to the wanted event at index i only (0-based), on top
+// of the options given for every wanted event: Safir's ANY and NOT_NONE are
+// per expected item, and so can these be.
+func ForItem(i int, opts ...MatchOption) MatchOption {
+	return func(m *matcher) {
+		it := m.item(i)
+		for _, o := range opts {
+			o(it)
+		}
+	}
+}
+
+// AnyEvent makes the wanted events at the given indexes (0-based) match any
+// published event, like Safir's ANY standing for a whole expected item: the
+// wanted value there is ignored.
+func AnyEvent(indexes ...int) MatchOption {
+	return func(m *matcher) {
+		for _, i := range indexes {
+			m.item(i).anyEvent = true
+		}
+	}
+}
+
+func (m *matcher) item(i int) *matcher {
+	if m.items == nil {
+		m.items = map[int]*matcher{}
+	}
+	it, ok := m.items[i]
+	if !ok {
+		it = newRules()
+		m.items[i] = it
+	}
+	return it
+}
+
+// newMatcher builds the rules of an assertion over n wanted events, failing
+// tb for a field T does not have or an index outside the wanted events.
+func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) *matcher {
 	tb.Helper()
-	m := &matcher{rules: map[string]fieldRule{}}
+	m := newRules()
 	for _, o := range opts {
 		o(m)
 	}
 	t := reflect.TypeFor[T]()
-	for name := range m.rules {
-		if t.Kind() != reflect.Struct {
-			tb.Fatalf("eventmanagertest: field rule %q given for non-struct type %s", name, t)
+	check := func(rules map[string]fieldRule) {
+		for name := range rules {
+			if t.Kind() != reflect.Struct {
+				tb.Fatalf("eventmanagertest: field rule %q given for non-struct type %s", name, t)
+			}
+			if _, ok := t.FieldByName(name); !ok {
+				tb.Fatalf("eventmanagertest: type %s has no field %q (use the Go field name)", t, name)
+			}
 		}
-		if _, ok := t.FieldByName(name); !ok {
-			tb.Fatalf("eventmanagertest: type %s has no field %q (use the Go field name)", t, name)
+	}
+	check(m.rules)
+	for i, it := range m.items {
+		if i < 0 || i >= n {
+			tb.Fatalf("eventmanagertest: ForItem/AnyEvent index %d outside the %d wanted events", i, n)
 		}
+		check(it.rules)
 	}
 	return m
 }
 
-// match reports whether got matches want under the rules.
-func match[T any](m *matcher, want, got T) bool {
-	if len(m.rules) == 0 {
+// rule returns the rule for a field of wanted event i.
+func (m *matcher) rule(i int, field string) fieldRule {
+	if it, ok := m.items[i]; ok {
+		if r, ok := it.rules[field]; ok {
+			return r
+		}
+	}
+	return m.rules[field]
+}
+
+// match reports whether got matches want, the wanted event at index i.
+func match[T any](m *matcher, i int, want, got T) bool {
+	it := m.items[i]
+	if it != nil && it.anyEvent {
+		return true
+	}
+	if len(m.rules) == 0 && it == nil {
 		return reflect.DeepEqual(want, got)
 	}
 	wv, gv := reflect.ValueOf(want), reflect.ValueOf(got)
 	t := wv.Type()
-	for i := range t.NumField() {
-		f := t.Field(i)
-		switch m.rules[f.Name] {
+	for k := range t.NumField() {
+		f := t.Field(k)
+		switch m.rule(i, f.Name) {
 		case ruleAny:
 			continue
 		case ruleNotZero:
-			if gv.Field(i).IsZero() {
+			if gv.Field(k).IsZero() {
 				return false
 			}
 			continue
@@ -102,7 +169,7 @@ func match[T any](m *matcher, want, got T) bool {
 		if !f.IsExported() {
 			continue
 		}
-		if !reflect.DeepEqual(wv.Field(i).Interface(), gv.Field(i).Interface()) {
+		if !reflect.DeepEqual(wv.Field(k).Interface(), gv.Field(k).Interface()) {
 			return false
 		}
 	}
@@ -115,14 +182,14 @@ func match[T any](m *matcher, want, got T) bool {
 func AssertPublished[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
 	tb.Helper()
 	got := Published(p)
-	m := newMatcher[T](tb, opts)
+	m := newMatcher[T](tb, len(want), opts)
 	if !publishedAnyOrder(tb, m, want, got) {
 		return
 	}
 	for i := 0; i+len(want) <= len(got); i++ {
 		ok := true
 		for j := range want {
-			if !match(m, want[j], got[i+j]) {
+			if !match(m, j, want[j], got[i+j]) {
 				ok = false
 				break
 			}
@@ -138,7 +205,7 @@ func AssertPublished[T any](tb testing.TB, p *eventmanager.Publisher[T], want []
 // published event, in any order (Safir's assert_published with any_order).
 func AssertPublishedAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
 	tb.Helper()
-	publishedAnyOrder(tb, newMatcher[T](tb, opts), want, Published(p))
+	publishedAnyOrder(tb, newMatcher[T](tb, len(want), opts), want, Published(p))
 }
 
 // publishedAnyOrder fails tb and returns false unless each wanted event
@@ -180,25 +247,35 @@ func AssertPublishedAll[T any](tb testing.TB, p *eventmanager.Publisher[T], want
 	AssertPublished(tb, p, want, opts...)
 }
 
-// unmatched returns the wanted events that match no published event, each
-// published event matching at most one wanted event. First fit is exact
-// here: match options apply to every wanted event alike, so two wanted events
-// either accept the same published events or none in common (unlike Safir's
-// per-item ANY, whose greedy matching can miss a valid assignment).
+// unmatched returns the wanted events left over by a maximum matching
+// between wanted and published events, each published event matching at most
+// one wanted event. It searches augmenting paths: with per-item rules a
+// first-fit scan can let a loose wanted event take the only published event
+// a strict one matches, and fail where an assignment exists (Safir's greedy
+// matching does exactly that).
 func unmatched[T any](m *matcher, want, got []T) []T {
-	used := make([]bool, len(got))
-	var missing []T
-	for _, w := range want {
-		found := false
-		for i, g := range got {
-			if !used[i] && match(m, w, g) {
-				used[i] = true
-				found = true
-				break
+	owner := make([]int, len(got)) // wanted index matched to got[j], or -1
+	for j := range owner {
+		owner[j] = -1
+	}
+	var assign func(i int, seen []bool) bool
+	assign = func(i int, seen []bool) bool {
+		for j := range got {
+			if seen[j] || !match(m, i, want[i], got[j]) {
+				continue
+			}
+			seen[j] = true
+			if owner[j] < 0 || assign(owner[j], seen) {
+				owner[j] = i
+				return true
 			}
 		}
-		if !found {
-			missing = append(missing, w)
+		return false
+	}
+	var missing []T
+	for i := range want {
+		if !assign(i, make([]bool, len(got))) {
+			missing = append(missing, want[i])
 		}
 	}
 	return missing

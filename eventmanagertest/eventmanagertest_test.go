@@ -119,6 +119,25 @@ func TestAssertions(t *testing.T) {
 		{"all any order subset", func(tb testing.TB) {
 			eventmanagertest.AssertPublishedAllAnyOrder(tb, p, []QueryEvent{e[3], e[1]})
 		}, "published 4 events, want 2"},
+		{"per-item wildcard needs a real matching, not first fit", func(tb testing.TB) {
+			// The loose first wanted event could take e[0], the only event
+			// the strict second one matches; e[2] is left for it.
+			eventmanagertest.AssertPublishedAnyOrder(tb, p, []QueryEvent{{Type: "sync"}, e[0]},
+				eventmanagertest.ForItem(0, eventmanagertest.AnyValue("Duration")))
+		}, ""},
+		{"per-item wildcard does not leak to other items", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAnyOrder(tb, p, []QueryEvent{{Type: "sync"}, {Type: "sync"}},
+				eventmanagertest.ForItem(0, eventmanagertest.AnyValue("Duration")))
+		}, "1 wanted events were not published"},
+		{"any event", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{}, e[1]}, eventmanagertest.AnyEvent(0))
+		}, ""},
+		{"any event keeps order", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{e[1], {}, e[0]}, eventmanagertest.AnyEvent(1))
+		}, "not consecutively"},
+		{"item index out of range", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, e[:1], eventmanagertest.AnyEvent(3))
+		}, "index 3 outside the 1 wanted events"},
 		{"unknown field", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, e[:1], eventmanagertest.AnyValue("Nope"))
 		}, `no field "Nope"`},
