@@ -52,12 +52,7 @@ const (
 // Safir's, with the Go verdict and why. Every other case must agree.
 var goDeviations = map[string]struct{ verdict, why string }{
 	"greedy_any_order": {verdictOK, "Safir bug: greedy matching without " +
-		"backtracking; a correct matcher accepts (and eventmanagertest cannot even " +
-		"express the per-item wildcards that trigger it)"},
-	"any_item_then_missing": {verdictOK, "eventmanagertest gap: match options " +
-		"apply to every wanted event, so Safir's whole-item ANY next to an exact " +
-		"item can only be approximated by wildcards on all items, which accepts C " +
-		"as any event"},
+		"backtracking; eventmanagertest's maximum matching accepts"},
 }
 
 // TestMockCases replays every case Safir's real MockEventManager and
@@ -76,7 +71,7 @@ func TestMockCases(t *testing.T) {
 		seen[c.Name] = true
 		t.Run(c.Name, func(t *testing.T) {
 			t.Parallel()
-			got, approx := runMockCase(t, c)
+			got := runMockCase(t, c)
 			want, why := c.Verdict, ""
 			if d, ok := goDeviations[c.Name]; ok {
 				want, why = d.verdict, d.why
@@ -85,9 +80,6 @@ func TestMockCases(t *testing.T) {
 			}
 			if got.verdict != want {
 				t.Errorf("Go verdict %s, want %s (Safir: %s)%s\nGo said: %s", got.verdict, want, c.Verdict, suffix(why), got.msg)
-			}
-			if approx != "" {
-				t.Logf("approximated in Go: %s", approx)
 			}
 			if why != "" {
 				t.Logf("deviation from Safir (%s): %s", c.Verdict, why)
@@ -111,9 +103,8 @@ func suffix(why string) string {
 type goVerdict struct{ verdict, msg string }
 
 // runMockCase publishes the case's sequence in mock mode and runs the matching
-// eventmanagertest assertion on the target publisher. approx is non-empty when
-// the case could not be expressed exactly.
-func runMockCase(t *testing.T, c mockCase) (goVerdict, string) {
+// eventmanagertest assertion on the target publisher.
+func runMockCase(t *testing.T, c mockCase) goVerdict {
 	t.Helper()
 	ctx := t.Context()
 	m, err := eventmanager.New(config.Config{AppName: app, Enabled: true, Mock: true, TopicPrefix: prefix})
@@ -153,18 +144,17 @@ func runMockCase(t *testing.T, c mockCase) (goVerdict, string) {
 		return assertCase(t, rich, c)
 	}
 	t.Fatalf("unknown publisher %q", c.Publisher)
-	return goVerdict{}, ""
+	return goVerdict{}
 }
 
 // assertCase translates the expected items and runs the assertion.
 //
-// Safir's wildcards are per expected item and per field; eventmanagertest's
-// MatchOptions apply to every wanted event. When all items share the same
-// wildcards the translation is exact; otherwise the union is used and approx
-// says so. NOT_NONE becomes NotZero on a pointer field (nil is None) and
-// AnyValue on any other field (its value is never None in Safir, so
-// NOT_NONE matches everything there, zero included).
-func assertCase[T any](t *testing.T, p *eventmanager.Publisher[T], c mockCase) (goVerdict, string) {
+// Safir's wildcards are per expected item and per field, and so are
+// eventmanagertest's (ForItem, AnyEvent): the translation is exact. NOT_NONE
+// becomes NotZero on a pointer field (nil is None) and AnyValue on any other
+// field (its value is never None in Safir, so NOT_NONE matches everything
+// there, zero included); a whole-item ANY or NOT_NONE becomes AnyEvent.
+func assertCase[T any](t *testing.T, p *eventmanager.Publisher[T], c mockCase) goVerdict {
 	t.Helper()
 	typ := reflect.TypeFor[T]()
 	want := make([]T, len(c.Expected))
@@ -192,29 +182,31 @@ func assertCase[T any](t *testing.T, p *eventmanager.Publisher[T], c mockCase) (
 		}
 		rules = append(rules, r)
 	}
-	union := map[string]string{}
-	approx := ""
-	for _, r := range rules {
-		if !maps.Equal(r, rules[0]) && approx == "" {
-			approx = fmt.Sprintf("per-item wildcards %v, applied as their union to every item", rules)
-		}
-		maps.Copy(union, r)
-	}
-	var anyFields, notZero []string
-	for _, name := range slices.Sorted(maps.Keys(union)) {
-		f, _ := typ.FieldByName(name)
-		if union[name] == matchNotNone && f.Type.Kind() == reflect.Pointer {
-			notZero = append(notZero, name)
-		} else {
-			anyFields = append(anyFields, name)
-		}
-	}
 	var opts []eventmanagertest.MatchOption
-	if len(anyFields) > 0 {
-		opts = append(opts, eventmanagertest.AnyValue(anyFields...))
-	}
-	if len(notZero) > 0 {
-		opts = append(opts, eventmanagertest.NotZero(notZero...))
+	for i, r := range rules {
+		if _, whole := matcher(c.Expected[i]); whole {
+			opts = append(opts, eventmanagertest.AnyEvent(i))
+			continue
+		}
+		var anyFields, notZero []string
+		for _, name := range slices.Sorted(maps.Keys(r)) {
+			f, _ := typ.FieldByName(name)
+			if r[name] == matchNotNone && f.Type.Kind() == reflect.Pointer {
+				notZero = append(notZero, name)
+			} else {
+				anyFields = append(anyFields, name)
+			}
+		}
+		var item []eventmanagertest.MatchOption
+		if len(anyFields) > 0 {
+			item = append(item, eventmanagertest.AnyValue(anyFields...))
+		}
+		if len(notZero) > 0 {
+			item = append(item, eventmanagertest.NotZero(notZero...))
+		}
+		if len(item) > 0 {
+			opts = append(opts, eventmanagertest.ForItem(i, item...))
+		}
 	}
 
 	var assert func(testing.TB)
@@ -226,20 +218,11 @@ func assertCase[T any](t *testing.T, p *eventmanager.Publisher[T], c mockCase) (
 	case c.Method == "assert_published_all" && !c.AnyOrder:
 		assert = func(tb testing.TB) { eventmanagertest.AssertPublishedAll(tb, p, want, opts...) }
 	case c.Method == "assert_published_all" && c.AnyOrder:
-		// No AssertPublishedAll with any order: the count check by hand,
-		// then AssertPublishedAnyOrder.
-		approx = "assert_published_all(any_order=True) as a count check plus AssertPublishedAnyOrder"
-		assert = func(tb testing.TB) {
-			if got := len(eventmanagertest.Published(p)); got != len(want) {
-				tb.Errorf("published %d events, want %d", got, len(want))
-				return
-			}
-			eventmanagertest.AssertPublishedAnyOrder(tb, p, want, opts...)
-		}
+		assert = func(tb testing.TB) { eventmanagertest.AssertPublishedAllAnyOrder(tb, p, want, opts...) }
 	default:
 		t.Fatalf("unknown method %q", c.Method)
 	}
-	return record(t, assert), approx
+	return record(t, assert)
 }
 
 // matcher reports whether v is {"$match": kind}.
