@@ -69,7 +69,20 @@ func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]by
 	if md == nil || v == nil {
 		return dst, c.c.nilError(md == nil)
 	}
-	return c.c.appendValue(dst, schemaID, md, unsafe.Pointer(v))
+	return c.appendValue(dst, schemaID, md, v)
+}
+
+// appendValue is Append without the nil checks. The copy of a value whose
+// strings need repair is made here, in typed code, so that the pointer to
+// the caller's value never reaches reflection and can stay on the caller's
+// stack (Publish passes the address of its parameter).
+func (c *Codec[T]) appendValue(dst []byte, schemaID uint32, md *Metadata, v *T) ([]byte, error) {
+	out, err, repair := c.c.appendValue(dst, schemaID, md, unsafe.Pointer(v))
+	if !repair {
+		return out, err
+	}
+	cp := *v
+	return c.c.appendRepaired(dst, schemaID, md, unsafe.Pointer(&cp))
 }
 
 // Encode is Append into a new buffer, allocated once with an upper bound of
@@ -80,8 +93,7 @@ func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
 		return nil, c.c.nilError(md == nil)
 	}
-	p := unsafe.Pointer(v)
-	buf, err := c.c.appendValue(make([]byte, 0, c.c.maxLen(md.Application, p)), schemaID, md, p)
+	buf, err := c.appendValue(make([]byte, 0, c.c.maxLen(md.Application, unsafe.Pointer(v))), schemaID, md, v)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +118,6 @@ type codec struct {
 	name, namespace string
 	fullName        string
 	goType          string
-	rtype           reflect.Type // the payload type, to copy a value whose strings need repair
 	schemaJSON      string
 	schema          avro.Schema
 	ops             []fieldOp
@@ -160,7 +171,6 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		namespace:  namespace,
 		fullName:   namespace + "." + name,
 		goType:     t.String(),
-		rtype:      t,
 		schemaJSON: schemaJSON,
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
@@ -225,10 +235,10 @@ func (c *codec) maxLen(app string, p unsafe.Pointer) int {
 // encoded again, from a copy whose strings are repaired (see repaired), so
 // that the checks apply to the repaired strings and the first bad field in
 // wire order is still the one reported.
-func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) ([]byte, error) {
+func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) (_ []byte, _ error, repair bool) {
 	out, app, err := c.encode(dst, schemaID, md, p)
 	if app&highBits == 0 && (len(c.stringOps) == 0 || c.ascii(p)) {
-		return out, err
+		return out, err, false
 	}
 	return c.appendNonASCII(dst, schemaID, md, p, out, err)
 }
@@ -238,13 +248,22 @@ func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.
 // as it is, kept when every string is valid UTF-8.
 //
 //go:noinline
-func (c *codec) appendNonASCII(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, out []byte, err error) ([]byte, error) {
+func (c *codec) appendNonASCII(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer, out []byte, err error) (_ []byte, _ error, repair bool) {
 	if err == nil && c.validStrings(md.Application, p) {
-		return out, nil
+		return out, nil, false
 	}
+	return dst, nil, true
+}
+
+// appendRepaired encodes the value at q, a copy the caller owns, after
+// repairing its strings and the application name in place.
+//
+//go:noinline
+func (c *codec) appendRepaired(dst []byte, schemaID uint32, md *Metadata, q unsafe.Pointer) ([]byte, error) {
 	rmd := *md
 	rmd.Application = repairString(md.Application)
-	out, _, err = c.encode(dst, schemaID, &rmd, c.repaired(p))
+	c.repair(q)
+	out, _, err := c.encode(dst, schemaID, &rmd, q)
 	return out, err
 }
 
@@ -291,15 +310,12 @@ func (c *codec) validStrings(app string, p unsafe.Pointer) bool {
 	return true
 }
 
-// repaired returns a copy of the value at p (a new value of the payload
-// type) whose string fields hold their repaired text: each run of invalid
-// UTF-8 bytes replaced by U+FFFD. A string over MaxStringLen bytes is left
-// as it is, for encode to refuse without repairing it. It is the slow path
-// of a value with invalid UTF-8, and allocates.
-func (c *codec) repaired(p unsafe.Pointer) unsafe.Pointer {
-	cp := reflect.New(c.rtype)
-	cp.Elem().Set(reflect.NewAt(c.rtype, p).Elem())
-	q := cp.UnsafePointer()
+// repair replaces, in the value at q, each string field that is not valid
+// UTF-8 with its repaired text: each run of invalid bytes becomes U+FFFD. A
+// string over MaxStringLen bytes is left as it is, for encode to refuse
+// without repairing it. q must be a copy: a nullable field gets a new
+// pointer, the caller's string is never written. It allocates.
+func (c *codec) repair(q unsafe.Pointer) {
 	for _, i := range c.stringOps {
 		op := &c.ops[i]
 		fp := unsafe.Add(q, op.off)
@@ -316,7 +332,6 @@ func (c *codec) repaired(p unsafe.Pointer) unsafe.Pointer {
 			*(*string)(fp) = repairString(s)
 		}
 	}
-	return q
 }
 
 // encode is appendValue's pass over the ops: it writes the framed event

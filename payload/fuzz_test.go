@@ -160,7 +160,7 @@ func FuzzEncode(f *testing.F) {
 		}
 
 		prefix := []byte{0xAA, 0xBB}
-		out, err := c.appendValue(prefix, uint32(i), md, unsafe.Pointer(&v))
+		out, err := appendReflect(c, prefix, uint32(i), md, reflect.ValueOf(&v).Elem())
 		verr := c.validate(unsafe.Pointer(&v))
 		if len(bad) > 0 {
 			if verr == nil || !errors.Is(verr, ErrInvalidValue) || fieldOf(verr) != bad[0] {
@@ -395,7 +395,7 @@ func FuzzDerive(f *testing.F) {
 			}
 		}
 		md := &Metadata{Application: text, TimestampNS: 1}
-		out, err := c.appendValue(nil, 1, md, v.UnsafePointer())
+		out, err := appendReflect(c, nil, 1, md, v.Elem())
 		if err != nil {
 			t.Fatalf("encode: %v", err)
 		}
@@ -441,4 +441,17 @@ func checkDeriveError(t *testing.T, err error, rt reflect.Type) {
 	default:
 		t.Fatalf("untyped error for %v: %v", rt, err)
 	}
+}
+
+// appendReflect is Codec.Append for the type-erased codec of a value held
+// in v (addressable): the copy a repair needs is made with reflection, as the
+// typed Codec does with a plain assignment.
+func appendReflect(c *codec, dst []byte, schemaID uint32, md *Metadata, v reflect.Value) ([]byte, error) {
+	out, err, repair := c.appendValue(dst, schemaID, md, v.Addr().UnsafePointer())
+	if !repair {
+		return out, err
+	}
+	cp := reflect.New(v.Type())
+	cp.Elem().Set(v)
+	return c.appendRepaired(dst, schemaID, md, cp.UnsafePointer())
 }

@@ -1,0 +1,5 @@
+//go:build race
+
+package eventmanager_test
+
+const raceEnabled = true
