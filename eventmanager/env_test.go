@@ -232,8 +232,15 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 // within a bounded wait.
 func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	return consumeWith(t, topic, n, kgo.SeedBrokers(brokers...))
+}
+
+// consumeWith reads exactly n records of topic from its start with a client
+// built from opts, within a bounded wait.
+func consumeWith(t *testing.T, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
+	t.Helper()
+	cl, err := kgo.NewClient(append(opts, kgo.ConsumeTopics(topic),
+		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -206,27 +206,7 @@ func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
 // settings, within a bounded wait.
 func consumeSecure(t *testing.T, cfg config.Config, n int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(append(clientOpts(t, cfg), kgo.ConsumeTopics(cfg.Topic()),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	if len(out) != n {
-		t.Fatalf("consumed %d records, want %d", len(out), n)
-	}
-	return out
+	return consumeWith(t, cfg.Topic(), n, clientOpts(t, cfg)...)
 }
 
 // Broker listener configurations of the tests.
