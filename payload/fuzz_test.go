@@ -274,15 +274,6 @@ func shorten(v any) any {
 	return v
 }
 
-func validSymbol(symbols []string, s string) bool {
-	for _, sym := range symbols {
-		if sym == s {
-			return true
-		}
-	}
-	return false
-}
-
 // fuzzSame compares decoded values, floats by bits or both NaN. Strings are
 // compared after the replacement hamba does not do: Avro strings carry bytes.
 func fuzzSame(got, want any) bool {
