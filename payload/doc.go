@@ -74,7 +74,7 @@
 // The application name of Metadata is treated like a string field. Valid
 // strings cost a word-at-a-time ASCII check (utf8.ValidString for non-ASCII
 // text) and never allocate; only an event with invalid UTF-8 is encoded
-// again from a repaired copy, which allocates the copy and the repaired
+// again from a repaired copy (on the stack), which allocates the repaired
 // strings. A string is refused when it is longer than MaxStringLen bytes as
 // given or once repaired.
 package payload
