@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/url"
 	"slices"
@@ -240,9 +241,11 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 	if err != nil {
 		return 0, err
 	}
-	if id <= 0 {
+	if id <= 0 || id > math.MaxInt32 {
+		// Confluent ids are positive 32-bit signed integers: the wire header
+		// cannot carry another, and truncating would name another schema.
 		return 0, &RequestError{Op: opRegister, Subject: subject, Status: http.StatusOK,
-			Err: fmt.Errorf("registry answered schema id %d", id)}
+			Err: fmt.Errorf("registry answered schema id %d, outside 1..2147483647: is SCHEMA_MANAGER_REGISTRY_URL a Confluent-compatible schema registry?", id)}
 	}
 	c.mu.Lock()
 	c.ids[key] = id

@@ -634,3 +634,27 @@ func TestConcurrentRegister(t *testing.T) {
 		}
 	}
 }
+
+// TestRegisterRefusesIDsOutsideInt32 is issue 12 #2: Confluent schema ids
+// are 32-bit signed; an id the wire header cannot carry must be refused, not
+// truncated to another schema's id (4294967297 would become 1).
+func TestRegisterRefusesIDsOutsideInt32(t *testing.T) {
+	t.Parallel()
+	for _, id := range []string{"4294967297", "2147483648", "-1", "0"} {
+		t.Run(id, func(t *testing.T) {
+			t.Parallel()
+			url := rawServer(t, http.StatusOK, `{"id":`+id+`,"compatibility":"NONE","subject":"s","version":1,"schema":"{}"}`)
+			c := newClient(t, Config{URL: url})
+			got, err := c.Register(t.Context(), fullName, record(fieldA))
+			var re *RequestError
+			if !errors.As(err, &re) || !strings.Contains(err.Error(), "schema id "+id) {
+				t.Fatalf("Register = %d, %v; want a *RequestError naming schema id %s", got, err, id)
+			}
+		})
+	}
+	// The largest valid id passes.
+	url := rawServer(t, http.StatusOK, `{"id":2147483647,"compatibility":"NONE","subject":"s","version":1,"schema":"{}"}`)
+	if got, err := newClient(t, Config{URL: url}).Register(t.Context(), fullName, record(fieldA)); err != nil || got != 2147483647 {
+		t.Fatalf("Register = %d, %v; want 2147483647", got, err)
+	}
+}
