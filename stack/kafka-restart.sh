@@ -16,6 +16,9 @@ action="${1:-restart}"
 KAFKA_BOOTSTRAP="$(env_get KAFKA_BOOTSTRAP_SERVERS)"
 KAFKA_PORT="${KAFKA_BOOTSTRAP##*:}"
 KAFKA_CONTROLLER_PORT="$(env_get SASQUATCH_STACK_KAFKA_CONTROLLER_PORT)"
+KAFKA_SASL_SSL_BOOTSTRAP="$(env_get SASQUATCH_STACK_KAFKA_SASL_SSL_BOOTSTRAP)"
+KAFKA_MTLS_BOOTSTRAP="$(env_get SASQUATCH_STACK_KAFKA_MTLS_BOOTSTRAP)"
+PKI="$(env_get SASQUATCH_STACK_PKI_DIR)"
 CONF="$STATE/kafka/server.properties"
 CLASSPATH="$KAFKA_LIBS/*"
 JAVA_OPTS=(-Xms256m -Xmx1g -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -Djava.awt.headless=true
@@ -37,9 +40,17 @@ kafka_start() {
 	fi
 	[ -x "$STACKCTL" ] || (cd "$REPO_ROOT" && go build -o "$STACKCTL" ./stack/stackctl)
 	mkdir -p "$STATE/kafka"
-	sed -e "s#@STATE@#$STATE#g" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
-		-e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-		"$STACK_ROOT/kafka/server.properties.in" >"$CONF"
+	# The PKI of the secured listeners (made once per stack: stackctl pki keeps a complete one).
+	"$STACKCTL" pki -dir "$PKI" -client-cn "$MTLS_CLIENT_CN"
+	(
+		umask 077 # the file holds the keystore's key password
+		sed -e "s#@STATE@#$STATE#g" -e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
+			-e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
+			-e "s#@KAFKA_SASL_SSL_PORT@#${KAFKA_SASL_SSL_BOOTSTRAP##*:}#g" \
+			-e "s#@KAFKA_MTLS_PORT@#${KAFKA_MTLS_BOOTSTRAP##*:}#g" \
+			-e "s#@PKI@#$PKI#g" -e "s#@KEY_PASSWORD@#$(cat "$PKI/broker-key.password")#g" \
+			"$STACK_ROOT/kafka/server.properties.in" >"$CONF"
+	)
 	if [ ! -e "$STATE/kafka/data/meta.properties" ]; then
 		local cluster_id
 		# A cluster id is 16 random bytes in unpadded URL-safe base64 (what `StorageTool random-uuid`

@@ -29,6 +29,13 @@ TELEGRAF_TAGS=custom,inputs.kafka_consumer,parsers.avro,outputs.influxdb,outputs
 INFLUXDB_DATABASE=lsst.square.metrics
 TOPIC_PREFIX=lsst.square.metrics.events
 CONSUMER_GROUP=telegraf-kafka-consumer-app-metrics
+# Principals of the secured listeners: a SCRAM user with ACLs on the app topics (prefix
+# $TOPIC_PREFIX.) and on consumer groups named $ACL_GROUP_PREFIX*, one without any ACL, and the
+# mTLS client certificate's CN (principal User:CN=<it>), with the same ACLs as the first.
+SCRAM_USER=stack-writer
+NOACL_USER=stack-noacl
+MTLS_CLIENT_CN=sasquatch-stack-client
+ACL_GROUP_PREFIX=sasquatch-stack-
 
 KAFKA_LIBS="$CACHE/kafka-$KAFKA_VERSION/libs"
 STACKCTL="$STATE/bin/stackctl"

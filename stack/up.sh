@@ -44,8 +44,11 @@ mkdir -p "$STATE/bin"
 (cd "$REPO_ROOT" && go build -o "$STACKCTL" ./stack/stackctl)
 
 if [ ! -s "$ENV_FILE" ]; then
-	mapfile -t p < <("$STACKCTL" ports 5)
+	mapfile -t p < <("$STACKCTL" ports 7)
 	mkdir -p "$STATE"/{influxdb,registry,kafka,telegraf,logs,run}
+	# secret prints a random password (URL-safe base64 of 18 random bytes).
+	secret() { head -c 18 /dev/urandom | base64 | tr '+/' '-_'; }
+	umask 077 # stack.env holds the SCRAM passwords
 	cat >"$ENV_FILE.tmp" <<EOF
 # Endpoints of the local Sasquatch stack (stack/up.sh). KEY=VALUE lines, no quoting.
 KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:${p[0]}
@@ -61,7 +64,26 @@ SASQUATCH_STACK_TELEGRAF_GROUP=$CONSUMER_GROUP
 SASQUATCH_STACK_KAFKA_CTL=$STACK_ROOT/kafka-restart.sh
 SASQUATCH_STACK_KAFKA_CONTROLLER_PORT=${p[1]}
 SASQUATCH_STACK_INFLUXDB_RPC_PORT=${p[4]}
+# The broker's secured listeners (SASL_SSL: SCRAM-SHA-512; MTLS: SSL with a required client
+# certificate), their PKI (stackctl pki) and principals (stackctl secure).
+SASQUATCH_STACK_KAFKA_SASL_SSL_BOOTSTRAP=127.0.0.1:${p[5]}
+SASQUATCH_STACK_KAFKA_MTLS_BOOTSTRAP=127.0.0.1:${p[6]}
+SASQUATCH_STACK_PKI_DIR=$STATE/pki
+SASQUATCH_STACK_KAFKA_CLUSTER_CA=$STATE/pki/cluster-ca.crt
+SASQUATCH_STACK_KAFKA_FOREIGN_CA=$STATE/pki/foreign-ca.crt
+SASQUATCH_STACK_KAFKA_CLIENT_CERT=$STATE/pki/client.crt
+SASQUATCH_STACK_KAFKA_CLIENT_KEY=$STATE/pki/client.key
+SASQUATCH_STACK_KAFKA_FOREIGN_CLIENT_CERT=$STATE/pki/foreign-client.crt
+SASQUATCH_STACK_KAFKA_FOREIGN_CLIENT_KEY=$STATE/pki/foreign-client.key
+SASQUATCH_STACK_KAFKA_MTLS_PRINCIPAL=User:CN=$MTLS_CLIENT_CN
+SASQUATCH_STACK_KAFKA_SCRAM_USER=$SCRAM_USER
+SASQUATCH_STACK_KAFKA_SCRAM_PASSWORD=$(secret)
+SASQUATCH_STACK_KAFKA_NOACL_USER=$NOACL_USER
+SASQUATCH_STACK_KAFKA_NOACL_PASSWORD=$(secret)
+SASQUATCH_STACK_KAFKA_ACL_TOPIC_PREFIX=$TOPIC_PREFIX.
+SASQUATCH_STACK_KAFKA_ACL_GROUP_PREFIX=$ACL_GROUP_PREFIX
 EOF
+	umask 022
 	mv "$ENV_FILE.tmp" "$ENV_FILE"
 fi
 
@@ -138,6 +160,9 @@ if ! running kafka; then
 	bash "$STACK_ROOT/kafka-restart.sh" start
 fi
 "$STACKCTL" topics -brokers "$KAFKA_BOOTSTRAP" -topics "$STACK_TOPICS" -timeout 60s
+t1="$(now_ms)"
+"$STACKCTL" secure -env "$ENV_FILE" -timeout 60s
+log "kafka SASL_SSL at $(env_get SASQUATCH_STACK_KAFKA_SASL_SSL_BOOTSTRAP), mTLS at $(env_get SASQUATCH_STACK_KAFKA_MTLS_BOOTSTRAP): users and ACLs ready ($(($(now_ms) - t1)) ms)"
 
 # --- Telegraf ------------------------------------------------------------------------------
 if ! running telegraf; then

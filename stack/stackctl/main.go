@@ -16,6 +16,16 @@
 //	    wait until consumer group G is Stable, none of its members is one of the stale ids
 //	    (members of a process that was killed linger until their session times out), and every
 //	    partition of the topics is assigned to one of its members (Telegraf is consuming).
+//	stackctl pki -dir DIR [-client-cn CN] [-validity 720h]
+//	    write the PKI of the secured listeners into DIR (nothing when DIR already has it): a
+//	    cluster CA and the broker's certificate for 127.0.0.1/localhost, with a PEM keystore
+//	    (encrypted key, leaf, cluster CA) for ssl.keystore.type=PEM; a clients CA (the mTLS
+//	    listener's truststore) and a client certificate; a foreign CA and a client certificate
+//	    it signs (see pki.go for the file names).
+//	stackctl secure -env STACK_ENV [-timeout 60s]
+//	    create the SCRAM-SHA-512 users and the ACLs named in stack.env through the plaintext
+//	    listener, then wait until the SASL_SSL and mTLS listeners let the good principals
+//	    describe the stack's topics.
 //
 // Every wait asks the broker again every 200 ms until the condition holds or the timeout
 // expires; stackctl exits 1 with the last reason on failure.
@@ -49,11 +59,16 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: stackctl ports|kafka-wait|topics|group-members|group-wait [flags]")
+		return errors.New("usage: stackctl ports|kafka-wait|topics|group-members|group-wait|pki|secure [flags]")
 	}
 	cmd, args := args[0], args[1:]
-	if cmd == "ports" {
+	switch cmd {
+	case "ports":
 		return ports(args)
+	case "pki":
+		return pki(args)
+	case "secure":
+		return secure(args)
 	}
 	fs := flag.NewFlagSet(cmd, flag.ContinueOnError)
 	brokers := fs.String("brokers", "", "bootstrap broker HOST:PORT (required)")
