@@ -2,7 +2,7 @@ package eventmanager
 
 import (
 	"context"
-	"errors"
+	"log/slog"
 	"math/rand/v2"
 	"sync"
 	"time"
@@ -15,13 +15,18 @@ import (
 type task struct {
 	name string
 	run  func(ctx context.Context) error
+	last error // the last attempt's error, for Check
 }
 
 // retrier runs tasks with capped exponential backoff and full jitter until
-// they succeed or the manager closes. Its goroutine is started by the first
-// task, so a healthy manager runs none.
+// they succeed or the manager closes, whatever the error: in the background
+// an answer that looks final (a 404 page or a 401 from an ingress in front of
+// a restarting registry, an ACL not granted yet) may not be, and giving up
+// would leave the events waiting forever. Such errors are logged at ERROR,
+// the others at WARN, with one capped backoff for all. Its goroutine is
+// started by the first task, so a healthy manager runs none.
 type retrier struct {
-	m       *Manager
+	log     *slog.Logger
 	maxWait time.Duration
 
 	mu      sync.Mutex
@@ -33,12 +38,12 @@ type retrier struct {
 	done    chan struct{}
 }
 
-func newRetrier(m *Manager, maxWait time.Duration) *retrier {
+func newRetrier(log *slog.Logger, maxWait time.Duration) *retrier {
 	if maxWait <= 0 {
 		maxWait = time.Minute
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &retrier{m: m, maxWait: maxWait, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	return &retrier{log: log, maxWait: maxWait, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
 // add queues a task and starts the retry goroutine if needed.
@@ -59,13 +64,17 @@ func (r *retrier) add(t task) {
 	}
 }
 
-// pending reports the names of the tasks not done yet.
-func (r *retrier) pending() []string {
+// failing describes the tasks not done yet: each one's name and, once it
+// was tried in the background, its last error.
+func (r *retrier) failing() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	names := make([]string, len(r.tasks))
 	for i, t := range r.tasks {
 		names[i] = t.name
+		if t.last != nil {
+			names[i] += ": " + t.last.Error()
+		}
 	}
 	return names
 }
@@ -111,28 +120,25 @@ func (r *retrier) loop() {
 		}
 		failed := false
 		for _, t := range tasks {
-			if err := t.run(r.ctx); err != nil {
-				if r.ctx.Err() != nil {
-					return
-				}
-				if stop(err) {
-					// Wrong credentials or certificates, a registry refusal:
-					// retrying with the same settings cannot succeed.
-					r.m.log.Error("metrics start-up step failed for good, not retrying: events stay buffered until Close",
-						"step", t.name, "error", err)
-					r.remove(t.name)
-					continue
-				}
-				failed = true
-				// Log the 1st, 2nd, 4th, 8th... failure of a row, not each one.
-				if n := attempt + 1; n&(n-1) == 0 {
-					r.m.log.Warn("metrics start-up step failed, retrying in the background",
-						"step", t.name, "attempt", n, "error", err)
-				}
+			err := t.run(r.ctx)
+			if err == nil {
+				r.log.Info("metrics start-up step succeeded", "step", t.name)
+				r.remove(t.name)
 				continue
 			}
-			r.m.log.Info("metrics start-up step succeeded", "step", t.name)
-			r.remove(t.name)
+			if r.ctx.Err() != nil {
+				return
+			}
+			failed = true
+			r.note(t.name, err)
+			// Log the 1st, 2nd, 4th, 8th... failure of a row, not each one.
+			if n := attempt + 1; n&(n-1) == 0 {
+				level, msg := slog.LevelWarn, "metrics start-up step failed, retrying in the background"
+				if fatal(err) {
+					level, msg = slog.LevelError, "metrics start-up step refused, retrying in the background until the configuration or the service is fixed: events stay buffered meanwhile"
+				}
+				r.log.Log(r.ctx, level, msg, "step", t.name, "attempt", n, "error", err)
+			}
 		}
 		if !failed {
 			continue
@@ -148,6 +154,17 @@ func (r *retrier) loop() {
 	}
 }
 
+// note records a task's last error.
+func (r *retrier) note(name string, err error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for i := range r.tasks {
+		if r.tasks[i].name == name {
+			r.tasks[i].last = err
+		}
+	}
+}
+
 func (r *retrier) remove(name string) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
@@ -157,11 +174,4 @@ func (r *retrier) remove(name string) {
 			return
 		}
 	}
-}
-
-// stop reports whether a background task's error is a configuration error
-// that retrying cannot fix. A missing topic is retried (it may be created).
-func stop(err error) bool {
-	var te *TopicError
-	return fatal(err) && !errors.As(err, &te)
 }

@@ -65,12 +65,7 @@ func TestFailureLogThrottled(t *testing.T) {
 // the capped exponential schedule and stop once the task succeeds.
 func TestRetrierBacksOff(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true},
-			WithLogger(slog.New(slog.DiscardHandler)))
-		if err != nil {
-			t.Fatal(err)
-		}
-		r := newRetrier(m, time.Second)
+		r := newRetrier(slog.New(slog.DiscardHandler), time.Second)
 		var at []time.Time
 		r.add(task{name: "flaky", run: func(context.Context) error {
 			at = append(at, time.Now())
@@ -84,7 +79,7 @@ func TestRetrierBacksOff(t *testing.T) {
 		if len(at) != 8 {
 			t.Fatalf("%d attempts, want 8", len(at))
 		}
-		if len(r.pending()) != 0 {
+		if len(r.failing()) != 0 {
 			t.Errorf("task still pending after success")
 		}
 		for i := 1; i < len(at); i++ {
@@ -112,37 +107,50 @@ func TestRandomIDs(t *testing.T) {
 	}
 }
 
-// TestRetrierStopsOnConfigurationErrors: wrong credentials are not retried;
-// an outage and a missing topic are.
-func TestRetrierStopsOnConfigurationErrors(t *testing.T) {
+// TestRetrierRetriesEveryError is issue 12 #11: in the background, an answer
+// that looks final (wrong credentials, a registry refusal such as a 404 page
+// from an ingress) is retried with backoff like an outage, logged at ERROR,
+// and named by failing (which Check reports) until the step succeeds.
+func TestRetrierRetriesEveryError(t *testing.T) {
 	for _, tc := range []struct {
 		name  string
 		err   error
-		retry bool
+		level string
 	}{
-		{"authentication", &SecurityError{Kind: ErrAuthentication, Reason: "wrong password"}, false},
-		{"tls", &SecurityError{Kind: ErrTLS, Reason: "unknown CA"}, false},
-		{"registry refusal", &schemaregistry.RequestError{Op: "check", Status: 401}, false},
-		{"missing topic", &TopicError{Topic: "t", Reason: "does not exist"}, true},
-		{"outage", schemaregistry.ErrUnavailable, true},
+		{"authentication", &SecurityError{Kind: ErrAuthentication, Reason: "wrong password"}, "ERROR"},
+		{"tls", &SecurityError{Kind: ErrTLS, Reason: "unknown CA"}, "ERROR"},
+		{"registry refusal", &schemaregistry.RequestError{Op: "check", Status: 404}, "ERROR"},
+		{"missing topic", &TopicError{Topic: "t", Reason: "does not exist"}, "ERROR"},
+		{"outage", schemaregistry.ErrUnavailable, "WARN"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true},
-					WithLogger(slog.New(slog.DiscardHandler)))
-				if err != nil {
-					t.Fatal(err)
-				}
-				r := newRetrier(m, time.Second)
+				var logs strings.Builder
+				r := newRetrier(slog.New(slog.NewTextHandler(&logs, nil)), time.Second)
 				runs := 0
-				r.add(task{name: "step", run: func(context.Context) error { runs++; return tc.err }})
-				time.Sleep(10 * time.Second)
+				r.add(task{name: "step", run: func(context.Context) error {
+					runs++
+					if runs == 20 {
+						return nil
+					}
+					return tc.err
+				}})
+				time.Sleep(5 * time.Second)
 				synctest.Wait()
-				if tc.retry && runs < 5 {
-					t.Errorf("%d attempts in 10 s, want retries", runs)
+				if runs < 5 || runs >= 20 {
+					t.Fatalf("%d attempts in 5 s, want retries", runs)
 				}
-				if !tc.retry && (runs != 1 || len(r.pending()) != 0) {
-					t.Errorf("%d attempts, %d pending tasks; want 1 attempt and the task dropped", runs, len(r.pending()))
+				failing := r.failing()
+				if len(failing) != 1 || !strings.Contains(failing[0], "step: "+tc.err.Error()) {
+					t.Errorf("failing() = %q, want the step and its error", failing)
+				}
+				if !strings.Contains(logs.String(), "level="+tc.level) {
+					t.Errorf("logs %q, want level %s", logs.String(), tc.level)
+				}
+				time.Sleep(time.Minute)
+				synctest.Wait()
+				if runs != 20 || len(r.failing()) != 0 {
+					t.Errorf("%d attempts, failing %q; want 20 and nothing failing once the step succeeds", runs, r.failing())
 				}
 				r.stop()
 			})

@@ -28,12 +28,17 @@ var (
 type TopicError struct {
 	Topic  string // the full topic name, <prefix>.<app>
 	Reason string // e.g. "does not exist", "not authorized to write"
+	Fix    string // what to do; empty: create the topic or grant WRITE on it
 	Err    error  // the broker's error, if any
 }
 
 // Error implements error.
 func (e *TopicError) Error() string {
-	msg := fmt.Sprintf("eventmanager: topic %q %s: create it (or grant this client WRITE on it) before starting the app", e.Topic, e.Reason)
+	fix := e.Fix
+	if fix == "" {
+		fix = "create it (or grant this client WRITE on it) before starting the app"
+	}
+	msg := fmt.Sprintf("eventmanager: topic %q %s: %s", e.Topic, e.Reason, fix)
 	if e.Err != nil {
 		msg += ": " + e.Err.Error()
 	}
@@ -60,15 +65,24 @@ func (e *DuplicateEventError) Error() string {
 func (e *DuplicateEventError) Is(target error) bool { return target == ErrDuplicateEvent }
 
 // UndeliveredError reports the events that Close could not deliver before its
-// context expired.
+// context expired (or whose schema could not be registered before it).
 type UndeliveredError struct {
-	Count int64 // accepted events neither delivered nor counted as failed or dropped
-	Err   error // the context's error
+	// Count is the number of accepted events Close did not see delivered:
+	// the Failed and Unknown outcomes counted during Close, plus the
+	// events still unsent when Close returned (counted Unknown when the
+	// closing client reports them).
+	Count int64
+	// Unknown is how many of Count have an unknown outcome: they were
+	// buffered in, or in flight from, the client Close had to close, and
+	// may or may not be in the topic. The rest certainly are not.
+	Unknown int64
+	// Err is the context's error, or why the events could not be sent.
+	Err error
 }
 
 // Error implements error.
 func (e *UndeliveredError) Error() string {
-	return fmt.Sprintf("eventmanager: close: %d accepted events not delivered: %v", e.Count, e.Err)
+	return fmt.Sprintf("eventmanager: close: %d accepted events not delivered (%d of them with an unknown outcome: in flight or buffered when the Kafka client was closed): %v", e.Count, e.Unknown, e.Err)
 }
 
 // Unwrap returns the context's error.

@@ -44,7 +44,7 @@ func Example() {
 	// enum outside its symbols: true
 	// subject: lsst.square.metrics.events.myapp.query
 	// recorded: [{Type:sync Duration:1.5s}]
-	// stats: {Published:1 Delivered:1 Failed:0 Dropped:0 Rejected:1}
+	// stats: {Published:1 Delivered:1 Failed:0 Unknown:0 Dropped:0 Rejected:1}
 }
 
 // CreatePublisher rejects payload types the pipeline cannot carry, listing

@@ -455,7 +455,7 @@ func testCloseDelivers(t *testing.T, n int) {
 	env := newKafkaEnv(t, false)
 	cfg := env.cfg
 	cfg.Delivery.MaxBufferedEvents = n
-	cfg.Delivery.MaxBufferedBytes = int64(n) * 200
+	cfg.Delivery.MaxBufferedBytes = int64(n) * 1024
 	ctx := t.Context()
 	m, q := startQueries(t, cfg)
 	for i := range n {

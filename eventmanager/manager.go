@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"runtime"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -64,33 +63,27 @@ type Manager struct {
 	opts      options
 
 	state atomic.Int32
-
-	// mu serialises Initialize, CreatePublisher's registration and Close.
-	mu     sync.Mutex
-	events map[string]*counters
+	// life ends when Close begins: it cancels the I/O of Initialize and
+	// CreatePublisher, so that Close never waits for them.
+	life    context.Context
+	endLife context.CancelFunc
+	// initMu serialises Initialize; mu guards events and flushers and is
+	// never held during I/O, so that Stats and Close never wait for it.
+	initMu   sync.Mutex
+	mu       sync.Mutex
+	events   map[string]*counters
+	flushers []pendingFlusher
 
 	client     *kgo.Client
 	ownsClient bool
 	conn       *connWatch // hook on the client the manager built (security.go); nil otherwise
+	wire       *wireCount // hook on the client the manager built (inflight.go); nil otherwise
 	registry   *schemaregistry.Client
 
-	// calls counts Publish calls between their state check and the hand-off
-	// to kgo; Close waits for it to drain before flushing.
-	calls atomic.Int64
-	_     [56]byte      // keep calls (Publish only) off the line the promises write
-	idle  chan struct{} // signalled when the buffer empties after Close began
-
-	// The bounded buffer of unsent events (buffer.go).
-	maxEvents, maxBytes int64
-	blockTimeout        time.Duration
-	bufEvents, bufBytes atomic.Int64
-	_                   [48]byte
-	waiters             atomic.Int64
-	room                chan struct{}
-
-	retry     *retrier
-	connected atomic.Bool // the registry answered and the topic was checked
-	flushers  []pendingFlusher
+	buf      *buffer               // the account of unsent events (buffer.go)
+	retry    *retrier              // start-up steps retried in the background (background.go)
+	resend   *resender             // records sent again after a topic recreation (resend.go)
+	lastFail atomic.Pointer[error] // the last authorization failure of a delivery, nil after a success
 
 	closeOnce sync.Once
 	closeErr  error
@@ -108,20 +101,16 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	o := buildOptions(opts)
 	m := &Manager{
-		cfg:          cfg,
-		topic:        cfg.Topic(),
-		now:          o.clock,
-		wallClock:    !o.customClock,
-		newID:        o.idSource,
-		opts:         o,
-		events:       make(map[string]*counters),
-		idle:         make(chan struct{}, 1),
-		maxEvents:    int64(cfg.Delivery.MaxBufferedEvents),
-		maxBytes:     cfg.Delivery.MaxBufferedBytes,
-		blockTimeout: cfg.Delivery.BlockTimeout,
-		room:         make(chan struct{}, 1),
+		cfg:       cfg,
+		topic:     cfg.Topic(),
+		now:       o.clock,
+		wallClock: !o.customClock,
+		newID:     o.idSource,
+		opts:      o,
+		events:    make(map[string]*counters),
+		buf:       newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
 	}
-	m.retry = newRetrier(m, cfg.Delivery.StartupBackoffMax)
+	m.life, m.endLife = context.WithCancel(context.Background())
 	switch {
 	case !cfg.Enabled:
 		m.mode = modeDisabled
@@ -131,6 +120,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.mode = modeKafka
 	}
 	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
+	m.retry = newRetrier(m.log, cfg.Delivery.StartupBackoffMax)
 	for _, w := range cfg.Warnings {
 		m.log.Warn("metrics configuration: " + w)
 	}
@@ -154,6 +144,8 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 
 	if o.client != nil {
 		m.client = o.client
+		m.resend = newResender(m.client, m.topic, m.log)
+		m.clampBuffer()
 		return m, nil
 	}
 	m.conn = &connWatch{}
@@ -161,13 +153,28 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, err
 	}
+	m.wire = &wireCount{}
+	kopts = append(kopts, kgo.WithHooks(m.wire))
 	cl, err := kgo.NewClient(append(kopts, o.kafkaOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: kafka client: %w", err)
 	}
 	m.client = cl
 	m.ownsClient = true
+	m.resend = newResender(m.client, m.topic, m.log)
+	m.clampBuffer()
 	return m, nil
+}
+
+// clampBuffer keeps the buffer's bounds within the Kafka client's own
+// (a client passed by WithKafkaClient, or kgo.MaxBufferedRecords in
+// WithKafkaOptions), so that the client never refuses a record the
+// manager accepted. kgo runs a record's promise before it uncounts the
+// record, so one more record than ours must fit in its buffer.
+func (m *Manager) clampBuffer() {
+	records, _ := m.client.OptValue(kgo.MaxBufferedRecords).(int64)
+	bytes, _ := m.client.OptValue(kgo.MaxBufferedBytes).(int64)
+	m.buf.clamp(int(records-1), bytes)
 }
 
 // Topic returns the Kafka topic every event of this application goes to,
@@ -187,8 +194,8 @@ func (m *Manager) Topic() string { return m.topic }
 // METRICS_RAISE_ON_ERROR is false: the others are configuration errors,
 // returned in every mode.
 func (m *Manager) Initialize(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
+	m.initMu.Lock()
+	defer m.initMu.Unlock()
 	switch m.state.Load() {
 	case stateClosed:
 		return ErrClosed
@@ -196,7 +203,13 @@ func (m *Manager) Initialize(ctx context.Context) error {
 		return nil
 	}
 	if m.mode == modeKafka {
-		if err := m.connect(ctx); err != nil {
+		bctx, cancel := m.bound(ctx)
+		err := m.connect(bctx)
+		cancel()
+		if err != nil {
+			if m.state.Load() == stateClosed {
+				return ErrClosed
+			}
 			if fatal(err) || m.cfg.RaiseOnError || ctx.Err() != nil {
 				return err
 			}
@@ -204,29 +217,64 @@ func (m *Manager) Initialize(ctx context.Context) error {
 			m.retry.add(task{name: "connect", run: m.connect})
 		}
 	}
-	m.state.Store(stateReady)
+	if !m.state.CompareAndSwap(stateNew, stateReady) {
+		return ErrClosed
+	}
 	m.log.Debug("metrics event manager initialized", "mode", m.mode.String(), "topic", m.topic)
 	return nil
+}
+
+// bound returns ctx, also cancelled when Close begins.
+func (m *Manager) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(ctx)
+	stop := context.AfterFunc(m.life, cancel)
+	return ctx, func() { stop(); cancel() }
 }
 
 // connectTimeout bounds each start-up check of Kafka, so that an unreachable
 // broker is reported instead of retried forever by the client.
 const connectTimeout = 10 * time.Second
 
-// connect checks that the registry answers and that the topic exists and is
-// writable. A *TopicError is a usage error and a *SecurityError or a
-// registry refusal a configuration error (see fatal); anything else is an
+// connect checks that the registry answers, that the topic exists and is
+// writable, and that the broker grants this client an idempotent producer
+// id. A *TopicError is a usage error and a *SecurityError or a registry
+// refusal a configuration error (see fatal); anything else is an
 // infrastructure error worth retrying.
+//
+// franz-go dials with its own timeout (10 s), whatever the request's ctx
+// says, so the Kafka checks run in a goroutine and connect returns when ctx
+// ends; the goroutine ends with the dial (or when Close closes the client).
 func (m *Manager) connect(ctx context.Context) error {
 	if err := m.registry.Check(ctx); err != nil {
 		return fmt.Errorf("eventmanager: initialize: schema registry: %w", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	if err := m.checkTopic(cctx); err != nil {
+	done := make(chan error, 1)
+	go func() { done <- m.checkKafka(cctx) }()
+	select {
+	case err := <-done:
+		return err
+	case <-cctx.Done():
+		return fmt.Errorf("eventmanager: initialize: kafka %v: no answer: %w", m.cfg.Kafka.BootstrapServers, cctx.Err())
+	}
+}
+
+// checkKafka checks the topic, then the producer id.
+func (m *Manager) checkKafka(ctx context.Context) error {
+	if err := m.checkTopic(ctx); err != nil {
 		return err
 	}
-	m.connected.Store(true)
+	if _, _, err := m.client.ProducerID(ctx); err != nil {
+		if errors.Is(err, kerr.ClusterAuthorizationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
+			return &TopicError{Topic: m.topic, Reason: "cannot be written by this client's idempotent producer (the broker refused a producer id)",
+				Fix: "grant this client IDEMPOTENT_WRITE on the cluster (brokers before Kafka 3.0 require it), or WRITE on the topic", Err: err}
+		}
+		if se := m.securityError(ctx, err); se != nil {
+			return se
+		}
+		return fmt.Errorf("eventmanager: initialize: kafka producer id: %w", err)
+	}
 	return nil
 }
 
@@ -237,6 +285,11 @@ func (m *Manager) checkTopic(ctx context.Context) error {
 	defer end()
 	adm := kadm.NewClient(m.client)
 	details, err := adm.ListTopics(kadm.WithAuthorizedOps(ctx), m.topic)
+	if errors.Is(err, kerr.TopicAuthorizationFailed) {
+		// Real brokers answer a client without DESCRIBE on the topic with
+		// this error for the whole request, not for the topic.
+		return &TopicError{Topic: m.topic, Reason: "is not authorized for this client", Err: err}
+	}
 	if err != nil {
 		if se := m.securityError(ctx, err); se != nil {
 			return se
@@ -348,8 +401,13 @@ func (m *Manager) Stats() Stats {
 }
 
 // Check reports whether the manager is ready to deliver events, for a
-// readiness probe. In Kafka mode it pings a broker and the schema registry.
-// Errors: ErrNotInitialized, ErrClosed, or the unreachable service's error.
+// readiness probe. In Kafka mode it fails while a start-up step (connecting,
+// registering a schema) is still retried in the background, naming the step
+// and its last error; while the topic is being adopted again after it was
+// recreated; after a delivery was refused for lack of authorization, until a
+// delivery succeeds; while the buffer of unsent events is nearly full; and
+// when the broker or the registry does not answer.
+// Errors: ErrNotInitialized, ErrClosed, or an error saying what is wrong.
 func (m *Manager) Check(ctx context.Context) error {
 	if err := m.usable(); err != nil {
 		return err
@@ -357,15 +415,19 @@ func (m *Manager) Check(ctx context.Context) error {
 	if m.mode != modeKafka {
 		return nil
 	}
-	if !m.connected.Load() {
-		return fmt.Errorf("eventmanager: not ready: start-up checks still failing (%s), retrying in the background", strings.Join(m.retry.pending(), ", "))
+	if failing := m.retry.failing(); len(failing) > 0 {
+		return fmt.Errorf("eventmanager: not ready: retrying in the background: %s", strings.Join(failing, "; "))
 	}
-	if pending := m.retry.pending(); len(pending) > 0 {
-		return fmt.Errorf("eventmanager: not ready: waiting for %s", strings.Join(pending, ", "))
+	if m.resend.active() {
+		return fmt.Errorf("eventmanager: not ready: topic %q was deleted and recreated; adopting the new topic and sending its events again", m.topic)
 	}
-	if m.saturated() {
+	if errp := m.lastFail.Load(); errp != nil {
+		return fmt.Errorf("eventmanager: not ready: the broker refused the last delivery: %w", *errp)
+	}
+	if m.buf.saturated() {
+		events, bytes := m.buf.unsent()
 		return fmt.Errorf("eventmanager: not ready: buffer of unsent events nearly full (%d events, %d bytes; limits %d, %d)",
-			m.bufEvents.Load(), m.bufBytes.Load(), m.maxEvents, m.maxBytes)
+			events, bytes, m.buf.maxEvents, m.buf.maxBytes)
 	}
 	if err := m.client.Ping(ctx); err != nil {
 		return fmt.Errorf("eventmanager: kafka: %w", err)
@@ -374,6 +436,15 @@ func (m *Manager) Check(ctx context.Context) error {
 		return fmt.Errorf("eventmanager: schema registry: %w", err)
 	}
 	return nil
+}
+
+// noteProduceError remembers a delivery refused for lack of authorization,
+// which franz-go does not retry, for Check.
+func (m *Manager) noteProduceError(err error) {
+	var ke *kerr.Error
+	if errors.As(err, &ke) && strings.HasSuffix(ke.Message, "_AUTHORIZATION_FAILED") {
+		m.lastFail.Store(&err)
+	}
 }
 
 // Close stops accepting events, delivers every accepted event, and closes the
@@ -388,19 +459,17 @@ func (m *Manager) Close(ctx context.Context) error {
 }
 
 func (m *Manager) close(ctx context.Context) error {
-	m.mu.Lock()
 	m.state.Store(stateClosed)
-	m.mu.Unlock()
+	m.endLife()
+	// Publish calls inside the gate finish handing their record over; one
+	// waiting for room gives up.
+	m.buf.close(ctx)
 	m.retry.stop()
 	if m.mode != modeKafka {
 		return nil
 	}
 	defer m.registry.CloseIdleConnections()
-	// Publish calls that passed the state check before we closed finish
-	// handing their record over (they block at most METRICS_BLOCK_TIMEOUT).
-	for m.calls.Load() > 0 {
-		runtime.Gosched()
-	}
+	defer m.resend.stop()
 	// Background retries are stopped: give events still waiting for their
 	// schema one last chance within ctx.
 	m.mu.Lock()
@@ -410,41 +479,91 @@ func (m *Manager) close(ctx context.Context) error {
 	for _, f := range flushers {
 		lost += f.flushPending(ctx)
 	}
-	flushErr := m.client.Flush(ctx)
-	undelivered := lost
-	if flushErr != nil {
-		undelivered += m.bufEvents.Load()
-	} else if lost > 0 {
-		flushErr = ctx.Err()
-		if flushErr == nil {
-			flushErr = errors.New("schema registry unreachable")
-		}
+	var err error
+	if events, _ := m.buf.unsent(); events > 0 {
+		err = m.flush(ctx)
 	}
+	// The SDK's own count decides: kgo's Flush can report ctx's error
+	// although nothing was left to send.
+	if events, _ := m.buf.unsent(); events == 0 {
+		err = nil
+	}
+	before := m.totals()
+	var left int64
 	if m.ownsClient {
-		// Closing fails whatever is still buffered; its promises still run,
-		// and kgo may run them after Close returns: wait for our own count.
-		m.client.Close()
-		m.waitIdle(context.WithoutCancel(ctx))
-	} else if flushErr == nil {
-		m.waitIdle(ctx)
+		left = m.closeClient(ctx)
+	} else if err == nil {
+		m.buf.waitIdle(ctx)
+	} else {
+		left, _ = m.buf.unsent()
 	}
-	if flushErr != nil {
-		m.log.Error("metrics events not delivered before close deadline", "count", undelivered, "error", flushErr)
-		return &UndeliveredError{Count: undelivered, Err: flushErr}
+	after := m.totals()
+	undelivered := lost + int64(after.Failed-before.Failed) + int64(after.Unknown-before.Unknown) + left
+	if err == nil && undelivered > 0 {
+		err = errors.New("schema registry unreachable until close")
 	}
-	return nil
+	if err == nil {
+		return nil
+	}
+	ue := &UndeliveredError{Count: undelivered, Unknown: int64(after.Unknown-before.Unknown) + left, Err: err}
+	m.log.Error("metrics events not delivered before close deadline", "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
+	return ue
 }
 
-// waitIdle waits until the buffer of unsent events is empty (every promise
-// has run) or ctx is done.
-func (m *Manager) waitIdle(ctx context.Context) {
-	for m.bufEvents.Load() > 0 {
-		select {
-		case <-m.idle:
-		case <-ctx.Done():
-			return
+// flush sends what the client buffers and what waits to be sent again after a
+// topic recreation, until ctx ends.
+func (m *Manager) flush(ctx context.Context) error {
+	for {
+		if err := m.client.Flush(ctx); err != nil {
+			return err
+		}
+		if !m.resend.active() {
+			return nil
+		}
+		if err := m.resend.wait(ctx); err != nil {
+			return err
 		}
 	}
+}
+
+// closeClient closes the client the manager built: the records still
+// buffered or in flight then fail with kgo.ErrClientClosed and are counted
+// as Unknown. franz-go's Close waits for dials in progress (up to its dial
+// timeout), so it is bounded by ctx; the events whose promise has not run
+// when ctx ends are returned, and counted Unknown when it runs.
+func (m *Manager) closeClient(ctx context.Context) (left int64) {
+	done := make(chan struct{})
+	go func() {
+		m.client.Close()
+		m.resend.stop()
+		m.buf.waitIdle(context.Background())
+		close(done)
+	}()
+	select {
+	case <-done:
+		return 0
+	case <-ctx.Done():
+	}
+	// The promises of records the client failed while closing are
+	// already queued: give them a moment to run before counting.
+	select {
+	case <-done:
+		return 0
+	case <-time.After(50 * time.Millisecond):
+	}
+	left, _ = m.buf.unsent()
+	return left
+}
+
+// totals sums the counters of every event.
+func (m *Manager) totals() EventStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var t EventStats
+	for _, c := range m.events {
+		t.add(c.snapshot())
+	}
+	return t
 }
 
 // logFailure logs a delivery failure of an event at most once per

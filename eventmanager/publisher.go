@@ -22,17 +22,12 @@ import (
 // EventStats.Dropped.
 var ErrBufferFull = errors.New("eventmanager: buffer of unsent events full, event dropped")
 
-// ErrNotRegistered is returned by Publish, only when METRICS_RAISE_ON_ERROR
-// =true, for an event whose schema could not be registered for good (for
-// example an incompatible change); without it the event is counted in
-// EventStats.Failed.
-var ErrNotRegistered = errors.New("eventmanager: event schema not registered, event not sent")
-
-// Publisher states.
+// Publisher states. A publisher only ever goes from pending to ready: a
+// registration that fails in the background is retried until Close, however
+// final its error looks (see registerPending).
 const (
 	pubReady   int32 = iota // schema id known: the lock-free path
-	pubPending              // registry unreachable: events wait in pending
-	pubBroken               // registration failed for good: events fail
+	pubPending              // not registered yet: events wait in pending
 )
 
 // Publisher publishes events of one type T under one event name. Create it
@@ -48,10 +43,9 @@ type Publisher[T any] struct {
 	records  sync.Pool             // *kgo.Record with a reusable Value buffer
 	promise  func(*kgo.Record, error)
 
-	state     atomic.Int32
-	mu        sync.Mutex    // guards pending and the pending -> ready switch
-	pending   []*kgo.Record // encoded with schema id 0, sent once registered
-	brokenErr error
+	state   atomic.Int32
+	mu      sync.Mutex    // guards pending and the pending -> ready switch
+	pending []*kgo.Record // encoded with schema id 0, sent once registered
 }
 
 // pendingFlusher is the part of a Publisher the Manager needs at Close.
@@ -100,10 +94,15 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	case modeKafka:
 		p.records.New = func() any { return &kgo.Record{} }
 		p.promise = p.delivered
-		id, err := m.registry.Register(ctx, codec.FullName(), codec.SchemaJSON())
+		rctx, cancel := m.bound(ctx)
+		id, err := m.registry.Register(rctx, codec.FullName(), codec.SchemaJSON())
+		cancel()
 		switch {
 		case err == nil:
 			p.schemaID.Store(uint32(id))
+		case m.state.Load() == stateClosed:
+			m.unregister(name)
+			return nil, ErrClosed
 		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
 			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
 				"event", name, "subject", subject, "error", err)
@@ -146,9 +145,10 @@ func (p *Publisher[T]) Recorder() *recorder.Recorder[T] { return p.rec }
 // waits for the broker and never blocks on I/O: delivery happens in the
 // background and its outcome is counted in Manager.Stats. When the buffer of
 // unsent events is full the event is dropped and counted (or, with
-// METRICS_BLOCK_TIMEOUT > 0, Publish first waits that long for room). The
-// caller's ctx is not attached to the record, so a finished HTTP request does
-// not cancel delivery; it only bounds the opt-in wait for room.
+// METRICS_BLOCK_TIMEOUT > 0, Publish first waits that long for room; Close
+// ends the wait). The caller's ctx is not attached to the record, so a
+// finished HTTP request does not cancel delivery; it only bounds the opt-in
+// wait for room.
 //
 // Errors: ErrNotInitialized, ErrClosed, and, for a value the pipeline cannot
 // carry, a *payload.EnumValueError (an enum value outside its symbols) or a
@@ -156,11 +156,9 @@ func (p *Publisher[T]) Recorder() *recorder.Recorder[T] { return p.rec }
 // payload.MaxStringLen); both match payload.ErrInvalidValue. The event is
 // then not published, in any mode, and counted as Rejected. Invalid UTF-8 in
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
-// also ErrBufferFull and ErrNotRegistered.
+// also ErrBufferFull.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	m := p.m
-	m.calls.Add(1)
-	defer m.calls.Add(-1)
 	if err := m.usable(); err != nil {
 		return err
 	}
@@ -186,6 +184,11 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		p.stats.delivered.Add(1)
 		return nil
 	}
+	buf := m.buf
+	if !buf.enter() {
+		return ErrClosed
+	}
+	defer buf.exit()
 
 	now := m.now()
 	md := payload.Metadata{
@@ -193,8 +196,19 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		Application: m.cfg.AppName,
 		TimestampNS: now.UnixNano(),
 	}
+	// The state is read once, before encoding: the schema id is valid when
+	// it says ready (it is stored first), and a record encoded while
+	// pending carries id 0 and goes through publishSlow, which patches it
+	// under the lock if the registration completed meanwhile. Reading the
+	// id first and the state after would send id 0 when the registration
+	// completes between the two (for example during a wait for room).
+	ready := p.state.Load() == pubReady
+	var id uint32
+	if ready {
+		id = p.schemaID.Load()
+	}
 	r := p.records.Get().(*kgo.Record)
-	value, err := p.codec.Append(r.Value[:0], p.schemaID.Load(), &md, &event)
+	value, err := p.codec.Append(r.Value[:0], id, &md, &event)
 	if err != nil {
 		p.records.Put(r)
 		p.stats.rejected.Add(1)
@@ -209,8 +223,12 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		r.Timestamp = now
 	}
 	r.Topic = m.topic
-	if !m.reserve(ctx, len(value)) {
+	fits, err := buf.reserve(ctx, cost(cap(value)))
+	if !fits {
 		p.recycle(r)
+		if err != nil { // Close began during the wait: not accepted
+			return err
+		}
 		p.stats.dropped.Add(1)
 		m.logFailure(p.name, p.stats, ErrBufferFull)
 		if m.cfg.RaiseOnError {
@@ -219,8 +237,9 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		return nil
 	}
 	p.stats.published.Add(1)
-	if p.state.Load() != pubReady {
-		return p.publishSlow(r)
+	if !ready {
+		p.publishSlow(r)
+		return nil
 	}
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
@@ -228,51 +247,31 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	return nil
 }
 
-// publishSlow handles an accepted record while the schema is not registered:
-// it waits in pending (patched and sent once registered) or fails.
-func (p *Publisher[T]) publishSlow(r *kgo.Record) error {
+// publishSlow handles an accepted record encoded while the schema was not
+// registered: it waits in pending (patched and sent once registered), or is
+// patched and sent now if the registration completed meanwhile.
+func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 	p.mu.Lock()
-	switch p.state.Load() {
-	case pubReady: // registered meanwhile: the id in the value is 0, fix it
-		p.mu.Unlock()
-		binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
-		p.m.client.TryProduce(context.Background(), r, p.promise)
-		return nil
-	case pubPending:
+	if p.state.Load() == pubPending {
 		p.pending = append(p.pending, r)
 		p.mu.Unlock()
-		return nil
+		return
 	}
-	err := p.brokenErr
 	p.mu.Unlock()
-	p.fail(r, err)
-	if p.m.cfg.RaiseOnError {
-		return fmt.Errorf("eventmanager: event %q: %w: %w", p.name, ErrNotRegistered, err)
-	}
-	return nil
+	binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
+	p.m.client.TryProduce(context.Background(), r, p.promise)
 }
 
 // registerPending is the background task of a publisher created while the
-// registry was unreachable.
+// registry was unreachable. Every error is returned, to be retried with
+// backoff until Close: a registry behind an ingress can answer a 404 page, a
+// 401 or garbage while it restarts, and an incompatible schema can be fixed
+// on the registry's side. Meanwhile the events wait within the buffer's
+// bounds, and Manager.Check names the error.
 func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	id, err := p.m.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
 	if err != nil {
-		if errors.Is(err, schemaregistry.ErrUnavailable) || ctx.Err() != nil {
-			return err
-		}
-		// Refused for good (incompatible, unauthorized): fail what waits.
-		p.m.log.Error("metrics event schema refused by the registry: its events are counted as failed",
-			"event", p.name, "subject", p.Subject(), "error", err)
-		p.mu.Lock()
-		p.brokenErr = err
-		p.state.Store(pubBroken)
-		pending := p.pending
-		p.pending = nil
-		p.mu.Unlock()
-		for _, r := range pending {
-			p.fail(r, err)
-		}
-		return nil
+		return err
 	}
 	p.mu.Lock()
 	p.schemaID.Store(uint32(id))
@@ -293,15 +292,17 @@ func (p *Publisher[T]) flushPending(ctx context.Context) int64 {
 	if p.state.Load() != pubPending {
 		return 0
 	}
-	if err := p.registerPending(ctx); err == nil && p.state.Load() == pubReady {
+	err := p.registerPending(ctx)
+	if err == nil {
 		return 0
 	}
 	p.mu.Lock()
 	pending := p.pending
 	p.pending = nil
 	p.mu.Unlock()
+	err = fmt.Errorf("schema not registered before close: %w", err)
 	for _, r := range pending {
-		p.fail(r, errors.New("schema registry unreachable until close"))
+		p.fail(r, err)
 	}
 	return int64(len(pending))
 }
@@ -310,7 +311,7 @@ func (p *Publisher[T]) flushPending(ctx context.Context) int64 {
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
 	p.m.logFailure(p.name, p.stats, err)
-	p.m.unreserve(len(r.Value))
+	p.m.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
@@ -320,21 +321,40 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
 		p.stats.delivered.Add(1)
+	case retryable(err) && p.m.resend.add(r, p.promise):
+		// The topic was deleted and recreated: the record is sent again
+		// once the client adopted the new topic (resend.go); it keeps its
+		// room in the buffer meanwhile.
+		return
 	case errors.Is(err, kgo.ErrMaxBuffered):
-		// Only with a client passed by WithKafkaClient whose own limits are
-		// smaller than ours.
+		// The client's own buffer was full (a client passed by
+		// WithKafkaClient that other producers share): the event was
+		// not accepted after all.
+		p.stats.published.Add(^uint64(0))
 		p.stats.dropped.Add(1)
+		p.m.logFailure(p.name, p.stats, err)
+	case errors.Is(err, kgo.ErrClientClosed) && p.m.wire.unanswered():
+		// Close's ctx expired and the client was closed with the record
+		// buffered or in flight while a Produce request was unanswered:
+		// it may or may not be in the topic.
+		p.stats.unknown.Add(1)
 		p.m.logFailure(p.name, p.stats, err)
 	default:
 		p.stats.failed.Add(1)
+		p.m.noteProduceError(err)
 		p.m.logFailure(p.name, p.stats, err)
 	}
-	p.m.unreserve(len(r.Value))
+	p.m.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
+// recycle returns a record to the pool with its value buffer, unless the
+// buffer is large (see maxPooledValue).
 func (p *Publisher[T]) recycle(r *kgo.Record) {
 	value := r.Value
+	if cap(value) > maxPooledValue {
+		value = nil
+	}
 	*r = kgo.Record{Value: value[:0]}
 	p.records.Put(r)
 }

@@ -13,9 +13,14 @@ type EventStats struct {
 	// Delivered is the number of accepted events the broker acknowledged
 	// (in mock mode: recorded; in disabled mode: always 0).
 	Delivered uint64
-	// Failed is the number of accepted events that failed after the Kafka
-	// client's retries or because the client was closed.
+	// Failed is the number of accepted events that certainly were not
+	// written: they failed after the Kafka client's retries (bounded by
+	// METRICS_DELIVERY_TIMEOUT), or their schema was never registered.
 	Failed uint64
+	// Unknown is the number of accepted events whose outcome is unknown:
+	// Close's ctx expired and the Kafka client was closed while they were
+	// buffered or in flight, so they may or may not be in the topic.
+	Unknown uint64
 	// Dropped is the number of events Publish did not accept because the
 	// buffer of unsent events was full (or, with a client passed by
 	// WithKafkaClient, the client's own buffer was).
@@ -27,7 +32,7 @@ type EventStats struct {
 
 // Pending is the number of accepted events whose fate is not known yet.
 func (s EventStats) Pending() uint64 {
-	done := s.Delivered + s.Failed
+	done := s.Delivered + s.Failed + s.Unknown
 	if done > s.Published {
 		return 0
 	}
@@ -38,6 +43,7 @@ func (s *EventStats) add(o EventStats) {
 	s.Published += o.Published
 	s.Delivered += o.Delivered
 	s.Failed += o.Failed
+	s.Unknown += o.Unknown
 	s.Dropped += o.Dropped
 	s.Rejected += o.Rejected
 }
@@ -58,6 +64,7 @@ type counters struct {
 	_         [48]byte
 	delivered atomic.Uint64
 	failed    atomic.Uint64
+	unknown   atomic.Uint64
 	dropped   atomic.Uint64
 	lastLog   atomic.Int64 // unix ns of the last failure log line, for throttling
 }
@@ -67,6 +74,7 @@ func (c *counters) snapshot() EventStats {
 		Published: c.published.Load(),
 		Delivered: c.delivered.Load(),
 		Failed:    c.failed.Load(),
+		Unknown:   c.unknown.Load(),
 		Dropped:   c.dropped.Load(),
 		Rejected:  c.rejected.Load(),
 	}

@@ -19,6 +19,7 @@ type Collector struct {
 	published *prometheus.Desc
 	delivered *prometheus.Desc
 	failed    *prometheus.Desc
+	unknown   *prometheus.Desc
 	dropped   *prometheus.Desc
 	rejected  *prometheus.Desc
 	pending   *prometheus.Desc
@@ -26,7 +27,7 @@ type Collector struct {
 
 // NewCollector returns a collector of m's counters, labelled by event name:
 // sasquatch_events_published_total, _delivered_total, _failed_total,
-// _dropped_total, _rejected_total and the gauge sasquatch_events_pending.
+// _unknown_total, _dropped_total, _rejected_total and the gauge sasquatch_events_pending.
 func NewCollector(m *eventmanager.Manager) *Collector {
 	constLabels := prometheus.Labels{"topic": m.Topic()}
 	desc := func(name, help string) *prometheus.Desc {
@@ -36,16 +37,17 @@ func NewCollector(m *eventmanager.Manager) *Collector {
 		m:         m,
 		published: desc("published_total", "Events accepted by Publish."),
 		delivered: desc("delivered_total", "Accepted events acknowledged by the broker."),
-		failed:    desc("failed_total", "Accepted events that failed after the Kafka client's retries."),
+		failed:    desc("failed_total", "Accepted events certainly not written: failed after the Kafka client's retries, or never registered."),
+		unknown:   desc("unknown_total", "Accepted events in flight or buffered when Close had to close the Kafka client: they may or may not be in the topic."),
 		dropped:   desc("dropped_total", "Events dropped because the buffer of unsent events was full."),
 		rejected:  desc("rejected_total", "Events refused by Publish because their value was invalid."),
-		pending:   desc("pending", "Accepted events not yet delivered, failed or dropped."),
+		pending:   desc("pending", "Accepted events whose outcome is not known yet."),
 	}
 }
 
 // Describe implements prometheus.Collector.
 func (c *Collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.published, c.delivered, c.failed, c.dropped, c.rejected, c.pending} {
+	for _, d := range []*prometheus.Desc{c.published, c.delivered, c.failed, c.unknown, c.dropped, c.rejected, c.pending} {
 		ch <- d
 	}
 }
@@ -56,6 +58,7 @@ func (c *Collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.published, prometheus.CounterValue, float64(s.Published), name)
 		ch <- prometheus.MustNewConstMetric(c.delivered, prometheus.CounterValue, float64(s.Delivered), name)
 		ch <- prometheus.MustNewConstMetric(c.failed, prometheus.CounterValue, float64(s.Failed), name)
+		ch <- prometheus.MustNewConstMetric(c.unknown, prometheus.CounterValue, float64(s.Unknown), name)
 		ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(s.Dropped), name)
 		ch <- prometheus.MustNewConstMetric(c.rejected, prometheus.CounterValue, float64(s.Rejected), name)
 		ch <- prometheus.MustNewConstMetric(c.pending, prometheus.GaugeValue, float64(s.Pending()), name)

@@ -50,7 +50,7 @@ sasquatch_events_rejected_total{event="paint",topic="lsst.square.metrics.events.
 		"sasquatch_events_published_total", "sasquatch_events_rejected_total"); err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 6 {
-		t.Errorf("GatherAndCount = %d, %v; want 6 series", n, err)
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 7 {
+		t.Errorf("GatherAndCount = %d, %v; want 7 series", n, err)
 	}
 }

@@ -1,0 +1,142 @@
+package eventmanager
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// resendDelay is how long the resender gathers the records the client
+// failed before it adopts the recreated topic: franz-go fails every
+// partition's records at once, in several promise batches.
+const resendDelay = 50 * time.Millisecond
+
+// A resender recovers from the application's topic being deleted and
+// recreated. franz-go refuses to produce to a new instance of a topic it
+// knows (it fails the records with UNKNOWN_TOPIC_ID) until the topic is
+// purged from the client; then it discovers the new instance by itself
+// (franz-go's README, "Topic recreation"). The records it failed keep their
+// room in the buffer, wait here, and are produced again after the purge.
+type resender struct {
+	client *kgo.Client
+	topic  string
+	log    *slog.Logger
+
+	mu      sync.Mutex
+	queue   []resendRecord
+	done    chan struct{} // closed when the running pass ends; nil when idle
+	stopped bool
+	stopCh  chan struct{}
+}
+
+type resendRecord struct {
+	r       *kgo.Record
+	promise func(*kgo.Record, error)
+}
+
+func newResender(cl *kgo.Client, topic string, log *slog.Logger) *resender {
+	return &resender{client: cl, topic: topic, log: log, stopCh: make(chan struct{})}
+}
+
+// retryable reports whether a record failed because its topic was recreated
+// (UNKNOWN_TOPIC_ID) or purged by the resender itself. franz-go does not
+// export the purge error, so it is matched by its text.
+func retryable(err error) bool {
+	return errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered"
+}
+
+// add queues a record the client failed with a retryable error, and starts a
+// pass if none runs. It reports false once the resender is stopped (the
+// record is then counted as the promise's error says).
+func (s *resender) add(r *kgo.Record, promise func(*kgo.Record, error)) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopped {
+		return false
+	}
+	s.queue = append(s.queue, resendRecord{r, promise})
+	if s.done == nil {
+		s.done = make(chan struct{})
+		go s.run(s.done)
+	}
+	return true
+}
+
+// run purges the topic from the client and produces the queued records
+// again, until the queue stays empty.
+func (s *resender) run(done chan struct{}) {
+	defer close(done)
+	for {
+		select {
+		case <-time.After(resendDelay):
+		case <-s.stopCh:
+		}
+		s.mu.Lock()
+		queue := s.queue
+		s.queue = nil
+		stopped := s.stopped
+		if len(queue) == 0 {
+			s.done = nil
+			s.mu.Unlock()
+			return
+		}
+		s.mu.Unlock()
+		if stopped {
+			for _, q := range queue {
+				q.promise(q.r, kgo.ErrClientClosed)
+			}
+			continue
+		}
+		s.log.Warn("metrics topic was deleted and recreated: adopting the new topic and sending its unsent events again",
+			"topic", s.topic, "events", len(queue))
+		s.client.PurgeTopicsFromProducing(s.topic)
+		for _, q := range queue {
+			value, ts := q.r.Value, q.r.Timestamp
+			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts}
+			s.client.TryProduce(context.Background(), q.r, q.promise)
+		}
+	}
+}
+
+// active reports whether records wait to be produced again.
+func (s *resender) active() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.done != nil
+}
+
+// wait waits for the running pass to end, or ctx.
+func (s *resender) wait(ctx context.Context) error {
+	s.mu.Lock()
+	done := s.done
+	s.mu.Unlock()
+	if done == nil {
+		return nil
+	}
+	select {
+	case <-done:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// stop makes later failures final and hands the queued records back to
+// their promises with kgo.ErrClientClosed; it waits for the running pass.
+func (s *resender) stop() {
+	s.mu.Lock()
+	if !s.stopped {
+		s.stopped = true
+		close(s.stopCh)
+	}
+	done := s.done
+	s.mu.Unlock()
+	if done != nil {
+		<-done
+	}
+}
