@@ -244,6 +244,12 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 	var header tls.RecordHeaderError
 
 	switch {
+	case !k.SecurityProtocol.UsesTLS() && isTLSAlertResponse(err):
+		fix := "SSL (or SASL_SSL)"
+		if k.SecurityProtocol.UsesSASL() {
+			fix = "SASL_SSL"
+		}
+		return secErr(ErrTLS, err, "the broker answered the first request of KAFKA_SECURITY_PROTOCOL=%s with a TLS alert: this listener expects TLS: set KAFKA_SECURITY_PROTOCOL=%s and KAFKA_CLUSTER_CA_PATH (or point KAFKA_BOOTSTRAP_SERVERS at a plaintext listener)", k.SecurityProtocol, fix)
 	case k.SecurityProtocol.UsesSASL() && errors.Is(err, kerr.SaslAuthenticationFailed):
 		return secErr(ErrAuthentication, err, "the broker rejected the %s: check KAFKA_SASL_USERNAME and KAFKA_SASL_PASSWORD", user)
 	case k.SecurityProtocol.UsesSASL() && errors.Is(err, kerr.UnsupportedSaslMechanism):
@@ -263,7 +269,7 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 	case !k.SecurityProtocol.UsesTLS():
 		return nil
 	case errors.As(err, &unknown):
-		return secErr(ErrTLS, err, "the broker's certificate%s is not signed by %s", certName(unknown.Cert), caSource(k))
+		return secErr(ErrTLS, err, "the broker's certificate%s is not signed by %s", certName(brokerLeaf(err, unknown.Cert)), caSource(k))
 	case errors.As(err, &invalid) && (invalid.Reason == x509.Expired):
 		return secErr(ErrTLS, err, "the broker's certificate%s is expired or not valid yet (checked against %s): renew it on the broker, or check this machine's clock", certName(invalid.Cert), caSource(k))
 	case errors.As(err, &invalid):
@@ -279,6 +285,35 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 		return secErr(ErrTLS, err, "%s", clientCertReason(k, alert))
 	}
 	return nil
+}
+
+// brokerLeaf returns the broker's own certificate from a failed
+// verification, or fallback. A broker that sends its CA after its leaf (as
+// Strimzi's do) makes x509.UnknownAuthorityError name that CA, the last
+// certificate of the chain it could build; the leaf is the first
+// certificate the broker sent, which crypto/tls keeps in
+// tls.CertificateVerificationError.UnverifiedCertificates.
+func brokerLeaf(err error, fallback *x509.Certificate) *x509.Certificate {
+	var verify *tls.CertificateVerificationError
+	if errors.As(err, &verify) && len(verify.UnverifiedCertificates) > 0 {
+		return verify.UnverifiedCertificates[0]
+	}
+	return fallback
+}
+
+// tlsAlertText is how franz-go reports a response that starts like a TLS
+// alert record (a TLS listener refusing the plaintext ApiVersions request;
+// real Kafka answers so, where kfake closes the connection). kgo v1.22
+// builds that error with fmt.Errorf and no %w (brokerCxn.parseReadSize in
+// pkg/kgo/broker.go) and exports no type or sentinel for it, so its text is
+// the only thing to match: a franz-go upgrade that rewords it fails
+// TestPlaintextClientToTLSListener.
+const tlsAlertText = "appear to be a tls alert record"
+
+// isTLSAlertResponse reports whether err is franz-go's "the broker answered
+// with a TLS alert record" error.
+func isTLSAlertResponse(err error) bool {
+	return err != nil && strings.Contains(err.Error(), tlsAlertText)
 }
 
 // isEOF reports whether err is a connection cut short.

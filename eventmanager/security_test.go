@@ -474,6 +474,15 @@ func (p *testPKI) serverTLS(t *testing.T, clientAuth tls.ClientAuthType) *tls.Co
 	}
 }
 
+// serverTLSWithCA is serverTLS(NoClientCert) with the cluster CA sent
+// after the broker's certificate, as Strimzi's brokers send their chain.
+func (p *testPKI) serverTLSWithCA(t *testing.T) *tls.Config {
+	t.Helper()
+	tc := p.serverTLS(t, tls.NoClientCert)
+	tc.Certificates[0].Certificate = append(tc.Certificates[0].Certificate, p.caCert.Raw)
+	return tc
+}
+
 // clientTLS builds a client configuration straight from PEM files, without
 // config's checks: it stands for files that went bad after start-up (an
 // expired certificate) or settings made in code. cert "" sends none.
@@ -526,6 +535,7 @@ func TestSecurityFailures(t *testing.T) {
 		mutate func(*config.Config) // settings made in code after loading
 		want   error
 		wantIn []string
+		never  []string // must not be in the message
 	}{
 		{
 			name: "wrong SCRAM-SHA-512 password", broker: saslUser("SCRAM-SHA-512"),
@@ -566,6 +576,14 @@ func TestSecurityFailures(t *testing.T) {
 			name: "wrong cluster CA", broker: []kfake.Opt{mutualTLS(p, t)},
 			env: ssl(p.OtherCA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
 			wantIn: []string{"kafka TLS handshake failed", "the broker's certificate (CN=broker, issued by CN=cluster-ca) is not signed by the CA in KAFKA_CLUSTER_CA_PATH " + fmt.Sprintf("%q", p.OtherCA), "x509: certificate signed by unknown authority"},
+		},
+		{
+			// Regression (issue 12 #17): a broker that sends its CA after its
+			// leaf, as Strimzi's do, made the message name the CA.
+			name: "wrong cluster CA, the broker sends its CA in its chain", broker: []kfake.Opt{kfake.TLS(p.serverTLSWithCA(t))},
+			env: ssl(p.OtherCA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			wantIn: []string{"the broker's certificate (CN=broker, issued by CN=cluster-ca) is not signed by the CA in KAFKA_CLUSTER_CA_PATH " + fmt.Sprintf("%q", p.OtherCA)},
+			never:  []string{"certificate (CN=cluster-ca"},
 		},
 		{
 			name: "missing client certificate", broker: append(saslUser("SCRAM-SHA-512"), mutualTLS(p, t)),
@@ -630,6 +648,11 @@ func TestSecurityFailures(t *testing.T) {
 					t.Errorf("message lacks %q:\n%v", s, err)
 				}
 			}
+			for _, s := range tt.never {
+				if strings.Contains(err.Error(), s) {
+					t.Errorf("message has %q:\n%v", s, err)
+				}
+			}
 			if took > 5*time.Second {
 				t.Errorf("Initialize took %s: it waited for a timeout instead of failing at once", took)
 			}
@@ -645,6 +668,106 @@ func TestSecurityFailures(t *testing.T) {
 			reg.Close()
 			leaks()
 		})
+	}
+}
+
+// tlsAlertListener starts a TCP server on 127.0.0.1 that answers whatever
+// it reads with a fatal TLS alert record (handshake_failure, TLS 1.2) and
+// closes the connection, as a real Kafka TLS listener answers a plaintext
+// request (kfake's Go TLS listener closes without an alert instead). It
+// returns the server's address; the test's cleanup stops it.
+func tlsAlertListener(t *testing.T) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				buf := make([]byte, 512)
+				if _, err := c.Read(buf); err != nil {
+					return
+				}
+				// Record type 21 (alert), version 3.3, length 2: level fatal,
+				// description 40 (handshake_failure).
+				_, _ = c.Write([]byte{21, 3, 3, 0, 2, 2, 40})
+			}()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		wg.Wait()
+	})
+	return ln.Addr().String()
+}
+
+// TestPlaintextClientToTLSListener is the regression test of issue 12 #15:
+// a PLAINTEXT or SASL_PLAINTEXT client to a TLS listener that answers with a
+// TLS alert record (as Kafka does) must get, within a 1 s Initialize and in
+// both METRICS_RAISE_ON_ERROR modes, a *SecurityError (ErrTLS) naming
+// KAFKA_SECURITY_PROTOCOL's fix; before, it was a plain error (raise mode)
+// or nil with the check retried in the background forever.
+func TestPlaintextClientToTLSListener(t *testing.T) {
+	addr := tlsAlertListener(t)
+	reg := registrytest.NewServer()
+	t.Cleanup(reg.Close)
+	for _, tt := range []struct {
+		protocol string
+		env      map[string]string
+		fix      string
+	}{
+		{"PLAINTEXT", nil, "set KAFKA_SECURITY_PROTOCOL=SSL (or SASL_SSL) and KAFKA_CLUSTER_CA_PATH"},
+		{"SASL_PLAINTEXT", map[string]string{
+			"KAFKA_SASL_MECHANISM": "SCRAM-SHA-512", "KAFKA_SASL_USERNAME": kafkaUser, "KAFKA_SASL_PASSWORD": kafkaPassword,
+		}, "set KAFKA_SECURITY_PROTOCOL=SASL_SSL and KAFKA_CLUSTER_CA_PATH"},
+	} {
+		for _, raise := range []string{"true", "false"} {
+			t.Run(tt.protocol+"/METRICS_RAISE_ON_ERROR="+raise, func(t *testing.T) {
+				env := map[string]string{
+					"METRICS_APP_NAME": testApp, "KAFKA_BOOTSTRAP_SERVERS": addr, "KAFKA_SECURITY_PROTOCOL": tt.protocol,
+					"SCHEMA_MANAGER_REGISTRY_URL": reg.URL(), "METRICS_RAISE_ON_ERROR": raise,
+				}
+				for k, v := range tt.env {
+					env[k] = v
+				}
+				cfg := secureFromEnv(t, env)
+				log, logs := debugLogger()
+				m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+				if err != nil {
+					t.Fatal(err)
+				}
+				ctx, cancel := context.WithTimeout(t.Context(), time.Second)
+				defer cancel()
+				err = m.Initialize(ctx)
+				if cerr := m.Close(t.Context()); cerr != nil {
+					t.Errorf("Close: %v", cerr)
+				}
+				t.Logf("Initialize: %v", err)
+				var se *eventmanager.SecurityError
+				if !errors.As(err, &se) || !errors.Is(err, eventmanager.ErrTLS) {
+					t.Fatalf("Initialize = %v, want a *eventmanager.SecurityError matching ErrTLS", err)
+				}
+				for _, s := range []string{"kafka TLS handshake failed", "with a TLS alert", tt.fix} {
+					if !strings.Contains(err.Error(), s) {
+						t.Errorf("message lacks %q:\n%v", s, err)
+					}
+				}
+				if strings.Contains(fmt.Sprintf("%v %+v", err, err), kafkaPassword) || strings.Contains(logs.String(), kafkaPassword) {
+					t.Error("the error or the log shows the SASL password")
+				}
+			})
+		}
 	}
 }
 
