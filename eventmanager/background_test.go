@@ -7,6 +7,8 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"log/slog"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -125,20 +127,19 @@ func TestRetrierRetriesEveryError(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var logs strings.Builder
+				var logs lockedBuffer
 				r := newRetrier(slog.New(slog.NewTextHandler(&logs, nil)), time.Second)
-				runs := 0
+				var runs atomic.Int64
 				r.add(task{name: "step", run: func(context.Context) error {
-					runs++
-					if runs == 20 {
+					if runs.Add(1) == 20 {
 						return nil
 					}
 					return tc.err
 				}})
 				time.Sleep(5 * time.Second)
 				synctest.Wait()
-				if runs < 5 || runs >= 20 {
-					t.Fatalf("%d attempts in 5 s, want retries", runs)
+				if n := runs.Load(); n < 5 || n >= 20 {
+					t.Fatalf("%d attempts in 5 s, want retries", n)
 				}
 				failing := r.failing()
 				if len(failing) != 1 || !strings.Contains(failing[0], "step: "+tc.err.Error()) {
@@ -149,11 +150,29 @@ func TestRetrierRetriesEveryError(t *testing.T) {
 				}
 				time.Sleep(time.Minute)
 				synctest.Wait()
-				if runs != 20 || len(r.failing()) != 0 {
-					t.Errorf("%d attempts, failing %q; want 20 and nothing failing once the step succeeds", runs, r.failing())
+				if n := runs.Load(); n != 20 || len(r.failing()) != 0 {
+					t.Errorf("%d attempts, failing %q; want 20 and nothing failing once the step succeeds", n, r.failing())
 				}
 				r.stop()
 			})
 		})
 	}
+}
+
+// lockedBuffer is a log sink safe for the retrier's goroutine and the test's.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  strings.Builder
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
 }
