@@ -160,9 +160,11 @@ type Delivery struct {
 	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
 	// events accepted but not yet delivered, at most.
 	MaxBufferedEvents int
-	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: bytes
-	// of encoded events accepted but not yet delivered, at most. A plain
-	// integer of bytes, or with a KiB, MiB or GiB suffix.
+	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: memory
+	// of the events accepted but not yet delivered, at most; each event
+	// counts its encoded buffer's capacity plus 320 B for the Kafka record
+	// and the client's bookkeeping. A plain integer of bytes, or with a KiB,
+	// MiB or GiB suffix.
 	MaxBufferedBytes int64
 	// BlockTimeout is METRICS_BLOCK_TIMEOUT, default 0: how long Publish may
 	// wait for buffer space; 0 never blocks and drops the event when full.

@@ -121,11 +121,7 @@ type configJSON struct {
 // MarshalJSON encodes c with its field names, secrets redacted (see
 // Kafka.MarshalJSON and Registry.MarshalJSON).
 func (c Config) MarshalJSON() ([]byte, error) {
-	return json.Marshal(configJSON{
-		AppName: c.AppName, Enabled: c.Enabled, Mock: c.Mock, TopicPrefix: c.TopicPrefix,
-		RaiseOnError: c.RaiseOnError, Kafka: c.Kafka, Registry: c.Registry, Delivery: c.Delivery,
-		Warnings: c.Warnings,
-	})
+	return json.Marshal(configJSON(c))
 }
 
 // kafkaJSON is the JSON form of a Kafka: TLS is a summary string.

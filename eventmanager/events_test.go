@@ -37,8 +37,9 @@ type LoginEvent struct {
 	Kind      *QueryType
 	Elapsed   time.Duration
 	Renamed   string `avro:"custom_name"`
-	ignored   string //nolint:unused // unexported fields are skipped
-	Skipped   string `avro:"-"`
+	//lint:ignore U1000 unexported fields are skipped: this one shows it
+	ignored string
+	Skipped string `avro:"-"`
 }
 
 type NestedEvent struct {

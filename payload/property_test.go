@@ -53,6 +53,7 @@ type AllTypes struct {
 	PU   *uuid.UUID
 	Tag  int `avro:"renamed"`
 	Skip int `avro:"-"`
+	//lint:ignore U1000 unexported fields are skipped: this one shows it
 	skip int
 }
 

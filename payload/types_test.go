@@ -290,6 +290,7 @@ type embeddedPtr struct {
 	Extra int
 }
 
+//lint:ignore U1000 kept to show that a skipped embedded struct is not a field
 type embeddedSkipped struct {
 	inner `avro:"-"`
 	Extra int
