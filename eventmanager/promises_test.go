@@ -15,6 +15,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -374,15 +375,52 @@ func TestBlackHoleBroker(t *testing.T) {
 	}
 }
 
+// holeDialer is a franz-go dialer (kgo.Dialer) that connects to the broker
+// until swallow is called; it then cuts the connections it made and
+// connects every later dial to a black hole: TCP is accepted, nothing is
+// ever answered, as from a broker host that hangs.
+type holeDialer struct {
+	mu    sync.Mutex
+	hole  string // the black hole's address, once swallowing
+	conns []net.Conn
+}
+
+func (d *holeDialer) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	d.mu.Lock()
+	if d.hole != "" {
+		addr = d.hole
+	}
+	d.mu.Unlock()
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err == nil {
+		d.mu.Lock()
+		d.conns = append(d.conns, c)
+		d.mu.Unlock()
+	}
+	return c, err
+}
+
+func (d *holeDialer) swallow(hole string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.hole = hole
+	for _, c := range d.conns {
+		c.Close()
+	}
+	d.conns = nil
+}
+
 // TestBlackHoleBrokerAtClose is #9 at Close: with events accepted and the
-// broker replaced by a black hole on its address, Close returns at its ctx
-// (the old code waited for franz-go's dial timeout) and counts
-// the events, never sent, as not delivered.
+// broker turned into a black hole, Close returns at its ctx (the old code
+// waited for franz-go's dial timeout, 10 s: its Close waits for a
+// connection's first request) and counts the events as not delivered.
 func TestBlackHoleBrokerAtClose(t *testing.T) {
-	cfg, b := restartableSetup(t, nil)
-	m, q := startQueries(t, cfg, eventmanager.WithKafkaOptions(kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })))
-	b.stop()
-	blackHoleAt(t, b.addr())
+	env := newKafkaEnv(t, false)
+	d := &holeDialer{}
+	cfg := faultConfig(env.cfg.Kafka.BootstrapServers[0], env.cfg.Registry.URL)
+	m, q := startQueries(t, cfg, eventmanager.WithKafkaOptions(kgo.Dialer(d.dial),
+		kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })))
+	d.swallow(blackHole(t))
 	const n = 10
 	for range n {
 		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
@@ -396,6 +434,44 @@ func TestBlackHoleBrokerAtClose(t *testing.T) {
 	var ue *eventmanager.UndeliveredError
 	if !errors.As(err, &ue) || ue.Count != n {
 		t.Fatalf("Close = %v, want *UndeliveredError{Count: %d}", err, n)
+	}
+	waitFor(t, "the closing client to report every event", func() bool { return m.Stats().Total.Pending() == 0 })
+	checkAccount(t, m.Stats().Total)
+}
+
+// TestBlackHoleBrokerInBackground is #9 in background mode: the broker
+// refused connections at start-up (Initialize succeeded, the connection is
+// retried in the background) and then accepts TCP without ever answering.
+// Close returns at its ctx: the old code waited for the background attempt,
+// which franz-go held for its 10 s dial timeout.
+func TestBlackHoleBrokerInBackground(t *testing.T) {
+	reg := registrytest.NewServer()
+	t.Cleanup(reg.Close)
+	addr := "127.0.0.1:" + strconv.Itoa(freePort(t))
+	m, err := eventmanager.New(faultConfig(addr, reg.URL()), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatalf("Initialize with the broker refusing connections: %v", err)
+	}
+	q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	blackHoleAt(t, addr)
+	for range 10 {
+		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	time.Sleep(200 * time.Millisecond) // let the background attempt reach the black hole (not a timing assertion)
+	ctx, cancel := context.WithTimeout(t.Context(), 300*time.Millisecond)
+	defer cancel()
+	err = withinD(t, dialLiveness, "Close against a black hole", func() error { return m.Close(ctx) })
+	var ue *eventmanager.UndeliveredError
+	if !errors.As(err, &ue) || ue.Count != 10 {
+		t.Fatalf("Close = %v, want *UndeliveredError{Count: 10}", err)
 	}
 }
 
