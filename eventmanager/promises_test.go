@@ -770,3 +770,55 @@ func splitHostPort(t *testing.T, addr string) (string, int32) {
 	}
 	return host, p
 }
+
+// TestDeliveryRefusedCheck is #13's second half: while the broker refuses
+// deliveries for lack of authorization (which franz-go does not retry),
+// Check says so; once a delivery succeeds, Check is ready again.
+func TestDeliveryRefusedCheck(t *testing.T) {
+	env := newKafkaEnv(t, false)
+	if env.cluster == nil {
+		t.Skip("needs kfake's ControlKey")
+	}
+	m, q := startQueries(t, env.cfg)
+	var refuse atomic.Bool
+	refuse.Store(true)
+	env.cluster.ControlKey(int16(kmsg.Produce), func(req kmsg.Request) (kmsg.Response, error, bool) {
+		env.cluster.KeepControl()
+		if !refuse.Load() {
+			return nil, nil, false
+		}
+		preq := req.(*kmsg.ProduceRequest)
+		resp := req.ResponseKind().(*kmsg.ProduceResponse)
+		for _, rt := range preq.Topics {
+			st := kmsg.NewProduceResponseTopic()
+			st.Topic, st.TopicID = rt.Topic, rt.TopicID
+			for _, rp := range rt.Partitions {
+				sp := kmsg.NewProduceResponseTopicPartition()
+				sp.Partition = rp.Partition
+				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
+				st.Partitions = append(st.Partitions, sp)
+			}
+			resp.Topics = append(resp.Topics, st)
+		}
+		return resp, nil, true
+	})
+	ctx := t.Context()
+	if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the refused delivery", func() bool { return m.Stats().Total.Failed == 1 })
+	if err := m.Check(ctx); err == nil || !strings.Contains(err.Error(), "TOPIC_AUTHORIZATION_FAILED") {
+		t.Errorf("Check after a refused delivery = %v, want it named", err)
+	}
+	refuse.Store(false)
+	if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "a delivery", func() bool { return m.Stats().Total.Delivered == 1 })
+	if err := m.Check(ctx); err != nil {
+		t.Errorf("Check after a delivery = %v, want nil", err)
+	}
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,12 +16,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
-// ErrBufferFull is returned by Publish, only when METRICS_RAISE_ON_ERROR=true,
-// for an event dropped because the buffer of unsent events was full. Without
-// it the event is dropped silently for the caller and counted in
-// EventStats.Dropped.
-var ErrBufferFull = errors.New("eventmanager: buffer of unsent events full, event dropped")
-
 // Publisher states. A publisher only ever goes from pending to ready: a
 // registration that fails in the background is retried until Close, however
 // final its error looks (see registerPending).
@@ -321,6 +315,9 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
 		p.stats.delivered.Add(1)
+		if p.m.lastFail.Load() != nil {
+			p.m.lastFail.Store(nil)
+		}
 	case retryable(err) && p.m.resend.add(r, p.promise):
 		// The topic was deleted and recreated: the record is sent again
 		// once the client adopted the new topic (resend.go); it keeps its

@@ -21,61 +21,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
-// Sentinels of the security failures Initialize reports as a *SecurityError.
-var (
-	// ErrAuthentication is matched by a *SecurityError when Kafka refused
-	// this client's credentials: a wrong SASL user name, password or
-	// mechanism, or a broker that requires SASL while KAFKA_SECURITY_PROTOCOL
-	// does not use it.
-	ErrAuthentication = errors.New("eventmanager: kafka authentication failed")
-	// ErrTLS is matched by a *SecurityError when the TLS handshake with Kafka
-	// failed: a broker certificate the cluster CA does not sign, a client
-	// certificate the broker rejects or that is missing, or TLS on one side
-	// only.
-	ErrTLS = errors.New("eventmanager: kafka TLS handshake failed")
-)
-
-// SecurityError reports that Kafka refused this client's security settings
-// at start-up. Initialize returns it in every mode, whatever
-// METRICS_RAISE_ON_ERROR says: retrying with the same settings cannot
-// succeed. Its message names the environment variables (and files) to check
-// and never contains a password or key material.
-type SecurityError struct {
-	// Kind is ErrAuthentication or ErrTLS; errors.Is matches it.
-	Kind error
-	// Broker is the address of the broker that refused the client, when
-	// known.
-	Broker string
-	// Reason says what was refused and how to fix it.
-	Reason string
-	// Err is the underlying error from franz-go or crypto/tls.
-	Err error
-}
-
-// Error implements error.
-func (e *SecurityError) Error() string {
-	var b strings.Builder
-	if e.Kind != nil {
-		b.WriteString(e.Kind.Error())
-	} else {
-		b.WriteString("eventmanager: kafka connection refused")
-	}
-	if e.Broker != "" {
-		b.WriteString(" (broker " + e.Broker + ")")
-	}
-	b.WriteString(": " + e.Reason)
-	if e.Err != nil {
-		b.WriteString(": " + e.Err.Error())
-	}
-	return b.String()
-}
-
-// Unwrap returns the underlying error.
-func (e *SecurityError) Unwrap() error { return e.Err }
-
-// Is reports whether target is e.Kind.
-func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
-
 // Format implements fmt.Formatter: every verb prints a one-line summary of
 // the manager, its configuration as config.Config prints it (secrets
 // redacted). Without it fmt would print the configuration field by field,

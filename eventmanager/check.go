@@ -1,0 +1,71 @@
+package eventmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+)
+
+// Stats returns a snapshot of the per-event and total counters. It never
+// blocks on I/O.
+func (m *Manager) Stats() Stats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	s := Stats{Events: make(map[string]EventStats, len(m.events))}
+	for name, c := range m.events {
+		es := c.snapshot()
+		s.Events[name] = es
+		s.Total.add(es)
+	}
+	return s
+}
+
+// Check reports whether the manager is ready to deliver events, for a
+// readiness probe. In Kafka mode it fails while a start-up step (connecting,
+// registering a schema) is still retried in the background, naming the step
+// and its last error; while the topic is being adopted again after it was
+// recreated; after a delivery was refused for lack of authorization, until a
+// delivery succeeds; while the buffer of unsent events is nearly full; and
+// when the broker or the registry does not answer.
+// Errors: ErrNotInitialized, ErrClosed, or an error saying what is wrong.
+func (m *Manager) Check(ctx context.Context) error {
+	if err := m.usable(); err != nil {
+		return err
+	}
+	if m.mode != modeKafka {
+		return nil
+	}
+	if failing := m.retry.failing(); len(failing) > 0 {
+		return fmt.Errorf("eventmanager: not ready: retrying in the background: %s", strings.Join(failing, "; "))
+	}
+	if m.resend.active() {
+		return fmt.Errorf("eventmanager: not ready: topic %q was deleted and recreated; adopting the new topic and sending its events again", m.topic)
+	}
+	if errp := m.lastFail.Load(); errp != nil {
+		return fmt.Errorf("eventmanager: not ready: the broker refused the last delivery: %w", *errp)
+	}
+	if m.buf.saturated() {
+		events, bytes := m.buf.unsent()
+		return fmt.Errorf("eventmanager: not ready: buffer of unsent events nearly full (%d events, %d bytes; limits %d, %d)",
+			events, bytes, m.buf.maxEvents, m.buf.maxBytes)
+	}
+	if err := m.client.Ping(ctx); err != nil {
+		return fmt.Errorf("eventmanager: kafka: %w", err)
+	}
+	if err := m.registry.Check(ctx); err != nil {
+		return fmt.Errorf("eventmanager: schema registry: %w", err)
+	}
+	return nil
+}
+
+// noteProduceError remembers a delivery refused for lack of authorization,
+// which franz-go does not retry, for Check.
+func (m *Manager) noteProduceError(err error) {
+	var ke *kerr.Error
+	if errors.As(err, &ke) && strings.HasSuffix(ke.Message, "_AUTHORIZATION_FAILED") {
+		m.lastFail.Store(&err)
+	}
+}

@@ -1,0 +1,126 @@
+package eventmanager
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// Close stops accepting events, delivers every accepted event, and closes the
+// Kafka client if the manager built it. It waits for delivery until ctx
+// expires; then it fails what is left and returns an *UndeliveredError
+// (errors.Is ErrUndelivered) with the number of events not delivered. Close
+// runs once: later calls return the first call's result. Publish and
+// CreatePublisher return ErrClosed afterwards.
+func (m *Manager) Close(ctx context.Context) error {
+	m.closeOnce.Do(func() { m.closeErr = m.close(ctx) })
+	return m.closeErr
+}
+
+func (m *Manager) close(ctx context.Context) error {
+	m.state.Store(stateClosed)
+	m.endLife()
+	// Publish calls inside the gate finish handing their record over; one
+	// waiting for room gives up.
+	m.buf.close(ctx)
+	m.retry.stop()
+	if m.mode != modeKafka {
+		return nil
+	}
+	defer m.registry.CloseIdleConnections()
+	defer m.resend.stop()
+	// The account at the start: Published is frozen from here on (the gate
+	// is shut), so what Close does not deliver is what was pending now
+	// minus what gets delivered.
+	start := m.totals()
+	// Background retries are stopped: give events still waiting for their
+	// schema one last chance within ctx.
+	m.mu.Lock()
+	flushers := append([]pendingFlusher(nil), m.flushers...)
+	m.mu.Unlock()
+	var lost int64
+	for _, f := range flushers {
+		lost += f.flushPending(ctx)
+	}
+	var err error
+	if events, _ := m.buf.unsent(); events > 0 {
+		err = m.flush(ctx)
+	}
+	// The SDK's own count decides: kgo's Flush can report ctx's error
+	// although nothing was left to send.
+	if events, _ := m.buf.unsent(); events == 0 {
+		err = nil
+	}
+	if m.ownsClient {
+		m.closeClient(ctx)
+	} else if err == nil {
+		m.buf.waitIdle(ctx)
+	}
+	if err == nil && lost > 0 {
+		err = errors.New("schema registry unreachable until close")
+	}
+	if err == nil {
+		return nil
+	}
+	end := m.totals()
+	// Not delivered: failed or unknown during Close, or still unsent (a
+	// client Close could not close within ctx, or one it does not own).
+	count := int64(end.Published) - int64(end.Delivered) - int64(start.Failed) - int64(start.Unknown)
+	ue := &UndeliveredError{Count: count, Unknown: count - int64(end.Failed-start.Failed), Err: err}
+	m.log.Error("metrics events not delivered before close deadline", "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
+	return ue
+}
+
+// flush sends what the client buffers and what waits to be sent again after a
+// topic recreation, until ctx ends.
+func (m *Manager) flush(ctx context.Context) error {
+	for {
+		if err := m.client.Flush(ctx); err != nil {
+			return err
+		}
+		if !m.resend.active() {
+			return nil
+		}
+		if err := m.resend.wait(ctx); err != nil {
+			return err
+		}
+	}
+}
+
+// closeClient closes the client the manager built: the records still
+// buffered or in flight then fail with kgo.ErrClientClosed (Failed, or
+// Unknown while a Produce request is unanswered: see wireCount). franz-go's
+// Close can wait for a connection's first request (up to its dial timeout),
+// so it is bounded by ctx; the promises that have not run when ctx ends
+// count their events when they run.
+func (m *Manager) closeClient(ctx context.Context) {
+	done := make(chan struct{})
+	go func() {
+		m.client.Close()
+		m.resend.stop()
+		m.buf.waitIdle(context.Background())
+		close(done)
+	}()
+	select {
+	case <-done:
+		return
+	case <-ctx.Done():
+	}
+	// The promises of records the client failed while closing are
+	// already queued: give them a moment to run before counting.
+	select {
+	case <-done:
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+// totals sums the counters of every event.
+func (m *Manager) totals() EventStats {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	var t EventStats
+	for _, c := range m.events {
+		t.add(c.snapshot())
+	}
+	return t
+}
