@@ -56,7 +56,7 @@ func (m *Manager) Check(ctx context.Context) error {
 		return fmt.Errorf("eventmanager: kafka: %w", err)
 	}
 	if err := m.registry.Check(ctx); err != nil {
-		return fmt.Errorf("eventmanager: schema registry: %w", err)
+		return fmt.Errorf("eventmanager: not ready: %w", err)
 	}
 	return nil
 }

@@ -75,7 +75,7 @@ const connectTimeout = 10 * time.Second
 // ends; the goroutine ends with the dial (or when Close closes the client).
 func (m *Manager) connect(ctx context.Context) error {
 	if err := m.registry.Check(ctx); err != nil {
-		return fmt.Errorf("eventmanager: initialize: schema registry: %w", err)
+		return fmt.Errorf("eventmanager: initialize: %w", err)
 	}
 	cctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()

@@ -135,7 +135,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		Compatibility: cfg.Registry.Compatibility,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("eventmanager: schema registry client: %w", err)
+		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
 	m.registry = reg
 
@@ -146,7 +146,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return m, nil
 	}
 	m.conn = &connWatch{}
-	kopts, err := kafkaOptions(cfg, o.logger.With("component", "franz-go", "app", cfg.AppName), m.conn)
+	kopts, err := kafkaOptions(cfg, slog.New(quiet{o.logger.Handler()}).With("component", "franz-go", "app", cfg.AppName), m.conn)
 	if err != nil {
 		return nil, err
 	}

@@ -822,3 +822,64 @@ func TestDeliveryRefusedCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 }
+
+// TestFranzGoQuiet is a trap of issue 13: franz-go's chatter (half a dozen
+// INFO lines at a normal start, two WARN lines a second while the broker is
+// down) stays at DEBUG; the application's INFO log shows only the SDK's own
+// lines. At DEBUG, franz-go's lines are there.
+func TestFranzGoQuiet(t *testing.T) {
+	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
+		cfg, b := restartableSetup(t, nil)
+		var logs lockedLog
+		m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))), fastRetries())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := m.Initialize(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+		if err != nil {
+			t.Fatal(err)
+		}
+		b.stop()
+		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(200 * time.Millisecond) // let franz-go retry the dead broker (not a timing assertion)
+		b.start(false)
+		if err := m.Close(t.Context()); err != nil {
+			t.Fatal(err)
+		}
+		franz := 0
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if strings.Contains(line, "component=franz-go") {
+				franz++
+				if level == slog.LevelInfo {
+					t.Errorf("franz-go line in the INFO log: %s", line)
+				}
+			}
+		}
+		if level == slog.LevelDebug && franz == 0 {
+			t.Errorf("no franz-go line in the DEBUG log")
+		}
+	}
+}
+
+// lockedLog is a log sink safe for concurrent writers.
+type lockedLog struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedLog) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedLog) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
