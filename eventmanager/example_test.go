@@ -8,7 +8,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 

@@ -129,10 +129,24 @@ func (p *Publisher[T]) SchemaID() int {
 	return int(p.schemaID.Load())
 }
 
-// Recorder returns what the publisher recorded in mock mode, and nil in the
-// other modes. Use eventmanagertest.Published and its assertions instead of
-// calling it directly.
-func (p *Publisher[T]) Recorder() *recorder.Recorder[T] { return p.rec }
+// recorded returns what the publisher recorded (nil outside mock mode) and its
+// manager's mode. Package eventmanagertest reaches it through recorder.Of, so
+// that the recorder is not part of Publisher's API.
+func (p *Publisher[T]) recorded() (any, string) {
+	if p.rec == nil {
+		return nil, p.m.mode.String()
+	}
+	return p.rec, p.m.mode.String()
+}
+
+func init() {
+	recorder.Of = func(p any) (any, string) {
+		if r, ok := p.(interface{ recorded() (any, string) }); ok {
+			return r.recorded()
+		}
+		return nil, ""
+	}
+}
 
 // Publish adds the metadata (a random event id, the application name and the
 // current time), encodes the event and hands it to the Kafka client. It never

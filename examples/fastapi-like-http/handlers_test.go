@@ -14,7 +14,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 )
 
 // testQueryTime is how long every fake query takes in these tests.

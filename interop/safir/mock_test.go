@@ -15,7 +15,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 )
 
 // mockCase is one case of testdata/safir/mock_cases.json (see mock_cases.py):

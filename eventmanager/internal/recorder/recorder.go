@@ -1,9 +1,17 @@
 // Package recorder holds what a mock-mode publisher recorded. It is the bridge
-// between package eventmanager and package eventmanagertest: users reach it only
+// between package eventmanager and package eventmanager/eventmanagertest, so
+// that the recorder is not part of Publisher's API: users reach it only
 // through eventmanagertest.
 package recorder
 
 import "sync"
+
+// Of returns the recorder of publisher (a *eventmanager.Publisher[T]) as a
+// *Recorder[T], nil outside mock mode, and the name of its manager's mode
+// ("kafka", "disabled" or "mock"). Package eventmanager sets it once, in its
+// init, before any code can hold a publisher; it is never written again (the
+// wiring of grpc-go's internal package).
+var Of func(publisher any) (rec any, mode string)
 
 // Recorder is an append-only, concurrency-safe list of published payloads.
 type Recorder[T any] struct {

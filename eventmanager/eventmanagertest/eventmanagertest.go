@@ -7,12 +7,13 @@ import (
 	"testing"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/recorder"
 )
 
 // Published returns a copy of the payloads p recorded, in publish order. It
 // returns nil when p's manager is not in mock mode.
 func Published[T any](p *eventmanager.Publisher[T]) []T {
-	rec := p.Recorder()
+	rec, _ := lookup(p)
 	if rec == nil {
 		return nil
 	}
@@ -21,9 +22,19 @@ func Published[T any](p *eventmanager.Publisher[T]) []T {
 
 // Reset forgets what p recorded so far, for tests that share a publisher.
 func Reset[T any](p *eventmanager.Publisher[T]) {
-	if rec := p.Recorder(); rec != nil {
+	if rec, _ := lookup(p); rec != nil {
 		rec.Reset()
 	}
+}
+
+// lookup returns p's recorder, nil outside mock mode, and its manager's mode.
+func lookup[T any](p *eventmanager.Publisher[T]) (*recorder.Recorder[T], string) {
+	if p == nil {
+		return nil, ""
+	}
+	rec, mode := recorder.Of(p)
+	r, _ := rec.(*recorder.Recorder[T])
+	return r, mode
 }
 
 // MatchOption relaxes how a wanted event is compared with a published one.

@@ -7,7 +7,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 )
 
 // An application's test runs the manager in mock mode and checks what its
