@@ -10,17 +10,6 @@ import (
 	"time"
 )
 
-// mode names the SDK mode that c selects, as shown by String and LogValue.
-func (c Config) mode() string {
-	switch {
-	case !c.Enabled:
-		return "disabled"
-	case c.Mock:
-		return "mock"
-	}
-	return "kafka"
-}
-
 // String returns a one-line summary of c for humans ("key=value ...",
 // settings that are empty left out), secrets redacted.
 func (c Config) String() string {
@@ -49,7 +38,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 // redacted, the TLS configuration summarised.
 func (c Config) LogValue() slog.Value {
 	attrs := []slog.Attr{
-		slog.String("mode", c.mode()),
+		slog.String("mode", c.Mode().String()),
 		slog.String("app", c.AppName),
 		slog.String("topic", c.Topic()),
 		slog.Bool("raise_on_error", c.RaiseOnError),

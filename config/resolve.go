@@ -96,11 +96,11 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 	out := c
 	out.Warnings = slices.Clone(c.Warnings)
 	out.Kafka.BootstrapServers = slices.Clone(c.Kafka.BootstrapServers)
-	kafkaMode := c.Enabled && !c.Mock && !r.modeUnknown
+	kafkaMode := c.Mode() == ModeKafka && !r.modeUnknown
 
 	switch {
 	case c.AppName == "":
-		if c.Enabled && !r.modeUnknown {
+		if c.Mode() != ModeDisabled && !r.modeUnknown {
 			p.add(r.names.appName, "required", nil)
 		}
 	case !validName(c.AppName):

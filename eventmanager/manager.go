@@ -108,10 +108,10 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		buf:       newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
 	}
 	m.life, m.endLife = context.WithCancel(context.Background())
-	switch {
-	case !cfg.Enabled:
+	switch cfg.Mode() {
+	case config.ModeDisabled:
 		m.mode = modeDisabled
-	case cfg.Mock:
+	case config.ModeMock:
 		m.mode = modeMock
 	default:
 		m.mode = modeKafka

@@ -225,8 +225,8 @@ func TestComposeApp(t *testing.T) {
 	if err != nil {
 		t.Fatalf("config.FromEnv with the app service's environment: %v", err)
 	}
-	if !cfg.Enabled || cfg.Mock || cfg.Topic() != topicFromCompose(t, c) {
-		t.Errorf("config: enabled %v mock %v topic %s, want Kafka mode on %s", cfg.Enabled, cfg.Mock, cfg.Topic(), topicFromCompose(t, c))
+	if cfg.Mode() != config.ModeKafka || cfg.Topic() != topicFromCompose(t, c) {
+		t.Errorf("config: mode %s topic %s, want Kafka mode on %s", cfg.Mode(), cfg.Topic(), topicFromCompose(t, c))
 	}
 }
 

@@ -128,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	var t *tail
-	if *tailTopic && cfg.Enabled && !cfg.Mock {
+	if *tailTopic && cfg.Mode() == config.ModeKafka {
 		if t, err = newTail(cfg, sasquatchTags(), out, log, time.Now()); err != nil {
 			return err
 		}
@@ -210,24 +210,17 @@ func closeOnError(err *error, m *eventmanager.Manager, timeout time.Duration) {
 // in embedded mode they are what another process needs to reach the
 // in-process broker and registry. Secrets are never printed.
 func printConfig(out *console, cfg config.Config, embedded bool) {
-	mode := "kafka"
-	switch {
-	case !cfg.Enabled:
-		mode = "disabled"
-	case cfg.Mock:
-		mode = "mock"
-	}
 	if embedded {
 		out.Printf("# embedded mode: Kafka broker (kfake) and schema registry run in this process; nothing is installed or kept\n")
 	}
 	out.Printf("# METRICS_APP_NAME=%s\n", cfg.AppName)
 	out.Printf("# METRICS_EVENTS_TOPIC_PREFIX=%s\n", cfg.TopicPrefix)
-	if mode == "kafka" {
+	if cfg.Mode() == config.ModeKafka {
 		out.Printf("# KAFKA_BOOTSTRAP_SERVERS=%s\n", strings.Join(cfg.Kafka.BootstrapServers, ","))
 		out.Printf("# KAFKA_SECURITY_PROTOCOL=%s\n", cfg.Kafka.SecurityProtocol)
 		out.Printf("# SCHEMA_MANAGER_REGISTRY_URL=%s\n", cfg.Registry.URL)
 	}
-	out.Printf("# metrics mode %s, topic %s\n", mode, cfg.Topic())
+	out.Printf("# metrics mode %s, topic %s\n", cfg.Mode(), cfg.Topic())
 }
 
 // flagSet reports whether the flag was given on the command line.
