@@ -46,8 +46,12 @@ func fakeOnly(test string) string {
 	switch test {
 	case "TestInjectedProduceErrors":
 		return "it injects produce errors with kfake's ControlKey"
-	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError":
+	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero":
 		return "it takes the registry down and up with registrytest's SetDown"
+	case "TestBackgroundRefusalsRetried":
+		return "it puts a misbehaving proxy in front of registrytest"
+	case "TestInFlightAtClose", "TestTopicRecreated", "TestProducerIDRefused", "TestTopicNotAuthorized", "TestDeliveryRefusedCheck":
+		return "it controls the broker's answers with kfake"
 	}
 	return ""
 }
