@@ -57,9 +57,10 @@ const (
 // it is cheap, and the *tls.Config and *x509.CertPool it points to must not
 // be modified once built.
 //
-// The mode follows from Enabled and Mock: Enabled false is disabled mode
-// (whatever Mock says), else Mock true is mock mode, else Kafka mode. Only
-// Kafka mode requires Kafka and registry settings and reads PEM files.
+// The zero value of every field is its default, so a literal sets only what
+// differs: Config{AppName: "x", Mock: true} is mock mode. Config.Mode says
+// which mode a Config selects; only Kafka mode requires Kafka and registry
+// settings and reads PEM files.
 //
 // Printing a Config with fmt, encoding it as JSON or logging it with slog
 // never shows a secret (passwords, URL user-info, private keys); see the
@@ -69,11 +70,12 @@ type Config struct {
 	// must match [A-Za-z_][A-Za-z0-9_]* and is required unless metrics are
 	// disabled.
 	AppName string
-	// Enabled is METRICS_ENABLED (default true); METRICS_DISABLE=true is
-	// the same as METRICS_ENABLED=false.
-	Enabled bool
+	// Disabled is set by METRICS_ENABLED=false or METRICS_DISABLE=true
+	// (default false: enabled). Disabled mode validates events and drops
+	// them, whatever Mock says.
+	Disabled bool
 	// Mock is METRICS_MOCK (default false): publishers record events in
-	// memory instead of sending them.
+	// memory instead of sending them (unless Disabled).
 	Mock bool
 	// TopicPrefix is METRICS_EVENTS_TOPIC_PREFIX (or METRICS_TOPIC_PREFIX),
 	// default "lsst.square.metrics.events"; each dot-separated part must
@@ -205,7 +207,7 @@ func (c Config) Validate() error {
 //   - zero-valued fields that have a default get it (TopicPrefix,
 //     Kafka.SecurityProtocol, Kafka.SASLMechanism, Registry.Compatibility,
 //     Registry.Timeout and the Delivery knobs except BlockTimeout, whose
-//     default is 0); Enabled has no zero default: false means disabled;
+//     default is 0);
 //   - enumerations are upper-cased, user-info is moved out of
 //     Registry.URL into Username/Password;
 //   - in Kafka mode, Kafka.TLS (for SSL and SASL_SSL) and Registry.RootCAs

@@ -35,8 +35,10 @@
 //	METRICS_LOG_INTERVAL                           1m
 //	METRICS_BACKOFF_MAX                            1m
 //
-// The mode: METRICS_ENABLED=false is disabled mode (whatever METRICS_MOCK
-// says), else METRICS_MOCK=true is mock mode, else Kafka mode. In mock and
+// The mode (Config.Mode): METRICS_ENABLED=false is disabled mode (whatever
+// METRICS_MOCK says), else METRICS_MOCK=true is mock mode, else Kafka mode.
+// In a Config built in code the zero value means the default: enabled, not
+// mock, so Config{AppName: "x", Mock: true} is mock mode. In mock and
 // disabled modes no Kafka or registry setting is required and no file is
 // read, but every value that is set must be well-formed.
 //

@@ -78,7 +78,7 @@ func FromEnv() (Config, error) {
 // fromRaw parses and resolves raw as of now.
 func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 	var p problems
-	c := Config{Enabled: true}
+	var c Config
 	r := resolver{names: canonicalNames(), now: now}
 	s := strings.TrimSpace
 
@@ -92,9 +92,9 @@ func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", s(raw.Disable), envEnabled, s(raw.Enabled)), nil)
 		r.modeUnknown = true
 	case enabledSet:
-		c.Enabled = enabled
+		c.Disabled = !enabled
 	case disableSet:
-		c.Enabled = !disable
+		c.Disabled = disable
 	}
 	var mockOK bool
 	c.Mock, _, mockOK = parseBool(envMock, s(raw.Mock), &p)

@@ -118,7 +118,6 @@ func TestFromEnvDefaults(t *testing.T) {
 	c := mustFromEnv(t, kafkaEnv(nil))
 	want := config.Config{
 		AppName:     "myapp",
-		Enabled:     true,
 		TopicPrefix: "lsst.square.metrics.events",
 		Kafka: config.Kafka{
 			BootstrapServers: []string{"broker:9092"},
@@ -149,7 +148,7 @@ func TestFromEnvDefaults(t *testing.T) {
 // equalConfig compares the plain fields of two configs (not TLS and RootCAs).
 func equalConfig(a, b config.Config) bool {
 	a.Kafka.TLS, b.Kafka.TLS, a.Registry.RootCAs, b.Registry.RootCAs = nil, nil, nil, nil
-	return a.AppName == b.AppName && a.Enabled == b.Enabled && a.Mock == b.Mock &&
+	return a.AppName == b.AppName && a.Disabled == b.Disabled && a.Mock == b.Mock &&
 		a.TopicPrefix == b.TopicPrefix && a.RaiseOnError == b.RaiseOnError &&
 		slices.Equal(a.Kafka.BootstrapServers, b.Kafka.BootstrapServers) &&
 		a.Kafka.SecurityProtocol == b.Kafka.SecurityProtocol && a.Kafka.ClusterCAPath == b.Kafka.ClusterCAPath &&
@@ -172,13 +171,13 @@ func TestFromEnvVariables(t *testing.T) {
 		{"METRICS_APPLICATION", kafkaEnv(map[string]string{"METRICS_APP_NAME": "", "METRICS_APPLICATION": "safir_app"}),
 			func(c config.Config) (any, any) { return c.AppName, "safir_app" }},
 		{"METRICS_ENABLED=false", map[string]string{"METRICS_ENABLED": "false"},
-			func(c config.Config) (any, any) { return c.Enabled, false }},
+			func(c config.Config) (any, any) { return c.Disabled, true }},
 		{"METRICS_ENABLED=TRUE", kafkaEnv(map[string]string{"METRICS_ENABLED": "TRUE"}),
-			func(c config.Config) (any, any) { return c.Enabled, true }},
+			func(c config.Config) (any, any) { return c.Disabled, false }},
 		{"METRICS_DISABLE=yes", map[string]string{"METRICS_DISABLE": "yes"},
-			func(c config.Config) (any, any) { return c.Enabled, false }},
+			func(c config.Config) (any, any) { return c.Disabled, true }},
 		{"METRICS_DISABLE=0", kafkaEnv(map[string]string{"METRICS_DISABLE": "0"}),
-			func(c config.Config) (any, any) { return c.Enabled, true }},
+			func(c config.Config) (any, any) { return c.Disabled, false }},
 		{"METRICS_MOCK", map[string]string{"METRICS_APP_NAME": "a", "METRICS_MOCK": "On"},
 			func(c config.Config) (any, any) { return c.Mock, true }},
 		{"METRICS_EVENTS_TOPIC_PREFIX", mockEnv(map[string]string{"METRICS_EVENTS_TOPIC_PREFIX": "lsst.dev._x1"}),
@@ -239,7 +238,7 @@ func TestFromEnvVariables(t *testing.T) {
 			func(c config.Config) (any, any) { return c.Delivery.StartupBackoffMax, 5 * time.Minute }},
 		{"blank values are unset", kafkaEnv(map[string]string{"METRICS_ENABLED": "  ", "SCHEMA_MANAGER_TIMEOUT": " ", "KAFKA_SECURITY_PROTOCOL": "\t"}),
 			func(c config.Config) (any, any) {
-				return []any{c.Enabled, c.Registry.Timeout, c.Kafka.SecurityProtocol}, []any{true, 10 * time.Second, config.Plaintext}
+				return []any{c.Disabled, c.Registry.Timeout, c.Kafka.SecurityProtocol}, []any{false, 10 * time.Second, config.Plaintext}
 			}},
 	}
 	for _, tt := range tests {
@@ -265,23 +264,23 @@ func equalAny(a, b any) bool {
 // TestFromEnvAliases covers every alias rule.
 func TestFromEnvAliases(t *testing.T) {
 	tests := []struct {
-		name        string
-		env         map[string]string
-		wantApp     string
-		wantEnabled bool
-		wantPrefix  string
-		wantServers string
-		wantUser    string
-		wantPass    string
-		wantWarning string        // a substring of the only warning, "" for none
-		wantErr     []wantProblem // nil: success
+		name         string
+		env          map[string]string
+		wantApp      string
+		wantDisabled bool
+		wantPrefix   string
+		wantServers  string
+		wantUser     string
+		wantPass     string
+		wantWarning  string        // a substring of the only warning, "" for none
+		wantErr      []wantProblem // nil: success
 	}{
 		{name: "app name from METRICS_APP_NAME",
-			env: mockEnv(nil), wantApp: "myapp", wantEnabled: true},
+			env: mockEnv(nil), wantApp: "myapp"},
 		{name: "app name from METRICS_APPLICATION",
-			env: mockEnv(map[string]string{"METRICS_APP_NAME": "", "METRICS_APPLICATION": "other"}), wantApp: "other", wantEnabled: true},
+			env: mockEnv(map[string]string{"METRICS_APP_NAME": "", "METRICS_APPLICATION": "other"}), wantApp: "other"},
 		{name: "app name both set and equal",
-			env: mockEnv(map[string]string{"METRICS_APPLICATION": "myapp"}), wantApp: "myapp", wantEnabled: true},
+			env: mockEnv(map[string]string{"METRICS_APPLICATION": "myapp"}), wantApp: "myapp"},
 		{name: "app name both set and different",
 			env:     mockEnv(map[string]string{"METRICS_APPLICATION": "other"}),
 			wantErr: []wantProblem{{"METRICS_APPLICATION", `"other" differs from METRICS_APP_NAME "myapp"`}}},
@@ -289,9 +288,9 @@ func TestFromEnvAliases(t *testing.T) {
 			env:     mockEnv(map[string]string{"METRICS_APP_NAME": "", "METRICS_APPLICATION": "my-app"}),
 			wantErr: []wantProblem{{"METRICS_APPLICATION", `"my-app" must match [A-Za-z_][A-Za-z0-9_]*`}}},
 		{name: "enabled true, disable false agree",
-			env: kafkaEnv(map[string]string{"METRICS_ENABLED": "true", "METRICS_DISABLE": "false"}), wantApp: "myapp", wantEnabled: true},
+			env: kafkaEnv(map[string]string{"METRICS_ENABLED": "true", "METRICS_DISABLE": "false"}), wantApp: "myapp"},
 		{name: "enabled false, disable true agree",
-			env: map[string]string{"METRICS_ENABLED": "false", "METRICS_DISABLE": "true"}, wantEnabled: false},
+			env: map[string]string{"METRICS_ENABLED": "false", "METRICS_DISABLE": "true"}, wantDisabled: true},
 		{name: "enabled true, disable true contradict",
 			env:     kafkaEnv(map[string]string{"METRICS_ENABLED": "true", "METRICS_DISABLE": "true"}),
 			wantErr: []wantProblem{{"METRICS_DISABLE", `"true" contradicts METRICS_ENABLED "true"`}}},
@@ -299,9 +298,9 @@ func TestFromEnvAliases(t *testing.T) {
 			env:     kafkaEnv(map[string]string{"METRICS_ENABLED": "f", "METRICS_DISABLE": "no"}),
 			wantErr: []wantProblem{{"METRICS_DISABLE", `"no" contradicts METRICS_ENABLED "f"`}}},
 		{name: "prefix from METRICS_TOPIC_PREFIX",
-			env: mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x.y"}), wantApp: "myapp", wantEnabled: true, wantPrefix: "x.y"},
+			env: mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x.y"}), wantApp: "myapp", wantPrefix: "x.y"},
 		{name: "prefix both set and equal",
-			env: mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x.y", "METRICS_EVENTS_TOPIC_PREFIX": "x.y"}), wantApp: "myapp", wantEnabled: true, wantPrefix: "x.y"},
+			env: mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x.y", "METRICS_EVENTS_TOPIC_PREFIX": "x.y"}), wantApp: "myapp", wantPrefix: "x.y"},
 		{name: "prefix both set and different",
 			env:     mockEnv(map[string]string{"METRICS_TOPIC_PREFIX": "x.y", "METRICS_EVENTS_TOPIC_PREFIX": "x.z"}),
 			wantErr: []wantProblem{{"METRICS_TOPIC_PREFIX", `"x.y" differs from METRICS_EVENTS_TOPIC_PREFIX "x.z"`}}},
@@ -310,11 +309,11 @@ func TestFromEnvAliases(t *testing.T) {
 			wantErr: []wantProblem{{"METRICS_TOPIC_PREFIX", `"x..y": each dot-separated part`}}},
 		{name: "misspelt bootstrap variable alone",
 			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092"}),
-			wantApp: "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
+			wantApp: "myapp", wantServers: "k1:9092,k2:9092",
 			wantWarning: "KAFKA_BOOSTRAP_SERVERS is a misspelling of KAFKA_BOOTSTRAP_SERVERS"},
 		{name: "misspelt bootstrap variable equal to the right one",
 			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "k1:9092, k2:9092", "KAFKA_BOOSTRAP_SERVERS": "k1:9092,k2:9092 "}),
-			wantApp: "myapp", wantEnabled: true, wantServers: "k1:9092,k2:9092",
+			wantApp: "myapp", wantServers: "k1:9092,k2:9092",
 			wantWarning: "KAFKA_BOOSTRAP_SERVERS (a misspelling) repeats KAFKA_BOOTSTRAP_SERVERS"},
 		{name: "misspelt bootstrap variable different",
 			env:     kafkaEnv(map[string]string{"KAFKA_BOOTSTRAP_SERVERS": "k1:9092", "KAFKA_BOOSTRAP_SERVERS": "k2:9092"}),
@@ -324,13 +323,13 @@ func TestFromEnvAliases(t *testing.T) {
 			wantErr: []wantProblem{{"KAFKA_BOOSTRAP_SERVERS", `port "99999"`}}},
 		{name: "registry credentials from the URL",
 			env:     kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u1:p1@reg"}),
-			wantApp: "myapp", wantEnabled: true, wantUser: "u1", wantPass: "p1"},
+			wantApp: "myapp", wantUser: "u1", wantPass: "p1"},
 		{name: "registry credentials in both, equal",
 			env:     kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u1:p1@reg", "SCHEMA_MANAGER_USERNAME": "u1", "SCHEMA_MANAGER_PASSWORD": "p1"}),
-			wantApp: "myapp", wantEnabled: true, wantUser: "u1", wantPass: "p1"},
+			wantApp: "myapp", wantUser: "u1", wantPass: "p1"},
 		{name: "registry user name from the URL, password from the variable",
 			env:     kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u1@reg", "SCHEMA_MANAGER_PASSWORD": "p2"}),
-			wantApp: "myapp", wantEnabled: true, wantUser: "u1", wantPass: "p2"},
+			wantApp: "myapp", wantUser: "u1", wantPass: "p2"},
 		{name: "registry credentials in both, different",
 			env: kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u1:p1@reg", "SCHEMA_MANAGER_USERNAME": "u2", "SCHEMA_MANAGER_PASSWORD": "p2"}),
 			wantErr: []wantProblem{
@@ -348,8 +347,8 @@ func TestFromEnvAliases(t *testing.T) {
 			if tt.wantPrefix == "" {
 				tt.wantPrefix = "lsst.square.metrics.events"
 			}
-			if c.AppName != tt.wantApp || c.Enabled != tt.wantEnabled || c.TopicPrefix != tt.wantPrefix {
-				t.Errorf("app %q enabled %t prefix %q, want %q %t %q", c.AppName, c.Enabled, c.TopicPrefix, tt.wantApp, tt.wantEnabled, tt.wantPrefix)
+			if c.AppName != tt.wantApp || c.Disabled != tt.wantDisabled || c.TopicPrefix != tt.wantPrefix {
+				t.Errorf("app %q disabled %t prefix %q, want %q %t %q", c.AppName, c.Disabled, c.TopicPrefix, tt.wantApp, tt.wantDisabled, tt.wantPrefix)
 			}
 			if tt.wantServers != "" && strings.Join(c.Kafka.BootstrapServers, ",") != tt.wantServers {
 				t.Errorf("BootstrapServers = %q, want %q", c.Kafka.BootstrapServers, tt.wantServers)
@@ -490,19 +489,19 @@ func TestFromEnvBadValues(t *testing.T) {
 func TestFromEnvModes(t *testing.T) {
 	missing := "/nonexistent/sasquatch-go-test.pem"
 	tests := []struct {
-		name    string
-		env     map[string]string
-		enabled bool
-		mock    bool
-		want    []wantProblem // nil: success
+		name     string
+		env      map[string]string
+		disabled bool
+		mock     bool
+		want     []wantProblem // nil: success
 	}{
-		{name: "mock needs no Kafka or registry", env: mockEnv(nil), enabled: true, mock: true},
+		{name: "mock needs no Kafka or registry", env: mockEnv(nil), mock: true},
 		{name: "mock reads no file and requires no pairing",
 			env: mockEnv(map[string]string{
 				"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLIENT_CERT_PATH": missing, "KAFKA_CLUSTER_CA_PATH": missing,
 				"SCHEMA_MANAGER_CA_PATH": missing, "SCHEMA_MANAGER_USERNAME": "u",
 			}),
-			enabled: true, mock: true},
+			mock: true},
 		{name: "mock still checks what is set",
 			env: mockEnv(map[string]string{
 				"KAFKA_SECURITY_PROTOCOL": "TLS", "SCHEMA_MANAGER_REGISTRY_URL": "ftp://x", "KAFKA_BOOTSTRAP_SERVERS": "a:b",
@@ -512,8 +511,8 @@ func TestFromEnvModes(t *testing.T) {
 				{"KAFKA_SECURITY_PROTOCOL", `"TLS" is not one of`},
 				{"SCHEMA_MANAGER_REGISTRY_URL", "must be an http or https URL"},
 			}},
-		{name: "disabled needs nothing, not even the app name", env: map[string]string{"METRICS_ENABLED": "false"}},
-		{name: "disabled wins over mock", env: map[string]string{"METRICS_DISABLE": "true", "METRICS_MOCK": "true"}, mock: true},
+		{name: "disabled needs nothing, not even the app name", env: map[string]string{"METRICS_ENABLED": "false"}, disabled: true},
+		{name: "disabled wins over mock", env: map[string]string{"METRICS_DISABLE": "true", "METRICS_MOCK": "true"}, disabled: true, mock: true},
 		{name: "disabled still checks the app name if set",
 			env:  map[string]string{"METRICS_ENABLED": "false", "METRICS_APP_NAME": "a b"},
 			want: []wantProblem{{"METRICS_APP_NAME", `"a b" must match`}}},
@@ -535,8 +534,8 @@ func TestFromEnvModes(t *testing.T) {
 				return
 			}
 			c := mustFromEnv(t, tt.env)
-			if c.Enabled != tt.enabled || c.Mock != tt.mock {
-				t.Errorf("Enabled %t Mock %t, want %t %t", c.Enabled, c.Mock, tt.enabled, tt.mock)
+			if c.Disabled != tt.disabled || c.Mock != tt.mock {
+				t.Errorf("Disabled %t Mock %t, want %t %t", c.Disabled, c.Mock, tt.disabled, tt.mock)
 			}
 			if c.Kafka.TLS != nil || c.Registry.RootCAs != nil {
 				t.Errorf("TLS or RootCAs built outside Kafka mode")

@@ -54,14 +54,14 @@ func ExampleFromEnv_invalid() {
 
 // A Config built in code gets the same checks and defaults from Resolve.
 func ExampleConfig_Resolve() {
-	cfg, err := config.Config{AppName: "myapp", Enabled: true, Mock: true}.Resolve()
+	cfg, err := config.Config{AppName: "myapp", Mock: true}.Resolve()
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	fmt.Println(cfg.Topic(), cfg.Kafka.SecurityProtocol, cfg.Delivery.DeliveryTimeout)
 
-	err = config.Config{AppName: "my app", Enabled: true, Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Validate()
+	err = config.Config{AppName: "my app", Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Validate()
 	fmt.Println(err)
 	// Output:
 	// lsst.square.metrics.events.myapp PLAINTEXT 2m0s

@@ -97,7 +97,7 @@ func (g Registry) LogValue() slog.Value {
 // configJSON is the JSON form of a Config.
 type configJSON struct {
 	AppName      string
-	Enabled      bool
+	Disabled     bool
 	Mock         bool
 	TopicPrefix  string
 	RaiseOnError bool

@@ -26,12 +26,12 @@ func (m Mode) String() string {
 	return "kafka"
 }
 
-// Mode returns the mode c selects: ModeDisabled when Enabled is false
+// Mode returns the mode c selects: ModeDisabled when Disabled is set
 // (whatever Mock says), else ModeMock when Mock is set, else ModeKafka.
 // It is the one place where the mode is decided.
 func (c Config) Mode() Mode {
 	switch {
-	case !c.Enabled:
+	case c.Disabled:
 		return ModeDisabled
 	case c.Mock:
 		return ModeMock

@@ -14,9 +14,11 @@ func TestMode(t *testing.T) {
 		want config.Mode
 		str  string
 	}{
-		{"kafka", config.Config{AppName: "x", Enabled: true}, config.ModeKafka, "kafka"},
-		{"mock", config.Config{AppName: "x", Enabled: true, Mock: true}, config.ModeMock, "mock"},
-		{"disabled wins over mock", config.Config{AppName: "x", Mock: true}, config.ModeDisabled, "disabled"},
+		{"zero value", config.Config{}, config.ModeKafka, "kafka"},
+		{"kafka", config.Config{AppName: "x"}, config.ModeKafka, "kafka"},
+		{"mock", config.Config{AppName: "x", Mock: true}, config.ModeMock, "mock"},
+		{"disabled", config.Config{AppName: "x", Disabled: true}, config.ModeDisabled, "disabled"},
+		{"disabled wins over mock", config.Config{AppName: "x", Disabled: true, Mock: true}, config.ModeDisabled, "disabled"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

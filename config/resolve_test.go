@@ -21,7 +21,7 @@ func TestResolveLiteral(t *testing.T) {
 		if k.BootstrapServers == nil {
 			k.BootstrapServers = []string{"b:9092"}
 		}
-		return config.Config{AppName: "app", Enabled: true, Kafka: k, Registry: config.Registry{URL: "http://reg"}}
+		return config.Config{AppName: "app", Kafka: k, Registry: config.Registry{URL: "http://reg"}}
 	}
 	tests := []struct {
 		name    string
@@ -29,10 +29,13 @@ func TestResolveLiteral(t *testing.T) {
 		check   func(t *testing.T, c config.Config)
 		wantErr []wantProblem
 	}{
-		{name: "mock literal gets every default", in: config.Config{AppName: "app", Enabled: true, Mock: true},
+		{name: "mock literal gets every default", in: config.Config{AppName: "app", Mock: true},
 			check: func(t *testing.T, c config.Config) {
+				if c.Mode() != config.ModeMock {
+					t.Errorf("Mode() = %v, want mock (the zero value of Disabled is enabled)", c.Mode())
+				}
 				want := config.Config{
-					AppName: "app", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events",
+					AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events",
 					Kafka:    config.Kafka{SecurityProtocol: config.Plaintext, SASLMechanism: config.SCRAMSHA512},
 					Registry: config.Registry{Compatibility: "NONE", Timeout: 10 * time.Second},
 					Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 2 * time.Minute, LogInterval: time.Minute, StartupBackoffMax: time.Minute},
@@ -41,14 +44,20 @@ func TestResolveLiteral(t *testing.T) {
 					t.Errorf("Resolve() =\n%+v\nwant\n%+v", c, want)
 				}
 			}},
-		{name: "zero Config is disabled and valid", in: config.Config{},
+		{name: "zero Config is Kafka mode", in: config.Config{},
+			wantErr: []wantProblem{
+				{"METRICS_APP_NAME", "required"},
+				{"KAFKA_BOOTSTRAP_SERVERS", "required in Kafka mode"},
+				{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"},
+			}},
+		{name: "disabled Config needs nothing", in: config.Config{Disabled: true, Mock: true},
 			check: func(t *testing.T, c config.Config) {
-				if c.Enabled || c.TopicPrefix != "lsst.square.metrics.events" {
+				if c.Mode() != config.ModeDisabled || c.TopicPrefix != "lsst.square.metrics.events" {
 					t.Errorf("Resolve() = %v", c)
 				}
 			}},
 		{name: "set values are kept and normalised",
-			in: config.Config{AppName: "app", Enabled: true, Mock: true, TopicPrefix: "p",
+			in: config.Config{AppName: "app", Mock: true, TopicPrefix: "p",
 				Kafka:    config.Kafka{SecurityProtocol: "sasl_ssl", SASLMechanism: "plain"},
 				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
 				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4, LogInterval: 5, StartupBackoffMax: 6}},
@@ -82,7 +91,7 @@ func TestResolveLiteral(t *testing.T) {
 				}
 			}},
 		{name: "TLS with a plaintext protocol",
-			in:      config.Config{AppName: "app", Enabled: true, Mock: true, Kafka: config.Kafka{TLS: codeTLS}},
+			in:      config.Config{AppName: "app", Mock: true, Kafka: config.Kafka{TLS: codeTLS}},
 			wantErr: []wantProblem{{"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT does not use TLS but Kafka.TLS is set"}}},
 		{name: "SSL without TLS or paths",
 			in: kafka(config.Kafka{SecurityProtocol: config.SSL}),
@@ -91,7 +100,7 @@ func TestResolveLiteral(t *testing.T) {
 				{"KAFKA_CLIENT_KEY_PATH", "required with KAFKA_SECURITY_PROTOCOL=SSL"},
 			}},
 		{name: "bad values in code",
-			in: config.Config{AppName: "a b", Enabled: true, Mock: true, TopicPrefix: ".x",
+			in: config.Config{AppName: "a b", Mock: true, TopicPrefix: ".x",
 				Kafka:    config.Kafka{BootstrapServers: []string{" b:1"}, SecurityProtocol: "TLS", SASLMechanism: "X"},
 				Registry: config.Registry{URL: "mailto:x@y", Suffix: "!", Compatibility: "ANY", Timeout: -1},
 				Delivery: config.Delivery{MaxBufferedEvents: -1, MaxBufferedBytes: -1, BlockTimeout: -1, DeliveryTimeout: -1, LogInterval: -1, StartupBackoffMax: -1}},
@@ -218,13 +227,13 @@ func TestString(t *testing.T) {
 		c    config.Config
 		want string
 	}{
-		{config.Config{AppName: "myapp", Enabled: true, Mock: true},
+		{config.Config{AppName: "myapp", Mock: true},
 			"mode=mock app=myapp topic=lsst.square.metrics.events.myapp raise_on_error=false " +
 				"kafka.security_protocol=PLAINTEXT kafka.sasl_mechanism=SCRAM-SHA-512 " +
 				"registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
 				"delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s"},
-		{config.Config{Warnings: []string{"w 1"}},
+		{config.Config{Disabled: true, Warnings: []string{"w 1"}},
 			"mode=disabled topic=lsst.square.metrics.events. raise_on_error=false kafka.security_protocol=PLAINTEXT " +
 				"kafka.sasl_mechanism=SCRAM-SHA-512 registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +

@@ -37,7 +37,7 @@ func TestBackoff(t *testing.T) {
 func TestFailureLogThrottled(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		var buf bytes.Buffer
-		m, err := New(config.Config{AppName: "app", Enabled: true, Mock: true,
+		m, err := New(config.Config{AppName: "app", Mock: true,
 			Delivery: config.Delivery{LogInterval: time.Minute}},
 			WithLogger(slog.New(slog.NewTextHandler(&buf, nil))))
 		if err != nil {

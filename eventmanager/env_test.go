@@ -196,7 +196,6 @@ func topicLed(ctx context.Context, adm *kadm.Client, topic string) error {
 func baseConfig() config.Config {
 	return config.Config{
 		AppName:     testApp,
-		Enabled:     true,
 		TopicPrefix: "lsst.square.metrics.events",
 		Kafka: config.Kafka{
 			BootstrapServers: []string{"127.0.0.1:1"},
@@ -226,7 +225,7 @@ func mockConfig() config.Config {
 
 func disabledConfig() config.Config {
 	cfg := baseConfig()
-	cfg.Enabled = false
+	cfg.Disabled = true
 	return cfg
 }
 

@@ -16,7 +16,7 @@ import (
 // the configuration comes from config.FromEnv and the mode is Kafka.
 func Example() {
 	ctx := context.Background()
-	cfg := config.Config{AppName: "myapp", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"}
+	cfg := config.Config{AppName: "myapp", Mock: true, TopicPrefix: "lsst.square.metrics.events"}
 
 	m, err := eventmanager.New(cfg)
 	if err != nil {
@@ -51,7 +51,7 @@ func Example() {
 // every bad field at once.
 func ExampleCreatePublisher_unsupported() {
 	ctx := context.Background()
-	m, _ := eventmanager.New(config.Config{AppName: "myapp", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"})
+	m, _ := eventmanager.New(config.Config{AppName: "myapp", Mock: true, TopicPrefix: "lsst.square.metrics.events"})
 	_ = m.Initialize(ctx)
 	defer m.Close(ctx)
 

@@ -21,7 +21,7 @@ type PaintEvent struct{ Color Color }
 
 func TestCollector(t *testing.T) {
 	ctx := context.Background()
-	m, err := eventmanager.New(config.Config{AppName: "app", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"})
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events"})
 	if err != nil {
 		t.Fatal(err)
 	}

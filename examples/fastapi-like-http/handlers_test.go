@@ -24,7 +24,7 @@ const testQueryTime = 2 * time.Millisecond
 // own tests would: no Kafka, events recorded in memory.
 func newTestApp(t *testing.T, queryTime time.Duration) (*app, *eventmanager.Manager) {
 	t.Helper()
-	m, err := eventmanager.New(config.Config{AppName: defaultAppName, Enabled: true, Mock: true})
+	m, err := eventmanager.New(config.Config{AppName: defaultAppName, Mock: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -67,7 +67,6 @@ func (e *liveEnv) config(t testing.TB) config.Config {
 	t.Helper()
 	cfg, err := config.Config{
 		AppName:      app,
-		Enabled:      true,
 		TopicPrefix:  prefix,
 		RaiseOnError: true,
 		Kafka:        config.Kafka{BootstrapServers: e.brokers, SecurityProtocol: config.Plaintext},

@@ -107,7 +107,7 @@ type goVerdict struct{ verdict, msg string }
 func runMockCase(t *testing.T, c mockCase) goVerdict {
 	t.Helper()
 	ctx := t.Context()
-	m, err := eventmanager.New(config.Config{AppName: app, Enabled: true, Mock: true, TopicPrefix: prefix})
+	m, err := eventmanager.New(config.Config{AppName: app, Mock: true, TopicPrefix: prefix})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -111,7 +111,6 @@ func (e *env) newClient(ctx context.Context, c compression) (*kgo.Client, error)
 func (e *env) sdkConfig() (config.Config, error) {
 	return config.Config{
 		AppName: event.App,
-		Enabled: true,
 		Kafka:   config.Kafka{BootstrapServers: []string{e.broker}},
 		Registry: config.Registry{
 			URL:           e.registryURL,
