@@ -29,11 +29,12 @@ func (p SecurityProtocol) UsesSASL() bool { return p == SASLPlaintext || p == SA
 // (KAFKA_SASL_MECHANISM).
 type SASLMechanism string
 
-// The SASL mechanisms of KAFKA_SASL_MECHANISM.
+// The SASL mechanisms of KAFKA_SASL_MECHANISM. They are named Mechanism...
+// so as not to be taken for the security protocols (Plaintext is no SASL).
 const (
-	PLAIN       SASLMechanism = "PLAIN"
-	SCRAMSHA256 SASLMechanism = "SCRAM-SHA-256"
-	SCRAMSHA512 SASLMechanism = "SCRAM-SHA-512"
+	MechanismPlain       SASLMechanism = "PLAIN"
+	MechanismSCRAMSHA256 SASLMechanism = "SCRAM-SHA-256"
+	MechanismSCRAMSHA512 SASLMechanism = "SCRAM-SHA-512"
 )
 
 // Defaults of the variables that have one. Resolve puts them in the
@@ -41,7 +42,7 @@ const (
 const (
 	defaultTopicPrefix       = "lsst.square.metrics.events"
 	defaultSecurityProtocol  = Plaintext
-	defaultSASLMechanism     = SCRAMSHA512
+	defaultSASLMechanism     = MechanismSCRAMSHA512
 	defaultCompatibility     = "NONE"
 	defaultRegistryTimeout   = 10 * time.Second
 	defaultMaxBufferedEvents = 100_000

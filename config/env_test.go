@@ -122,7 +122,7 @@ func TestFromEnvDefaults(t *testing.T) {
 		Kafka: config.Kafka{
 			BootstrapServers: []string{"broker:9092"},
 			SecurityProtocol: config.Plaintext,
-			SASLMechanism:    config.SCRAMSHA512,
+			SASLMechanism:    config.MechanismSCRAMSHA512,
 		},
 		Registry: config.Registry{URL: "http://registry:8081", Compatibility: "NONE", Timeout: 10 * time.Second},
 		Delivery: config.Delivery{
@@ -193,9 +193,9 @@ func TestFromEnvVariables(t *testing.T) {
 		{"KAFKA_SECURITY_PROTOCOL", kafkaEnv(map[string]string{"KAFKA_SECURITY_PROTOCOL": "sasl_plaintext", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}),
 			func(c config.Config) (any, any) { return c.Kafka.SecurityProtocol, config.SASLPlaintext }},
 		{"KAFKA_SASL_MECHANISM", kafkaEnv(map[string]string{"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "scram-sha-256", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}),
-			func(c config.Config) (any, any) { return c.Kafka.SASLMechanism, config.SCRAMSHA256 }},
+			func(c config.Config) (any, any) { return c.Kafka.SASLMechanism, config.MechanismSCRAMSHA256 }},
 		{"KAFKA_SASL_MECHANISM=PLAIN", kafkaEnv(map[string]string{"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p"}),
-			func(c config.Config) (any, any) { return c.Kafka.SASLMechanism, config.PLAIN }},
+			func(c config.Config) (any, any) { return c.Kafka.SASLMechanism, config.MechanismPlain }},
 		{"KAFKA_SASL_USERNAME", kafkaEnv(map[string]string{"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": " alice ", "KAFKA_SASL_PASSWORD": "p"}),
 			func(c config.Config) (any, any) { return c.Kafka.SASLUsername, "alice" }},
 		{"KAFKA_SASL_PASSWORD kept untrimmed", kafkaEnv(map[string]string{"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": " s3cret "}),

@@ -65,7 +65,9 @@ func securityProtocols() []SecurityProtocol {
 	return []SecurityProtocol{Plaintext, SSL, SASLPlaintext, SASLSSL}
 }
 
-func saslMechanisms() []SASLMechanism { return []SASLMechanism{PLAIN, SCRAMSHA256, SCRAMSHA512} }
+func saslMechanisms() []SASLMechanism {
+	return []SASLMechanism{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512}
+}
 
 func compatibilities() []string {
 	return []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"}

@@ -36,7 +36,7 @@ func TestResolveLiteral(t *testing.T) {
 				}
 				want := config.Config{
 					AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events",
-					Kafka:    config.Kafka{SecurityProtocol: config.Plaintext, SASLMechanism: config.SCRAMSHA512},
+					Kafka:    config.Kafka{SecurityProtocol: config.Plaintext, SASLMechanism: config.MechanismSCRAMSHA512},
 					Registry: config.Registry{Compatibility: "NONE", Timeout: 10 * time.Second},
 					Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 2 * time.Minute, LogInterval: time.Minute, StartupBackoffMax: time.Minute},
 				}
@@ -62,7 +62,7 @@ func TestResolveLiteral(t *testing.T) {
 				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
 				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4, LogInterval: 5, StartupBackoffMax: 6}},
 			check: func(t *testing.T, c config.Config) {
-				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.PLAIN || c.Registry.Compatibility != "FULL" ||
+				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.MechanismPlain || c.Registry.Compatibility != "FULL" ||
 					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4, 5, 6}) || c.Topic() != "p.app" {
 					t.Errorf("Resolve() = %v", c)
 				}

@@ -200,7 +200,7 @@ func baseConfig() config.Config {
 		Kafka: config.Kafka{
 			BootstrapServers: []string{"127.0.0.1:1"},
 			SecurityProtocol: config.Plaintext,
-			SASLMechanism:    config.SCRAMSHA512,
+			SASLMechanism:    config.MechanismSCRAMSHA512,
 		},
 		Registry: config.Registry{
 			URL:           "http://127.0.0.1:1",

@@ -59,11 +59,11 @@ func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.
 func saslMechanism(k config.Kafka) (sasl.Mechanism, error) {
 	user, pass := k.SASLUsername, k.SASLPassword.Value()
 	switch k.SASLMechanism {
-	case config.PLAIN:
+	case config.MechanismPlain:
 		return plain.Auth{User: user, Pass: pass}.AsMechanism(), nil
-	case config.SCRAMSHA256:
+	case config.MechanismSCRAMSHA256:
 		return scram.Auth{User: user, Pass: pass}.AsSha256Mechanism(), nil
-	case config.SCRAMSHA512, "":
+	case config.MechanismSCRAMSHA512, "":
 		return scram.Auth{User: user, Pass: pass}.AsSha512Mechanism(), nil
 	default:
 		return nil, fmt.Errorf("eventmanager: unsupported KAFKA_SASL_MECHANISM %q: use PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512", k.SASLMechanism)

@@ -190,9 +190,9 @@ func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
 	if k.SecurityProtocol.UsesSASL() {
 		var m sasl.Mechanism
 		switch k.SASLMechanism {
-		case config.PLAIN:
+		case config.MechanismPlain:
 			m = plain.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsMechanism()
-		case config.SCRAMSHA256:
+		case config.MechanismSCRAMSHA256:
 			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha256Mechanism()
 		default:
 			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha512Mechanism()

@@ -60,9 +60,9 @@ func newTail(cfg config.Config, tags []string, out *console, log *slog.Logger, s
 	if cfg.Kafka.SecurityProtocol.UsesSASL() {
 		user, pass := cfg.Kafka.SASLUsername, cfg.Kafka.SASLPassword.Value()
 		switch cfg.Kafka.SASLMechanism {
-		case config.PLAIN:
+		case config.MechanismPlain:
 			opts = append(opts, kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()))
-		case config.SCRAMSHA256:
+		case config.MechanismSCRAMSHA256:
 			opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()))
 		default:
 			opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))

@@ -215,7 +215,7 @@ func clientOpts(cfg config.Config) []kgo.Opt {
 	if k.SecurityProtocol.UsesSASL() {
 		auth := scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}
 		var m sasl.Mechanism = auth.AsSha512Mechanism()
-		if k.SASLMechanism == config.SCRAMSHA256 {
+		if k.SASLMechanism == config.MechanismSCRAMSHA256 {
 			m = auth.AsSha256Mechanism()
 		}
 		opts = append(opts, kgo.SASL(m))
