@@ -417,7 +417,7 @@ func (d *holeDialer) swallow(hole string) {
 func TestBlackHoleBrokerAtClose(t *testing.T) {
 	env := newKafkaEnv(t, false)
 	d := &holeDialer{}
-	cfg := faultConfig(env.cfg.Kafka.BootstrapServers[0], env.cfg.Registry.URL)
+	cfg := env.cfg
 	m, q := startQueries(t, cfg, eventmanager.WithKafkaOptions(kgo.Dialer(d.dial),
 		kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })))
 	d.swallow(blackHole(t))
