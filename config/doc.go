@@ -35,6 +35,10 @@
 //	METRICS_LOG_INTERVAL                           1m
 //	METRICS_BACKOFF_MAX                            1m
 //
+// Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
+// is reported in Config.Warnings as ignored, with the closest of the names
+// above when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?).
+//
 // The mode (Config.Mode): METRICS_ENABLED=false is disabled mode (whatever
 // METRICS_MOCK says), else METRICS_MOCK=true is mock mode, else Kafka mode.
 // In a Config built in code the zero value means the default: enabled, not

@@ -3,6 +3,7 @@ package config
 import (
 	"fmt"
 	"math"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
@@ -64,6 +65,12 @@ type rawEnv struct {
 // KAFKA_BOOSTRAP_SERVERS (with a warning in Config.Warnings); an alias and
 // its variable both set to different values is an error.
 //
+// Any other non-empty variable whose name starts with METRICS_, KAFKA_ or
+// SCHEMA_MANAGER_ is reported in Config.Warnings as ignored, with the closest
+// known name when one is near (METRICS_MOK: did you mean METRICS_MOCK?).
+// When the configuration is bad anyway, the near misses are listed in the
+// error instead, as they may be its cause.
+//
 // On a bad configuration FromEnv returns an *Error (errors.Is ErrInvalid)
 // naming every bad variable and why; values of secret variables never
 // appear in it.
@@ -72,11 +79,12 @@ func FromEnv() (Config, error) {
 	if err := envconfig.Process("", &raw); err != nil {
 		return Config{}, fmt.Errorf("config: reading the environment: %w", err)
 	}
-	return fromRaw(raw, time.Now())
+	return fromRaw(raw, os.Environ(), time.Now())
 }
 
-// fromRaw parses and resolves raw as of now.
-func fromRaw(raw rawEnv, now time.Time) (Config, error) {
+// fromRaw parses and resolves raw as of now; environ is the whole
+// environment ("NAME=value" entries), searched for misspelt variables.
+func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	var p problems
 	var c Config
 	r := resolver{names: canonicalNames(), now: now}
@@ -143,8 +151,19 @@ func fromRaw(raw rawEnv, now time.Time) (Config, error) {
 	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), &p)
 
 	c = r.resolve(c, &p)
-	if err := p.err(); err != nil {
-		return Config{}, err
+	unknown := unknownVars(environ)
+	if len(p.vars) > 0 {
+		// A misspelt variable may be why the configuration is bad
+		// (METRICS_MOK=true: Kafka mode, and no broker): say so in the error.
+		for _, u := range unknown {
+			if u.suggestion != "" {
+				p.add(u.name, fmt.Sprintf("not a variable of the metrics SDK, ignored: did you mean %s?", u.suggestion), nil)
+			}
+		}
+		return Config{}, p.err()
+	}
+	for _, u := range unknown {
+		c.warn(u.note())
 	}
 	return c, nil
 }

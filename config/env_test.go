@@ -3,6 +3,7 @@ package config_test
 import (
 	"errors"
 	"maps"
+	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -27,11 +28,19 @@ func allVars() []string {
 }
 
 // setEnv makes env the whole configuration environment of the test: every
-// other variable of allVars is emptied (which FromEnv treats as unset).
+// other variable of allVars, and any other METRICS_*, KAFKA_* or
+// SCHEMA_MANAGER_* variable of the process (which FromEnv would report as
+// unknown), is emptied (which FromEnv treats as unset).
 func setEnv(t *testing.T, env map[string]string) {
 	t.Helper()
 	for _, name := range allVars() {
 		t.Setenv(name, "")
+	}
+	for _, kv := range os.Environ() {
+		name, _, _ := strings.Cut(kv, "=")
+		if strings.HasPrefix(name, "METRICS_") || strings.HasPrefix(name, "KAFKA_") || strings.HasPrefix(name, "SCHEMA_MANAGER_") {
+			t.Setenv(name, "")
+		}
 	}
 	for k, v := range env {
 		t.Setenv(k, v)
@@ -643,4 +652,21 @@ func TestErrorMessage(t *testing.T) {
 	if !errors.As(error(ce), &ve) || ve.Name != "METRICS_APP_NAME" {
 		t.Errorf("errors.As(*VarError) = %v, want the METRICS_APP_NAME problem", ve)
 	}
+}
+
+// TestFromEnvUnknownVariable is issue 13's misspelt METRICS_MOK=true: it used
+// to be ignored without a word.
+func TestFromEnvUnknownVariable(t *testing.T) {
+	c := mustFromEnv(t, mockEnv(map[string]string{"METRICS_MOK": "true"}))
+	want := []string{"METRICS_MOK is not a variable of the metrics SDK and is ignored; did you mean METRICS_MOCK?"}
+	if !slices.Equal(c.Warnings, want) {
+		t.Errorf("Warnings = %q, want %q", c.Warnings, want)
+	}
+
+	err := fromEnvError(t, map[string]string{"METRICS_APP_NAME": "myapp", "METRICS_MOK": "true"})
+	checkProblems(t, err,
+		wantProblem{"KAFKA_BOOTSTRAP_SERVERS", "required in Kafka mode"},
+		wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"},
+		wantProblem{"METRICS_MOK", "did you mean METRICS_MOCK?"},
+	)
 }

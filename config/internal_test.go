@@ -91,7 +91,7 @@ func FuzzFromRaw(f *testing.F) {
 		}
 		secretURL := "https://user:" + secret + "@" + strings.ReplaceAll(url, "@", "")
 		for _, r := range []rawEnv{raw, withURL(raw, secretURL)} {
-			c, err := fromRaw(r, time.Unix(1700000000, 0))
+			c, err := fromRaw(r, nil, time.Unix(1700000000, 0))
 			out := []string{}
 			if err != nil {
 				out = append(out, err.Error(), fmt.Sprintf("%+v", err))
