@@ -13,4 +13,13 @@
 // wanted event match any published one (Safir's ANY for a whole item).
 // Any-order matching is a maximum matching, so it never misses an assignment
 // that exists (Safir's greedy matching can).
+//
+// Every assertion fails the test, fatally, when the publisher's manager is
+// not in mock mode: it would record nothing, and an assertion that nothing
+// was published would pass whatever the code does. A failure is reported at
+// the line of the test that called the assertion (including a field name
+// AnyValue or NotZero got wrong), prints events by value (pointers
+// dereferenced, nil as nil) and names, for each event that differs, the first
+// field that does: "event 2: field Username: got "bob", want "alice"".
+// Unexported fields, which are not published, are not compared.
 package eventmanagertest

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -23,23 +25,63 @@ type QueryEvent struct {
 	User     *string
 }
 
-// recordingTB captures failures instead of failing the real test.
+// recordingTB captures failures instead of failing the real test, and where
+// each would be reported: like package testing, it skips the frames of the
+// functions that called Helper.
 type recordingTB struct {
 	testing.TB
-	errors []string
+	helpers map[string]bool // functions that called Helper
+	errors  []string
+	where   []string // file:line of each failure
+	fatal   bool
 }
 
-func (r *recordingTB) Helper() {}
-func (r *recordingTB) Errorf(format string, args ...any) {
-	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+func newRecordingTB(t *testing.T) *recordingTB {
+	return &recordingTB{TB: t, helpers: map[string]bool{}}
 }
+
+func (r *recordingTB) Helper() {
+	pc, _, _, _ := runtime.Caller(1)
+	r.helpers[runtime.FuncForPC(pc).Name()] = true
+}
+
+func (r *recordingTB) Errorf(format string, args ...any) { r.fail(format, args...) }
+
+// Fatalf records the failure; unlike testing.T's, it returns, so the code
+// after it must not rely on it stopping the goroutine.
 func (r *recordingTB) Fatalf(format string, args ...any) {
+	r.fatal = true
+	r.fail(format, args...)
+}
+
+func (r *recordingTB) fail(format string, args ...any) {
 	r.errors = append(r.errors, fmt.Sprintf(format, args...))
+	pcs := make([]uintptr, 64)
+	n := runtime.Callers(3, pcs) // skip Callers, fail and Errorf/Fatalf
+	frames := runtime.CallersFrames(pcs[:n])
+	for {
+		f, more := frames.Next()
+		if !r.helpers[f.Function] {
+			r.where = append(r.where, fmt.Sprintf("%s:%d", filepath.Base(f.File), f.Line))
+			return
+		}
+		if !more {
+			r.where = append(r.where, "?")
+			return
+		}
+	}
+}
+
+// thisFile is the base name of this file, where every failure of an
+// assertion called here must be reported.
+func thisFile() string {
+	_, file, _, _ := runtime.Caller(0)
+	return filepath.Base(file)
 }
 
 func newPublisher(t *testing.T) *eventmanager.Publisher[QueryEvent] {
 	t.Helper()
-	m, err := eventmanager.New(config.Config{AppName: "app", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"},
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events"},
 		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
 	if err != nil {
 		t.Fatal(err)
@@ -144,7 +186,7 @@ func TestAssertions(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			rec := &recordingTB{TB: t}
+			rec := newRecordingTB(t)
 			tc.assert(rec)
 			msg := strings.Join(rec.errors, "\n")
 			switch {
@@ -153,11 +195,197 @@ func TestAssertions(t *testing.T) {
 			case tc.fail != "" && !strings.Contains(msg, tc.fail):
 				t.Errorf("failure = %q, want it to contain %q", msg, tc.fail)
 			}
+			for _, w := range rec.where {
+				if !strings.HasPrefix(w, thisFile()+":") {
+					t.Errorf("failure reported at %s, want the caller's line in %s", w, thisFile())
+				}
+			}
 		})
 	}
 
 	eventmanagertest.Reset(p)
 	if n := len(eventmanagertest.Published(p)); n != 0 {
 		t.Errorf("after Reset: %d events", n)
+	}
+}
+
+// TestNotMockModeFailsLoudly: a publisher whose manager does not record
+// (here disabled, as config.Config{AppName: "x", Mock: true} once ran) must
+// fail every assertion, even one that wants nothing published, and say how
+// to turn mock mode on.
+func TestNotMockModeFailsLoudly(t *testing.T) {
+	t.Setenv("METRICS_APP_NAME", "app")
+	t.Setenv("METRICS_ENABLED", "false")
+	t.Setenv("METRICS_MOCK", "true")
+	cfg, err := config.FromEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(t.Context()) })
+	disabled, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := disabled.Publish(t.Context(), QueryEvent{Type: "sync"}); err != nil {
+		t.Fatal(err)
+	}
+	if got := eventmanagertest.Published(disabled); got != nil {
+		t.Errorf("Published outside mock mode = %v, want nil", got)
+	}
+
+	asserts := map[string]func(tb testing.TB, p *eventmanager.Publisher[QueryEvent]){
+		"AssertPublished": func(tb testing.TB, p *eventmanager.Publisher[QueryEvent]) {
+			eventmanagertest.AssertPublished(tb, p, nil)
+		},
+		"AssertPublishedAnyOrder": func(tb testing.TB, p *eventmanager.Publisher[QueryEvent]) {
+			eventmanagertest.AssertPublishedAnyOrder(tb, p, nil)
+		},
+		"AssertPublishedAll": func(tb testing.TB, p *eventmanager.Publisher[QueryEvent]) {
+			eventmanagertest.AssertPublishedAll(tb, p, nil)
+		},
+		"AssertPublishedAllAnyOrder": func(tb testing.TB, p *eventmanager.Publisher[QueryEvent]) {
+			eventmanagertest.AssertPublishedAllAnyOrder(tb, p, nil)
+		},
+	}
+	publishers := map[string]struct {
+		p    *eventmanager.Publisher[QueryEvent]
+		want []string
+	}{
+		"disabled": {disabled, []string{`publisher "query" is not in mock mode`, "disabled mode", "METRICS_MOCK=true"}},
+		"nil":      {nil, []string{"nil publisher"}},
+	}
+	for pname, pc := range publishers {
+		for aname, assert := range asserts {
+			t.Run(pname+"/"+aname, func(t *testing.T) {
+				rec := newRecordingTB(t)
+				assert(rec, pc.p)
+				msg := strings.Join(rec.errors, "\n")
+				if !rec.fatal {
+					t.Fatalf("assertion did not fail fatally (errors: %q)", msg)
+				}
+				for _, w := range pc.want {
+					if !strings.Contains(msg, w) {
+						t.Errorf("failure = %q, want it to contain %q", msg, w)
+					}
+				}
+			})
+		}
+	}
+}
+
+type LoginEvent struct {
+	Method   string
+	Username *string
+	Attempts int
+	Duration time.Duration
+}
+
+// TestFailureNamesTheField: a failure prints values (pointers dereferenced,
+// nil as nil) and names the first field that differs.
+func TestFailureNamesTheField(t *testing.T) {
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true},
+		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(t.Context()) })
+	p, err := eventmanager.CreatePublisher[LoginEvent](t.Context(), m, "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	published := []LoginEvent{
+		{Method: "password", Username: user("carol"), Attempts: 1, Duration: time.Second},
+		{Method: "token", Attempts: 1, Duration: 2 * time.Second},
+		{Method: "password", Username: user("bob"), Attempts: 2, Duration: 1500 * time.Millisecond},
+	}
+	for _, e := range published {
+		if err := p.Publish(t.Context(), e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	alice := published[2]
+	alice.Username = user("alice")
+	named := published[1]
+	named.Username = user("dave")
+
+	tests := []struct {
+		name   string
+		assert func(tb testing.TB)
+		want   []string
+	}{
+		{"all, in order", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, p, []LoginEvent{published[0], published[1], alice})
+		}, []string{`1 wanted events were not published:`, `published event 2: field Username: got "bob", want "alice"`, `Username:"bob"`, `Duration:1.5s`}},
+		{"nil published", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, p, []LoginEvent{published[0], named, published[2]})
+		}, []string{`published event 1: field Username: got nil, want "dave"`, `Username:nil`}},
+		{"any order, closest event", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAnyOrder(tb, p, []LoginEvent{alice}, eventmanagertest.AnyValue("Duration"))
+		}, []string{`wanted event 0`, `published event 2: field Username: got "bob", want "alice"`}},
+		{"consecutive run, closest event", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []LoginEvent{published[1], alice})
+		}, []string{`wanted event 1`, `published event 2: field Username: got "bob", want "alice"`}},
+		{"not zero", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, p, published, eventmanagertest.ForItem(1, eventmanagertest.NotZero("Username")))
+		}, []string{`published event 1: field Username: got nil, want not zero`}},
+		{"all, another order", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, p, []LoginEvent{published[1], published[0], published[2]})
+		}, []string{`not consecutively`, `wanted event 0, published event 0: field Method: got "password", want "token"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecordingTB(t)
+			tc.assert(rec)
+			msg := strings.Join(rec.errors, "\n")
+			for _, w := range tc.want {
+				if !strings.Contains(msg, w) {
+					t.Errorf("failure = %q\nwant it to contain %q", msg, w)
+				}
+			}
+			if strings.Contains(msg, "0x") {
+				t.Errorf("failure prints a pointer: %q", msg)
+			}
+		})
+	}
+}
+
+// TestReportedAtCallersLine: a misspelled field name is reported at the line
+// of the test that made the typo, not inside this package.
+func TestReportedAtCallersLine(t *testing.T) {
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true},
+		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(t.Context()) })
+	p, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecordingTB(t)
+	_, file, line, _ := runtime.Caller(0)
+	eventmanagertest.AssertPublishedAll(rec, p, nil, eventmanagertest.AnyValue("Durtion"))
+	want := fmt.Sprintf("%s:%d", filepath.Base(file), line+1)
+	if len(rec.where) == 0 {
+		t.Fatal("the misspelled field was not reported")
+	}
+	if rec.where[0] != want {
+		t.Errorf("failure %q reported at %s, want %s", rec.errors[0], rec.where[0], want)
+	}
+	if !strings.Contains(rec.errors[0], `no field "Durtion"`) {
+		t.Errorf("failure = %q, want it to name the field", rec.errors[0])
 	}
 }

@@ -14,7 +14,7 @@ import (
 // handler published.
 func ExamplePublished() {
 	ctx := context.Background()
-	m, _ := eventmanager.New(config.Config{AppName: "myapp", Enabled: true, Mock: true, TopicPrefix: "lsst.square.metrics.events"})
+	m, _ := eventmanager.New(config.Config{AppName: "myapp", Mock: true, TopicPrefix: "lsst.square.metrics.events"})
 	_ = m.Initialize(ctx)
 	defer m.Close(ctx)
 	q, _ := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
