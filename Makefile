@@ -9,8 +9,12 @@ PKGS ?= ./...
 ## run: start the example service on 127.0.0.1:8080 with an in-process Kafka broker and schema
 ## registry (unless KAFKA_BOOTSTRAP_SERVERS is set); prints each event as InfluxDB line protocol.
 ## Extra flags: make run ARGS='-addr 127.0.0.1:9000'.
+## The binary is built, then exec'd (no `go run` between): stdout is the service's alone, and
+## the service stops gracefully when make is killed (it asks Linux for SIGTERM when its parent exits).
+RUN_BIN ?= $(or $(TMPDIR),/tmp)/sasquatch-go-example
 run:
-	$(GO) run ./examples/fastapi-like-http $(ARGS)
+	@$(GO) build -o $(RUN_BIN) ./examples/fastapi-like-http
+	@exec $(RUN_BIN) $(ARGS)
 
 ## demo: run the example on a free port, send it a few requests, check their events, exit 0.
 demo:

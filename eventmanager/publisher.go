@@ -69,13 +69,14 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	if err := m.usable(); err != nil {
 		return nil, err
 	}
+	// payload's errors name the event, the field and the fix already.
 	codec, err := payload.NewCodec[T](name, m.topic)
 	if err != nil {
-		return nil, fmt.Errorf("eventmanager: event %q: %w", name, err)
+		return nil, err
 	}
 	subject := m.subject(codec.FullName())
 	if err := validateSubject(subject); err != nil {
-		return nil, fmt.Errorf("eventmanager: event %q: %w", name, err)
+		return nil, err
 	}
 	stats, err := m.register(name)
 	if err != nil {
@@ -129,23 +130,16 @@ func (p *Publisher[T]) SchemaID() int {
 	return int(p.schemaID.Load())
 }
 
-// recorded returns what the publisher recorded (nil outside mock mode) and its
-// manager's mode. Package eventmanagertest reaches it through recorder.Of, so
-// that the recorder is not part of Publisher's API.
-func (p *Publisher[T]) recorded() (any, string) {
+// Recording serves package eventmanagertest: it returns what the publisher
+// recorded (a *recorder.Recorder[T], nil outside mock mode) and its
+// manager's mode. Its argument's type lives in an internal package, so no
+// code outside this module can call it; use eventmanagertest.Published and
+// its assertions.
+func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 	if p.rec == nil {
 		return nil, p.m.mode.String()
 	}
 	return p.rec, p.m.mode.String()
-}
-
-func init() {
-	recorder.Of = func(p any) (any, string) {
-		if r, ok := p.(interface{ recorded() (any, string) }); ok {
-			return r.recorded()
-		}
-		return nil, ""
-	}
 }
 
 // Publish adds the metadata (a random event id, the application name and the
@@ -174,7 +168,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	case modeDisabled:
 		if err := p.codec.Validate(&event); err != nil {
 			p.stats.rejected.Add(1)
-			return fmt.Errorf("eventmanager: event %q: %w", p.name, err)
+			return err // names the event and the field
 		}
 		p.stats.published.Add(1)
 		if m.log.Enabled(ctx, slog.LevelDebug) {
@@ -185,7 +179,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	case modeMock:
 		if err := p.codec.Validate(&event); err != nil {
 			p.stats.rejected.Add(1)
-			return fmt.Errorf("eventmanager: event %q: %w", p.name, err)
+			return err // names the event and the field
 		}
 		p.rec.Add(event)
 		p.stats.published.Add(1)
@@ -220,7 +214,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	if err != nil {
 		p.records.Put(r)
 		p.stats.rejected.Add(1)
-		return fmt.Errorf("eventmanager: event %q: %w", p.name, err)
+		return err // names the event and the field
 	}
 	r.Value = value
 	// kgo stamps an unset Kafka timestamp with the wall clock and bounds

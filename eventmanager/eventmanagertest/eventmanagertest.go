@@ -32,7 +32,7 @@ func lookup[T any](p *eventmanager.Publisher[T]) (*recorder.Recorder[T], string)
 	if p == nil {
 		return nil, ""
 	}
-	rec, mode := recorder.Of(p)
+	rec, mode := p.Recording(recorder.Key{})
 	r, _ := rec.(*recorder.Recorder[T])
 	return r, mode
 }

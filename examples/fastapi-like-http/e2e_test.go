@@ -17,6 +17,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -652,5 +653,54 @@ func TestTailMatchesTelegraf(t *testing.T) {
 		if !reflect.DeepEqual(got, want) {
 			t.Errorf("telegraf and the tail differ\n telegraf %+v\n tail     %+v", got, want)
 		}
+	}
+}
+
+// TestMakeRun is a trap of issue 13: `make run` prints only the service's
+// output (no echoed command), and killing make (SIGTERM to its pid, as
+// `kill <pid of make run>` does) stops the service gracefully instead of
+// leaving it running.
+func TestMakeRun(t *testing.T) {
+	t.Parallel()
+	makeBin, err := exec.LookPath("make")
+	if err != nil {
+		t.Skip("make is not installed")
+	}
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	p := startProcess(t, makeBin, cleanEnv("RUN_BIN="+filepath.Join(t.TempDir(), "svc")), "-C", root, "--no-print-directory", "run", "ARGS=-addr 127.0.0.1:0")
+	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
+	for _, l := range lines {
+		if !strings.HasPrefix(l, "# ") {
+			t.Errorf("stdout line %q before the first event: want only the service's '# ' lines", l)
+		}
+	}
+	var base string
+	for _, l := range lines {
+		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
+			base = v
+		}
+	}
+	if resp, err := http.Get(base + "/health/live"); err != nil {
+		t.Fatal(err)
+	} else {
+		resp.Body.Close()
+	}
+	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	deadline := time.Now().Add(e2eTimeout)
+	for {
+		resp, err := http.Get(base + "/health/live")
+		if err != nil {
+			break // the service is gone
+		}
+		resp.Body.Close()
+		if time.Now().After(deadline) {
+			t.Fatalf("the service still answers %v after make was killed", e2eTimeout)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -32,6 +32,7 @@ func main() {
 	// After the first signal starts the graceful shutdown, a second one
 	// kills the process the default way.
 	context.AfterFunc(ctx, stop)
+	stopWithParent()
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if err != nil {

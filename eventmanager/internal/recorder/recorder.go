@@ -6,12 +6,11 @@ package recorder
 
 import "sync"
 
-// Of returns the recorder of publisher (a *eventmanager.Publisher[T]) as a
-// *Recorder[T], nil outside mock mode, and the name of its manager's mode
-// ("kafka", "disabled" or "mock"). Package eventmanager sets it once, in its
-// init, before any code can hold a publisher; it is never written again (the
-// wiring of grpc-go's internal package).
-var Of func(publisher any) (rec any, mode string)
+// Key is the argument of eventmanager's Publisher.Recording. Only packages
+// of this module can name an internal type, so only they can call that
+// method: this keeps the recorder out of Publisher's usable API without
+// package-level state.
+type Key struct{}
 
 // Recorder is an append-only, concurrency-safe list of published payloads.
 type Recorder[T any] struct {
