@@ -11,17 +11,7 @@ import (
 
 // Stats returns a snapshot of the per-event and total counters. It never
 // blocks on I/O.
-func (m *Manager) Stats() Stats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	s := Stats{Events: make(map[string]EventStats, len(m.events))}
-	for name, c := range m.events {
-		es := c.snapshot()
-		s.Events[name] = es
-		s.Total.add(es)
-	}
-	return s
-}
+func (m *Manager) Stats() Stats { return m.events.stats() }
 
 // Check reports whether the manager is ready to deliver events, for a
 // readiness probe. In Kafka mode it fails while a start-up step (connecting,
@@ -41,10 +31,10 @@ func (m *Manager) Check(ctx context.Context) error {
 	if failing := m.retry.failing(); len(failing) > 0 {
 		return fmt.Errorf("eventmanager: not ready: retrying in the background: %s", strings.Join(failing, "; "))
 	}
-	if m.resend.active() {
+	if m.kafka.resend.active() {
 		return fmt.Errorf("eventmanager: not ready: topic %q was deleted and recreated; adopting the new topic and sending its events again", m.topic)
 	}
-	if errp := m.lastFail.Load(); errp != nil {
+	if errp := m.kafka.lastFail.Load(); errp != nil {
 		return fmt.Errorf("eventmanager: not ready: the broker refused the last delivery: %w", *errp)
 	}
 	if m.buf.saturated() {
@@ -52,7 +42,7 @@ func (m *Manager) Check(ctx context.Context) error {
 		return fmt.Errorf("eventmanager: not ready: buffer of unsent events nearly full (%d events, %d bytes; limits %d, %d)",
 			events, bytes, m.buf.maxEvents, m.buf.maxBytes)
 	}
-	if err := m.client.Ping(ctx); err != nil {
+	if err := m.kafka.client.Ping(ctx); err != nil {
 		return fmt.Errorf("eventmanager: kafka: %w", err)
 	}
 	if err := m.registry.Check(ctx); err != nil {
@@ -66,6 +56,6 @@ func (m *Manager) Check(ctx context.Context) error {
 func (m *Manager) noteProduceError(err error) {
 	var ke *kerr.Error
 	if errors.As(err, &ke) && strings.HasSuffix(ke.Message, "_AUTHORIZATION_FAILED") {
-		m.lastFail.Store(&err)
+		m.kafka.lastFail.Store(&err)
 	}
 }

@@ -13,13 +13,13 @@ import (
 // runs once: later calls return the first call's result. Publish and
 // CreatePublisher return ErrClosed afterwards.
 func (m *Manager) Close(ctx context.Context) error {
-	m.closeOnce.Do(func() { m.closeErr = m.close(ctx) })
-	return m.closeErr
+	m.life.closeOnce.Do(func() { m.life.closeErr = m.close(ctx) })
+	return m.life.closeErr
 }
 
 func (m *Manager) close(ctx context.Context) error {
-	m.state.Store(stateClosed)
-	m.endLife()
+	m.life.state.Store(stateClosed)
+	m.life.end()
 	// Publish calls inside the gate finish handing their record over; one
 	// waiting for room gives up.
 	m.buf.close(ctx)
@@ -28,18 +28,15 @@ func (m *Manager) close(ctx context.Context) error {
 		return nil
 	}
 	defer m.registry.CloseIdleConnections()
-	defer m.resend.stop()
+	defer m.kafka.resend.stop()
 	// The account at the start: Published is frozen from here on (the gate
 	// is shut), so what Close does not deliver is what was pending now
 	// minus what gets delivered.
-	start := m.totals()
+	start := m.events.totals()
 	// Background retries are stopped: give events still waiting for their
 	// schema one last chance within ctx.
-	m.mu.Lock()
-	flushers := append([]pendingFlusher(nil), m.flushers...)
-	m.mu.Unlock()
 	var lost int64
-	for _, f := range flushers {
+	for _, f := range m.events.pending() {
 		lost += f.flushPending(ctx)
 	}
 	var err error
@@ -51,7 +48,7 @@ func (m *Manager) close(ctx context.Context) error {
 	if events, _ := m.buf.unsent(); events == 0 {
 		err = nil
 	}
-	if m.ownsClient {
+	if m.kafka.owns {
 		m.closeClient(ctx)
 	} else if err == nil {
 		m.buf.waitIdle(ctx)
@@ -62,7 +59,7 @@ func (m *Manager) close(ctx context.Context) error {
 	if err == nil {
 		return nil
 	}
-	end := m.totals()
+	end := m.events.totals()
 	// Not delivered: failed or unknown during Close, or still unsent (a
 	// client Close could not close within ctx, or one it does not own).
 	count := int64(end.Published) - int64(end.Delivered) - int64(start.Failed) - int64(start.Unknown)
@@ -75,13 +72,13 @@ func (m *Manager) close(ctx context.Context) error {
 // topic recreation, until ctx ends.
 func (m *Manager) flush(ctx context.Context) error {
 	for {
-		if err := m.client.Flush(ctx); err != nil {
+		if err := m.kafka.client.Flush(ctx); err != nil {
 			return err
 		}
-		if !m.resend.active() {
+		if !m.kafka.resend.active() {
 			return nil
 		}
-		if err := m.resend.wait(ctx); err != nil {
+		if err := m.kafka.resend.wait(ctx); err != nil {
 			return err
 		}
 	}
@@ -96,8 +93,8 @@ func (m *Manager) flush(ctx context.Context) error {
 func (m *Manager) closeClient(ctx context.Context) {
 	done := make(chan struct{})
 	go func() {
-		m.client.Close()
-		m.resend.stop()
+		m.kafka.client.Close()
+		m.kafka.resend.stop()
 		m.buf.waitIdle(context.Background())
 		close(done)
 	}()
@@ -112,15 +109,4 @@ func (m *Manager) closeClient(ctx context.Context) {
 	case <-done:
 	case <-time.After(50 * time.Millisecond):
 	}
-}
-
-// totals sums the counters of every event.
-func (m *Manager) totals() EventStats {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	var t EventStats
-	for _, c := range m.events {
-		t.add(c.snapshot())
-	}
-	return t
 }

@@ -23,9 +23,9 @@ import (
 // METRICS_RAISE_ON_ERROR is false: the others are configuration errors,
 // returned in every mode.
 func (m *Manager) Initialize(ctx context.Context) error {
-	m.initMu.Lock()
-	defer m.initMu.Unlock()
-	switch m.state.Load() {
+	m.life.initMu.Lock()
+	defer m.life.initMu.Unlock()
+	switch m.life.state.Load() {
 	case stateClosed:
 		return ErrClosed
 	case stateReady:
@@ -36,7 +36,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 		err := m.connect(bctx)
 		cancel()
 		if err != nil {
-			if m.state.Load() == stateClosed {
+			if m.life.state.Load() == stateClosed {
 				return ErrClosed
 			}
 			if fatal(err) || m.cfg.RaiseOnError || ctx.Err() != nil {
@@ -46,7 +46,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 			m.retry.add(task{name: "connect", run: m.connect})
 		}
 	}
-	if !m.state.CompareAndSwap(stateNew, stateReady) {
+	if !m.life.state.CompareAndSwap(stateNew, stateReady) {
 		return ErrClosed
 	}
 	m.log.Debug("metrics event manager initialized", "mode", m.mode.String(), "topic", m.topic)
@@ -56,7 +56,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 // bound returns ctx, also cancelled when Close begins.
 func (m *Manager) bound(ctx context.Context) (context.Context, context.CancelFunc) {
 	ctx, cancel := context.WithCancel(ctx)
-	stop := context.AfterFunc(m.life, cancel)
+	stop := context.AfterFunc(m.life.ctx, cancel)
 	return ctx, func() { stop(); cancel() }
 }
 
@@ -94,7 +94,7 @@ func (m *Manager) checkKafka(ctx context.Context) error {
 	if err := m.checkTopic(ctx); err != nil {
 		return err
 	}
-	if _, _, err := m.client.ProducerID(ctx); err != nil {
+	if _, _, err := m.kafka.client.ProducerID(ctx); err != nil {
 		if errors.Is(err, kerr.ClusterAuthorizationFailed) || errors.Is(err, kerr.TransactionalIDAuthorizationFailed) {
 			return &TopicError{Topic: m.topic, Reason: "cannot be written by this client's idempotent producer (the broker refused a producer id)",
 				Fix: "grant this client IDEMPOTENT_WRITE on the cluster (brokers before Kafka 3.0 require it), or WRITE on the topic", Err: err}
@@ -110,9 +110,9 @@ func (m *Manager) checkKafka(ctx context.Context) error {
 // checkTopic asks the broker for the topic's metadata, including the
 // operations this client is authorized to perform on it.
 func (m *Manager) checkTopic(ctx context.Context) error {
-	ctx, end := m.conn.watch(ctx)
+	ctx, end := m.kafka.conn.watch(ctx)
 	defer end()
-	adm := kadm.NewClient(m.client)
+	adm := kadm.NewClient(m.kafka.client)
 	details, err := adm.ListTopics(kadm.WithAuthorizedOps(ctx), m.topic)
 	if errors.Is(err, kerr.TopicAuthorizationFailed) {
 		// Real brokers answer a client without DESCRIBE on the topic with

@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"encoding/binary"
 	"math/rand/v2"
+	"time"
 
 	"github.com/google/uuid"
 )
@@ -20,4 +21,15 @@ func newRandomID() uuid.UUID {
 	id[6] = id[6]&0x0f | 0x40 // version 4
 	id[8] = id[8]&0x3f | 0x80 // variant 10xx (RFC 9562)
 	return id
+}
+
+// stamper makes the metadata Publish adds to each event.
+type stamper struct {
+	app   string
+	now   func() time.Time
+	newID func() uuid.UUID
+	// wall is true when now is time.Now (no WithClock): Publish then stamps
+	// the Kafka record with the time it already read, sparing franz-go a
+	// second clock read per event.
+	wall bool
 }

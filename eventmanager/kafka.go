@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"fmt"
 	"log/slog"
+	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -12,6 +13,18 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 )
+
+// kafkaLink is the Manager's Kafka client and what watches it.
+type kafkaLink struct {
+	client *kgo.Client
+	owns   bool       // the manager built the client (and closes it)
+	conn   *connWatch // hook on the client the manager built (security.go); nil otherwise
+	wire   *wireCount // hook on the client the manager built (inflight.go); nil otherwise
+	resend *resender  // records sent again after a topic recreation (resend.go)
+	// lastFail is the last authorization failure of a delivery, nil after a
+	// success (check.go).
+	lastFail atomic.Pointer[error]
+}
 
 // kafkaOptions derives the franz-go client options from the configuration.
 // The producer is idempotent (franz-go's default), so retries never duplicate

@@ -7,9 +7,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 
-	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
@@ -47,41 +45,29 @@ const (
 // start-up, create one Publisher per event type with CreatePublisher, and call
 // Close at shutdown. Every method is safe for concurrent use.
 type Manager struct {
-	cfg   config.Config
-	mode  mode
-	topic string
-	log   *slog.Logger
-	now   func() time.Time
-	// wallClock is true when now is time.Now (no WithClock): Publish then
-	// stamps the Kafka record with the time it already read, sparing
-	// franz-go a second clock read per event.
-	wallClock bool
-	newID     func() uuid.UUID
-	opts      options
+	cfg      config.Config
+	mode     mode
+	topic    string
+	log      *slog.Logger
+	opts     options
+	stamp    stamper    // the metadata Publish adds (idsource.go)
+	life     lifecycle  // Initialize and Close
+	events   eventTable // the publishers' names and counters (stats.go)
+	kafka    kafkaLink  // the Kafka client and what watches it (kafka.go)
+	registry *schemaregistry.Client
+	buf      *buffer  // the account of unsent events (buffer.go)
+	retry    *retrier // start-up steps retried in the background (background.go)
+}
 
-	state atomic.Int32
-	// life ends when Close begins: it cancels the I/O of Initialize and
+// lifecycle is the state of a Manager between New and Close.
+type lifecycle struct {
+	state atomic.Int32 // stateNew, stateReady, stateClosed
+	// ctx ends when Close begins: it cancels the I/O of Initialize and
 	// CreatePublisher, so that Close never waits for them.
-	life    context.Context
-	endLife context.CancelFunc
-	// initMu serialises Initialize; mu guards events and flushers and is
-	// never held during I/O, so that Stats and Close never wait for it.
-	initMu   sync.Mutex
-	mu       sync.Mutex
-	events   map[string]*counters
-	flushers []pendingFlusher
-
-	client     *kgo.Client
-	ownsClient bool
-	conn       *connWatch // hook on the client the manager built (security.go); nil otherwise
-	wire       *wireCount // hook on the client the manager built (inflight.go); nil otherwise
-	registry   *schemaregistry.Client
-
-	buf      *buffer               // the account of unsent events (buffer.go)
-	retry    *retrier              // start-up steps retried in the background (background.go)
-	resend   *resender             // records sent again after a topic recreation (resend.go)
-	lastFail atomic.Pointer[error] // the last authorization failure of a delivery, nil after a success
-
+	ctx context.Context
+	end context.CancelFunc
+	// initMu serialises Initialize; Close never takes it.
+	initMu    sync.Mutex
 	closeOnce sync.Once
 	closeErr  error
 }
@@ -98,16 +84,14 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	o := buildOptions(opts)
 	m := &Manager{
-		cfg:       cfg,
-		topic:     cfg.Topic(),
-		now:       o.clock,
-		wallClock: !o.customClock,
-		newID:     o.idSource,
-		opts:      o,
-		events:    make(map[string]*counters),
-		buf:       newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
+		cfg:    cfg,
+		topic:  cfg.Topic(),
+		opts:   o,
+		stamp:  stamper{app: cfg.AppName, now: o.clock, wall: !o.customClock, newID: o.idSource},
+		events: eventTable{byName: make(map[string]*counters)},
+		buf:    newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
 	}
-	m.life, m.endLife = context.WithCancel(context.Background())
+	m.life.ctx, m.life.end = context.WithCancel(context.Background())
 	switch cfg.Mode() {
 	case config.ModeDisabled:
 		m.mode = modeDisabled
@@ -140,25 +124,25 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	m.registry = reg
 
 	if o.client != nil {
-		m.client = o.client
-		m.resend = newResender(m.client, m.topic, m.log)
+		m.kafka.client = o.client
+		m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 		m.clampBuffer()
 		return m, nil
 	}
-	m.conn = &connWatch{}
-	kopts, err := kafkaOptions(cfg, slog.New(quiet{o.logger.Handler()}).With("component", "franz-go", "app", cfg.AppName), m.conn)
+	m.kafka.conn = &connWatch{}
+	kopts, err := kafkaOptions(cfg, slog.New(quiet{o.logger.Handler()}).With("component", "franz-go", "app", cfg.AppName), m.kafka.conn)
 	if err != nil {
 		return nil, err
 	}
-	m.wire = &wireCount{}
-	kopts = append(kopts, kgo.WithHooks(m.wire))
+	m.kafka.wire = &wireCount{}
+	kopts = append(kopts, kgo.WithHooks(m.kafka.wire))
 	cl, err := kgo.NewClient(append(kopts, o.kafkaOpts...)...)
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: kafka client: %w", err)
 	}
-	m.client = cl
-	m.ownsClient = true
-	m.resend = newResender(m.client, m.topic, m.log)
+	m.kafka.client = cl
+	m.kafka.owns = true
+	m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 	m.clampBuffer()
 	return m, nil
 }
@@ -169,8 +153,8 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 // manager accepted. kgo runs a record's promise before it uncounts the
 // record, so one more record than ours must fit in its buffer.
 func (m *Manager) clampBuffer() {
-	records, _ := m.client.OptValue(kgo.MaxBufferedRecords).(int64)
-	bytes, _ := m.client.OptValue(kgo.MaxBufferedBytes).(int64)
+	records, _ := m.kafka.client.OptValue(kgo.MaxBufferedRecords).(int64)
+	bytes, _ := m.kafka.client.OptValue(kgo.MaxBufferedBytes).(int64)
 	m.buf.clamp(int(records-1), bytes)
 }
 
@@ -180,30 +164,15 @@ func (m *Manager) Topic() string { return m.topic }
 
 // register reserves an event name; it returns the event's counters.
 func (m *Manager) register(name string) (*counters, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
 	if err := m.usable(); err != nil {
 		return nil, err
 	}
-	if _, dup := m.events[name]; dup {
-		return nil, &DuplicateEventError{Event: name}
-	}
-	c := &counters{}
-	m.events[name] = c
-	return c, nil
-}
-
-// unregister releases a name whose registration failed, so that a retry with
-// a fixed type can succeed.
-func (m *Manager) unregister(name string) {
-	m.mu.Lock()
-	delete(m.events, name)
-	m.mu.Unlock()
+	return m.events.add(name)
 }
 
 // usable reports the lifecycle error, if any, for CreatePublisher and Publish.
 func (m *Manager) usable() error {
-	switch m.state.Load() {
+	switch m.life.state.Load() {
 	case stateNew:
 		return ErrNotInitialized
 	case stateClosed:

@@ -95,19 +95,17 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 		switch {
 		case err == nil:
 			p.schemaID.Store(uint32(id))
-		case m.state.Load() == stateClosed:
-			m.unregister(name)
+		case m.life.state.Load() == stateClosed:
+			m.events.remove(name)
 			return nil, ErrClosed
 		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
 			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
 				"event", name, "subject", subject, "error", err)
 			p.state.Store(pubPending)
-			m.mu.Lock()
-			m.flushers = append(m.flushers, p)
-			m.mu.Unlock()
+			m.events.addPending(p)
 			m.retry.add(task{name: "register " + subject, run: p.registerPending})
 		default:
-			m.unregister(name)
+			m.events.remove(name)
 			return nil, fmt.Errorf("eventmanager: event %q: register schema: %w", name, err)
 		}
 	}
@@ -192,10 +190,10 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	}
 	defer buf.exit()
 
-	now := m.now()
+	now := m.stamp.now()
 	md := payload.Metadata{
-		ID:          m.newID(),
-		Application: m.cfg.AppName,
+		ID:          m.stamp.newID(),
+		Application: m.stamp.app,
 		TimestampNS: now.UnixNano(),
 	}
 	// The state is read once, before encoding: the schema id is valid when
@@ -221,7 +219,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	// delivery from it (METRICS_DELIVERY_TIMEOUT), so an injected clock
 	// (WithClock) must not leak into it; with the default clock, now is that
 	// wall clock already and kgo is spared a second read (recycle clears it).
-	if m.wallClock {
+	if m.stamp.wall {
 		r.Timestamp = now
 	}
 	r.Topic = m.topic
@@ -245,7 +243,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	}
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
-	m.client.TryProduce(context.Background(), r, p.promise)
+	m.kafka.client.TryProduce(context.Background(), r, p.promise)
 	return nil
 }
 
@@ -261,7 +259,7 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 	}
 	p.mu.Unlock()
 	binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
-	p.m.client.TryProduce(context.Background(), r, p.promise)
+	p.m.kafka.client.TryProduce(context.Background(), r, p.promise)
 }
 
 // registerPending is the background task of a publisher created while the
@@ -279,7 +277,7 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	p.schemaID.Store(uint32(id))
 	for _, r := range p.pending {
 		binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
-		p.m.client.TryProduce(context.Background(), r, p.promise)
+		p.m.kafka.client.TryProduce(context.Background(), r, p.promise)
 	}
 	p.pending = nil
 	p.state.Store(pubReady)
@@ -323,10 +321,10 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
 		p.stats.delivered.Add(1)
-		if p.m.lastFail.Load() != nil {
-			p.m.lastFail.Store(nil)
+		if p.m.kafka.lastFail.Load() != nil {
+			p.m.kafka.lastFail.Store(nil)
 		}
-	case retryable(err) && p.m.resend.add(r, p.promise):
+	case retryable(err) && p.m.kafka.resend.add(r, p.promise):
 		// The topic was deleted and recreated: the record is sent again
 		// once the client adopted the new topic (resend.go); it keeps its
 		// room in the buffer meanwhile.
@@ -338,7 +336,7 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		p.stats.published.Add(^uint64(0))
 		p.stats.dropped.Add(1)
 		p.m.logFailure(p.name, p.stats, err)
-	case errors.Is(err, kgo.ErrClientClosed) && p.m.wire.unanswered():
+	case errors.Is(err, kgo.ErrClientClosed) && p.m.kafka.wire.unanswered():
 		// Close's ctx expired and the client was closed with the record
 		// buffered or in flight while a Produce request was unanswered:
 		// it may or may not be in the topic.

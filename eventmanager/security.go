@@ -172,11 +172,11 @@ func brokerAddr(meta kgo.BrokerMetadata) string {
 // configuration is judged: the settings of one passed with WithKafkaClient
 // are unknown.
 func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
-	if !m.ownsClient {
+	if !m.kafka.owns {
 		return nil
 	}
 	k := m.cfg.Kafka
-	s := m.conn.seen()
+	s := m.kafka.conn.seen()
 	secErr := func(kind error, cause error, format string, args ...any) *SecurityError {
 		return &SecurityError{Kind: kind, Broker: s.broker, Reason: fmt.Sprintf(format, args...), Err: cause}
 	}

@@ -1,6 +1,7 @@
 package eventmanager
 
 import (
+	"sync"
 	"sync/atomic"
 	"time"
 )
@@ -53,6 +54,73 @@ func (s *EventStats) add(o EventStats) {
 type Stats struct {
 	Total  EventStats            // sum over every event type
 	Events map[string]EventStats // by event name
+}
+
+// eventTable holds the publishers' event names and counters. Its mutex is
+// never held during I/O, so that Stats and Close never wait for it.
+type eventTable struct {
+	mu       sync.Mutex
+	byName   map[string]*counters
+	flushers []pendingFlusher // publishers created while the registry was unreachable
+}
+
+// add reserves an event name; it returns the event's counters.
+func (t *eventTable) add(name string) (*counters, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if _, dup := t.byName[name]; dup {
+		return nil, &DuplicateEventError{Event: name}
+	}
+	c := &counters{}
+	t.byName[name] = c
+	return c, nil
+}
+
+// remove releases a name whose registration failed, so that a retry with a
+// fixed type can succeed.
+func (t *eventTable) remove(name string) {
+	t.mu.Lock()
+	delete(t.byName, name)
+	t.mu.Unlock()
+}
+
+// addPending remembers a publisher whose schema is registered in the
+// background, for Close.
+func (t *eventTable) addPending(f pendingFlusher) {
+	t.mu.Lock()
+	t.flushers = append(t.flushers, f)
+	t.mu.Unlock()
+}
+
+// pending returns the publishers addPending remembered.
+func (t *eventTable) pending() []pendingFlusher {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return append([]pendingFlusher(nil), t.flushers...)
+}
+
+// stats returns a snapshot of every event's counters and their sum.
+func (t *eventTable) stats() Stats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	s := Stats{Events: make(map[string]EventStats, len(t.byName))}
+	for name, c := range t.byName {
+		es := c.snapshot()
+		s.Events[name] = es
+		s.Total.add(es)
+	}
+	return s
+}
+
+// totals sums the counters of every event.
+func (t *eventTable) totals() EventStats {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var sum EventStats
+	for _, c := range t.byName {
+		sum.add(c.snapshot())
+	}
+	return sum
 }
 
 // counters are the live, lock-free counters of one event type.
