@@ -9,9 +9,9 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
 
-// heapBoundFactor is the promise of README's "Memory": during an outage the
-// heap the unsent events hold stays below this multiple of
-// METRICS_MAX_BUFFERED_BYTES.
+// heapBoundFactor is the promise of docs/delivery.md ("Memory is bounded"):
+// during an outage the heap the unsent events hold stays below this multiple
+// of METRICS_MAX_BUFFERED_BYTES.
 const heapBoundFactor = 1.5
 
 // liveHeap returns the bytes of live heap after a full collection.

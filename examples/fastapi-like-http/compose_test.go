@@ -124,7 +124,7 @@ func TestComposeServices(t *testing.T) {
 		t.Errorf("influxdb: INFLUXDB_DB=%q, want lsst.square.metrics", db)
 	}
 
-	// Ports: published on loopback only, the ones the README names.
+	// Ports: published on loopback only, the ones docs/development.md names.
 	var hostPorts []string
 	for name, s := range c.Services {
 		for _, p := range s.Ports {

@@ -1,6 +1,6 @@
 // Command fastapi-like-http is a small net/http service that publishes
 // metrics events with sasquatch-go, shaped like the example application of
-// Safir's FastAPI documentation. It is the code the README walks through.
+// Safir's FastAPI documentation. It is the code docs/example.md walks through.
 //
 // Start-up mirrors a FastAPI lifespan: read the configuration from the
 // environment (config.FromEnv), build the event manager, Initialize it,
