@@ -222,20 +222,7 @@ func TestInjectedProduceErrors(t *testing.T) {
 		if requests.Add(1)%10 != 0 {
 			return nil, nil, false
 		}
-		preq := req.(*kmsg.ProduceRequest)
-		resp := preq.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range preq.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.NotLeaderForPartition.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		return produceError(req, kerr.NotLeaderForPartition), nil, true
 	})
 	next, issued := recordingIDs()
 	ctx := t.Context()
@@ -552,4 +539,22 @@ func TestBlockingPublish(t *testing.T) {
 	if st := m.Stats().Total; st.Delivered+st.Dropped != 3 {
 		t.Errorf("stats %+v, want delivered+dropped == 3", st)
 	}
+}
+
+// produceError answers a Produce request with err for every partition.
+func produceError(req kmsg.Request, err *kerr.Error) kmsg.Response {
+	preq := req.(*kmsg.ProduceRequest)
+	resp := preq.ResponseKind().(*kmsg.ProduceResponse)
+	for _, rt := range preq.Topics {
+		st := kmsg.NewProduceResponseTopic()
+		st.Topic, st.TopicID = rt.Topic, rt.TopicID
+		for _, rp := range rt.Partitions {
+			sp := kmsg.NewProduceResponseTopicPartition()
+			sp.Partition = rp.Partition
+			sp.ErrorCode = err.Code
+			st.Partitions = append(st.Partitions, sp)
+		}
+		resp.Topics = append(resp.Topics, st)
+	}
+	return resp
 }

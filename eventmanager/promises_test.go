@@ -660,18 +660,11 @@ func TestProducerIDRefused(t *testing.T) {
 			resp.ErrorCode = kerr.ClusterAuthorizationFailed.Code
 			return resp, nil, true
 		})
-		cfg := env.cfg
-		cfg.RaiseOnError = raise
-		m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = m.Initialize(t.Context())
+		err := initializeErr(t, env.cfg, raise)
 		var te *eventmanager.TopicError
 		if !errors.As(err, &te) || !errors.Is(err, kerr.ClusterAuthorizationFailed) || !strings.Contains(err.Error(), "IDEMPOTENT_WRITE") {
 			t.Errorf("raise=%v: Initialize = %v, want a *TopicError naming IDEMPOTENT_WRITE", raise, err)
 		}
-		_ = m.Close(t.Context())
 	}
 }
 
@@ -743,19 +736,25 @@ func TestTopicNotAuthorized(t *testing.T) {
 			resp.Topics = append(resp.Topics, rt)
 			return resp, nil, true
 		})
-		cfg := env.cfg
-		cfg.RaiseOnError = raise
-		m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		err = m.Initialize(t.Context())
+		err := initializeErr(t, env.cfg, raise)
 		var te *eventmanager.TopicError
 		if !errors.As(err, &te) || !errors.Is(err, kerr.TopicAuthorizationFailed) {
 			t.Errorf("raise=%v: Initialize = %v, want a *TopicError (not authorized)", raise, err)
 		}
-		_ = m.Close(t.Context())
 	}
+}
+
+// initializeErr builds a manager for cfg with METRICS_RAISE_ON_ERROR = raise
+// and returns what Initialize returns; the manager is closed.
+func initializeErr(t *testing.T, cfg config.Config, raise bool) error {
+	t.Helper()
+	cfg.RaiseOnError = raise
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close(t.Context()) }()
+	return m.Initialize(t.Context())
 }
 
 func splitHostPort(t *testing.T, addr string) (string, int32) {
@@ -787,20 +786,7 @@ func TestDeliveryRefusedCheck(t *testing.T) {
 		if !refuse.Load() {
 			return nil, nil, false
 		}
-		preq := req.(*kmsg.ProduceRequest)
-		resp := req.ResponseKind().(*kmsg.ProduceResponse)
-		for _, rt := range preq.Topics {
-			st := kmsg.NewProduceResponseTopic()
-			st.Topic, st.TopicID = rt.Topic, rt.TopicID
-			for _, rp := range rt.Partitions {
-				sp := kmsg.NewProduceResponseTopicPartition()
-				sp.Partition = rp.Partition
-				sp.ErrorCode = kerr.TopicAuthorizationFailed.Code
-				st.Partitions = append(st.Partitions, sp)
-			}
-			resp.Topics = append(resp.Topics, st)
-		}
-		return resp, nil, true
+		return produceError(req, kerr.TopicAuthorizationFailed), nil, true
 	})
 	ctx := t.Context()
 	if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {

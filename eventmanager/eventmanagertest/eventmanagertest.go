@@ -118,30 +118,33 @@ func AssertPublishedAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T],
 // exactly want, in any order (Safir's assert_published_all with any_order).
 func AssertPublishedAllAnyOrder[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
 	tb.Helper()
-	m, got, ok := begin(tb, p, len(want), opts)
-	if !ok {
-		return
+	if m, got, ok := beginAll(tb, p, want, opts); ok {
+		publishedAnyOrder(tb, m, want, got)
 	}
-	if len(want) != len(got) {
-		fail(tb, fmt.Sprintf("published %d events, want %d", len(got), len(want)), want, got)
-		return
-	}
-	publishedAnyOrder(tb, m, want, got)
 }
 
 // AssertPublishedAll fails tb unless the published events are exactly want,
 // in order (Safir's assert_published_all).
 func AssertPublishedAll[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts ...MatchOption) {
 	tb.Helper()
+	if m, got, ok := beginAll(tb, p, want, opts); ok {
+		publishedRun(tb, m, want, got)
+	}
+}
+
+// beginAll is begin for the assertions on the whole list: it also fails tb
+// when p published another number of events than want has.
+func beginAll[T any](tb testing.TB, p *eventmanager.Publisher[T], want []T, opts []MatchOption) (*matcher, []T, bool) {
+	tb.Helper()
 	m, got, ok := begin(tb, p, len(want), opts)
 	if !ok {
-		return
+		return nil, nil, false
 	}
 	if len(want) != len(got) {
 		fail(tb, fmt.Sprintf("published %d events, want %d", len(got), len(want)), want, got)
-		return
+		return nil, nil, false
 	}
-	publishedRun(tb, m, want, got)
+	return m, got, true
 }
 
 // publishedAnyOrder fails tb and returns false unless each wanted event
