@@ -9,6 +9,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
 // Environment variable names, in the order errors are reported.
@@ -105,13 +107,13 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		if c.Mode() != ModeDisabled && !r.modeUnknown {
 			p.add(r.names.appName, "required", nil)
 		}
-	case !validName(c.AppName):
-		p.add(r.names.appName, fmt.Sprintf("%q must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit)", c.AppName), nil)
+	case !avroname.Valid(c.AppName):
+		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit)", c.AppName, avroname.Pattern), nil)
 	}
 	if out.TopicPrefix == "" {
 		out.TopicPrefix = defaultTopicPrefix
-	} else if !validDottedName(out.TopicPrefix) {
-		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match [A-Za-z_][A-Za-z0-9_]*", out.TopicPrefix), nil)
+	} else if !avroname.ValidDotted(out.TopicPrefix) {
+		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match %s", out.TopicPrefix, avroname.Pattern), nil)
 	}
 
 	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode, &out, p)
@@ -238,8 +240,8 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, c *Config, p *pro
 		}
 	}
 
-	if g.Suffix != "" && !validDottedName("x"+g.Suffix) {
-		p.add(envRegistrySuffix, fmt.Sprintf("%q: appended to a subject, each dot-separated part must match [A-Za-z_][A-Za-z0-9_]* (e.g. \"_staging\")", g.Suffix), nil)
+	if g.Suffix != "" && !avroname.ValidDotted("x"+g.Suffix) {
+		p.add(envRegistrySuffix, fmt.Sprintf("%q: appended to a subject, each dot-separated part must match %s (e.g. \"_staging\")", g.Suffix, avroname.Pattern), nil)
 	}
 	if g.Compatibility == "" {
 		g.Compatibility = defaultCompatibility
@@ -306,34 +308,6 @@ func (c *Config) warn(w string) {
 	if !slices.Contains(c.Warnings, w) {
 		c.Warnings = append(c.Warnings, w)
 	}
-}
-
-// validName reports whether s matches [A-Za-z_][A-Za-z0-9_]*, the Avro name
-// rule that topic, record and subject parts follow.
-func validName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		b := s[i]
-		switch {
-		case b == '_', 'a' <= b && b <= 'z', 'A' <= b && b <= 'Z':
-		case '0' <= b && b <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
-}
-
-// validDottedName reports whether every dot-separated part of s is a validName.
-func validDottedName(s string) bool {
-	for part := range strings.SplitSeq(s, ".") {
-		if !validName(part) {
-			return false
-		}
-	}
-	return true
 }
 
 // oneOf returns the element of allowed equal to s ignoring case.

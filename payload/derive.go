@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
 // Enum is implemented by string-kinded types whose values are Avro enum
@@ -194,12 +196,12 @@ func typeString(t reflect.Type) string {
 // checkName validates an Avro field name, reporting a problem if it is not
 // usable; it records the name as taken.
 func (d *deriver) checkName(path string, t reflect.Type, name string, fromTag bool) bool {
-	if !isAvroName(name) {
+	if !avroname.Valid(name) {
 		how := "rename the field or set avro:\"...\""
 		if fromTag {
 			how = "fix its avro:\"...\" tag"
 		}
-		d.problem(path, t, fmt.Sprintf("field name %q is not an avro name ([A-Za-z_][A-Za-z0-9_]*): %s", name, how))
+		d.problem(path, t, fmt.Sprintf("field name %q is not an avro name (%s): %s", name, avroname.Pattern, how))
 		return false
 	}
 	if isMetadataName(name) {
@@ -351,8 +353,8 @@ func (d *deriver) typeJSON(path string, ft reflect.Type, spec typeSpec, info **e
 func (d *deriver) newEnum(t reflect.Type) (*enumInfo, string) {
 	name := t.Name()
 	switch {
-	case !isAvroName(name):
-		return nil, fmt.Sprintf("enum type name %q is not an avro name ([A-Za-z_][A-Za-z0-9_]*): use a plain named string type", name)
+	case !avroname.Valid(name):
+		return nil, fmt.Sprintf("enum type name %q is not an avro name (%s): use a plain named string type", name, avroname.Pattern)
 	case isPrimitiveName(name):
 		return nil, fmt.Sprintf("enum type name %q is an avro primitive type name: rename the type", name)
 	case name == d.event:
@@ -370,8 +372,8 @@ func (d *deriver) newEnum(t reflect.Type) (*enumInfo, string) {
 	}
 	seen := make(map[string]struct{}, len(symbols))
 	for _, s := range symbols {
-		if !isAvroName(s) {
-			return nil, fmt.Sprintf("enum %s: symbol %q is not an avro name ([A-Za-z_][A-Za-z0-9_]*)", name, s)
+		if !avroname.Valid(s) {
+			return nil, fmt.Sprintf("enum %s: symbol %q is not an avro name (%s)", name, s, avroname.Pattern)
 		}
 		if _, dup := seen[s]; dup {
 			return nil, fmt.Sprintf("enum %s: symbol %q is listed twice", name, s)

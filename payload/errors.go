@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
 // ErrInvalidName is the sentinel matched (with errors.Is) by every *NameError:
@@ -41,7 +43,7 @@ type NameError struct {
 
 // Error implements error.
 func (e *NameError) Error() string {
-	return fmt.Sprintf("payload: invalid %s %q: an avro name must match [A-Za-z_][A-Za-z0-9_]*", e.What, e.Name)
+	return fmt.Sprintf("payload: invalid %s %q: an avro name must match %s", e.What, e.Name, avroname.Pattern)
 }
 
 // Unwrap returns ErrInvalidName.

@@ -16,6 +16,8 @@ import (
 
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
 // fuzzColor is an enum for the fuzz targets.
@@ -417,7 +419,7 @@ func checkDeriveError(t *testing.T, err error, rt reflect.Type) {
 	var ue *UnsupportedError
 	switch {
 	case errors.As(err, &ne):
-		if !errors.Is(err, ErrInvalidName) || ne.What == "" || isAvroName(ne.Name) {
+		if !errors.Is(err, ErrInvalidName) || ne.What == "" || avroname.Valid(ne.Name) {
 			t.Fatalf("bad NameError %+v", ne)
 		}
 	case errors.As(err, &ue):

@@ -1,6 +1,10 @@
 package payload
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
+)
 
 // ValidateName reports whether s is an Avro name: [A-Za-z_][A-Za-z0-9_]*.
 // It returns nil or a *NameError (What "name") that matches ErrInvalidName.
@@ -11,27 +15,10 @@ func ValidateName(s string) error {
 
 // validateName is ValidateName with a description of the name for the error.
 func validateName(s, what string) error {
-	if !isAvroName(s) {
+	if !avroname.Valid(s) {
 		return &NameError{Name: s, What: what}
 	}
 	return nil
-}
-
-// isAvroName reports whether s matches [A-Za-z_][A-Za-z0-9_]*.
-func isAvroName(s string) bool {
-	if s == "" {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c == '_', 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z':
-		case '0' <= c && c <= '9' && i > 0:
-		default:
-			return false
-		}
-	}
-	return true
 }
 
 // validateNamespace checks that every dot-separated part of ns is an Avro
