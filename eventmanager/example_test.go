@@ -32,7 +32,7 @@ func Example() {
 
 	_ = queries.Publish(ctx, QueryEvent{Type: QuerySync, Duration: 1500 * time.Millisecond})
 	err = queries.Publish(ctx, QueryEvent{Type: "weird"})
-	fmt.Println("enum outside its symbols:", errors.Is(err, payload.ErrEnumValue))
+	fmt.Println("enum outside its symbols:", errors.Is(err, payload.ErrInvalidValue))
 
 	if err := m.Close(ctx); err != nil {
 		panic(err)

@@ -368,8 +368,8 @@ func TestErrorsInEveryMode(t *testing.T) {
 					t.Errorf("event name %q: err = %v, want payload.ErrInvalidName", name, err)
 				}
 			}
-			if err := q.Publish(ctx, QueryEvent{Type: "bogus"}); !errors.Is(err, payload.ErrEnumValue) {
-				t.Errorf("enum outside symbols: err = %v, want payload.ErrEnumValue", err)
+			if err := q.Publish(ctx, QueryEvent{Type: "bogus"}); !errors.As(err, new(*payload.EnumValueError)) {
+				t.Errorf("enum outside symbols: err = %v, want a *payload.EnumValueError", err)
 			}
 			if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
 				t.Errorf("Publish: %v", err)

@@ -17,10 +17,6 @@ var ErrInvalidName = errors.New("payload: invalid avro name")
 // *UnsupportedError: a payload type that cannot be turned into an Avro record.
 var ErrUnsupported = errors.New("payload: unsupported payload type")
 
-// ErrEnumValue is the sentinel matched (with errors.Is) by every
-// *EnumValueError: an enum field holding a value outside its symbols.
-var ErrEnumValue = errors.New("payload: enum value outside its symbols")
-
 // ErrInvalidValue is the sentinel matched (with errors.Is) by every value a
 // codec refuses to encode: a *ValueError (a NaN or infinite float, a string
 // longer than MaxStringLen) and an *EnumValueError.
@@ -98,7 +94,7 @@ func (e *UnsupportedError) Error() string {
 func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // EnumValueError reports an enum field whose value is not one of its
-// symbols. It matches ErrEnumValue and ErrInvalidValue with errors.Is. Its
+// symbols. It matches ErrInvalidValue with errors.Is. Its
 // message quotes at most the first 64 bytes of the value.
 type EnumValueError struct {
 	// Event is the event name.
@@ -119,10 +115,8 @@ func (e *EnumValueError) Error() string {
 		e.Event, e.Field, quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
 }
 
-// Is reports whether target is ErrEnumValue or ErrInvalidValue.
-func (e *EnumValueError) Is(target error) bool {
-	return target == ErrEnumValue || target == ErrInvalidValue
-}
+// Is reports whether target is ErrInvalidValue.
+func (e *EnumValueError) Is(target error) bool { return target == ErrInvalidValue }
 
 // ValueError reports a field value that a codec refuses to encode because
 // InfluxDB cannot store it: a NaN or infinite float32 or float64, or a

@@ -44,7 +44,7 @@ func Example() {
 	fmt.Printf("%d bytes, frame %x, body starts %x\n", len(value), value[:5], value[5:6])
 
 	_, err = codec.Encode(42, md, &TaskEvent{State: "lost"})
-	fmt.Println(errors.Is(err, payload.ErrEnumValue))
+	fmt.Println(errors.Is(err, payload.ErrInvalidValue))
 	// Output:
 	// lsst.square.metrics.events.myapp.task
 	// 74 bytes, frame 000000002a, body starts 48

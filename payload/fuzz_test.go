@@ -178,8 +178,8 @@ func FuzzEncode(f *testing.F) {
 			if wantField != "application" && err.Error() != verr.Error() {
 				t.Fatalf("append err %v, validate err %v: not the same", err, verr)
 			}
-			if isEnum := errors.Is(err, ErrEnumValue); isEnum != (wantField == "E" || wantField == "G" || wantField == "PE") {
-				t.Fatalf("append err %v: errors.Is(err, ErrEnumValue) = %t", err, isEnum)
+			if isEnum := errors.As(err, new(*EnumValueError)); isEnum != (wantField == "E" || wantField == "G" || wantField == "PE") {
+				t.Fatalf("append err %v: errors.As(err, *EnumValueError) = %t", err, isEnum)
 			}
 			if len(err.Error()) > 512 {
 				t.Fatalf("error message of %d bytes: hostile values must not blow up log lines", len(err.Error()))

@@ -585,8 +585,8 @@ func TestEnumValueError(t *testing.T) {
 			tt.mutate(&v)
 			check := func(what string, err error) {
 				t.Helper()
-				if !errors.Is(err, payload.ErrEnumValue) {
-					t.Fatalf("%s: err = %v, want ErrEnumValue", what, err)
+				if !errors.Is(err, payload.ErrInvalidValue) {
+					t.Fatalf("%s: err = %v, want ErrInvalidValue", what, err)
 				}
 				var ee *payload.EnumValueError
 				if !errors.As(err, &ee) {
@@ -692,7 +692,7 @@ func TestConcurrentUse(t *testing.T) {
 					errs <- fmt.Errorf("Append = %x, %v; want %x", buf, err, want)
 					return
 				}
-				if err := c.Validate(&Event10{Kind: "bad"}); !errors.Is(err, payload.ErrEnumValue) {
+				if err := c.Validate(&Event10{Kind: "bad"}); !errors.As(err, new(*payload.EnumValueError)) {
 					errs <- fmt.Errorf("Validate = %v", err)
 					return
 				}
