@@ -37,14 +37,22 @@ const (
 	MechanismSCRAMSHA512 SASLMechanism = "SCRAM-SHA-512"
 )
 
+// DefaultCompatibility is SCHEMA_MANAGER_COMPATIBILITY's default, the level
+// set on each subject before registering, as Safir does.
+const DefaultCompatibility = "NONE"
+
+// DefaultRegistryTimeout is SCHEMA_MANAGER_TIMEOUT's default, the bound of
+// each schema registry request.
+const DefaultRegistryTimeout = 10 * time.Second
+
 // Defaults of the variables that have one. Resolve puts them in the
 // zero-valued fields of a Config.
 const (
 	defaultTopicPrefix       = "lsst.square.metrics.events"
 	defaultSecurityProtocol  = Plaintext
 	defaultSASLMechanism     = MechanismSCRAMSHA512
-	defaultCompatibility     = "NONE"
-	defaultRegistryTimeout   = 10 * time.Second
+	defaultCompatibility     = DefaultCompatibility
+	defaultRegistryTimeout   = DefaultRegistryTimeout
 	defaultMaxBufferedEvents = 100_000
 	defaultMaxBufferedBytes  = 64 << 20 // 64 MiB
 	defaultDeliveryTimeout   = 2 * time.Minute
@@ -156,6 +164,11 @@ type Registry struct {
 	// registry request.
 	Timeout time.Duration
 }
+
+// Subject returns the schema registry subject of an Avro record's full name
+// (namespace.name): fullName followed by Suffix. This is the one place the
+// subject is built.
+func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 
 // Delivery holds the knobs of the SDK's buffering and retries. Durations
 // are Go durations ("1m30s") or plain numbers of seconds ("90").

@@ -26,46 +26,65 @@ type kafkaLink struct {
 	lastFail atomic.Pointer[error]
 }
 
-// kafkaOptions derives the franz-go client options from the configuration.
-// The producer is idempotent (franz-go's default), so retries never duplicate
-// an event; each record's delivery is bounded by METRICS_DELIVERY_TIMEOUT, and
-// the client buffers at most METRICS_MAX_BUFFERED_EVENTS records and
-// METRICS_MAX_BUFFERED_BYTES bytes (beyond that Publish drops and counts;
-// the manager enforces both bounds itself). watch is installed as a hook, to
-// tell why a connection fails at start-up (security.go).
-func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.Opt, error) {
-	k := cfg.Kafka
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(k.BootstrapServers...),
-		kgo.ClientID("sasquatch-go." + cfg.AppName),
-		kgo.WithLogger(kslog.New(log)),
-		kgo.DefaultProduceTopic(cfg.Topic()),
-		kgo.WithHooks(watch),
+// KafkaOptions returns the franz-go options that connect a client to the
+// brokers of cfg as the manager's own client connects: seed brokers, TLS and
+// SASL, from the KAFKA_* settings. Use them for a client of your own (a
+// consumer of the application's topic, say), so that its security settings
+// are the SDK's, not a copy. cfg is resolved first (config.Config.Resolve):
+// its error is returned, as is an unsupported SASL mechanism.
+func KafkaOptions(cfg config.Config) ([]kgo.Opt, error) {
+	cfg, err := cfg.Resolve()
+	if err != nil {
+		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
-	d := cfg.Delivery
-	if d.DeliveryTimeout > 0 {
-		opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
-	}
-	// The manager bounds the buffer itself (buffer.go), exactly and before
-	// handing a record over; kgo's own record limit (default 10000) must
-	// not be the smaller one, and its byte limit (counting headers and
-	// overhead) stays off.
-	opts = append(opts, kgo.MaxBufferedRecords(max(d.MaxBufferedEvents, 1)+1))
-	switch k.SecurityProtocol {
-	case config.SSL, config.SASLSSL:
+	return connectOptions(cfg.Kafka)
+}
+
+// connectOptions are KafkaOptions for a resolved configuration.
+func connectOptions(k config.Kafka) ([]kgo.Opt, error) {
+	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
+	if k.SecurityProtocol.UsesTLS() {
 		if k.TLS == nil {
 			return nil, fmt.Errorf("eventmanager: KAFKA_SECURITY_PROTOCOL=%s but no TLS configuration was loaded", k.SecurityProtocol)
 		}
 		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
 	}
-	switch k.SecurityProtocol {
-	case config.SASLPlaintext, config.SASLSSL:
+	if k.SecurityProtocol.UsesSASL() {
 		mech, err := saslMechanism(k)
 		if err != nil {
 			return nil, err
 		}
 		opts = append(opts, kgo.SASL(mech))
 	}
+	return opts, nil
+}
+
+// kafkaOptions derives the options of the manager's own client from the
+// configuration: connectOptions, then the producer's. The producer is
+// idempotent (franz-go's default), so retries never duplicate an event; each
+// record's delivery is bounded by METRICS_DELIVERY_TIMEOUT. watch is
+// installed as a hook, to tell why a connection fails at start-up
+// (security.go).
+func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.Opt, error) {
+	opts, err := connectOptions(cfg.Kafka)
+	if err != nil {
+		return nil, err
+	}
+	opts = append(opts,
+		kgo.ClientID("sasquatch-go."+cfg.AppName),
+		kgo.WithLogger(kslog.New(log)),
+		kgo.DefaultProduceTopic(cfg.Topic()),
+		kgo.WithHooks(watch),
+	)
+	d := cfg.Delivery
+	if d.DeliveryTimeout > 0 {
+		opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
+	}
+	// The manager bounds the buffer itself (buffer.go), exactly and before
+	// handing a record over; kgo's own record limit must be one more than
+	// ours (see clampBuffer), and its byte limit (counting headers and
+	// overhead) stays off.
+	opts = append(opts, kgo.MaxBufferedRecords(max(d.MaxBufferedEvents, 1)+1))
 	return opts, nil
 }
 

@@ -4,14 +4,12 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
-	"strings"
 	"sync"
 	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
-	"github.com/lsst-sqre/sasquatch-go/payload"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
@@ -109,15 +107,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return m, nil
 	}
 
-	reg, err := schemaregistry.New(schemaregistry.Config{
-		URL:           cfg.Registry.URL,
-		Username:      cfg.Registry.Username,
-		Password:      cfg.Registry.Password.Value(),
-		RootCAs:       cfg.Registry.RootCAs,
-		Timeout:       cfg.Registry.Timeout,
-		Suffix:        cfg.Registry.Suffix,
-		Compatibility: cfg.Registry.Compatibility,
-	})
+	reg, err := schemaregistry.New(cfg.Registry)
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
@@ -177,21 +167,6 @@ func (m *Manager) usable() error {
 		return ErrNotInitialized
 	case stateClosed:
 		return ErrClosed
-	}
-	return nil
-}
-
-// subject returns the registry subject for a record full name.
-func (m *Manager) subject(fullName string) string {
-	return fullName + m.cfg.Registry.Suffix
-}
-
-// validateSubject checks every dot-separated part of an event's subject.
-func validateSubject(subject string) error {
-	for _, part := range strings.Split(subject, ".") {
-		if err := payload.ValidateName(part); err != nil {
-			return fmt.Errorf("eventmanager: subject %q: %w", subject, err)
-		}
 	}
 	return nil
 }

@@ -116,7 +116,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 		t.Errorf("stats = %+v, want %d published and delivered", st.Total, 2*n)
 	}
 
-	reg, err := schemaregistry.New(schemaregistry.Config{URL: env.cfg.Registry.URL, Timeout: 5 * time.Second})
+	reg, err := schemaregistry.New(config.Registry{URL: env.cfg.Registry.URL, Timeout: 5 * time.Second})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -74,10 +74,9 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	if err != nil {
 		return nil, err
 	}
-	subject := m.subject(codec.FullName())
-	if err := validateSubject(subject); err != nil {
-		return nil, err
-	}
+	// The subject's parts are checked already: the topic and the suffix by
+	// config (at New), the event name by payload.
+	subject := m.cfg.Registry.Subject(codec.FullName())
 	stats, err := m.register(name)
 	if err != nil {
 		return nil, err
@@ -117,7 +116,7 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 func (p *Publisher[T]) Name() string { return p.name }
 
 // Subject returns the schema registry subject of the event's schema.
-func (p *Publisher[T]) Subject() string { return p.m.subject(p.codec.FullName()) }
+func (p *Publisher[T]) Subject() string { return p.m.cfg.Registry.Subject(p.codec.FullName()) }
 
 // SchemaID returns the registry id of the event's schema: 0 outside Kafka
 // mode and while the registration is still being retried.

@@ -28,9 +28,6 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -178,26 +175,14 @@ func registryURLWithUserinfo(t *testing.T, reg *registrytest.Server) string {
 	return u.String()
 }
 
-// clientOpts are the franz-go options of a consumer with the security
-// settings of cfg.
+// clientOpts are the options of a client of cfg's brokers, from
+// eventmanager.KafkaOptions: the consumers of these tests connect with the
+// SDK's own security settings, for every protocol and mechanism.
 func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
 	t.Helper()
-	k := cfg.Kafka
-	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
-	if k.SecurityProtocol.UsesTLS() {
-		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
-	}
-	if k.SecurityProtocol.UsesSASL() {
-		var m sasl.Mechanism
-		switch k.SASLMechanism {
-		case config.MechanismPlain:
-			m = plain.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsMechanism()
-		case config.MechanismSCRAMSHA256:
-			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha256Mechanism()
-		default:
-			m = scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}.AsSha512Mechanism()
-		}
-		opts = append(opts, kgo.SASL(m))
+	opts, err := eventmanager.KafkaOptions(cfg)
+	if err != nil {
+		t.Fatalf("KafkaOptions: %v", err)
 	}
 	return opts
 }

@@ -3,28 +3,18 @@ package schemaregistry
 import (
 	"context"
 	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"log/slog"
 	"math"
 	"net/http"
-	"net/url"
-	"slices"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/riferrei/srclient"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
-
-// DefaultTimeout is the per-request timeout used when Config.Timeout is 0.
-const DefaultTimeout = 10 * time.Second
-
-// DefaultCompatibility is the level set on subjects when
-// Config.Compatibility is empty, as Safir does.
-const DefaultCompatibility = "NONE"
 
 // Operations, as they appear in RequestError.Op and error messages.
 const (
@@ -35,55 +25,15 @@ const (
 	opCheck      = "check"
 )
 
-// compatibilities lists the levels a Config may ask for.
-const compatibilities = "NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE"
-
-// Config says how to reach the registry and how to register. The zero
-// values of Timeout and Compatibility select the defaults.
-type Config struct {
-	URL           string         // http(s)://host:port[/path]; no user-info, query or fragment
-	Username      string         // basic auth when non-empty; needs Password
-	Password      string         // never logged nor put in errors
-	RootCAs       *x509.CertPool // CAs trusted for https; nil = the system pool
-	Timeout       time.Duration  // per HTTP request, body included; 0 = DefaultTimeout
-	Suffix        string         // appended to subjects only (e.g. "_staging"); [A-Za-z0-9._-]*
-	Compatibility string         // set on each subject before registering; "" = DefaultCompatibility; NONE BACKWARD BACKWARD_TRANSITIVE FORWARD FORWARD_TRANSITIVE FULL FULL_TRANSITIVE
-}
-
-// LogValue implements slog.LogValuer without the password.
-func (c Config) LogValue() slog.Value {
-	return slog.GroupValue(
-		slog.String("url", c.URL),
-		slog.String("username", c.Username),
-		slog.Bool("password_set", c.Password != ""),
-		slog.Bool("custom_ca", c.RootCAs != nil),
-		slog.Duration("timeout", c.Timeout),
-		slog.String("suffix", c.Suffix),
-		slog.String("compatibility", c.Compatibility),
-	)
-}
-
-// String renders the configuration without the password.
-func (c Config) String() string {
-	pw := ""
-	if c.Password != "" {
-		pw = "[redacted]"
-	}
-	return fmt.Sprintf("{URL:%s Username:%s Password:%s Timeout:%s Suffix:%s Compatibility:%s}",
-		c.URL, c.Username, pw, c.Timeout, c.Suffix, c.Compatibility)
-}
-
 // Client registers Avro schemas with a Confluent-compatible schema registry
 // through srclient and caches their ids. Every method is safe for
 // concurrent use. A Client holds idle keep-alive connections only; it needs
 // no Close.
 type Client struct {
-	url     string
-	creds   *credentials // pointer: fmt of a Client prints an address, not the password
-	timeout time.Duration
-	suffix  string
-	compat  string
-	base    http.RoundTripper
+	cfg   config.Registry // as config.Resolve left it; the password is a config.Secret
+	url   string          // cfg.URL without a trailing slash
+	creds *credentials    // pointer: fmt of a Client prints an address, not the password
+	base  http.RoundTripper
 
 	mu      sync.Mutex
 	ids     map[cacheKey]int
@@ -94,84 +44,42 @@ type credentials struct{ user, password string }
 
 type cacheKey struct{ subject, schema string }
 
-// New validates cfg and returns a Client. It does no I/O. The error lists
-// every invalid field and never contains the password.
-func New(cfg Config) (*Client, error) {
-	var errs []error
-	base, err := parseURL(cfg.URL)
-	if err != nil {
-		errs = append(errs, err)
+// New returns a Client for the registry settings of a configuration, as
+// config.FromEnv or config.Config.Resolve leave them: the config package
+// owns their rules (URL, credentials, suffix, compatibility, timeout) and
+// reports every bad variable; New only refuses what it cannot use, an
+// empty URL. A zero Timeout or Compatibility selects config's defaults
+// (10 s, NONE). It does no I/O.
+func New(cfg config.Registry) (*Client, error) {
+	if cfg.URL == "" {
+		return nil, errors.New("schemaregistry: no registry URL: set SCHEMA_MANAGER_REGISTRY_URL (http(s)://host:port)")
 	}
-	if (cfg.Username == "") != (cfg.Password == "") {
-		errs = append(errs, errors.New("username and password (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD): set both for basic auth, or neither"))
+	if cfg.Timeout <= 0 {
+		cfg.Timeout = config.DefaultRegistryTimeout
 	}
-	if cfg.Timeout < 0 {
-		errs = append(errs, fmt.Errorf("timeout: %s is negative; use 0 for the default %s", cfg.Timeout, DefaultTimeout))
+	if cfg.Compatibility == "" {
+		cfg.Compatibility = config.DefaultCompatibility
 	}
-	if i := strings.IndexFunc(cfg.Suffix, notSubjectRune); i >= 0 {
-		errs = append(errs, fmt.Errorf("suffix (SCHEMA_MANAGER_SUFFIX): %q has %q; use only [A-Za-z0-9._-]", cfg.Suffix, cfg.Suffix[i:i+1]))
-	}
-	compat := strings.ToUpper(cfg.Compatibility)
-	if compat == "" {
-		compat = DefaultCompatibility
-	}
-	if !slices.Contains(strings.Split(compatibilities, ", "), compat) {
-		errs = append(errs, fmt.Errorf("compatibility (SCHEMA_MANAGER_COMPATIBILITY): %q is not one of %s",
-			cfg.Compatibility, compatibilities))
-	}
-	if len(errs) > 0 {
-		return nil, fmt.Errorf("schemaregistry: invalid config: %w", errors.Join(errs...))
-	}
-
-	timeout := cfg.Timeout
-	if timeout == 0 {
-		timeout = DefaultTimeout
-	}
+	cfg.Compatibility = strings.ToUpper(cfg.Compatibility)
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
 	c := &Client{
-		url:     base,
-		timeout: timeout,
-		suffix:  cfg.Suffix,
-		compat:  compat,
+		cfg:     cfg,
+		url:     strings.TrimRight(cfg.URL, "/"),
 		base:    tr,
 		ids:     make(map[cacheKey]int),
 		schemas: make(map[int]string),
 	}
 	if cfg.Username != "" {
-		c.creds = &credentials{user: cfg.Username, password: cfg.Password}
+		c.creds = &credentials{user: cfg.Username, password: cfg.Password.Value()}
 	}
+	c.cfg.Password = "" // kept once, in creds
 	return c, nil
 }
 
-// parseURL checks the registry URL and returns it without a trailing slash
-// (srclient appends paths to it). Errors never repeat a URL that carries
-// user-info.
-func parseURL(raw string) (string, error) {
-	const field = "url (SCHEMA_MANAGER_REGISTRY_URL)"
-	if raw == "" {
-		return "", fmt.Errorf("%s: empty; set the registry's http(s)://host:port", field)
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "", fmt.Errorf("%s: not a URL; want http(s)://host:port", field)
-	}
-	switch {
-	case u.User != nil:
-		return "", fmt.Errorf("%s: contains user-info; pass the credentials as Username and Password", field)
-	case u.Scheme != "http" && u.Scheme != "https":
-		return "", fmt.Errorf("%s: %q: scheme must be http or https", field, raw)
-	case u.Host == "":
-		return "", fmt.Errorf("%s: %q: no host", field, raw)
-	case u.RawQuery != "" || u.Fragment != "" || u.ForceQuery:
-		return "", fmt.Errorf("%s: %q: remove the query or fragment", field, raw)
-	}
-	return strings.TrimRight(u.String(), "/"), nil
-}
-
 // Subject returns the registry subject of an Avro record's full name
-// (namespace.name): fullName followed by Config.Suffix.
-func (c *Client) Subject(fullName string) string { return fullName + c.suffix }
+// (namespace.name): see config.Registry.Subject.
+func (c *Client) Subject(fullName string) string { return c.cfg.Subject(fullName) }
 
 // CloseIdleConnections closes the keep-alive connections the client holds to
 // the registry; the client stays usable (a later call opens a new one). The
@@ -184,14 +92,14 @@ func (c *Client) CloseIdleConnections() {
 
 // Register registers schemaJSON (an Avro schema) under Subject(fullName)
 // and returns its schema id. It sets the subject's compatibility level
-// (Config.Compatibility), reuses the id of an identical schema already under
+// (config.Registry.Compatibility), reuses the id of an identical schema already under
 // the subject, and otherwise registers a new version. The id is cached per
 // (subject, schema text): a later call with the same arguments returns at
 // once without a request. An unknown subject is not an error: it is created.
 //
 // Register blocks for two HTTP requests if the schema is registered already
 // (set compatibility, lookup) and four if not (srclient re-reads the new
-// schema by id), each bounded by Config.Timeout; cancelling ctx aborts it at
+// schema by id), each bounded by config.Registry.Timeout; cancelling ctx aborts it at
 // once. Concurrent calls for the same uncached schema each make their
 // requests; the registry returns the same id to all. Errors:
 // [*IncompatibleError] (matches [ErrIncompatible]) when the registry refuses
@@ -216,7 +124,7 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 
 	k := c.newCall(ctx)
 	if err := k.do(opSetCompat, subject, func(sc *srclient.SchemaRegistryClient) error {
-		_, err := sc.ChangeSubjectCompatibilityLevel(subject, srclient.CompatibilityLevel(c.compat))
+		_, err := sc.ChangeSubjectCompatibilityLevel(subject, srclient.CompatibilityLevel(c.cfg.Compatibility))
 		return err
 	}); err != nil {
 		return 0, err
@@ -255,7 +163,7 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 
 // SchemaByID returns the text of the schema with this id, as the registry
 // stores it (srclient turns newlines into spaces when registering). Results
-// are cached. It blocks for one request bounded by Config.Timeout and
+// are cached. It blocks for one request bounded by config.Registry.Timeout and
 // returns the same kinds of errors as Register; an unknown id is a
 // [*RequestError] with Status 404.
 func (c *Client) SchemaByID(ctx context.Context, id int) (string, error) {
@@ -284,7 +192,7 @@ func (c *Client) SchemaByID(ctx context.Context, id int) (string, error) {
 
 // Check reports whether the registry answers, with these credentials
 // (GET /config), for readiness probes. It blocks for one request bounded by
-// Config.Timeout. Errors as for Register.
+// config.Registry.Timeout. Errors as for Register.
 func (c *Client) Check(ctx context.Context) error {
 	return c.newCall(ctx).do(opCheck, "", func(sc *srclient.SchemaRegistryClient) error {
 		_, err := sc.GetGlobalCompatibilityLevel()
@@ -304,7 +212,7 @@ type call struct {
 // srclient's own caches are off (we cache ids ourselves) and so is its
 // goavro codec creation (schemas are parsed with hamba/avro elsewhere).
 func (c *Client) newCall(ctx context.Context) *call {
-	t := &callTransport{ctx: ctx, timeout: c.timeout, base: c.base}
+	t := &callTransport{ctx: ctx, timeout: c.cfg.Timeout, base: c.base}
 	sc := srclient.NewSchemaRegistryClient(c.url, srclient.WithClient(&http.Client{Transport: t}))
 	sc.CachingEnabled(false)
 	sc.CodecCreationEnabled(false)

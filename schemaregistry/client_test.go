@@ -17,6 +17,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/sr"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -45,7 +46,7 @@ func newServer(t *testing.T, opts ...registrytest.Option) *registrytest.Server {
 	return s
 }
 
-func newClient(t *testing.T, cfg Config) *Client {
+func newClient(t *testing.T, cfg config.Registry) *Client {
 	t.Helper()
 	c, err := New(cfg)
 	if err != nil {
@@ -78,67 +79,31 @@ func within(t *testing.T, f func() error) error {
 	}
 }
 
-func TestNewValidates(t *testing.T) {
+// TestNew: the config package owns the rules of the registry settings
+// (config's tests check them); New refuses only what it cannot use, and
+// fills config's defaults for a zero timeout and level.
+func TestNew(t *testing.T) {
 	t.Parallel()
-	tests := []struct {
-		name string
-		cfg  Config
-		want []string // substrings of the error; none = valid
-	}{
-		{"minimal", Config{URL: "http://127.0.0.1:8081"}, nil},
-		{"https with path and slash", Config{URL: "https://registry.example.org/schema-registry/"}, nil},
-		{"lower-case level", Config{URL: "http://r:8081", Compatibility: "full_transitive"}, nil},
-		{"empty URL", Config{}, []string{"url (SCHEMA_MANAGER_REGISTRY_URL): empty"}},
-		{"scheme", Config{URL: "ftp://r"}, []string{"scheme must be http or https"}},
-		{"no scheme", Config{URL: "registry:8081"}, []string{"scheme must be http or https"}},
-		{"no host", Config{URL: "http://"}, []string{"no host"}},
-		{"query", Config{URL: "http://r:8081?x=1"}, []string{"query or fragment"}},
-		{"user-info", Config{URL: "http://user:" + password + "@r:8081"}, []string{"contains user-info"}},
-		{"user without password", Config{URL: "http://r", Username: "u"}, []string{"set both"}},
-		{"password without user", Config{URL: "http://r", Password: password}, []string{"set both"}},
-		{"negative timeout", Config{URL: "http://r", Timeout: -time.Second}, []string{"timeout: -1s is negative"}},
-		{"suffix", Config{URL: "http://r", Suffix: "_dev/x"}, []string{`suffix (SCHEMA_MANAGER_SUFFIX): "_dev/x" has "/"`}},
-		{"level", Config{URL: "http://r", Compatibility: "SIDEWAYS"}, []string{`compatibility (SCHEMA_MANAGER_COMPATIBILITY): "SIDEWAYS" is not one of`}},
-		{"all at once", Config{URL: "ftp://r", Username: "u", Suffix: " ", Compatibility: "X"},
-			[]string{"url", "username", "suffix", "compatibility"}},
+	if _, err := New(config.Registry{}); err == nil || !strings.Contains(err.Error(), "SCHEMA_MANAGER_REGISTRY_URL") {
+		t.Errorf("New without a URL = %v, want an error naming SCHEMA_MANAGER_REGISTRY_URL", err)
 	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			t.Parallel()
-			_, err := New(tt.cfg)
-			if len(tt.want) == 0 {
-				if err != nil {
-					t.Fatalf("New: %v", err)
-				}
-				return
-			}
-			if err == nil {
-				t.Fatal("New accepted an invalid config")
-			}
-			for _, w := range tt.want {
-				if !strings.Contains(err.Error(), w) {
-					t.Errorf("error %q does not contain %q", err, w)
-				}
-			}
-			if strings.Contains(err.Error(), password) {
-				t.Errorf("error %q contains the password", err)
-			}
-		})
+	c := newClient(t, config.Registry{URL: "http://127.0.0.1:8081/", Compatibility: "full_transitive"})
+	if c.url != "http://127.0.0.1:8081" || c.cfg.Timeout != config.DefaultRegistryTimeout || c.cfg.Compatibility != "FULL_TRANSITIVE" {
+		t.Errorf("client %q, %s, %s; want the URL without its slash, config's default timeout and the level in upper case", c.url, c.cfg.Timeout, c.cfg.Compatibility)
 	}
 }
 
-func TestConfigRedactsPassword(t *testing.T) {
+func TestClientRedactsPassword(t *testing.T) {
 	t.Parallel()
-	cfg := Config{URL: "http://r", Username: "u", Password: password}
-	var buf bytes.Buffer
-	slog.New(slog.NewJSONHandler(&buf, nil)).Info("cfg", "registry", cfg)
-	slog.New(slog.NewTextHandler(&buf, nil)).Info("cfg", "registry", cfg)
+	cfg := config.Registry{URL: "http://r", Username: "u", Password: password}
 	c := newClient(t, cfg)
+	var buf bytes.Buffer
+	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "registry", c)
 	for name, out := range map[string]string{
 		"slog":       buf.String(),
-		"%v":         fmt.Sprintf("%v", cfg),
-		"%+v":        fmt.Sprintf("%+v", cfg),
+		"client %v":  fmt.Sprintf("%v", c),
 		"client %+v": fmt.Sprintf("%+v", c),
+		"client %#v": fmt.Sprintf("%#v", c),
 	} {
 		if strings.Contains(out, password) {
 			t.Errorf("%s output contains the password: %s", name, out)
@@ -154,7 +119,7 @@ func TestSubject(t *testing.T) {
 		{".staging", fullName + ".staging"},
 	}
 	for _, tt := range tests {
-		c := newClient(t, Config{URL: "http://r", Suffix: tt.suffix})
+		c := newClient(t, config.Registry{URL: "http://r", Suffix: tt.suffix})
 		if got := c.Subject(fullName); got != tt.want {
 			t.Errorf("suffix %q: Subject = %q, want %q", tt.suffix, got, tt.want)
 		}
@@ -173,7 +138,7 @@ func TestRegisterSetsCompatibilityOnSuffixedSubject(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t) // global BACKWARD, so NONE must come from the client
-			c := newClient(t, Config{URL: s.URL(), Suffix: tt.suffix, Compatibility: tt.compat})
+			c := newClient(t, config.Registry{URL: s.URL(), Suffix: tt.suffix, Compatibility: tt.compat})
 			id := register(t, c, fullName, record(fieldA))
 
 			subject := fullName + tt.suffix
@@ -194,9 +159,9 @@ func TestRegisterSetsCompatibilityOnSuffixedSubject(t *testing.T) {
 func TestRegisterReusesIdenticalSchema(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	first := register(t, newClient(t, Config{URL: s.URL()}), fullName, record(fieldA))
+	first := register(t, newClient(t, config.Registry{URL: s.URL()}), fullName, record(fieldA))
 	// A fresh client (no cache), the same schema with other whitespace.
-	second := register(t, newClient(t, Config{URL: s.URL()}), fullName, "\n  "+record(fieldA)+"\n")
+	second := register(t, newClient(t, config.Registry{URL: s.URL()}), fullName, "\n  "+record(fieldA)+"\n")
 	if second != first {
 		t.Errorf("second registration: id %d, want %d", second, first)
 	}
@@ -206,7 +171,7 @@ func TestRegisterReusesIdenticalSchema(t *testing.T) {
 
 	// A schema that exists already (seeded with id 42) is found by lookup.
 	s.Fake().SeedSchema("seeded", 1, 42, sr.Schema{Schema: record(fieldA, fieldB)})
-	if id := register(t, newClient(t, Config{URL: s.URL()}), "seeded", record(fieldA, fieldB)); id != 42 {
+	if id := register(t, newClient(t, config.Registry{URL: s.URL()}), "seeded", record(fieldA, fieldB)); id != 42 {
 		t.Errorf("seeded schema: id %d, want 42", id)
 	}
 }
@@ -214,7 +179,7 @@ func TestRegisterReusesIdenticalSchema(t *testing.T) {
 func TestRegisterCachesID(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	c := newClient(t, Config{URL: s.URL()})
+	c := newClient(t, config.Registry{URL: s.URL()})
 	id := register(t, c, fullName, record(fieldA))
 	// srclient's CreateSchema re-reads the schema by id after the POST:
 	// PUT config, POST lookup (404), POST register, GET /schemas/ids/{id}.
@@ -251,7 +216,7 @@ func TestRegisterUnknownSubject(t *testing.T) {
 		_, _ = w.Write([]byte(`{"compatibility":"NONE"}`))
 		return true
 	})
-	c := newClient(t, Config{URL: s.URL()})
+	c := newClient(t, config.Registry{URL: s.URL()})
 	for _, name := range []string{"only-config", "fresh"} {
 		id := register(t, c, name, record(fieldA))
 		if ss, ok := s.Fake().GetSchema(name, 1); !ok || ss.ID != id {
@@ -263,7 +228,7 @@ func TestRegisterUnknownSubject(t *testing.T) {
 func TestRegisterRejectsBadInput(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	c := newClient(t, Config{URL: s.URL()})
+	c := newClient(t, config.Registry{URL: s.URL()})
 	tests := []struct{ name, fullName, schema, want string }{
 		{"empty name", "", record(fieldA), "empty subject"},
 		{"space in name", "my query", record(fieldA), `has " "`},
@@ -320,7 +285,7 @@ func TestRegisterIncompatible(t *testing.T) {
 		t.Run(fmt.Sprintf("%s/%d", tt.level, i), func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t)
-			c := newClient(t, Config{URL: s.URL(), Compatibility: tt.level})
+			c := newClient(t, config.Registry{URL: s.URL(), Compatibility: tt.level})
 			v1 := register(t, c, fullName, tt.c.from)
 			id, err := c.Register(t.Context(), fullName, tt.c.to)
 			if tt.ok {
@@ -351,7 +316,7 @@ func TestRegisterIncompatibleTransitive(t *testing.T) {
 		t.Run(tt.level, func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t)
-			c := newClient(t, Config{URL: s.URL(), Compatibility: tt.level})
+			c := newClient(t, config.Registry{URL: s.URL(), Compatibility: tt.level})
 			register(t, c, fullName, versions[0])
 			register(t, c, fullName, versions[1])
 			_, err := c.Register(t.Context(), fullName, versions[2])
@@ -388,14 +353,14 @@ func wantIncompatible(t *testing.T, err error, subject, level string) {
 func TestBasicAuth(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, registrytest.WithBasicAuth("metrics", password))
-	good := newClient(t, Config{URL: s.URL(), Username: "metrics", Password: password})
+	good := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: password})
 	if err := good.Check(t.Context()); err != nil {
 		t.Fatalf("Check with the right password: %v", err)
 	}
 	register(t, good, fullName, record(fieldA))
 
 	const wrong = "wr0ng-pa55-not-shown"
-	bad := newClient(t, Config{URL: s.URL(), Username: "metrics", Password: wrong})
+	bad := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: wrong})
 	for op, call := range map[string]func() error{
 		opSetCompat: func() error { _, err := bad.Register(t.Context(), fullName, record(fieldB)); return err },
 		opCheck:     func() error { return bad.Check(t.Context()) },
@@ -441,7 +406,7 @@ func TestUnavailable(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := newClient(t, Config{URL: tt.setup(t)})
+			c := newClient(t, config.Registry{URL: tt.setup(t)})
 			for op, err := range map[string]error{
 				"register": func() error { _, err := c.Register(t.Context(), fullName, record(fieldA)); return err }(),
 				"check":    c.Check(t.Context()),
@@ -481,7 +446,7 @@ func TestNotARegistry(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := newClient(t, Config{URL: rawServer(t, tt.status, tt.body)})
+			c := newClient(t, config.Registry{URL: rawServer(t, tt.status, tt.body)})
 			_, err := c.Register(t.Context(), fullName, record(fieldA))
 			var re *RequestError
 			if !errors.As(err, &re) || re.Status != tt.status || re.Op != opSetCompat || !strings.Contains(err.Error(), tt.want) {
@@ -520,7 +485,7 @@ func TestTimeout(t *testing.T) {
 	s := newServer(t)
 	_, released := hang(t, s)
 	const timeout = 200 * time.Millisecond
-	c := newClient(t, Config{URL: s.URL(), Timeout: timeout})
+	c := newClient(t, config.Registry{URL: s.URL(), Timeout: timeout})
 	start := time.Now()
 	err := within(t, func() error { _, err := c.Register(context.Background(), fullName, record(fieldA)); return err })
 	elapsed := time.Since(start)
@@ -541,7 +506,7 @@ func TestContextCancel(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
 	entered, released := hang(t, s)
-	c := newClient(t, Config{URL: s.URL(), Timeout: time.Hour})
+	c := newClient(t, config.Registry{URL: s.URL(), Timeout: time.Hour})
 	ctx, cancel := context.WithCancel(t.Context())
 	go func() {
 		<-entered
@@ -574,13 +539,13 @@ func TestTLS(t *testing.T) {
 	s := newServer(t, registrytest.WithTLS())
 	pool := x509.NewCertPool()
 	pool.AddCert(s.Certificate())
-	trusted := newClient(t, Config{URL: s.URL(), RootCAs: pool})
+	trusted := newClient(t, config.Registry{URL: s.URL(), RootCAs: pool})
 	if err := trusted.Check(t.Context()); err != nil {
 		t.Fatalf("Check with the server's CA: %v", err)
 	}
 	register(t, trusted, fullName, record(fieldA))
 
-	untrusted := newClient(t, Config{URL: s.URL()}) // system pool
+	untrusted := newClient(t, config.Registry{URL: s.URL()}) // system pool
 	err := untrusted.Check(t.Context())
 	var re *RequestError
 	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "RootCAs") || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
@@ -591,7 +556,7 @@ func TestTLS(t *testing.T) {
 func TestSchemaByID(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	c := newClient(t, Config{URL: s.URL()})
+	c := newClient(t, config.Registry{URL: s.URL()})
 	schema := record(fieldA)
 	id := register(t, c, fullName, schema)
 
@@ -614,7 +579,7 @@ func TestSchemaByID(t *testing.T) {
 func TestConcurrentRegister(t *testing.T) {
 	t.Parallel()
 	s := newServer(t)
-	c := newClient(t, Config{URL: s.URL()})
+	c := newClient(t, config.Registry{URL: s.URL()})
 	schemas := []string{record(fieldA), record(fieldA, fieldBDef)}
 	ids := make([]int, 16)
 	var wg sync.WaitGroup
@@ -644,7 +609,7 @@ func TestRegisterRefusesIDsOutsideInt32(t *testing.T) {
 		t.Run(id, func(t *testing.T) {
 			t.Parallel()
 			url := rawServer(t, http.StatusOK, `{"id":`+id+`,"compatibility":"NONE","subject":"s","version":1,"schema":"{}"}`)
-			c := newClient(t, Config{URL: url})
+			c := newClient(t, config.Registry{URL: url})
 			got, err := c.Register(t.Context(), fullName, record(fieldA))
 			var re *RequestError
 			if !errors.As(err, &re) || !strings.Contains(err.Error(), "schema id "+id) {
@@ -654,7 +619,7 @@ func TestRegisterRefusesIDsOutsideInt32(t *testing.T) {
 	}
 	// The largest valid id passes.
 	url := rawServer(t, http.StatusOK, `{"id":2147483647,"compatibility":"NONE","subject":"s","version":1,"schema":"{}"}`)
-	if got, err := newClient(t, Config{URL: url}).Register(t.Context(), fullName, record(fieldA)); err != nil || got != 2147483647 {
+	if got, err := newClient(t, config.Registry{URL: url}).Register(t.Context(), fullName, record(fieldA)); err != nil || got != 2147483647 {
 		t.Fatalf("Register = %d, %v; want 2147483647", got, err)
 	}
 }

@@ -3,16 +3,16 @@
 // package that imports github.com/riferrei/srclient, whose errors it turns
 // into its own.
 //
-// [New] validates a [Config] and does no I/O. [Client.Register] does what
+// [New] takes the registry settings of a config.Config (config owns their rules) and does no I/O. [Client.Register] does what
 // Safir does for each event type, once: set the subject's compatibility
-// level (Config.Compatibility, default NONE), reuse the id of an identical
+// level (config.Registry.Compatibility, default NONE), reuse the id of an identical
 // schema already under the subject, or register a new version. The subject
-// is the record's full name followed by Config.Suffix. Ids are cached, so
+// is the record's full name followed by config.Registry.Suffix. Ids are cached, so
 // publishing never calls the registry.
 //
 // srclient's calls take no context. Each Client call therefore gets its own
 // srclient whose HTTP transport carries the caller's ctx, bounded per
-// request by Config.Timeout: cancelling ctx aborts the request in flight,
+// request by config.Registry.Timeout: cancelling ctx aborts the request in flight,
 // and no goroutine outlives the call.
 //
 // Errors: [*IncompatibleError] (errors.Is [ErrIncompatible]) when the

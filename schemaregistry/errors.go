@@ -113,7 +113,7 @@ func (c *Client) classify(ctx context.Context, op, subject string, status int, e
 			return &RequestError{Op: op, Subject: subject, Err: ue}
 		}
 		if errors.Is(ue.Err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w: %s: no answer within %s: %w", ErrUnavailable, describe(op, subject), c.timeout, ue)
+			return fmt.Errorf("%w: %s: no answer within %s: %w", ErrUnavailable, describe(op, subject), c.cfg.Timeout, ue)
 		}
 		return fmt.Errorf("%w: %s: %w", ErrUnavailable, describe(op, subject), ue)
 	}
@@ -135,7 +135,7 @@ func (c *Client) classify(ctx context.Context, op, subject string, status int, e
 func (c *Client) fromResponse(op, subject string, status, code int, msg string) error {
 	switch {
 	case status == http.StatusConflict && op == opRegister:
-		return &IncompatibleError{Subject: subject, Compatibility: c.compat, Message: msg}
+		return &IncompatibleError{Subject: subject, Compatibility: c.cfg.Compatibility, Message: msg}
 	case status >= 500, status == http.StatusRequestTimeout, status == http.StatusTooManyRequests:
 		return fmt.Errorf("%w: %s: registry answered HTTP %d%s: %s",
 			ErrUnavailable, describe(op, subject), status, codeText(code), msg)

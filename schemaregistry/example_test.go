@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -16,7 +17,7 @@ func Example() {
 	defer srv.Close()
 	ctx := context.Background()
 
-	c, err := schemaregistry.New(schemaregistry.Config{URL: srv.URL(), Suffix: "_dev"})
+	c, err := schemaregistry.New(config.Registry{URL: srv.URL(), Suffix: "_dev"})
 	if err != nil {
 		fmt.Println(err)
 		return
@@ -39,7 +40,7 @@ func Example() {
 	fmt.Println("cached:", again == id, "requests:", srv.Requests()-before)
 
 	// Under BACKWARD, adding a field without a default is refused.
-	strict, _ := schemaregistry.New(schemaregistry.Config{URL: srv.URL(), Suffix: "_dev", Compatibility: "BACKWARD"})
+	strict, _ := schemaregistry.New(config.Registry{URL: srv.URL(), Suffix: "_dev", Compatibility: "BACKWARD"})
 	v2 := `{"type":"record","name":"query","namespace":"lsst.square.metrics.events.myapp",
 		"fields":[{"name":"duration","type":"double"},{"name":"rows","type":"long"}]}`
 	_, err = strict.Register(ctx, name, v2)

@@ -26,6 +26,7 @@ import (
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
@@ -517,7 +518,7 @@ func checkTopic(t *testing.T, brokers []string, registryURL string, points map[s
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	reg, err := schemaregistry.New(schemaregistry.Config{URL: registryURL})
+	reg, err := schemaregistry.New(config.Registry{URL: registryURL})
 	if err != nil {
 		t.Fatal(err)
 	}

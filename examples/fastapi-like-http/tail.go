@@ -15,10 +15,9 @@ import (
 
 	"github.com/hamba/avro/v2"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl/plain"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
@@ -48,37 +47,20 @@ type tail struct {
 // event manager. Fields named in tags become InfluxDB tags (Telegraf's
 // avro_tags). Close stops it.
 func newTail(cfg config.Config, tags []string, out *console, log *slog.Logger, since time.Time) (*tail, error) {
-	opts := []kgo.Opt{
-		kgo.SeedBrokers(cfg.Kafka.BootstrapServers...),
+	opts, err := eventmanager.KafkaOptions(cfg) // the SDK's brokers, TLS and SASL
+	if err != nil {
+		return nil, fmt.Errorf("tail: %w", err)
+	}
+	opts = append(opts,
 		kgo.ClientID("fastapi-like-http-tail"),
 		kgo.ConsumeTopics(cfg.Topic()),
 		kgo.ConsumeResetOffset(kgo.NewOffset().AfterMilli(since.UnixMilli())),
-	}
-	if cfg.Kafka.TLS != nil {
-		opts = append(opts, kgo.DialTLSConfig(cfg.Kafka.TLS.Clone()))
-	}
-	if cfg.Kafka.SecurityProtocol.UsesSASL() {
-		user, pass := cfg.Kafka.SASLUsername, cfg.Kafka.SASLPassword.Value()
-		switch cfg.Kafka.SASLMechanism {
-		case config.MechanismPlain:
-			opts = append(opts, kgo.SASL(plain.Auth{User: user, Pass: pass}.AsMechanism()))
-		case config.MechanismSCRAMSHA256:
-			opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha256Mechanism()))
-		default:
-			opts = append(opts, kgo.SASL(scram.Auth{User: user, Pass: pass}.AsSha512Mechanism()))
-		}
-	}
+	)
 	client, err := kgo.NewClient(opts...)
 	if err != nil {
 		return nil, fmt.Errorf("tail: kafka client: %w", err)
 	}
-	registry, err := schemaregistry.New(schemaregistry.Config{
-		URL:      cfg.Registry.URL,
-		Username: cfg.Registry.Username,
-		Password: cfg.Registry.Password.Value(),
-		RootCAs:  cfg.Registry.RootCAs,
-		Timeout:  cfg.Registry.Timeout,
-	})
+	registry, err := schemaregistry.New(cfg.Registry)
 	if err != nil {
 		client.Close()
 		return nil, fmt.Errorf("tail: %w", err)

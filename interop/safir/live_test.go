@@ -241,7 +241,7 @@ type schemas struct {
 
 func newSchemas(t testing.TB, e *liveEnv) *schemas {
 	t.Helper()
-	c, err := schemaregistry.New(schemaregistry.Config{URL: e.registry.URL()})
+	c, err := schemaregistry.New(config.Registry{URL: e.registry.URL()})
 	if err != nil {
 		t.Fatal(err)
 	}
