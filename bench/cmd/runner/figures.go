@@ -185,3 +185,132 @@ func report(w io.Writer, figs []*figure, short, check bool) int {
 	}
 	return 0
 }
+
+// figures are every line of the report.
+type figures struct {
+	// informational, per producer
+	rate, cpu, allocs map[step]*figure
+	p50, p999, rawP99 *figure
+	encSDK, encHand   *figure
+	// with targets
+	sdkRawSnappy, sdkRawNone, sdkHand, sdkCK *figure
+	cpuSDKRaw, allocsBeyondRaw, p99, encode  *figure
+}
+
+func newFigures(f flags) *figures {
+	fs := &figures{
+		rate: map[step]*figure{}, cpu: map[step]*figure{}, allocs: map[step]*figure{},
+		p50:             &figure{kind: "LATENCY", name: "publish_p50_us"},
+		p999:            &figure{kind: "LATENCY", name: "publish_p999_us"},
+		rawP99:          &figure{kind: "LATENCY", name: "raw_produce_p99_us"},
+		encSDK:          &figure{kind: "ENCODE", name: "sdk_append_ns"},
+		encHand:         &figure{kind: "ENCODE", name: "hand_append_ns"},
+		sdkRawSnappy:    &figure{kind: "RATIO", name: "sdk_vs_raw_snappy", target: atLeast(0.60)},
+		sdkRawNone:      &figure{kind: "RATIO", name: "sdk_vs_raw_none", target: atLeast(0.75)},
+		sdkHand:         &figure{kind: "RATIO", name: "sdk_vs_hand", target: atLeast(1.3)},
+		sdkCK:           &figure{kind: "RATIO", name: "sdk_vs_ck", target: atLeast(10)},
+		cpuSDKRaw:       &figure{kind: "RATIO", name: "cpu_per_event_sdk_vs_raw"},
+		allocsBeyondRaw: &figure{kind: "ALLOCS", name: "sdk_beyond_raw_per_publish", target: atMost(1)},
+		p99:             &figure{kind: "LATENCY", name: "publish_p99_us", target: atMost(15)},
+		encode:          &figure{kind: "RATIO", name: "encode_sdk_vs_hand", target: atMost(1.5)},
+	}
+	for _, s := range steps() {
+		fs.rate[s] = &figure{kind: "RATE", name: s.String() + "_rec_per_s"}
+		fs.cpu[s] = &figure{kind: "CPU", name: s.String() + "_ns_per_event"}
+		fs.allocs[s] = &figure{kind: "ALLOCS", name: s.String() + "_per_event"}
+	}
+	return fs
+}
+
+// all lists the figures in report order: information first, targets last.
+func (fs *figures) all() []*figure {
+	var out []*figure
+	for _, m := range []map[step]*figure{fs.rate, fs.cpu, fs.allocs} {
+		for _, s := range steps() {
+			if m[s].kind == "ALLOCS" && s.producer == "ck" {
+				continue // cgo allocations are invisible to the Go runtime
+			}
+			out = append(out, m[s])
+		}
+	}
+	return append(out, fs.p50, fs.p999, fs.rawP99, fs.encSDK, fs.encHand,
+		fs.sdkRawSnappy, fs.sdkRawNone, fs.sdkHand, fs.sdkCK,
+		fs.cpuSDKRaw, fs.allocsBeyondRaw, fs.p99, fs.encode)
+}
+
+// addThroughput adds one repetition's runs.
+func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
+	get := func(s step) (result, error) {
+		if r, ok := res[s]; ok {
+			return r, nil
+		}
+		if err := errs[s]; err != nil {
+			return result{}, fmt.Errorf("%s: %w", s, err)
+		}
+		return result{}, fmt.Errorf("%s: not run", s)
+	}
+	for _, s := range steps() {
+		r, err := get(s)
+		if err != nil {
+			fs.rate[s].fail(err.Error())
+			fs.cpu[s].fail(err.Error())
+			fs.allocs[s].fail(err.Error())
+			continue
+		}
+		fs.rate[s].add(r.rate())
+		fs.cpu[s].add(r.cpuPerEvent())
+		fs.allocs[s].add(r.allocsPerEvent())
+	}
+	pair := func(fig *figure, a, b step, v func(a, b result) float64) {
+		ra, err := get(a)
+		if err == nil {
+			var rb result
+			if rb, err = get(b); err == nil {
+				fig.add(v(ra, rb))
+				return
+			}
+		}
+		fig.fail(err.Error())
+	}
+	ratio := func(a, b result) float64 { return a.rate() / b.rate() }
+	sdkS, sdkN, rawS, rawN := step{"sdk", snappy}, step{"sdk", none}, step{"raw", snappy}, step{"raw", none}
+	pair(fs.sdkRawSnappy, sdkS, rawS, ratio)
+	pair(fs.sdkRawNone, sdkN, rawN, ratio)
+	pair(fs.sdkHand, sdkS, step{"hand", snappy}, ratio)
+	pair(fs.sdkCK, sdkS, step{"ck", snappy}, ratio)
+	pair(fs.cpuSDKRaw, sdkS, rawS, func(a, b result) float64 { return a.cpuPerEvent() / b.cpuPerEvent() })
+	pair(fs.allocsBeyondRaw, sdkS, rawS, func(a, b result) float64 { return a.allocsPerEvent() - b.allocsPerEvent() })
+}
+
+func (fs *figures) addLatency(l latencyResult) {
+	fs.p50.add(l.sdk.quantile(0.50))
+	fs.p99.add(l.sdk.quantile(0.99))
+	fs.p999.add(l.sdk.quantile(0.999))
+	fs.rawP99.add(l.raw.quantile(0.99))
+}
+
+func (fs *figures) latencyFailed(err error) {
+	for _, f := range []*figure{fs.p50, fs.p99, fs.p999, fs.rawP99} {
+		f.fail(err.Error())
+	}
+}
+
+func (fs *figures) addEncode(sdkNs, handNs float64) {
+	fs.encSDK.add(sdkNs)
+	fs.encHand.add(handNs)
+	fs.encode.add(sdkNs / handNs)
+}
+
+// skipCK marks every figure of the confluent-kafka-go producer SKIP.
+func (fs *figures) skipCK(reason string) {
+	for _, s := range steps() {
+		if s.producer == "ck" {
+			fs.rate[s].skip = reason
+			fs.cpu[s].skip = reason
+			fs.allocs[s].skip = reason
+		}
+	}
+	fs.sdkCK.skip = reason
+}
+
+func nan() float64 { return math.NaN() }
