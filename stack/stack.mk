@@ -27,7 +27,7 @@ stack-env:
 	@bash stack/env.sh
 
 ## test-stack: run the eventmanager integration suite against the stack's Kafka and registry,
-## then the tests tagged `stack` (tests/stack) through Telegraf into InfluxDB; the stack is
+## then the tests tagged `stack` (stack/tests) through Telegraf into InfluxDB; the stack is
 ## started and stopped around the tests unless it was already up.
 test-stack:
 	@GO="$(GO)" bash stack/test.sh

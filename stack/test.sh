@@ -1,13 +1,13 @@
 #!/usr/bin/env bash
 # Runs, against the local stack, the eventmanager integration suite (its kfake tests pointed at
 # the stack's Kafka broker and registry by SASQUATCH_TEST_KAFKA_BOOTSTRAP and
-# SASQUATCH_TEST_REGISTRY_URL) and then the Go tests tagged `stack` (tests/stack). The two run one
-# after the other, never at the same time: tests/stack restarts the broker. Starts the stack
+# SASQUATCH_TEST_REGISTRY_URL) and then the Go tests tagged `stack` (stack/tests). The two run one
+# after the other, never at the same time: stack/tests restarts the broker. Starts the stack
 # first when it is not up, and then stops it afterwards, whatever the result; a stack that was
 # already up is left running. On failure it prints the end of every log.
 #
 # Extra `go test` flags for both: STACK_TESTFLAGS (e.g. STACK_TESTFLAGS='-run Registry -v').
-# Packages: STACK_PKGS (default "./eventmanager/ ./tests/stack/...").
+# Packages: STACK_PKGS (default "./eventmanager/ ./stack/tests/...").
 set -euo pipefail
 # shellcheck source=stack/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -26,7 +26,7 @@ SASQUATCH_TEST_REGISTRY_URL="$(env_get SCHEMA_MANAGER_REGISTRY_URL)"
 export SASQUATCH_TEST_KAFKA_BOOTSTRAP SASQUATCH_TEST_REGISTRY_URL
 
 rc=0
-for pkg in ${STACK_PKGS:-./eventmanager/ ./tests/stack/...}; do
+for pkg in ${STACK_PKGS:-./eventmanager/ ./stack/tests/...}; do
 	t0="$(now_ms)"
 	# shellcheck disable=SC2086 # STACK_TESTFLAGS is a list of flags.
 	(cd "$REPO_ROOT" && "$GO" test -race -count=1 -timeout 15m -tags stack ${STACK_TESTFLAGS:-} "$pkg") || rc=$?

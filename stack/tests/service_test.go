@@ -1,6 +1,6 @@
 //go:build stack
 
-package stack_test
+package tests_test
 
 import (
 	"bufio"

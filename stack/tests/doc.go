@@ -1,6 +1,6 @@
 //go:build stack
 
-// Package stack holds the tests that run against the real Sasquatch pipeline started by
+// Package tests holds the tests that run against the real Sasquatch pipeline started by
 // `make stack-up`: a Kafka broker, the AxonOps Schema Registry, Telegraf (kafka_consumer with
 // the avro parser) and InfluxDB 1.x, all on 127.0.0.1.
 //
@@ -8,4 +8,4 @@
 // stack when it is not up. They read the endpoints from stack.env: $SASQUATCH_STACK_ENV, else
 // $SASQUATCH_STACK_DIR/stack.env, else /tmp/sasquatch-stack/stack.env. A missing stack is a
 // test failure, not a skip.
-package stack
+package tests
