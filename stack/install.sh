@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the local Sasquatch stack runs, idempotently, into $SASQUATCH_STACK_CACHE:
-#   - Apache Kafka's jars from Maven Central (stack/kafka/pom.xml),
+#   - Apache Kafka's jars from Maven Central (stack/kafka/pom.xml, KAFKA_VERSION of stack/versions.env),
 #   - a custom Telegraf build with only the plugins Sasquatch's app-metrics pipeline uses
 #     (stack/tools/telegraf),
 #   - the AxonOps Schema Registry (stack/tools/registry),
@@ -23,7 +23,7 @@ install_kafka() {
 	log "fetching Kafka $KAFKA_VERSION jars with Maven"
 	rm -rf "$KAFKA_LIBS"
 	mvn -q -B -Dstyle.color=never -f "$STACK_ROOT/kafka/pom.xml" -Dmaven.repo.local="$CACHE/m2" \
-		dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS"
+		-Dkafka.version="$KAFKA_VERSION" dependency:copy-dependencies -DoutputDirectory="$KAFKA_LIBS"
 	ls "$KAFKA_LIBS"/kafka_2.13-"$KAFKA_VERSION".jar >/dev/null
 	touch "$KAFKA_LIBS/.complete"
 }

@@ -6,29 +6,33 @@
 #   SASQUATCH_STACK_CACHE   downloads and builds, kept across runs (default ~/.cache/sasquatch-go-stack)
 #   SASQUATCH_STACK_DIR     state of a running stack: configs, data, logs, pid files, stack.env
 #                           (default /tmp/sasquatch-stack)
-#   SASQUATCH_STACK_TOPICS  comma-separated Kafka topics created at start-up and consumed by Telegraf
 #   SASQUATCH_STACK_TELEGRAF_FLUSH  Telegraf's flush_interval (default 1s; Sasquatch uses 10s)
 #   SASQUATCH_STACK_TELEGRAF_DEBUG  true for Telegraf's debug log (default false)
+#
+# The versions come from stack/versions.env; the apps (topics), the database and the consumer
+# group from the Telegraf configuration in stack/telegraf/ (render.sh).
 
 STACK_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 REPO_ROOT="$(cd "$STACK_ROOT/.." && pwd)"
 
 CACHE="${SASQUATCH_STACK_CACHE:-${HOME:-/root}/.cache/sasquatch-go-stack}"
 STATE="${SASQUATCH_STACK_DIR:-/tmp/sasquatch-stack}"
-TOPICS="${SASQUATCH_STACK_TOPICS:-lsst.square.metrics.events.stacktest,lsst.square.metrics.events.fastapi_example}"
 TELEGRAF_FLUSH="${SASQUATCH_STACK_TELEGRAF_FLUSH:-1s}"
 TELEGRAF_DEBUG="${SASQUATCH_STACK_TELEGRAF_DEBUG:-false}"
 
-# Pinned versions. Kafka's is also in stack/kafka/pom.xml; Telegraf's and the registry's are
-# the tool directives of stack/tools/*/go.mod.
-KAFKA_VERSION=4.1.1
-# What Telegraf's Kafka client (sarama) announces; without it the consumer loops on EOF.
-# Sasquatch sets 4.1.0.
-TELEGRAF_KAFKA_VERSION=4.1.0
-TELEGRAF_TAGS=custom,inputs.kafka_consumer,parsers.avro,outputs.influxdb,outputs.file,serializers.influx
-INFLUXDB_DATABASE=lsst.square.metrics
-TOPIC_PREFIX=lsst.square.metrics.events
-CONSUMER_GROUP=telegraf-kafka-consumer-app-metrics
+# The pinned versions: KAFKA_VERSION, TELEGRAF_KAFKA_VERSION, TELEGRAF_VERSION,
+# AXONOPS_REGISTRY_VERSION, ... (the compose-only ones are unused here).
+# shellcheck source=stack/versions.env
+source "$STACK_ROOT/versions.env"
+TELEGRAF_TAGS=custom,inputs.kafka_consumer,inputs.internal,parsers.avro,outputs.influxdb,outputs.file,serializers.influx
+
+# conf_value FILE KEY prints the first quoted value of KEY in stack/telegraf/FILE.
+conf_value() { sed -n "s/^ *$2 = \"\([^\"]*\)\"\$/\1/p" "$STACK_ROOT/telegraf/$1" | head -n 1; }
+INFLUXDB_DATABASE="$(conf_value telegraf.conf.in database)"
+CONSUMER_GROUP="$(conf_value kafka_consumer.conf.in consumer_group)"
+TOPIC_PREFIX="$(sed -n 's/^ *topics = \["\(.*\)\.@APP@"\]$/\1/p' "$STACK_ROOT/telegraf/kafka_consumer.conf.in")"
+# The topics of the apps Telegraf consumes (stack/telegraf/apps), comma-separated.
+TOPICS="$(sh "$STACK_ROOT/telegraf/render.sh" topics | paste -sd, -)"
 # Principals of the secured listeners: a SCRAM user with ACLs on the app topics (prefix
 # $TOPIC_PREFIX.) and on consumer groups named $ACL_GROUP_PREFIX*, one without any ACL, and the
 # mTLS client certificate's CN (principal User:CN=<it>), with the same ACLs as the first.
@@ -53,8 +57,15 @@ now_ms() { date +%s%3N; }
 # tool_version DIR MODULE prints the version of MODULE that the tools module in DIR pins.
 tool_version() { awk -v m="$2" '$1 == m {print $2}' "$STACK_ROOT/tools/$1/go.mod"; }
 
-TELEGRAF_VERSION="$(tool_version telegraf github.com/influxdata/telegraf)"
-REGISTRY_VERSION="$(tool_version registry github.com/axonops/axonops-schema-registry)"
+# The Go-built tools are pinned by their go.mod too (Go needs it): both must say the same.
+check_pin() {
+	[ "$(tool_version "$1" "$2")" = "$3" ] ||
+		die "stack/tools/$1/go.mod pins $2 $(tool_version "$1" "$2"), stack/versions.env says $3: change both"
+}
+check_pin telegraf github.com/influxdata/telegraf "v$TELEGRAF_VERSION"
+check_pin registry github.com/axonops/axonops-schema-registry "v$AXONOPS_REGISTRY_VERSION"
+TELEGRAF_VERSION="v$TELEGRAF_VERSION"
+REGISTRY_VERSION="v$AXONOPS_REGISTRY_VERSION"
 TELEGRAF_LDFLAGS="-X github.com/influxdata/telegraf/internal.Version=${TELEGRAF_VERSION#v}"
 REGISTRY_LDFLAGS="-X main.version=$REGISTRY_VERSION"
 

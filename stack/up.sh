@@ -59,7 +59,6 @@ METRICS_EVENTS_TOPIC_PREFIX=$TOPIC_PREFIX
 SASQUATCH_STACK_DIR=$STATE
 SASQUATCH_STACK_TOPICS=$TOPICS
 SASQUATCH_STACK_TELEGRAF_CONFIG=$STATE/telegraf/telegraf.conf
-SASQUATCH_STACK_TELEGRAF_OUTPUT=$STATE/telegraf/metrics.out
 SASQUATCH_STACK_TELEGRAF_GROUP=$CONSUMER_GROUP
 SASQUATCH_STACK_KAFKA_CTL=$STACK_ROOT/kafka-restart.sh
 SASQUATCH_STACK_KAFKA_CONTROLLER_PORT=${p[1]}
@@ -97,20 +96,11 @@ INFLUXDB_HTTP_PORT="${INFLUXDB_URL##*:}"
 INFLUXDB_RPC_PORT="$(env_get SASQUATCH_STACK_INFLUXDB_RPC_PORT)"
 STACK_TOPICS="$(env_get SASQUATCH_STACK_TOPICS)"
 
-# render IN [TOPIC] prints the template IN with its @NAME@ placeholders filled in.
+# render IN prints the template IN with its @NAME@ placeholders filled in.
 render() {
 	sed -e "s#@STATE@#$STATE#g" \
-		-e "s#@KAFKA_PORT@#$KAFKA_PORT#g" \
-		-e "s#@KAFKA_CONTROLLER_PORT@#$KAFKA_CONTROLLER_PORT#g" \
-		-e "s#@REGISTRY_PORT@#$REGISTRY_PORT#g" \
 		-e "s#@INFLUXDB_HTTP_PORT@#$INFLUXDB_HTTP_PORT#g" \
 		-e "s#@INFLUXDB_RPC_PORT@#$INFLUXDB_RPC_PORT#g" \
-		-e "s#@INFLUXDB_DATABASE@#$INFLUXDB_DATABASE#g" \
-		-e "s#@TELEGRAF_FLUSH@#$TELEGRAF_FLUSH#g" \
-		-e "s#@TELEGRAF_DEBUG@#$TELEGRAF_DEBUG#g" \
-		-e "s#@TELEGRAF_KAFKA_VERSION@#$TELEGRAF_KAFKA_VERSION#g" \
-		-e "s#@CONSUMER_GROUP@#$CONSUMER_GROUP#g" \
-		-e "s#@TOPIC@#${2:-}#g" \
 		"$1"
 }
 
@@ -166,13 +156,19 @@ log "kafka SASL_SSL at $(env_get SASQUATCH_STACK_KAFKA_SASL_SSL_BOOTSTRAP), mTLS
 
 # --- Telegraf ------------------------------------------------------------------------------
 if ! running telegraf; then
-	IFS=, read -r -a topic_list <<<"$STACK_TOPICS"
-	{
-		render "$STACK_ROOT/telegraf/telegraf.conf.in"
-		for t in "${topic_list[@]}"; do
-			render "$STACK_ROOT/telegraf/kafka_consumer.conf.in" "$t"
-		done
-	} >"$STATE/telegraf/telegraf.conf"
+	# The one Telegraf configuration (stack/telegraf/), its endpoints given as Telegraf's
+	# environment variables, as docker-compose.yml does with the containers' names.
+	sh "$STACK_ROOT/telegraf/render.sh" >"$STATE/telegraf/telegraf.conf"
+	telegraf_env=(
+		TELEGRAF_INFLUXDB_URL="$INFLUXDB_URL"
+		TELEGRAF_KAFKA_BROKERS="$KAFKA_BOOTSTRAP"
+		TELEGRAF_SCHEMA_REGISTRY_URL="$REGISTRY_URL"
+		TELEGRAF_KAFKA_VERSION="$TELEGRAF_KAFKA_VERSION"
+		TELEGRAF_FLUSH_INTERVAL="$TELEGRAF_FLUSH"
+	)
+	# Strict: Telegraf substitutes only inside TOML values (its default from v1.38 on).
+	telegraf_flags=(--strict-env-handling --config "$STATE/telegraf/telegraf.conf")
+	[ "$TELEGRAF_DEBUG" != true ] || telegraf_flags+=(--debug)
 	t1="$(now_ms)"
 	# Members left by a Telegraf that was killed stay in its group until their session times
 	# out; readiness must not be taken from them. (Only asked when a Telegraf ran before: on a
@@ -183,7 +179,7 @@ if ! running telegraf; then
 			log "warning: could not list the members of $CONSUMER_GROUP; readiness may be premature"
 	fi
 	touch "$STATE/telegraf/started"
-	start telegraf "$(telegraf_bin)" --config "$STATE/telegraf/telegraf.conf"
+	start telegraf env "${telegraf_env[@]}" "$(telegraf_bin)" "${telegraf_flags[@]}"
 	# Ready when its consumer group is Stable with every partition of the topics assigned.
 	for ((i = 0; ; i++)); do
 		if "$STACKCTL" group-wait -brokers "$KAFKA_BOOTSTRAP" -group "$CONSUMER_GROUP" -topics "$STACK_TOPICS" \

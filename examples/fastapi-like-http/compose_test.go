@@ -1,9 +1,12 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
+	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
@@ -20,10 +23,68 @@ import (
 )
 
 // The compose stack is not run by the tests (no Docker); these tests check
-// that its files parse and agree with each other and with the example.
+// that its files parse and agree with each other, with the example and with
+// the sources the native stack (stack/) runs too: stack/versions.env,
+// stack/telegraf/ and stack/grafana/.
 
 // repoRoot is the repository root, relative to this package.
 var repoRoot = filepath.Join("..", "..")
+
+// readEnvFile reads KEY=VALUE lines (# comments, blank lines) as the stack's
+// env files are written.
+func readEnvFile(t *testing.T, rel string) map[string]string {
+	t.Helper()
+	f, err := os.Open(filepath.Join(repoRoot, rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	env := make(map[string]string)
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		line := strings.TrimSpace(sc.Text())
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		k, v, ok := strings.Cut(line, "=")
+		if !ok {
+			t.Fatalf("%s: malformed line %q", rel, line)
+		}
+		env[k] = v
+	}
+	if err := sc.Err(); err != nil {
+		t.Fatal(err)
+	}
+	return env
+}
+
+// versions are the pinned versions, stack/versions.env.
+func versions(t *testing.T) map[string]string {
+	t.Helper()
+	return readEnvFile(t, filepath.Join("stack", "versions.env"))
+}
+
+// composeVar is a variable of docker-compose.yml as compose interpolates it:
+// $$ (a literal $) or ${NAME}, ${NAME:?message}, ${NAME:-default}.
+var composeVar = regexp.MustCompile(`\$\$|\$\{([A-Za-z_][A-Za-z0-9_]*)(:?[?-][^}]*)?\}`)
+
+// interpolate does what compose does with the variables of .env (the
+// symlink to stack/versions.env), failing on a variable it does not define:
+// every version the file uses comes from there.
+func interpolate(t *testing.T, data []byte, vars map[string]string) []byte {
+	t.Helper()
+	return composeVar.ReplaceAllFunc(data, func(m []byte) []byte {
+		if string(m) == "$$" {
+			return []byte("$")
+		}
+		name := string(composeVar.FindSubmatch(m)[1])
+		v, ok := vars[name]
+		if !ok {
+			t.Errorf("docker-compose.yml uses ${%s}, which stack/versions.env does not define", name)
+		}
+		return []byte(v)
+	})
+}
 
 type composeFile struct {
 	Name     string                    `yaml:"name"`
@@ -66,6 +127,7 @@ func loadCompose(t *testing.T) composeFile {
 	if err != nil {
 		t.Fatal(err)
 	}
+	data = interpolate(t, data, versions(t))
 	dec := yaml.NewDecoder(bytes.NewReader(data))
 	dec.KnownFields(true)
 	var c composeFile
@@ -87,18 +149,24 @@ func TestComposeServices(t *testing.T) {
 		t.Fatalf("services %v, want %v", names, want)
 	}
 
+	// Every image is pinned by stack/versions.env, the native stack's versions.
+	v := versions(t)
 	images := map[string]string{
-		"kafka":           "apache/kafka:",
-		"kafka-init":      "apache/kafka:",
-		"schema-registry": "confluentinc/cp-schema-registry:",
-		"influxdb":        "influxdb:1.",
-		"telegraf":        "telegraf:",
-		"grafana":         "grafana/grafana:",
+		"kafka":           "apache/kafka:" + v["KAFKA_VERSION"],
+		"kafka-init":      "apache/kafka:" + v["KAFKA_VERSION"],
+		"schema-registry": "confluentinc/cp-schema-registry:" + v["CONFLUENT_REGISTRY_VERSION"],
+		"influxdb":        "influxdb:" + v["INFLUXDB_VERSION"],
+		"telegraf":        "telegraf:" + v["TELEGRAF_VERSION"],
+		"grafana":         "grafana/grafana:" + v["GRAFANA_VERSION"],
+		"traffic":         "curlimages/curl:" + v["CURL_VERSION"],
 	}
-	for name, prefix := range images {
-		if img := c.Services[name].Image; !strings.HasPrefix(img, prefix) {
-			t.Errorf("%s: image %q, want %s...", name, img, prefix)
+	for name, want := range images {
+		if img := c.Services[name].Image; img != want || strings.HasSuffix(img, ":") {
+			t.Errorf("%s: image %q, want %q (stack/versions.env)", name, img, want)
 		}
+	}
+	if !strings.HasPrefix(v["INFLUXDB_VERSION"], "1.") {
+		t.Errorf("INFLUXDB_VERSION=%s: Sasquatch's app metrics are in InfluxDB 1.x", v["INFLUXDB_VERSION"])
 	}
 
 	// Kafka in KRaft mode, one listener for containers, one for the host.
@@ -162,8 +230,14 @@ func TestComposeServices(t *testing.T) {
 			t.Errorf("%s must start after the topic exists (kafka-init completed)", name)
 		}
 	}
-	if !slices.Contains(c.Services["kafka-init"].Command, topicFromCompose(t, c)) {
-		t.Errorf("kafka-init does not create topic %s: %q", topicFromCompose(t, c), c.Services["kafka-init"].Command)
+	// kafka-init creates the topics of the apps Telegraf consumes, as listed by the one
+	// Telegraf source; the app's is one of them.
+	initCmd := strings.Join(c.Services["kafka-init"].Command, " ")
+	if !slices.Contains(c.Services["kafka-init"].Volumes, telegrafMount) || !strings.Contains(initCmd, "sh /stack/telegraf/render.sh topics") || !strings.Contains(initCmd, "--create") {
+		t.Errorf("kafka-init: volumes %v command %q, want the topics of render.sh topics created", c.Services["kafka-init"].Volumes, initCmd)
+	}
+	if topics := renderTelegraf(t, "topics"); !slices.Contains(strings.Fields(topics), topicFromCompose(t, c)) {
+		t.Errorf("stack/telegraf/apps has no app %s (topics %q)", topicFromCompose(t, c), topics)
 	}
 
 	// Mounted files exist; named volumes are declared.
@@ -251,50 +325,113 @@ type telegrafConfig struct {
 	} `toml:"inputs"`
 }
 
+// telegrafMount is where the compose services mount stack/telegraf, the one
+// source of the Telegraf configuration.
+const telegrafMount = "./stack/telegraf:/stack/telegraf:ro"
+
+// renderTelegraf runs stack/telegraf/render.sh with args, as the native stack
+// and the compose services do.
+func renderTelegraf(t *testing.T, args ...string) string {
+	t.Helper()
+	out, err := exec.Command("sh", append([]string{filepath.Join(repoRoot, "stack", "telegraf", "render.sh")}, args...)...).Output()
+	if err != nil {
+		t.Fatalf("stack/telegraf/render.sh %v: %v", args, err)
+	}
+	return string(out)
+}
+
+// telegrafVar is a variable Telegraf substitutes from its environment.
+var telegrafVar = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// loadTelegraf renders the Telegraf configuration and substitutes the
+// variables with the compose telegraf service's environment, as Telegraf
+// does at start: what the compose Telegraf runs.
 func loadTelegraf(t *testing.T) (telegrafConfig, toml.MetaData) {
 	t.Helper()
+	env := loadCompose(t).Services["telegraf"].Environment
+	text := telegrafVar.ReplaceAllStringFunc(renderTelegraf(t), func(m string) string {
+		name := telegrafVar.FindStringSubmatch(m)[1]
+		v, ok := env[name]
+		if !ok {
+			t.Errorf("the Telegraf configuration uses ${%s}, which the telegraf service does not set", name)
+		}
+		return v
+	})
 	var conf telegrafConfig
-	md, err := toml.DecodeFile(filepath.Join(repoRoot, "deploy", "telegraf", "telegraf.conf"), &conf)
+	md, err := toml.Decode(text, &conf)
 	if err != nil {
-		t.Fatalf("telegraf.conf is not valid TOML: %v", err)
+		t.Fatalf("the rendered Telegraf configuration is not valid TOML: %v", err)
 	}
 	return conf, md
 }
 
+// telegrafApps reads stack/telegraf/apps: each app's name and its influxTags.
+func telegrafApps(t *testing.T) [][]string {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(repoRoot, "stack", "telegraf", "apps"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var apps [][]string
+	for line := range strings.Lines(string(data)) {
+		line, _, _ = strings.Cut(line, "#")
+		if f := strings.Fields(line); len(f) > 0 {
+			apps = append(apps, f)
+		}
+	}
+	return apps
+}
+
 // Telegraf is configured as Sasquatch's app-metrics Telegraf, pointed at the
-// compose services and the app's topic.
+// compose services, with one input per app of stack/telegraf/apps, the
+// example's first.
 func TestComposeTelegraf(t *testing.T) {
 	c := loadCompose(t)
 	conf, md := loadTelegraf(t)
 	if u := md.Undecoded(); len(u) > 0 {
-		t.Errorf("telegraf.conf has sections the test does not know: %v", u)
+		t.Errorf("the Telegraf configuration has sections the test does not know: %v", u)
 	}
 	tg := c.Services["telegraf"]
-	if !slices.Contains(tg.Volumes, "./deploy/telegraf/telegraf.conf:/etc/telegraf/telegraf.conf:ro") {
-		t.Errorf("telegraf: volumes %v do not mount deploy/telegraf/telegraf.conf", tg.Volumes)
+	cmd := strings.Join(tg.Command, " ")
+	if !slices.Contains(tg.Volumes, telegrafMount) || !strings.Contains(cmd, "sh /stack/telegraf/render.sh >/tmp/telegraf.conf") || !strings.Contains(cmd, "--strict-env-handling --config /tmp/telegraf.conf") {
+		t.Errorf("telegraf: volumes %v command %q, want stack/telegraf rendered and run", tg.Volumes, cmd)
+	}
+	if got, want := tg.Environment["TELEGRAF_KAFKA_VERSION"], versions(t)["TELEGRAF_KAFKA_VERSION"]; got != want || want == "" {
+		t.Errorf("telegraf: TELEGRAF_KAFKA_VERSION=%q, want %q (stack/versions.env)", got, want)
 	}
 	app := c.Services["app"].Environment
-	if len(conf.Inputs.KafkaConsumer) != 1 {
-		t.Fatalf("%d kafka_consumer inputs, want 1 (one per app)", len(conf.Inputs.KafkaConsumer))
+	apps := telegrafApps(t)
+	if len(conf.Inputs.KafkaConsumer) != len(apps) || len(apps) == 0 {
+		t.Fatalf("%d kafka_consumer inputs for %d apps, want one per app", len(conf.Inputs.KafkaConsumer), len(apps))
 	}
-	want := map[string]any{
-		"brokers":                  []any{app["KAFKA_BOOTSTRAP_SERVERS"]},
-		"kafka_version":            "4.1.0",
-		"consumer_group":           "telegraf-kafka-consumer-app-metrics",
-		"data_format":              "avro",
-		"avro_schema_registry":     app["SCHEMA_MANAGER_REGISTRY_URL"],
-		"avro_timestamp":           timestampField,
-		"avro_timestamp_format":    "unix_ns",
-		"avro_union_mode":          "nullable",
-		"avro_tags":                toAny(sasquatchTags()),
-		"topics":                   []any{topicFromCompose(t, c)},
-		"max_processing_time":      "5s",
-		"consumer_fetch_default":   "5MB",
-		"max_undelivered_messages": int64(10000),
-		"compression_codec":        int64(3),
-	}
-	if got := conf.Inputs.KafkaConsumer[0]; !reflect.DeepEqual(got, want) {
-		t.Errorf("kafka_consumer\n got  %v\n want %v", got, want)
+	for i, a := range apps {
+		topic := app["METRICS_EVENTS_TOPIC_PREFIX"] + "." + a[0]
+		want := map[string]any{
+			"brokers":                  []any{app["KAFKA_BOOTSTRAP_SERVERS"]},
+			"kafka_version":            "4.1.0",
+			"consumer_group":           "telegraf-kafka-consumer-app-metrics",
+			"data_format":              "avro",
+			"avro_schema_registry":     app["SCHEMA_MANAGER_REGISTRY_URL"],
+			"avro_timestamp":           timestampField,
+			"avro_timestamp_format":    "unix_ns",
+			"avro_union_mode":          "nullable",
+			"avro_tags":                toAny(append([]string{"application"}, a[1:]...)),
+			"topics":                   []any{topic},
+			"max_processing_time":      "5s",
+			"consumer_fetch_default":   "5MB",
+			"max_undelivered_messages": int64(10000),
+			"compression_codec":        int64(3),
+		}
+		if i == 0 {
+			// The example's own input (TestTailMatchesTelegraf runs it): its tags are the tail's.
+			if topic != topicFromCompose(t, c) {
+				t.Errorf("the first app is %s, want the example's topic %s", topic, topicFromCompose(t, c))
+			}
+			want["avro_tags"] = toAny(sasquatchTags())
+		}
+		if got := conf.Inputs.KafkaConsumer[i]; !reflect.DeepEqual(got, want) {
+			t.Errorf("kafka_consumer for %s\n got  %v\n want %v", a[0], got, want)
+		}
 	}
 	influx := c.Services["influxdb"].Environment["INFLUXDB_DB"]
 	if len(conf.Outputs.InfluxDB) != 2 {
@@ -304,8 +441,104 @@ func TestComposeTelegraf(t *testing.T) {
 	if events.Database != influx || !slices.Equal(events.URLs, []string{"http://influxdb:8086"}) || !slices.Equal(events.NameDrop, []string{"telegraf_*"}) {
 		t.Errorf("events output %+v, want database %s at http://influxdb:8086 without telegraf_*", events, influx)
 	}
-	if conf.Agent["omit_hostname"] != true {
-		t.Errorf("agent: omit_hostname %v, want true as in Sasquatch (no host tag)", conf.Agent["omit_hostname"])
+	if own := conf.Outputs.InfluxDB[1]; !slices.Equal(own.NamePass, []string{"telegraf_*"}) || own.Database == influx {
+		t.Errorf("Telegraf's own metrics output %+v, want telegraf_* only, not into %s", own, influx)
+	}
+	if len(conf.Inputs.Internal) != 1 || conf.Inputs.Internal[0].NamePrefix != "telegraf_" {
+		t.Errorf("inputs.internal %+v, want one, named telegraf_*", conf.Inputs.Internal)
+	}
+	if conf.Agent["omit_hostname"] != true || conf.Agent["flush_interval"] != "10s" {
+		t.Errorf("agent: omit_hostname %v flush_interval %v, want true and 10s as in Sasquatch", conf.Agent["omit_hostname"], conf.Agent["flush_interval"])
+	}
+}
+
+// stack/compose.env, the endpoints the stack tests read when run against
+// docker-compose.yml, agrees with it and with the Telegraf configuration.
+func TestComposeStackEnv(t *testing.T) {
+	c := loadCompose(t)
+	env := readEnvFile(t, filepath.Join("stack", "compose.env"))
+	conf, _ := loadTelegraf(t)
+	published := func(service, port string) string {
+		for _, p := range c.Services[service].Ports {
+			if host, ok := strings.CutSuffix(p, ":"+port); ok {
+				return host
+			}
+		}
+		t.Errorf("%s does not publish port %s", service, port)
+		return ""
+	}
+	var topics []string
+	for _, in := range conf.Inputs.KafkaConsumer {
+		for _, tp := range in["topics"].([]any) {
+			topics = append(topics, fmt.Sprint(tp))
+		}
+	}
+	want := map[string]string{
+		"KAFKA_BOOTSTRAP_SERVERS":        published("kafka", "29092"),
+		"SCHEMA_MANAGER_REGISTRY_URL":    "http://" + published("schema-registry", "8081"),
+		"INFLUXDB_URL":                   "http://" + published("influxdb", "8086"),
+		"INFLUXDB_DATABASE":              c.Services["influxdb"].Environment["INFLUXDB_DB"],
+		"METRICS_EVENTS_TOPIC_PREFIX":    c.Services["app"].Environment["METRICS_EVENTS_TOPIC_PREFIX"],
+		"SASQUATCH_STACK_TOPICS":         strings.Join(topics, ","),
+		"SASQUATCH_STACK_TELEGRAF_GROUP": fmt.Sprint(conf.Inputs.KafkaConsumer[0]["consumer_group"]),
+		"SASQUATCH_STACK_KAFKA_CTL":      "compose-kafka.sh",
+	}
+	if !reflect.DeepEqual(env, want) {
+		t.Errorf("stack/compose.env\n got  %v\n want %v", env, want)
+	}
+	if _, err := os.Stat(filepath.Join(repoRoot, "stack", env["SASQUATCH_STACK_KAFKA_CTL"])); err != nil {
+		t.Error(err)
+	}
+}
+
+// The versions are pinned once, in stack/versions.env: docker-compose.yml
+// interpolates every image tag from it, the Kafka pom takes the version from
+// install.sh, and the go.mod files of the Go-built tools (which Go needs)
+// say the same as it does (stack/lib.sh refuses to run otherwise).
+func TestVersionsPinnedOnce(t *testing.T) {
+	v := versions(t)
+	for _, k := range []string{"KAFKA_VERSION", "TELEGRAF_KAFKA_VERSION", "TELEGRAF_VERSION", "AXONOPS_REGISTRY_VERSION",
+		"CONFLUENT_REGISTRY_VERSION", "INFLUXDB_VERSION", "GRAFANA_VERSION", "CURL_VERSION"} {
+		if v[k] == "" {
+			t.Errorf("stack/versions.env: %s is missing", k)
+		}
+	}
+	if target, err := os.Readlink(filepath.Join(repoRoot, ".env")); err != nil || target != filepath.Join("stack", "versions.env") {
+		t.Errorf(".env -> %q (%v), want a symlink to stack/versions.env (compose reads .env)", target, err)
+	}
+	compose, err := os.ReadFile(filepath.Join(repoRoot, "docker-compose.yml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for line := range strings.Lines(string(compose)) {
+		if _, img, ok := strings.Cut(line, "image: "); ok && !strings.Contains(img, ":${") {
+			t.Errorf("docker-compose.yml: image %s has a tag of its own, not one of stack/versions.env", strings.TrimSpace(img))
+		}
+	}
+	pom, err := os.ReadFile(filepath.Join(repoRoot, "stack", "kafka", "pom.xml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(pom), "<kafka.version>") || strings.Contains(string(pom), v["KAFKA_VERSION"]) {
+		t.Errorf("stack/kafka/pom.xml pins Kafka itself; install.sh passes -Dkafka.version")
+	}
+	for _, tool := range []struct{ dir, module, version string }{
+		{"telegraf", "github.com/influxdata/telegraf", v["TELEGRAF_VERSION"]},
+		{"registry", "github.com/axonops/axonops-schema-registry", v["AXONOPS_REGISTRY_VERSION"]},
+	} {
+		gomod, err := os.ReadFile(filepath.Join(repoRoot, "stack", "tools", tool.dir, "go.mod"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got string // the version of the require line (as stack/lib.sh's tool_version reads it)
+		for line := range strings.Lines(string(gomod)) {
+			if f := strings.Fields(line); len(f) >= 2 && f[0] == tool.module {
+				got = f[1]
+			}
+		}
+		if got != "v"+tool.version {
+			t.Errorf("stack/tools/%s/go.mod requires %s %s, stack/versions.env says %s", tool.dir, tool.module, got, tool.version)
+		}
 	}
 }
 
@@ -321,7 +554,7 @@ func toAny(s []string) []any {
 // queries the example's measurements and fields only.
 func TestComposeGrafana(t *testing.T) {
 	c := loadCompose(t)
-	data, err := os.ReadFile(filepath.Join(repoRoot, "deploy", "grafana", "provisioning", "datasources", "influxdb.yaml"))
+	data, err := os.ReadFile(filepath.Join(repoRoot, "stack", "grafana", "provisioning", "datasources", "influxdb.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -345,7 +578,7 @@ func TestComposeGrafana(t *testing.T) {
 		t.Errorf("datasource %+v, want InfluxQL on http://influxdb:8086, database %s", source, c.Services["influxdb"].Environment["INFLUXDB_DB"])
 	}
 
-	data, err = os.ReadFile(filepath.Join(repoRoot, "deploy", "grafana", "dashboards", "fastapi-example.json"))
+	data, err = os.ReadFile(filepath.Join(repoRoot, "stack", "grafana", "dashboards", "fastapi-example.json"))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -588,7 +588,7 @@ func checkQuerySchema(t *testing.T, registered string) {
 }
 
 // TestTailMatchesTelegraf runs a real Telegraf with the compose stack's
-// kafka_consumer input (deploy/telegraf/telegraf.conf) pointed at the
+// kafka_consumer input (stack/telegraf/, rendered) pointed at the
 // embedded broker and registry, and checks that it produces exactly the
 // points the tail printed (strings without control characters: the tail
 // escapes them to keep one line per event, Telegraf does not). Telegraf is not installed on a fresh machine: set
