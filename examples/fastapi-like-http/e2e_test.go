@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/binary"
@@ -16,7 +15,6 @@ import (
 	"reflect"
 	"strconv"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -27,150 +25,14 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
-
-// e2eTimeout bounds each wait of the end-to-end tests (the binary may be
-// built with the race detector on a busy machine).
-const e2eTimeout = 90 * time.Second
 
 const (
 	testTopic = "lsst.square.metrics.events." + defaultAppName
 	testApp   = defaultAppName
 )
-
-// buildBinary builds the example into a temporary directory, with the race
-// detector when the tests run with it.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	gobin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("the end-to-end tests build the example with the go command: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "fastapi-like-http")
-	args := []string{"build", "-o", bin}
-	if raceEnabled {
-		args = append(args, "-race")
-	}
-	cmd := exec.Command(gobin, append(args, ".")...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-// cleanEnv is this process's environment without any setting the example
-// reads, so that it runs in embedded mode with its defaults.
-func cleanEnv(extra ...string) []string {
-	var env []string
-	for _, kv := range os.Environ() {
-		name, _, _ := strings.Cut(kv, "=")
-		if strings.HasPrefix(name, "KAFKA_") || strings.HasPrefix(name, "SCHEMA_MANAGER_") ||
-			strings.HasPrefix(name, "METRICS_") || name == "HTTP_ADDR" {
-			continue
-		}
-		env = append(env, kv)
-	}
-	return append(env, extra...)
-}
-
-// process is a running example binary and what it printed.
-type process struct {
-	cmd    *exec.Cmd
-	stderr syncBuffer
-	exited chan struct{}
-	err    error // cmd.Wait's result, set before exited is closed
-
-	mu      sync.Mutex
-	lines   []string      // stdout lines so far
-	eof     bool          // stdout is closed
-	changed chan struct{} // closed and replaced when lines or eof change
-}
-
-// startProcess starts bin; the test's cleanup kills it if it still runs.
-func startProcess(t *testing.T, bin string, env []string, args ...string) *process {
-	t.Helper()
-	p := &process{cmd: exec.Command(bin, args...), exited: make(chan struct{}), changed: make(chan struct{})}
-	p.cmd.Env = env
-	p.cmd.Stderr = &p.stderr
-	stdout, err := p.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := p.cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			p.update(func() { p.lines = append(p.lines, sc.Text()) })
-		}
-		p.update(func() { p.eof = true })
-		p.err = p.cmd.Wait() // after every read from the pipe, as os/exec requires
-		close(p.exited)
-	}()
-	t.Cleanup(func() {
-		select {
-		case <-p.exited:
-		default:
-			_ = p.cmd.Process.Kill()
-			<-p.exited
-		}
-		if t.Failed() {
-			t.Logf("stdout:\n%s\nstderr:\n%s", strings.Join(p.snapshot(), "\n"), p.stderr.String())
-		}
-	})
-	return p
-}
-
-func (p *process) update(f func()) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	f()
-	close(p.changed)
-	p.changed = make(chan struct{})
-}
-
-func (p *process) snapshot() []string {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return append([]string(nil), p.lines...)
-}
-
-// waitLines waits until done accepts the stdout lines printed so far.
-func (p *process) waitLines(t *testing.T, what string, done func([]string) bool) []string {
-	t.Helper()
-	timeout := time.NewTimer(e2eTimeout)
-	defer timeout.Stop()
-	for {
-		p.mu.Lock()
-		lines, eof, changed := append([]string(nil), p.lines...), p.eof, p.changed
-		p.mu.Unlock()
-		if done(lines) {
-			return lines
-		}
-		if eof {
-			t.Fatalf("the example exited before printing %s", what)
-		}
-		select {
-		case <-changed:
-		case <-timeout.C:
-			t.Fatalf("the example did not print %s within %v", what, e2eTimeout)
-		}
-	}
-}
-
-// waitExit waits for the process to exit and returns cmd.Wait's error.
-func (p *process) waitExit(t *testing.T) error {
-	t.Helper()
-	select {
-	case <-p.exited:
-		return p.err
-	case <-time.After(e2eTimeout):
-		t.Fatalf("the example did not exit within %v", e2eTimeout)
-		return nil
-	}
-}
 
 // printed returns the value of the first "# KEY=value" line.
 func printed(lines []string, key string) string {
@@ -193,22 +55,6 @@ func eventLines(lines []string) []string {
 	return out
 }
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
-}
 
 // httpGet sends a GET request and returns the status and the body.
 func httpGet(t *testing.T, url string) (int, string) {
@@ -234,14 +80,9 @@ func httpGet(t *testing.T, url string) (int, string) {
 // records on the topic, then stops it with SIGINT.
 func TestEmbedded(t *testing.T) {
 	t.Parallel()
-	p := startProcess(t, buildBinary(t), cleanEnv(), "-addr", "127.0.0.1:0")
-	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
-	var base string
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
-			base = v
-		}
-	}
+	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv(), "-addr", "127.0.0.1:0")
+	base := p.WaitPrefix(t, "# listening on ")
+	lines := p.Lines()
 	if !strings.HasPrefix(base, "http://127.0.0.1:") || strings.HasSuffix(base, ":0") || strings.HasSuffix(base, ":8080") {
 		t.Fatalf("listening on %q, want a free port on 127.0.0.1", base)
 	}
@@ -274,7 +115,7 @@ func TestEmbedded(t *testing.T) {
 	}
 
 	// The tail prints the four events, decoded with the registry's schemas.
-	lines = p.waitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	lines = p.WaitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
 	points := map[string]point{} // by event id
 	count := map[string]int{}
 	for _, l := range eventLines(lines) {
@@ -311,14 +152,14 @@ func TestEmbedded(t *testing.T) {
 	// (the query schema is SPEC's golden one), the same values as printed.
 	checkTopic(t, strings.Split(brokers, ","), registryURL, points)
 
-	if err := p.cmd.Process.Signal(os.Interrupt); err != nil {
+	if err := p.Signal(os.Interrupt); err != nil {
 		t.Fatal(err)
 	}
-	if err := p.waitExit(t); err != nil {
+	if err := p.WaitExit(t); err != nil {
 		t.Errorf("exit after SIGINT: %v, want status 0", err)
 	}
-	if strings.Contains(p.stderr.String(), "level=ERROR") {
-		t.Errorf("errors logged:\n%s", p.stderr.String())
+	if strings.Contains(p.Stderr(), "level=ERROR") {
+		t.Errorf("errors logged:\n%s", p.Stderr())
 	}
 }
 
@@ -335,11 +176,11 @@ func hasPrefix(lines []string, prefix string) bool {
 // seen on the topic and delivered.
 func TestDemo(t *testing.T) {
 	t.Parallel()
-	p := startProcess(t, buildBinary(t), cleanEnv(), "-demo")
-	if err := p.waitExit(t); err != nil {
+	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv(), "-demo")
+	if err := p.WaitExit(t); err != nil {
 		t.Fatalf("-demo: %v, want exit status 0", err)
 	}
-	lines := p.snapshot()
+	lines := p.Lines()
 	if !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, 4 seen on the topic") || !hasPrefix(lines, "# demo: ok") {
 		t.Errorf("no successful summary in:\n%s", strings.Join(lines, "\n"))
 	}
@@ -354,7 +195,7 @@ func TestDemo(t *testing.T) {
 // Runs that must not start the service.
 func TestStartFailures(t *testing.T) {
 	t.Parallel()
-	bin := buildBinary(t)
+	bin := proc.Build(t, ".")
 	busy, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -373,13 +214,13 @@ func TestStartFailures(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			p := startProcess(t, bin, cleanEnv(tt.env...), tt.args...)
-			err := p.waitExit(t)
+			p := proc.Start(t, bin, proc.CleanEnv(tt.env...), tt.args...)
+			err := p.WaitExit(t)
 			if ee, ok := err.(*exec.ExitError); !ok || ee.ExitCode() == 0 {
 				t.Fatalf("exit: %v, want a failure status", err)
 			}
-			if !strings.Contains(p.stderr.String(), tt.want) {
-				t.Errorf("stderr lacks %q:\n%s", tt.want, p.stderr.String())
+			if !strings.Contains(p.Stderr(), tt.want) {
+				t.Errorf("stderr lacks %q:\n%s", tt.want, p.Stderr())
 			}
 		})
 	}
@@ -389,11 +230,11 @@ func TestStartFailures(t *testing.T) {
 // anything: no tail, the demo still passes.
 func TestDemoMockMode(t *testing.T) {
 	t.Parallel()
-	p := startProcess(t, buildBinary(t), cleanEnv("METRICS_MOCK=true"), "-demo")
-	if err := p.waitExit(t); err != nil {
+	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv("METRICS_MOCK=true"), "-demo")
+	if err := p.WaitExit(t); err != nil {
 		t.Fatalf("-demo in mock mode: %v, want exit status 0", err)
 	}
-	lines := p.snapshot()
+	lines := p.Lines()
 	if !hasPrefix(lines, "# metrics mode mock") || !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, not tailed") {
 		t.Errorf("unexpected output:\n%s", strings.Join(lines, "\n"))
 	}
@@ -522,7 +363,7 @@ func checkTopic(t *testing.T, brokers []string, registryURL string, points map[s
 	if err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(t.Context(), e2eTimeout)
+	ctx, cancel := context.WithTimeout(t.Context(), proc.Timeout)
 	defer cancel()
 	var records []*kgo.Record
 	for len(records) < len(points) {
@@ -599,14 +440,8 @@ func TestTailMatchesTelegraf(t *testing.T) {
 		t.Skip("TELEGRAF_BIN is not set: nothing to compare the tail with")
 	}
 	t.Parallel()
-	p := startProcess(t, buildBinary(t), cleanEnv(), "-addr", "127.0.0.1:0")
-	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
-	var base string
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
-			base = v
-		}
-	}
+	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv(), "-addr", "127.0.0.1:0")
+	base := p.WaitPrefix(t, "# listening on ")
 	for _, path := range []string{
 		"/query?type=sync", "/query?type=async",
 		"/login?user=ann&scope=a&service=po%20r,t%3Dal", "/login?user=b%22o%5Cb",
@@ -615,7 +450,7 @@ func TestTailMatchesTelegraf(t *testing.T) {
 			t.Fatalf("GET %s = %d %s", path, status, body)
 		}
 	}
-	lines = p.waitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	lines := p.WaitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
 	tailed := map[string]point{}
 	for _, l := range eventLines(lines) {
 		pt := parsePoint(t, l)
@@ -639,8 +474,8 @@ func TestTailMatchesTelegraf(t *testing.T) {
 	if err := os.WriteFile(path, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	tg := startProcess(t, telegraf, os.Environ(), "--config", path)
-	written := tg.waitLines(t, "4 points", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	tg := proc.Start(t, telegraf, os.Environ(), "--config", path)
+	written := tg.WaitLines(t, "4 points", func(l []string) bool { return len(eventLines(l)) >= 4 })
 	if len(eventLines(written)) != len(tailed) {
 		t.Fatalf("telegraf wrote %d points, the tail printed %d", len(eventLines(written)), len(tailed))
 	}
@@ -671,17 +506,11 @@ func TestMakeRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p := startProcess(t, makeBin, cleanEnv("RUN_BIN="+filepath.Join(t.TempDir(), "svc")), "-C", root, "--no-print-directory", "run", "ARGS=-addr 127.0.0.1:0")
-	lines := p.waitLines(t, "the listening address", func(l []string) bool { return hasPrefix(l, "# listening on ") })
-	for _, l := range lines {
+	p := proc.Start(t, makeBin, proc.CleanEnv("RUN_BIN="+filepath.Join(t.TempDir(), "svc")), "-C", root, "--no-print-directory", "run", "ARGS=-addr 127.0.0.1:0")
+	base := p.WaitPrefix(t, "# listening on ")
+	for _, l := range p.Lines() {
 		if !strings.HasPrefix(l, "# ") {
 			t.Errorf("stdout line %q before the first event: want only the service's '# ' lines", l)
-		}
-	}
-	var base string
-	for _, l := range lines {
-		if v, ok := strings.CutPrefix(l, "# listening on "); ok {
-			base = v
 		}
 	}
 	if resp, err := http.Get(base + "/health/live"); err != nil {
@@ -689,10 +518,10 @@ func TestMakeRun(t *testing.T) {
 	} else {
 		resp.Body.Close()
 	}
-	if err := p.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
-	deadline := time.Now().Add(e2eTimeout)
+	deadline := time.Now().Add(proc.Timeout)
 	for {
 		resp, err := http.Get(base + "/health/live")
 		if err != nil {
@@ -700,7 +529,7 @@ func TestMakeRun(t *testing.T) {
 		}
 		resp.Body.Close()
 		if time.Now().After(deadline) {
-			t.Fatalf("the service still answers %v after make was killed", e2eTimeout)
+			t.Fatalf("the service still answers %v after make was killed", proc.Timeout)
 		}
 		time.Sleep(20 * time.Millisecond)
 	}
