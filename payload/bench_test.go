@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
@@ -21,7 +22,7 @@ type Event10 struct {
 	Latency time.Duration
 	Cached  bool
 	Ratio   float64
-	Kind    QueryType
+	Kind    testkit.QueryType
 	Retries *int32
 	User    uuid.UUID
 }
@@ -29,7 +30,7 @@ type Event10 struct {
 func sampleEvent10() *Event10 {
 	return &Event10{
 		Method: "GET", Path: "/api/v1/tap/sync", Status: 200, Bytes: 123456,
-		Latency: 37 * time.Millisecond, Cached: true, Ratio: 0.75, Kind: QuerySync,
+		Latency: 37 * time.Millisecond, Cached: true, Ratio: 0.75, Kind: testkit.QuerySync,
 		Retries: ptr(int32(2)), User: uuid.MustParse("0f1e2d3c-4b5a-4697-8877-665544332211"),
 	}
 }
@@ -59,9 +60,9 @@ func handWritten10(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10
 	}
 	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Ratio))
 	switch v.Kind {
-	case QueryAsync:
+	case testkit.QueryAsync:
 		dst = append(dst, 0)
-	case QuerySync:
+	case testkit.QuerySync:
 		dst = append(dst, 2)
 	}
 	if v.Retries == nil {
@@ -139,7 +140,7 @@ func TestAppendAllocs(t *testing.T) {
 	q := newQueryCodec(t)
 	c := newEvent10Codec(t)
 	md := goldenMetadata()
-	qv := &QueryEvent{Type: QuerySync, Duration: time.Second}
+	qv := &testkit.QueryEvent{Type: testkit.QuerySync, Duration: time.Second}
 	v := sampleEvent10()
 	buf := make([]byte, 0, 1024)
 	tests := []struct {
@@ -168,7 +169,7 @@ func TestAppendAllocs(t *testing.T) {
 func BenchmarkEncodeQuery(b *testing.B) {
 	c := newQueryCodec(b)
 	md := goldenMetadata()
-	v := &QueryEvent{Type: QuerySync, Duration: 1500 * time.Millisecond}
+	v := &testkit.QueryEvent{Type: testkit.QuerySync, Duration: 1500 * time.Millisecond}
 	b.Run("Append", func(b *testing.B) {
 		b.ReportAllocs()
 		buf := make([]byte, 0, 256)

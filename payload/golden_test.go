@@ -12,26 +12,9 @@ import (
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
-
-// QueryType is the enum of the golden vector (SPEC section 5).
-type QueryType string
-
-// The QueryType symbols.
-const (
-	QueryAsync QueryType = "async"
-	QuerySync  QueryType = "sync"
-)
-
-// Symbols implements payload.Enum.
-func (QueryType) Symbols() []string { return []string{"async", "sync"} }
-
-// QueryEvent is the payload of the golden vector.
-type QueryEvent struct {
-	Type     QueryType     `doc:"The kind of query"`
-	Duration time.Duration `doc:"How long the query took to run"`
-}
 
 const (
 	goldenNamespace = "lsst.square.metrics.events.myapp"
@@ -46,9 +29,9 @@ func goldenMetadata() *payload.Metadata {
 	}
 }
 
-func newQueryCodec(t testing.TB) *payload.Codec[QueryEvent] {
+func newQueryCodec(t testing.TB) *payload.Codec[testkit.QueryEvent] {
 	t.Helper()
-	c, err := payload.NewCodec[QueryEvent]("query", goldenNamespace)
+	c, err := payload.NewCodec[testkit.QueryEvent]("query", goldenNamespace)
 	if err != nil {
 		t.Fatalf("NewCodec: %v", err)
 	}
@@ -62,7 +45,7 @@ func TestGoldenValue(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	v := QueryEvent{Type: QuerySync, Duration: 1500 * time.Millisecond}
+	v := testkit.QueryEvent{Type: testkit.QuerySync, Duration: 1500 * time.Millisecond}
 	got, err := c.Encode(42, goldenMetadata(), &v)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)

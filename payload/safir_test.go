@@ -12,6 +12,7 @@ import (
 	"github.com/google/uuid"
 	"github.com/hamba/avro/v2"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
@@ -86,7 +87,7 @@ func checkSafir[T any](t *testing.T, file string, value T) {
 func TestSafirVectors(t *testing.T) {
 	t.Parallel()
 	t.Run("query", func(t *testing.T) {
-		checkSafir(t, "query.json", QueryEvent{Type: QuerySync, Duration: 1500 * time.Millisecond})
+		checkSafir(t, "query.json", testkit.QueryEvent{Type: testkit.QuerySync, Duration: 1500 * time.Millisecond})
 	})
 	t.Run("rich", func(t *testing.T) {
 		checkSafir(t, "rich.json", RichEvent{Count: -1234567890123, OK: true, Ratio: 0.1, Note: ptr("héllo"), Elapsed: 3897788 * time.Microsecond})

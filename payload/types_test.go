@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 	"github.com/lsst-sqre/sasquatch-go/payload/internal/othertypes"
 )
@@ -281,7 +282,7 @@ type badNames struct {
 }
 
 type embedded struct {
-	QueryEvent
+	testkit.QueryEvent
 	Extra int
 }
 
@@ -306,7 +307,7 @@ type manyProblems struct {
 }
 
 type twoEnumsSameName struct {
-	A QueryType
+	A testkit.QueryType
 	B othertypes.QueryType
 }
 
@@ -339,7 +340,7 @@ func TestRejectedStructs(t *testing.T) {
 		{
 			name: "embedded struct",
 			new:  func(e string) error { _, err := payload.NewCodec[embedded](e, testNamespace); return err },
-			want: []problem{{"embedded.QueryEvent", "payload_test.QueryEvent", "embedded struct"}},
+			want: []problem{{"embedded.QueryEvent", "testkit.QueryEvent", "embedded struct"}},
 		},
 		{
 			name: "embedded pointer to unexported struct",
@@ -360,7 +361,7 @@ func TestRejectedStructs(t *testing.T) {
 		{
 			name: "two enum types with one name",
 			new:  func(e string) error { _, err := payload.NewCodec[twoEnumsSameName](e, testNamespace); return err },
-			want: []problem{{"twoEnumsSameName.B", "othertypes.QueryType", `enum type name "QueryType" is already used by payload_test.QueryType`}},
+			want: []problem{{"twoEnumsSameName.B", "othertypes.QueryType", `enum type name "QueryType" is already used by testkit.QueryType`}},
 		},
 		{
 			name:  "enum named like the event",
@@ -370,8 +371,8 @@ func TestRejectedStructs(t *testing.T) {
 		},
 		{
 			name: "pointer payload",
-			new:  func(e string) error { _, err := payload.NewCodec[*QueryEvent](e, testNamespace); return err },
-			want: []problem{{"*payload_test.QueryEvent", "*payload_test.QueryEvent", "must be a struct type"}},
+			new:  func(e string) error { _, err := payload.NewCodec[*testkit.QueryEvent](e, testNamespace); return err },
+			want: []problem{{"*testkit.QueryEvent", "*testkit.QueryEvent", "must be a struct type"}},
 		},
 		{
 			name: "int payload",
@@ -431,7 +432,7 @@ func TestNameErrors(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.event+"@"+tt.namespace, func(t *testing.T) {
 			t.Parallel()
-			_, err := payload.NewCodec[QueryEvent](tt.event, tt.namespace)
+			_, err := payload.NewCodec[testkit.QueryEvent](tt.event, tt.namespace)
 			if !errors.Is(err, payload.ErrInvalidName) {
 				t.Fatalf("err = %v, want ErrInvalidName", err)
 			}
@@ -529,8 +530,8 @@ type sharedEnum struct {
 	Maybe  *Color
 	First  Color
 	Second Color
-	Other  QueryType
-	Again  *QueryType
+	Other  testkit.QueryType
+	Again  *testkit.QueryType
 }
 
 func TestSharedEnum(t *testing.T) {
@@ -549,7 +550,7 @@ func TestSharedEnum(t *testing.T) {
 	if got, want := fields[8]["type"], jsonValue(t, `["null","QueryType"]`); !reflect.DeepEqual(got, want) {
 		t.Errorf("optional second use of QueryType = %v, want %v", got, want)
 	}
-	v := sharedEnum{Maybe: ptr(Color("green")), First: "red", Second: "blue", Other: QueryAsync}
+	v := sharedEnum{Maybe: ptr(Color("green")), First: "red", Second: "blue", Other: testkit.QueryAsync}
 	b, err := c.Encode(1, goldenMetadata(), &v)
 	if err != nil {
 		t.Fatalf("Encode: %v", err)
@@ -565,7 +566,7 @@ func TestEnumValueError(t *testing.T) {
 	if err != nil {
 		t.Fatalf("NewCodec: %v", err)
 	}
-	good := sharedEnum{First: "red", Second: "blue", Other: QuerySync}
+	good := sharedEnum{First: "red", Second: "blue", Other: testkit.QuerySync}
 	tests := []struct {
 		name      string
 		mutate    func(*sharedEnum)
@@ -575,8 +576,8 @@ func TestEnumValueError(t *testing.T) {
 	}{
 		{"value outside", func(v *sharedEnum) { v.Second = "purple" }, "Second", "payload_test.Color", "purple"},
 		{"empty value", func(v *sharedEnum) { v.First = "" }, "First", "payload_test.Color", ""},
-		{"case differs", func(v *sharedEnum) { v.Other = "SYNC" }, "Other", "payload_test.QueryType", "SYNC"},
-		{"optional", func(v *sharedEnum) { v.Again = ptr(QueryType("nope")) }, "Again", "payload_test.QueryType", "nope"},
+		{"case differs", func(v *sharedEnum) { v.Other = "SYNC" }, "Other", "testkit.QueryType", "SYNC"},
+		{"optional", func(v *sharedEnum) { v.Again = ptr(testkit.QueryType("nope")) }, "Again", "testkit.QueryType", "nope"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -621,13 +622,13 @@ func TestEnumValueError(t *testing.T) {
 func TestEnumSymbolsCopied(t *testing.T) {
 	t.Parallel()
 	c := newQueryCodec(t)
-	err := c.Validate(&QueryEvent{Type: "bad"})
+	err := c.Validate(&testkit.QueryEvent{Type: "bad"})
 	var ee *payload.EnumValueError
 	if !errors.As(err, &ee) {
 		t.Fatalf("err = %v", err)
 	}
 	ee.Symbols[0] = "bad" // must not make "bad" valid
-	if err := c.Validate(&QueryEvent{Type: "bad"}); err == nil {
+	if err := c.Validate(&testkit.QueryEvent{Type: "bad"}); err == nil {
 		t.Error("mutating EnumValueError.Symbols changed the codec")
 	}
 }
@@ -635,7 +636,7 @@ func TestEnumSymbolsCopied(t *testing.T) {
 func TestNilArguments(t *testing.T) {
 	t.Parallel()
 	c := newQueryCodec(t)
-	v := QueryEvent{Type: QuerySync}
+	v := testkit.QueryEvent{Type: testkit.QuerySync}
 	if _, err := c.Encode(1, nil, &v); err == nil {
 		t.Error("Encode with nil metadata: no error")
 	}
@@ -664,7 +665,7 @@ func TestTimestampMillisFloor(t *testing.T) {
 	for _, tt := range tests {
 		md := goldenMetadata()
 		md.TimestampNS = tt.ns
-		b, err := c.Encode(1, md, &QueryEvent{Type: QueryAsync})
+		b, err := c.Encode(1, md, &testkit.QueryEvent{Type: testkit.QueryAsync})
 		if err != nil {
 			t.Fatal(err)
 		}
