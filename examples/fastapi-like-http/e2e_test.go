@@ -55,7 +55,6 @@ func eventLines(lines []string) []string {
 	return out
 }
 
-
 // httpGet sends a GET request and returns the status and the body.
 func httpGet(t *testing.T, url string) (int, string) {
 	t.Helper()
