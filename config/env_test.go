@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 )
 
 // allVars lists every variable FromEnv reads.
@@ -555,7 +556,7 @@ func TestFromEnvModes(t *testing.T) {
 
 // TestFromEnvWarnings checks the notes about settings that are ignored.
 func TestFromEnvWarnings(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	tests := []struct {
 		name string
 		env  map[string]string

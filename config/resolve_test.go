@@ -10,12 +10,13 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 )
 
 // TestResolveLiteral resolves configs built in code: zero values get
 // defaults, the same checks apply.
 func TestResolveLiteral(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	codeTLS := &tls.Config{MinVersion: tls.VersionTLS13}
 	kafka := func(k config.Kafka) config.Config {
 		if k.BootstrapServers == nil {
@@ -149,7 +150,7 @@ func TestResolveLiteral(t *testing.T) {
 // TestResolveIdempotent resolves a loaded Config again after its files are
 // gone: nothing is re-read, nothing changes, warnings are not repeated.
 func TestResolveIdempotent(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	c := mustFromEnv(t, kafkaEnv(map[string]string{
 		"KAFKA_BOOTSTRAP_SERVERS": "", "KAFKA_BOOSTRAP_SERVERS": "b:9092",
 		"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": p.CA,

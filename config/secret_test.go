@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 )
 
 // renderings returns v as every output path the SDK or an application
@@ -64,7 +65,7 @@ func assertHidden(t *testing.T, what string, r map[string]string, secrets []stri
 // TestSecretsNeverPrint loads distinctive secrets and key material and
 // prints the Config (and its parts) every way there is.
 func TestSecretsNeverPrint(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	const (
 		kafkaPW   = "kafkaPWzx81qT"
 		urlPW     = "urlPWqy73kR"

@@ -10,13 +10,15 @@ import (
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 )
 
 // TestFromEnvTLS loads every combination of PEM files that matters.
 func TestFromEnvTLS(t *testing.T) {
-	p := newPKI(t)
-	bundle := p.write(t, "bundle.crt", append(mustRead(t, p.CA), mustRead(t, p.OtherCA)...))
-	corrupt := p.write(t, "corrupt.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")}))
+	p := pki.New(t)
+	bundle := p.Write(t, "bundle.crt", append(mustRead(t, p.CA), mustRead(t, p.OtherCA)...))
+	corrupt := p.Write(t, "corrupt.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")}))
 
 	type tlsWant struct {
 		roots    bool   // RootCAs set
@@ -90,8 +92,8 @@ func TestFromEnvTLS(t *testing.T) {
 				{"KAFKA_CLIENT_CERT_PATH", `cannot read "` + p.Missing + `"`},
 				{"KAFKA_CLIENT_KEY_PATH", `cannot read "` + p.Missing + `"`},
 			}},
-		{name: "directory as CA", env: ssl(p.dir, p.ClientCert, p.ClientKey),
-			wantErr: []wantProblem{{"KAFKA_CLUSTER_CA_PATH", `cannot read "` + p.dir + `"`}}},
+		{name: "directory as CA", env: ssl(p.Dir, p.ClientCert, p.ClientKey),
+			wantErr: []wantProblem{{"KAFKA_CLUSTER_CA_PATH", `cannot read "` + p.Dir + `"`}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -130,7 +132,7 @@ func TestFromEnvTLS(t *testing.T) {
 
 // TestFromEnvRegistryCA loads the registry's private CA.
 func TestFromEnvRegistryCA(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	https := func(ca string) map[string]string {
 		return kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://registry", "SCHEMA_MANAGER_CA_PATH": ca})
 	}
@@ -154,7 +156,7 @@ func TestFromEnvRegistryCA(t *testing.T) {
 // loopback whose certificate, like Strimzi's, has no AuthorityKeyId, and
 // which requires the client certificate (mutual TLS).
 func TestTLSHandshake(t *testing.T) {
-	p := newPKI(t)
+	p := pki.New(t)
 	serverCert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +245,7 @@ func mustRead(t *testing.T, path string) []byte {
 }
 
 // assertNoKeyMaterial fails if s shows any private key of p.
-func assertNoKeyMaterial(t *testing.T, p *pki, s string) {
+func assertNoKeyMaterial(t *testing.T, p *pki.PKI, s string) {
 	t.Helper()
 	for _, m := range p.KeyMaterial {
 		if strings.Contains(s, m) {
