@@ -3,17 +3,18 @@ package eventmanager
 import (
 	"bytes"
 	"context"
-	"github.com/google/uuid"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"testing/synctest"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
 func TestBackoff(t *testing.T) {
@@ -127,7 +128,7 @@ func TestRetrierRetriesEveryError(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			synctest.Test(t, func(t *testing.T) {
-				var logs lockedBuffer
+				var logs testkit.Buffer
 				r := newRetrier(slog.New(slog.NewTextHandler(&logs, nil)), time.Second)
 				var runs atomic.Int64
 				r.add(task{name: "step", run: func(context.Context) error {
@@ -157,22 +158,4 @@ func TestRetrierRetriesEveryError(t *testing.T) {
 			})
 		})
 	}
-}
-
-// lockedBuffer is a log sink safe for the retrier's goroutine and the test's.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -4,24 +4,23 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
-// QueryType is the kind of query: an Avro enum.
-type QueryType string
+// The event of SPEC section 5, defined once for every package's tests in
+// internal/testkit. The aliases keep this package's many call sites, and
+// its Examples as godoc shows them, short.
+type (
+	QueryType  = testkit.QueryType
+	QueryEvent = testkit.QueryEvent
+)
 
+// The QueryType symbols.
 const (
-	QueryAsync QueryType = "async"
-	QuerySync  QueryType = "sync"
+	QueryAsync = testkit.QueryAsync
+	QuerySync  = testkit.QuerySync
 )
-
-// Symbols lists the enum's symbols, making QueryType an Avro enum.
-func (QueryType) Symbols() []string { return []string{"async", "sync"} }
-
-// QueryEvent is the event of SPEC section 5.
-type QueryEvent struct {
-	Type     QueryType     `doc:"The kind of query"`
-	Duration time.Duration `doc:"How long the query took to run"`
-}
 
 // LoginEvent exercises the other supported types.
 type LoginEvent struct {

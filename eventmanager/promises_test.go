@@ -29,6 +29,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -816,7 +817,7 @@ func TestDeliveryRefusedCheck(t *testing.T) {
 func TestFranzGoQuiet(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		cfg, b := restartableSetup(t, nil)
-		var logs lockedLog
+		var logs testkit.Buffer
 		m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))), fastRetries())
 		if err != nil {
 			t.Fatal(err)
@@ -850,22 +851,4 @@ func TestFranzGoQuiet(t *testing.T) {
 			t.Errorf("no franz-go line in the DEBUG log")
 		}
 	}
-}
-
-// lockedLog is a log sink safe for concurrent writers.
-type lockedLog struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedLog) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedLog) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -3,23 +3,13 @@ package eventmanager_test
 import (
 	"bytes"
 	"context"
-	"crypto"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/pem"
 	"errors"
 	"fmt"
 	"log/slog"
 	"math"
-	"math/big"
 	"net"
 	"net/url"
-	"os"
-	"path/filepath"
 	"runtime"
 	"strings"
 	"sync"
@@ -32,9 +22,10 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
-
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -75,35 +66,10 @@ func secureFromEnv(t *testing.T, env map[string]string) config.Config {
 	return cfg
 }
 
-// syncBuffer is a bytes.Buffer safe for the concurrent writes of a logger.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// debugLogger logs everything, franz-go's debug lines included, to a
-// buffer the test inspects.
-func debugLogger() (*slog.Logger, *syncBuffer) {
-	buf := &syncBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
 // assertNoSecrets fails if out shows a password or private key material.
-func assertNoSecrets(t *testing.T, p *testPKI, what, out string) {
+func assertNoSecrets(t *testing.T, p *pki.PKI, what, out string) {
 	t.Helper()
-	secrets := append([]string{kafkaPassword, registryPassword, url.QueryEscape(registryPassword), url.PathEscape(registryPassword)}, p.KeyPEM...)
+	secrets := append([]string{kafkaPassword, registryPassword, url.QueryEscape(registryPassword), url.PathEscape(registryPassword)}, p.KeyMaterial...)
 	for _, s := range secrets {
 		if strings.Contains(out, s) {
 			t.Errorf("%s shows the secret %q", what, s)
@@ -157,11 +123,11 @@ const testTopic = "lsst.square.metrics.events." + testApp
 
 // secureRegistry starts an https registry that requires basic auth, and
 // writes its certificate to a PEM file for SCHEMA_MANAGER_CA_PATH.
-func secureRegistry(t *testing.T, p *testPKI) (*registrytest.Server, string) {
+func secureRegistry(t *testing.T, p *pki.PKI) (*registrytest.Server, string) {
 	t.Helper()
 	reg := registrytest.NewServer(registrytest.WithTLS(), registrytest.WithBasicAuth(registryUser, registryPassword))
 	t.Cleanup(reg.Close)
-	return reg, p.writePEM(t, "registry-ca.crt", "CERTIFICATE", reg.Certificate().Raw)
+	return reg, p.WritePEM(t, "registry-ca.crt", "CERTIFICATE", reg.Certificate().Raw)
 }
 
 // registryURLWithUserinfo is the registry's URL with the credentials in it.
@@ -195,12 +161,12 @@ func consumeSecure(t *testing.T, cfg config.Config, n int) []*kgo.Record {
 }
 
 // Broker listener configurations of the tests.
-func mutualTLS(p *testPKI, t *testing.T) kfake.Opt {
-	return kfake.TLS(p.serverTLS(t, tls.RequireAndVerifyClientCert))
+func mutualTLS(p *pki.PKI, t *testing.T) kfake.Opt {
+	return kfake.TLS(p.ServerTLS(t, tls.RequireAndVerifyClientCert))
 }
 
-func serverOnlyTLS(p *testPKI, t *testing.T) kfake.Opt {
-	return kfake.TLS(p.serverTLS(t, tls.NoClientCert))
+func serverOnlyTLS(p *pki.PKI, t *testing.T) kfake.Opt {
+	return kfake.TLS(p.ServerTLS(t, tls.NoClientCert))
 }
 
 func saslUser(mechanism string) []kfake.Opt {
@@ -216,10 +182,10 @@ func saslUser(mechanism string) []kfake.Opt {
 // secret shows in the logs (debug level, franz-go's included), in the
 // printed configuration or manager; no goroutine outlives Close.
 func TestSecurityProtocolsPublish(t *testing.T) {
-	p := newTestPKI(t)
+	p := pki.New(t)
 	sslEnv := map[string]string{
 		"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": p.CA,
-		"KAFKA_CLIENT_CERT_PATH": p.ClientCert, "KAFKA_CLIENT_KEY_PATH": p.ClientKey,
+		"KAFKA_CLIENT_CERT_PATH": p.NoAKICert, "KAFKA_CLIENT_KEY_PATH": p.NoAKIKey,
 	}
 	sasl := func(protocol, mechanism string, extra map[string]string) map[string]string {
 		env := map[string]string{}
@@ -269,7 +235,7 @@ func TestSecurityProtocolsPublish(t *testing.T) {
 				t.Fatalf("client certificate loaded = %t, want %t", got, tt.wantClientTLS)
 			}
 
-			log, logs := debugLogger()
+			log, logs := testkit.NewLogger(slog.LevelDebug)
 			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
@@ -324,174 +290,6 @@ func TestSecurityProtocolsPublish(t *testing.T) {
 	}
 }
 
-// testPKI is a throw-away cluster CA, an unrelated CA, and certificates
-// signed by them, generated at test time and written as PEM files to the
-// test's temporary directory. Like Strimzi's, the CA signs without a
-// subject key id, so that no leaf certificate has an authority key id.
-type testPKI struct {
-	dir string
-
-	caCert, otherCert *x509.Certificate
-	caKey, otherKey   crypto.Signer
-
-	CA           string // the cluster CA (also the clients CA)
-	OtherCA      string // an unrelated CA
-	ServerCert   string // the broker's certificate for 127.0.0.1, signed by CA
-	ServerKey    string
-	ClientCert   string // the app's client certificate, signed by CA, no AuthorityKeyId
-	ClientKey    string
-	ExpiredCert  string // a client certificate signed by CA that expired yesterday
-	ExpiredKey   string
-	StrangerCert string // a client certificate signed by OtherCA
-	StrangerKey  string
-
-	// KeyPEM holds the PEM text of every private key, which must never
-	// show in an error or a log line.
-	KeyPEM []string
-}
-
-// newTestPKI generates the CAs and every certificate of testPKI.
-func newTestPKI(t *testing.T) *testPKI {
-	t.Helper()
-	p := &testPKI{dir: t.TempDir()}
-	now := time.Now()
-	ca := func(cn string) (*x509.Certificate, crypto.Signer) {
-		key := newTestKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber:          big.NewInt(1),
-			Subject:               pkix.Name{CommonName: cn},
-			NotBefore:             now.Add(-time.Hour),
-			NotAfter:              now.Add(24 * time.Hour),
-			IsCA:                  true,
-			BasicConstraintsValid: true,
-			KeyUsage:              x509.KeyUsageCertSign | x509.KeyUsageCRLSign,
-		}
-		return signTestCert(t, tmpl, tmpl, key, key), key
-	}
-	p.caCert, p.caKey = ca("cluster-ca")
-	p.otherCert, p.otherKey = ca("other-ca")
-	p.CA = p.writePEM(t, "ca.crt", "CERTIFICATE", p.caCert.Raw)
-	p.OtherCA = p.writePEM(t, "other-ca.crt", "CERTIFICATE", p.otherCert.Raw)
-
-	leaf := func(name string, parent *x509.Certificate, parentKey crypto.Signer, notAfter time.Time, server bool) (string, string) {
-		key := newTestKey(t)
-		tmpl := &x509.Certificate{
-			SerialNumber: big.NewInt(now.UnixNano()),
-			Subject:      pkix.Name{CommonName: name},
-			NotBefore:    now.Add(-48 * time.Hour),
-			NotAfter:     notAfter,
-			KeyUsage:     x509.KeyUsageDigitalSignature,
-			ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-		}
-		if server {
-			tmpl.ExtKeyUsage = []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}
-			tmpl.IPAddresses = []net.IP{net.IPv4(127, 0, 0, 1)}
-		}
-		// Signing with a copy of the CA without SubjectKeyId leaves the
-		// leaf without AuthorityKeyId, as Strimzi's CAs do.
-		noSKI := *parent
-		noSKI.SubjectKeyId = nil
-		cert := signTestCert(t, tmpl, &noSKI, key, parentKey)
-		if len(cert.AuthorityKeyId) != 0 {
-			t.Fatalf("%s has an AuthorityKeyId: the test PKI is wrong", name)
-		}
-		der, err := x509.MarshalPKCS8PrivateKey(key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		keyPath := p.writePEM(t, name+".key", "PRIVATE KEY", der)
-		p.KeyPEM = append(p.KeyPEM, string(pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: der}))[28:92])
-		return p.writePEM(t, name+".crt", "CERTIFICATE", cert.Raw), keyPath
-	}
-	p.ServerCert, p.ServerKey = leaf("broker", p.caCert, p.caKey, now.Add(time.Hour), true)
-	p.ClientCert, p.ClientKey = leaf("app", p.caCert, p.caKey, now.Add(time.Hour), false)
-	p.ExpiredCert, p.ExpiredKey = leaf("expired-app", p.caCert, p.caKey, now.Add(-24*time.Hour), false)
-	p.StrangerCert, p.StrangerKey = leaf("stranger", p.otherCert, p.otherKey, now.Add(time.Hour), false)
-	return p
-}
-
-func newTestKey(t *testing.T) *ecdsa.PrivateKey {
-	t.Helper()
-	k, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return k
-}
-
-func signTestCert(t *testing.T, tmpl, parent *x509.Certificate, key, parentKey crypto.Signer) *x509.Certificate {
-	t.Helper()
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	c, err := x509.ParseCertificate(der)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return c
-}
-
-func (p *testPKI) writePEM(t *testing.T, name, typ string, der []byte) string {
-	t.Helper()
-	path := filepath.Join(p.dir, name)
-	if err := os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: typ, Bytes: der}), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return path
-}
-
-// serverTLS is the broker's listener configuration: its certificate, and
-// the cluster CA to verify client certificates with clientAuth.
-func (p *testPKI) serverTLS(t *testing.T, clientAuth tls.ClientAuthType) *tls.Config {
-	t.Helper()
-	cert, err := tls.LoadX509KeyPair(p.ServerCert, p.ServerKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	pool.AddCert(p.caCert)
-	return &tls.Config{
-		Certificates: []tls.Certificate{cert},
-		ClientAuth:   clientAuth,
-		ClientCAs:    pool,
-		MinVersion:   tls.VersionTLS12,
-	}
-}
-
-// serverTLSWithCA is serverTLS(NoClientCert) with the cluster CA sent
-// after the broker's certificate, as Strimzi's brokers send their chain.
-func (p *testPKI) serverTLSWithCA(t *testing.T) *tls.Config {
-	t.Helper()
-	tc := p.serverTLS(t, tls.NoClientCert)
-	tc.Certificates[0].Certificate = append(tc.Certificates[0].Certificate, p.caCert.Raw)
-	return tc
-}
-
-// clientTLS builds a client configuration straight from PEM files, without
-// config's checks: it stands for files that went bad after start-up (an
-// expired certificate) or settings made in code. cert "" sends none.
-func (p *testPKI) clientTLS(t *testing.T, ca, cert, key string) *tls.Config {
-	t.Helper()
-	data, err := os.ReadFile(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		t.Fatalf("%s: no certificate", ca)
-	}
-	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	if cert != "" {
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc.Certificates = []tls.Certificate{pair}
-	}
-	return tc
-}
-
 // TestSecurityFailures starts brokers that refuse the client's security
 // settings: Initialize fails at once (not after the connect timeout) with a
 // *SecurityError that says what to fix, in every mode (the rows run with
@@ -499,7 +297,7 @@ func (p *testPKI) clientTLS(t *testing.T, ca, cert, key string) *tls.Config {
 // background), shows no secret in its message or the logs, and leaves no
 // goroutine behind after Close.
 func TestSecurityFailures(t *testing.T) {
-	p := newTestPKI(t)
+	p := pki.New(t)
 	ssl := func(ca, cert, key string) map[string]string {
 		return map[string]string{
 			"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": ca,
@@ -559,14 +357,14 @@ func TestSecurityFailures(t *testing.T) {
 		},
 		{
 			name: "wrong cluster CA", broker: []kfake.Opt{mutualTLS(p, t)},
-			env: ssl(p.OtherCA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			env: ssl(p.OtherCA, p.NoAKICert, p.NoAKIKey), want: eventmanager.ErrTLS,
 			wantIn: []string{"kafka TLS handshake failed", "the broker's certificate (CN=broker, issued by CN=cluster-ca) is not signed by the CA in KAFKA_CLUSTER_CA_PATH " + fmt.Sprintf("%q", p.OtherCA), "x509: certificate signed by unknown authority"},
 		},
 		{
 			// Regression (issue 12 #17): a broker that sends its CA after its
 			// leaf, as Strimzi's do, made the message name the CA.
-			name: "wrong cluster CA, the broker sends its CA in its chain", broker: []kfake.Opt{kfake.TLS(p.serverTLSWithCA(t))},
-			env: ssl(p.OtherCA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			name: "wrong cluster CA, the broker sends its CA in its chain", broker: []kfake.Opt{kfake.TLS(p.ServerTLSWithCA(t))},
+			env: ssl(p.OtherCA, p.NoAKICert, p.NoAKIKey), want: eventmanager.ErrTLS,
 			wantIn: []string{"the broker's certificate (CN=broker, issued by CN=cluster-ca) is not signed by the CA in KAFKA_CLUSTER_CA_PATH " + fmt.Sprintf("%q", p.OtherCA)},
 			never:  []string{"certificate (CN=cluster-ca"},
 		},
@@ -585,12 +383,12 @@ func TestSecurityFailures(t *testing.T) {
 			// (config.FromEnv refuses an expired one: see
 			// TestExpiredCertificateRefusedAtLoad).
 			name: "client certificate expired since start-up", broker: []kfake.Opt{mutualTLS(p, t)},
-			env: ssl(p.CA, p.ClientCert, p.ClientKey), want: eventmanager.ErrTLS,
+			env: ssl(p.CA, p.NoAKICert, p.NoAKIKey), want: eventmanager.ErrTLS,
 			mutate: func(c *config.Config) {
 				c.Kafka.ClientCertPath, c.Kafka.ClientKeyPath = p.ExpiredCert, p.ExpiredKey
-				c.Kafka.TLS = p.clientTLS(t, p.CA, p.ExpiredCert, p.ExpiredKey)
+				c.Kafka.TLS = pki.ClientTLS(t, p.CA, p.ExpiredCert, p.ExpiredKey)
 			},
-			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("rejected KAFKA_CLIENT_CERT_PATH %q (CN=expired-app", p.ExpiredCert), "as expired", "tls: expired certificate"},
+			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("rejected KAFKA_CLIENT_CERT_PATH %q (CN=expired-user", p.ExpiredCert), "as expired", "tls: expired certificate"},
 		},
 	}
 	for _, tt := range tests {
@@ -610,7 +408,7 @@ func TestSecurityFailures(t *testing.T) {
 			if tt.mutate != nil {
 				tt.mutate(&cfg)
 			}
-			log, logs := debugLogger()
+			log, logs := testkit.NewLogger(slog.LevelDebug)
 			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 			if err != nil {
 				t.Fatal(err)
@@ -727,7 +525,7 @@ func TestPlaintextClientToTLSListener(t *testing.T) {
 					env[k] = v
 				}
 				cfg := secureFromEnv(t, env)
-				log, logs := debugLogger()
+				log, logs := testkit.NewLogger(slog.LevelDebug)
 				m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 				if err != nil {
 					t.Fatal(err)
@@ -760,12 +558,12 @@ func TestPlaintextClientToTLSListener(t *testing.T) {
 // CA) never reaches Initialize: config.FromEnv refuses it, naming the
 // variable, the file and when it expired.
 func TestExpiredCertificateRefusedAtLoad(t *testing.T) {
-	p := newTestPKI(t)
+	p := pki.New(t)
 	for _, tt := range []struct {
 		name, ca, cert, key, variable, path string
 	}{
 		{"client certificate", p.CA, p.ExpiredCert, p.ExpiredKey, "KAFKA_CLIENT_CERT_PATH", p.ExpiredCert},
-		{"cluster CA", p.ExpiredCert, p.ClientCert, p.ClientKey, "KAFKA_CLUSTER_CA_PATH", p.ExpiredCert},
+		{"cluster CA", p.ExpiredCert, p.NoAKICert, p.NoAKIKey, "KAFKA_CLUSTER_CA_PATH", p.ExpiredCert},
 	} {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{
@@ -776,7 +574,7 @@ func TestExpiredCertificateRefusedAtLoad(t *testing.T) {
 				t.Setenv(v, env[v])
 			}
 			_, err := config.FromEnv()
-			want := fmt.Sprintf("%s: %q: certificate 1 (CN=expired-app) expired at ", tt.variable, tt.path)
+			want := fmt.Sprintf("%s: %q: certificate 1 (CN=expired-user) expired at ", tt.variable, tt.path)
 			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), want) {
 				t.Fatalf("FromEnv = %v, want an error with %q", err, want)
 			}
@@ -791,7 +589,7 @@ func TestExpiredCertificateRefusedAtLoad(t *testing.T) {
 // configuration error, not an outage), naming the variables to check and
 // never the password.
 func TestRegistryRefusals(t *testing.T) {
-	p := newTestPKI(t)
+	p := pki.New(t)
 	tests := []struct {
 		name       string
 		env        func(reg *registrytest.Server, ca string) map[string]string
@@ -849,7 +647,7 @@ func TestRegistryRefusals(t *testing.T) {
 				env[k] = v
 			}
 			cfg := secureFromEnv(t, env)
-			log, logs := debugLogger()
+			log, logs := testkit.NewLogger(slog.LevelDebug)
 			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 			if err != nil {
 				t.Fatal(err)

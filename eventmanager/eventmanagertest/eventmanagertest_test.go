@@ -13,14 +13,14 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
-type QueryType string
-
-func (QueryType) Symbols() []string { return []string{"async", "sync"} }
-
+// QueryEvent is SPEC section 5's event (testkit.QueryEvent) without the
+// docs and with an optional field, for the assertions about optional
+// values (AnyValue("User"), NotZero("User")).
 type QueryEvent struct {
-	Type     QueryType
+	Type     testkit.QueryType
 	Duration time.Duration
 	User     *string
 }
