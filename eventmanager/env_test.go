@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -231,36 +232,8 @@ func disabledConfig() config.Config {
 
 func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
 
-// consume reads n records from topic, failing the test if they do not arrive
-// within a bounded wait.
+// consume reads exactly n records of topic from its start.
 func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
 	t.Helper()
-	return consumeWith(t, topic, n, kgo.SeedBrokers(brokers...))
-}
-
-// consumeWith reads exactly n records of topic from its start with a client
-// built from opts, within a bounded wait.
-func consumeWith(t *testing.T, topic string, n int, opts ...kgo.Opt) []*kgo.Record {
-	t.Helper()
-	cl, err := kgo.NewClient(append(opts, kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records from %s: %v", len(out), n, topic, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	if len(out) != n {
-		t.Fatalf("consumed %d records, want exactly %d", len(out), n)
-	}
-	return out
+	return testkit.Consume(t, topic, n, kgo.SeedBrokers(brokers...))
 }

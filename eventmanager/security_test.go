@@ -157,7 +157,7 @@ func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
 // settings, within a bounded wait.
 func consumeSecure(t *testing.T, cfg config.Config, n int) []*kgo.Record {
 	t.Helper()
-	return consumeWith(t, cfg.Topic(), n, clientOpts(t, cfg)...)
+	return testkit.Consume(t, cfg.Topic(), n, clientOpts(t, cfg)...)
 }
 
 // Broker listener configurations of the tests.

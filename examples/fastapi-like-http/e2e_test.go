@@ -25,6 +25,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
@@ -352,30 +353,13 @@ func checkPoint(t *testing.T, pt point) {
 // against the point the tail printed for the same event id.
 func checkTopic(t *testing.T, brokers []string, registryURL string, points map[string]point) {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(brokers...), kgo.ConsumeTopics(testTopic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
+	records := testkit.Consume(t, testTopic, len(points), kgo.SeedBrokers(brokers...))
 	reg, err := schemaregistry.New(config.Registry{URL: registryURL})
 	if err != nil {
 		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), proc.Timeout)
 	defer cancel()
-	var records []*kgo.Record
-	for len(records) < len(points) {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(records), len(points), err)
-		}
-		fs.EachError(func(topic string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", topic, p, err) })
-		records = append(records, fs.Records()...)
-	}
-	if len(records) != len(points) {
-		t.Fatalf("%d records on %s, want %d", len(records), testTopic, len(points))
-	}
 	api := avro.Config{}.Freeze()
 	for _, r := range records {
 		if len(r.Key) != 0 || len(r.Value) < 5 || r.Value[0] != 0 {

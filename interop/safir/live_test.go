@@ -28,6 +28,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -186,27 +187,7 @@ func publishAll[T any](t testing.TB, m *eventmanager.Manager, name string, event
 // consumeAll reads exactly n records from the start of the topic.
 func (e *liveEnv) consumeAll(t testing.TB, n int) []*kgo.Record {
 	t.Helper()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(e.brokers...), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	var out []*kgo.Record
-	for len(out) < n {
-		fs := cl.PollFetches(ctx)
-		if err := ctx.Err(); err != nil {
-			t.Fatalf("consumed %d of %d records: %v", len(out), n, err)
-		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		out = append(out, fs.Records()...)
-	}
-	if len(out) != n {
-		t.Fatalf("consumed %d records, want exactly %d", len(out), n)
-	}
-	return out
+	return testkit.Consume(t, topic, n, kgo.SeedBrokers(e.brokers...))
 }
 
 // registryGet decodes the JSON answer of GET path on the registry into v.

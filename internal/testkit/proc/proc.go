@@ -45,7 +45,7 @@ func Build(t testing.TB, pkg string) string {
 	if out, err := exec.Command(gobin, append(args, pkg)...).CombinedOutput(); err != nil {
 		t.Fatalf("go build %s: %v\n%s", pkg, err, out)
 	}
-	t.Logf("built %s in %v", pkg, time.Since(started).Round(time.Millisecond))
+	t.Logf("built %s in %v", name, time.Since(started).Round(time.Millisecond))
 	return bin
 }
 
