@@ -68,14 +68,14 @@ func (e *DuplicateEventError) Is(target error) bool { return target == ErrDuplic
 // UndeliveredError reports the events that Close could not deliver before its
 // context expired (or whose schema could not be registered before it).
 type UndeliveredError struct {
-	// Count is the number of accepted events Close did not see delivered:
-	// the Failed and Unknown outcomes counted during Close, plus the
-	// events still unsent when Close returned (counted Unknown when the
-	// closing client reports them).
+	// Count is the number of accepted events Close did not see delivered
+	// by the time it returned.
 	Count int64
-	// Unknown is how many of Count have an unknown outcome: they were
-	// buffered in, or in flight from, the client Close had to close, and
-	// may or may not be in the topic. The rest certainly are not.
+	// Unknown is how many of Count had no certain outcome then: they were
+	// in flight when the client had to be closed (they may or may not be
+	// in the topic), or still inside a client whose close outlived ctx
+	// (their outcome reaches Manager.Stats when the client reports it).
+	// The rest, Count - Unknown, certainly were not written.
 	Unknown int64
 	// Err is the context's error, or why the events could not be sent.
 	Err error

@@ -187,12 +187,24 @@ func TestCloseWithTightPublishers(t *testing.T) {
 	err := within(t, "Close with 16 publishing goroutines", func() error { return m.Close(ctx) })
 	close(stop)
 	wg.Wait()
+	// When ctx ended before the client finished closing, Close returned
+	// with the rest counted as not delivered and of unknown outcome; their
+	// final outcome reaches Stats when the client reports it.
+	waitFor(t, "the client to report every outcome", func() bool { return m.Stats().Total.Pending() == 0 })
 	st := m.Stats().Total
 	checkAccount(t, st)
 	var ue *eventmanager.UndeliveredError
-	if errors.As(err, &ue) && ue.Count != int64(st.Failed+st.Unknown) {
-		t.Errorf("UndeliveredError.Count %d, stats %+v: want Failed+Unknown", ue.Count, st)
-	} else if err != nil && ue == nil {
+	switch {
+	case errors.As(err, &ue):
+		// Not delivered when Close returned: what failed or stayed unknown,
+		// and at most as many as were later delivered on top of those.
+		if ue.Count < int64(st.Failed+st.Unknown) || ue.Count > int64(st.Published-st.Delivered)+ue.Unknown {
+			t.Errorf("UndeliveredError %+v, stats %+v: want Failed+Unknown <= Count <= Published-Delivered+Unknown", ue, st)
+		}
+		if ue.Count-ue.Unknown > int64(st.Failed) {
+			t.Errorf("UndeliveredError %+v, stats %+v: the certain failures (Count-Unknown) exceed Failed", ue, st)
+		}
+	case err != nil:
 		t.Errorf("Close: %v", err)
 	}
 	if err := q.Publish(context.Background(), QueryEvent{}); !errors.Is(err, eventmanager.ErrClosed) {
