@@ -6,11 +6,16 @@ import (
 	"time"
 )
 
-// Close stops accepting events, delivers every accepted event, and closes the
-// Kafka client if the manager built it. It waits for delivery until ctx
-// expires; then it fails what is left and returns an *UndeliveredError
-// (errors.Is ErrUndelivered) with the number of events not delivered. Close
-// runs once: later calls return the first call's result. Publish and
+// Close stops accepting events (a Publish waiting for room returns
+// ErrClosed), delivers every accepted event, and closes the Kafka client if
+// the manager built it. It waits for delivery until ctx expires; then it
+// closes the client (what was never sent fails; what was in flight has an
+// unknown outcome) and returns an *UndeliveredError (errors.Is
+// ErrUndelivered) with the number of events not delivered and how many of
+// them have an unknown outcome. It returns nil when nothing is left to
+// deliver, even with an expired ctx. Close never waits for Initialize, and
+// returns at ctx even when franz-go's own close takes longer. Close runs
+// once: later calls return the first call's result. Publish and
 // CreatePublisher return ErrClosed afterwards.
 func (m *Manager) Close(ctx context.Context) error {
 	m.life.closeOnce.Do(func() { m.life.closeErr = m.close(ctx) })
@@ -30,8 +35,9 @@ func (m *Manager) close(ctx context.Context) error {
 	defer m.registry.CloseIdleConnections()
 	defer m.kafka.resend.stop()
 	// The account at the start: Published is frozen from here on (the gate
-	// is shut), so what Close does not deliver is what was pending now
-	// minus what gets delivered.
+	// is shut, unless ctx ended before the calls inside it left), so what
+	// Close does not deliver is what was pending now minus what gets
+	// delivered.
 	start := m.events.totals()
 	// Background retries are stopped: give events still waiting for their
 	// schema one last chance within ctx.
