@@ -13,31 +13,29 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
-// Versions of one event type, as a service's Go type changes between releases.
+// Versions of one event type, as a service's Go type changes between releases; version 1 is
+// testkit.QueryEvent (its docs do not count for compatibility).
 type (
-	evolveV1 struct {
-		Type     QueryType
-		Duration time.Duration
-	}
 	evolveAddOptional struct {
-		Type     QueryType
+		Type     testkit.QueryType
 		Duration time.Duration
 		Rows     *int64
 	}
 	evolveAddRequired struct {
-		Type     QueryType
+		Type     testkit.QueryType
 		Duration time.Duration
 		Rows     int64
 	}
 	evolveRetyped struct {
-		Type     QueryType
+		Type     testkit.QueryType
 		Duration string
 	}
 	evolveDropField struct {
-		Type QueryType
+		Type testkit.QueryType
 	}
 )
 
@@ -66,7 +64,7 @@ func TestSDKSchemaEvolution(t *testing.T) {
 		wantVersions []int
 		incompatible bool
 	}{
-		{name: "same type again", v2: register[evolveV1], wantVersions: []int{1}},
+		{name: "same type again", v2: register[testkit.QueryEvent], wantVersions: []int{1}},
 		{name: "add optional field", v2: register[evolveAddOptional], wantVersions: []int{1, 2}},
 		{name: "drop field", v2: register[evolveDropField], wantVersions: []int{1, 2}},
 		{name: "add required field", v2: register[evolveAddRequired], wantVersions: []int{1}, incompatible: true},
@@ -79,7 +77,7 @@ func TestSDKSchemaEvolution(t *testing.T) {
 			event := uniqueName("evolve")
 			subject := s.Topic(app) + "." + event
 
-			id1, err := register[evolveV1](ctx, newManager(t, s, app, env), event)
+			id1, err := register[testkit.QueryEvent](ctx, newManager(t, s, app, env), event)
 			if err != nil {
 				t.Fatalf("register v1: %v", err)
 			}

@@ -15,30 +15,19 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
-
-// QueryType is an Avro enum (a string type listing its symbols).
-type QueryType string
-
-// The symbols of QueryType.
-const (
-	QueryAsync QueryType = "async"
-	QuerySync  QueryType = "sync"
-)
-
-// Symbols makes QueryType an Avro enum.
-func (QueryType) Symbols() []string { return []string{string(QueryAsync), string(QuerySync)} }
 
 // sdkQuery has one field of each scalar kind the SDK maps, plus optional ones.
 type sdkQuery struct {
-	Type     QueryType     // enum -> string field
-	Duration time.Duration // double (seconds) -> float field
-	Rows     int           // long -> integer field
-	Cached   bool          // boolean -> boolean field
-	Ratio    float64       // double -> float field, even when integral
-	Score    float32       // float -> float field
-	User     *string       // ["null","string"]: absent when nil
-	Retries  *int64        // ["null","long"]: absent when nil
+	Type     testkit.QueryType // enum -> string field
+	Duration time.Duration     // double (seconds) -> float field
+	Rows     int               // long -> integer field
+	Cached   bool              // boolean -> boolean field
+	Ratio    float64           // double -> float field, even when integral
+	Score    float32           // float -> float field
+	User     *string           // ["null","string"]: absent when nil
+	Retries  *int64            // ["null","long"]: absent when nil
 }
 
 // sdkLogin is a second event type: more optional kinds, a uuid, a renamed field.
@@ -47,7 +36,7 @@ type sdkLogin struct {
 	Scopes    uint16 `avro:"scope_count"`
 	SessionID uuid.UUID
 	Service   *string
-	Kind      *QueryType
+	Kind      *testkit.QueryType
 	Elapsed   *time.Duration
 }
 
@@ -182,13 +171,13 @@ func TestSDKPipeline(t *testing.T) {
 		want  map[string]any
 	}{
 		{
-			event: sdkQuery{Type: QuerySync, Duration: 1500 * time.Millisecond, Rows: 42, Cached: true, Ratio: 2, Score: 0.25,
+			event: sdkQuery{Type: testkit.QuerySync, Duration: 1500 * time.Millisecond, Rows: 42, Cached: true, Ratio: 2, Score: 0.25,
 				User: ptr("ann"), Retries: ptr(int64(3))},
 			want: map[string]any{"type": "sync", "duration": num(1.5), "rows": num(42), "cached": true, "ratio": num(2.0),
 				"score": num(0.25), "user": "ann", "retries": num(3)},
 		},
 		{
-			event: sdkQuery{Type: QueryAsync, Duration: 250 * time.Millisecond, Rows: -7, Ratio: 0.5, Score: -1.5},
+			event: sdkQuery{Type: testkit.QueryAsync, Duration: 250 * time.Millisecond, Rows: -7, Ratio: 0.5, Score: -1.5},
 			want: map[string]any{"type": "async", "duration": num(0.25), "rows": num(-7), "cached": false, "ratio": num(0.5),
 				"score": num(-1.5)},
 		},
@@ -205,7 +194,7 @@ func TestSDKPipeline(t *testing.T) {
 		want  map[string]any
 	}{
 		{
-			event: sdkLogin{Username: "bob", Scopes: 3, SessionID: session, Service: ptr("portal"), Kind: ptr(QuerySync),
+			event: sdkLogin{Username: "bob", Scopes: 3, SessionID: session, Service: ptr("portal"), Kind: ptr(testkit.QuerySync),
 				Elapsed: ptr(2 * time.Second)},
 			want: map[string]any{"username": "bob", "scope_count": num(3), "session_id": session.String(), "service": "portal",
 				"kind": "sync", "elapsed": num(2.0)},

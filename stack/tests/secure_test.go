@@ -140,30 +140,6 @@ func (s *Stack) secureConfig(t *testing.T, app string, env map[string]string) co
 	return cfg
 }
 
-// logBuffer is a log destination safe for concurrent writes.
-type logBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *logBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *logBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-// bufferLogger logs everything, franz-go's debug lines included, to a buffer.
-func bufferLogger() (*slog.Logger, *logBuffer) {
-	buf := &logBuffer{}
-	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug})), buf
-}
-
 // createAppTopic creates app's topic through the plaintext listener (a super user's) and
 // deletes it when the test ends.
 func (s *Stack) createAppTopic(t *testing.T, app string) string {
@@ -248,7 +224,7 @@ func TestSecureListenersPublish(t *testing.T) {
 	} {
 		t.Run(l.name, func(t *testing.T) {
 			cfg := s.secureConfig(t, app, l.env)
-			log, logs := bufferLogger()
+			log, logs := testkit.NewLogger(slog.LevelDebug) // franz-go's debug lines included
 			st := newStamps()
 			m, err := eventmanager.New(cfg, append([]eventmanager.Option{eventmanager.WithLogger(log)}, st.options()...)...)
 			if err != nil {
@@ -277,29 +253,16 @@ func TestSecureListenersPublish(t *testing.T) {
 				t.Fatalf("stats %+v, want %d published and delivered, nothing lost", got, n)
 			}
 
-			// Consume with the same principal in a group it may read.
+			// Consume with the same principal in a group it may read: the topic holds exactly
+			// this subtest's n events.
 			group := sec.GroupPrefix + uniqueName("secure")
-			cl, err := kgo.NewClient(append(clientOpts(cfg), kgo.ConsumeTopics(topic), kgo.ConsumerGroup(group),
-				kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))...)
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer cl.Close()
 			counts := make(map[string]int)
-			for len(counts) < n && ctx.Err() == nil {
-				fs := cl.PollFetches(ctx)
-				fs.EachError(func(tp string, part int32, err error) {
-					if ctx.Err() == nil {
-						t.Fatalf("consume %s/%d over %s: %v", tp, part, l.name, err)
-					}
-				})
-				fs.EachRecord(func(r *kgo.Record) {
-					if len(r.Value) < 42 || binary.BigEndian.Uint32(r.Value[1:5]) != uint32(p.SchemaID()) {
-						return // the other listener's events
-					}
-					// The id is the first field: a 36-byte string after its 1-byte zig-zag length.
-					counts[string(r.Value[6:42])]++
-				})
+			for _, r := range testkit.Consume(t, topic, n, append(clientOpts(cfg), kgo.ConsumerGroup(group))...) {
+				if len(r.Value) < 42 || binary.BigEndian.Uint32(r.Value[1:5]) != uint32(p.SchemaID()) {
+					t.Fatalf("record at offset %d is not an event of this publisher (schema id %d): % x", r.Offset, p.SchemaID(), r.Value[:min(len(r.Value), 5)])
+				}
+				// The id is the first field: a 36-byte string after its 1-byte zig-zag length.
+				counts[string(r.Value[6:42])]++
 			}
 			var bad []string
 			for _, id := range st.issued() {
@@ -402,7 +365,7 @@ func TestSecureListenersRefuseMistakes(t *testing.T) {
 					env[k] = v
 				}
 				cfg := s.secureConfig(t, app, env)
-				log, logs := bufferLogger()
+				log, logs := testkit.NewLogger(slog.LevelDebug) // franz-go's debug lines included
 				m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 				if err != nil {
 					t.Fatal(err)

@@ -3,7 +3,6 @@
 package tests_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -14,17 +13,15 @@ import (
 	"math"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 )
 
 // exampleApp is the example service's default app name; the stack's Telegraf consumes its
@@ -42,7 +39,7 @@ func TestExampleServicePipeline(t *testing.T) {
 	if !slices.Contains(s.Topics, s.Topic(exampleApp)) {
 		t.Fatalf("the stack's Telegraf does not consume %s (SASQUATCH_STACK_TOPICS=%v)", s.Topic(exampleApp), s.Topics)
 	}
-	bin := buildExample(t)
+	bin := proc.Build(t, "github.com/lsst-sqre/sasquatch-go/examples/fastapi-like-http")
 	// Points from earlier runs against a stack that stayed up are older than this.
 	start := time.Now()
 	svc := startService(t, bin, s)
@@ -183,113 +180,30 @@ func TestExampleServicePipeline(t *testing.T) {
 	})
 }
 
-// buildExample builds the example service into the test's temp dir.
-func buildExample(t *testing.T) string {
-	t.Helper()
-	root, err := filepath.Abs(filepath.Join("..", ".."))
-	if err != nil {
-		t.Fatal(err)
-	}
-	goBin, err := exec.LookPath("go")
-	if err != nil {
-		t.Fatalf("go not in PATH, needed to build the example service: %v", err)
-	}
-	bin := filepath.Join(t.TempDir(), "fastapi-like-http")
-	started := time.Now()
-	cmd := exec.CommandContext(t.Context(), goBin, "build", "-o", bin, "./examples/fastapi-like-http")
-	cmd.Dir = root
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build ./examples/fastapi-like-http: %v\n%s", err, out)
-	}
-	t.Logf("built the example service in %v", time.Since(started).Round(time.Millisecond))
-	return bin
-}
-
 // service is the example service running as a child process.
 type service struct {
-	cmd    *exec.Cmd
+	p      *proc.Process
 	base   string // http://127.0.0.1:port
 	client *http.Client
-	out    *lockedBuffer // stdout and stderr
-	done   chan error    // cmd.Wait's result, once
-	waited error
-	once   sync.Once
 }
 
 // startService starts bin on a free loopback port with the stack's Kafka and registry and
-// METRICS_APP_NAME=fastapi_example, and waits until it prints its address. The environment's
-// METRICS_, KAFKA_ and SCHEMA_MANAGER_ variables are not inherited. At cleanup the process is
-// killed if it still runs, and its output is logged when the test failed.
+// METRICS_APP_NAME=fastapi_example (the environment's own SDK variables are not inherited),
+// and waits until it prints its address. The kit kills it at cleanup if it still runs and logs
+// its output when the test failed.
 func startService(t *testing.T, bin string, s *Stack) *service {
 	t.Helper()
-	env := []string{
-		"METRICS_APP_NAME=" + exampleApp,
-		"METRICS_EVENTS_TOPIC_PREFIX=" + s.TopicPrefix,
-		"KAFKA_BOOTSTRAP_SERVERS=" + s.KafkaBrokers,
+	env := proc.CleanEnv(
+		"METRICS_APP_NAME="+exampleApp,
+		"METRICS_EVENTS_TOPIC_PREFIX="+s.TopicPrefix,
+		"KAFKA_BOOTSTRAP_SERVERS="+s.KafkaBrokers,
 		"KAFKA_SECURITY_PROTOCOL=PLAINTEXT",
-		"SCHEMA_MANAGER_REGISTRY_URL=" + s.RegistryURL,
-	}
-	for _, kv := range os.Environ() {
-		k, _, _ := strings.Cut(kv, "=")
-		if !strings.HasPrefix(k, "METRICS_") && !strings.HasPrefix(k, "KAFKA_") &&
-			!strings.HasPrefix(k, "SCHEMA_MANAGER_") && k != "HTTP_ADDR" {
-			env = append(env, kv)
-		}
-	}
-	svc := &service{
-		cmd:    exec.Command(bin, "-addr", "127.0.0.1:0", "-shutdown-timeout", "30s"),
-		client: &http.Client{Timeout: 10 * time.Second},
-		out:    &lockedBuffer{},
-		done:   make(chan error, 1),
-	}
-	svc.cmd.Env = env
-	svc.cmd.Stderr = svc.out
-	stdout, err := svc.cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := svc.cmd.Start(); err != nil {
-		t.Fatalf("start the example service: %v", err)
-	}
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(stdout)
-		for sc.Scan() {
-			line := sc.Text()
-			fmt.Fprintln(svc.out, line)
-			if base, ok := strings.CutPrefix(line, "# listening on "); ok {
-				select {
-				case addr <- base:
-				default:
-				}
-			}
-		}
-		_, _ = io.Copy(io.Discard, stdout)
-		svc.done <- svc.cmd.Wait()
-	}()
-	t.Cleanup(func() {
-		_ = svc.cmd.Process.Kill()
-		svc.wait()
-		if t.Failed() {
-			t.Logf("example service output:\n%s", svc.out.String())
-		}
-	})
-	select {
-	case svc.base = <-addr:
-	case err := <-svc.done:
-		svc.done <- err
-		t.Fatalf("the example service exited at start-up: %v\n%s", err, svc.out.String())
-	case <-time.After(30 * time.Second):
-		t.Fatalf("the example service printed no address within 30s:\n%s", svc.out.String())
-	}
+		"SCHEMA_MANAGER_REGISTRY_URL="+s.RegistryURL,
+	)
+	p := proc.Start(t, bin, env, "-addr", "127.0.0.1:0", "-shutdown-timeout", "30s")
+	svc := &service{p: p, base: p.WaitPrefix(t, "# listening on "), client: &http.Client{Timeout: 10 * time.Second}}
 	t.Logf("example service at %s", svc.base)
 	return svc
-}
-
-// wait returns the process's exit error, once it has exited.
-func (s *service) wait() error {
-	s.once.Do(func() { s.waited = <-s.done })
-	return s.waited
 }
 
 // stop sends SIGTERM and waits for a clean exit: the service shuts its server down, lets async
@@ -297,18 +211,11 @@ func (s *service) wait() error {
 // failing makes the exit status 1).
 func (s *service) stop(t *testing.T) {
 	t.Helper()
-	if err := s.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+	if err := s.p.Signal(syscall.SIGTERM); err != nil {
 		t.Fatalf("SIGTERM: %v", err)
 	}
-	exited := make(chan error, 1)
-	go func() { exited <- s.wait() }()
-	select {
-	case err := <-exited:
-		if err != nil {
-			t.Fatalf("the example service did not shut down cleanly: %v\n%s", err, s.out.String())
-		}
-	case <-time.After(45 * time.Second):
-		t.Fatalf("the example service did not exit within 45s of SIGTERM:\n%s", s.out.String())
+	if err := s.p.WaitExit(t); err != nil {
+		t.Fatalf("the example service did not shut down cleanly: %v\n%s", err, s.p.Stderr())
 	}
 }
 
@@ -342,22 +249,4 @@ func (s *service) getJSON(t *testing.T, path string, want int, out any) {
 			t.Fatalf("GET %s: %v in %s", path, err, body)
 		}
 	}
-}
-
-// lockedBuffer is a bytes.Buffer safe for concurrent writers.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
