@@ -14,6 +14,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
 // restartEvent is the event of TestSDKSurvivesKafkaRestart.
@@ -155,40 +156,34 @@ func TestSDKSurvivesKafkaRestart(t *testing.T) {
 	})
 }
 
-// readTopic reads every record of topic, from the start to the end offsets it has now.
+// readTopic reads every record of topic, from its start to the end offsets it has now (the
+// topic is shared by the tests of app stacktest and keeps their records between runs).
 func readTopic(t *testing.T, s *Stack, topic string) []*kgo.Record {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(t.Context(), pipelineTimeout)
-	defer cancel()
-	cl, err := kgo.NewClient(kgo.SeedBrokers(s.KafkaBrokers), kgo.ConsumeTopics(topic),
-		kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	opts := []kgo.Opt{kgo.SeedBrokers(s.KafkaBrokers)}
+	cl, err := kgo.NewClient(opts...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer cl.Close()
-	ends, err := kadm.NewClient(cl).ListEndOffsets(ctx, topic)
-	if err == nil {
-		err = ends.Error()
-	}
-	if err != nil {
-		t.Fatalf("end offsets of %s: %v", topic, err)
-	}
-	next := make(map[int32]int64) // partition -> next offset to read
-	remaining := func() (n int64) {
-		ends.Each(func(o kadm.ListedOffset) { n += max(o.Offset-next[o.Partition], 0) })
-		return n
-	}
-	var out []*kgo.Record
-	for remaining() > 0 {
-		fs := cl.PollFetches(ctx)
-		if ctx.Err() != nil {
-			t.Fatalf("reading %s: %d record(s) short of its end offsets: %v", topic, remaining(), ctx.Err())
+	adm := kadm.NewClient(cl)
+	ctx, cancel := context.WithTimeout(t.Context(), pipelineTimeout)
+	defer cancel()
+	list := func(what string, f func(context.Context, ...string) (kadm.ListedOffsets, error)) kadm.ListedOffsets {
+		l, err := f(ctx, topic)
+		if err == nil {
+			err = l.Error()
 		}
-		fs.EachError(func(tp string, p int32, err error) { t.Fatalf("fetch %s/%d: %v", tp, p, err) })
-		fs.EachRecord(func(r *kgo.Record) {
-			out = append(out, r)
-			next[r.Partition] = r.Offset + 1
-		})
+		if err != nil {
+			t.Fatalf("%s offsets of %s: %v", what, topic, err)
+		}
+		return l
 	}
-	return out
+	starts, ends := list("start", adm.ListStartOffsets), list("end", adm.ListEndOffsets)
+	var n int64
+	ends.Each(func(o kadm.ListedOffset) {
+		start, _ := starts.Lookup(o.Topic, o.Partition)
+		n += o.Offset - start.Offset
+	})
+	return testkit.Consume(t, topic, int(n), opts...)
 }

@@ -3,7 +3,6 @@
 package tests_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/pem"
@@ -12,7 +11,6 @@ import (
 	"log/slog"
 	"os"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -24,6 +22,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
 // Secure is what stack.env says about the broker's secured listeners (stack/up.sh,
@@ -206,14 +205,13 @@ type secureEvent struct {
 }
 
 // TestSecureListenersPublish publishes 100 events through the SDK over the broker's SASL_SSL
-// (SCRAM-SHA-512) listener and over its mutual-TLS listener, each time as a principal that has
-// only the ACLs a Sasquatch app user gets, and consumes them back with the same credentials in a
-// consumer group: every event delivered, each id exactly once, nothing secret in the logs.
+// (SCRAM-SHA-512) listener and over its mutual-TLS listener, each time to a new app topic as a
+// principal that has only the ACLs a Sasquatch app user gets, and consumes them back with the
+// same credentials in a consumer group: every event delivered, the topic holding exactly those
+// events, each id once, nothing secret in the logs.
 func TestSecureListenersPublish(t *testing.T) {
 	s := loadStack(t)
 	sec := s.secure(t)
-	app := uniqueName("secure")
-	topic := s.createAppTopic(t, app)
 	secrets := sec.secrets(t)
 	for _, l := range []struct {
 		name string
@@ -223,6 +221,8 @@ func TestSecureListenersPublish(t *testing.T) {
 		{"SSL mutual TLS", sec.ssl(sec.MTLS, sec.ClusterCA, sec.ClientCert, sec.ClientKey)},
 	} {
 		t.Run(l.name, func(t *testing.T) {
+			app := uniqueName("secure") // a topic per listener, holding only its events
+			topic := s.createAppTopic(t, app)
 			cfg := s.secureConfig(t, app, l.env)
 			log, logs := testkit.NewLogger(slog.LevelDebug) // franz-go's debug lines included
 			st := newStamps()
@@ -259,7 +259,7 @@ func TestSecureListenersPublish(t *testing.T) {
 			counts := make(map[string]int)
 			for _, r := range testkit.Consume(t, topic, n, append(clientOpts(cfg), kgo.ConsumerGroup(group))...) {
 				if len(r.Value) < 42 || binary.BigEndian.Uint32(r.Value[1:5]) != uint32(p.SchemaID()) {
-					t.Fatalf("record at offset %d is not an event of this publisher (schema id %d): % x", r.Offset, p.SchemaID(), r.Value[:min(len(r.Value), 5)])
+					t.Fatalf("record at offset %d is not an event of schema id %d: % x", r.Offset, p.SchemaID(), r.Value[:min(len(r.Value), 5)])
 				}
 				// The id is the first field: a 36-byte string after its 1-byte zig-zag length.
 				counts[string(r.Value[6:42])]++
