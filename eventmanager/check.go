@@ -2,11 +2,8 @@ package eventmanager
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
-
-	"github.com/twmb/franz-go/pkg/kerr"
 )
 
 // Stats returns a snapshot of the per-event and total counters. It never
@@ -49,13 +46,4 @@ func (m *Manager) Check(ctx context.Context) error {
 		return fmt.Errorf("eventmanager: not ready: %w", err)
 	}
 	return nil
-}
-
-// noteProduceError remembers a delivery refused for lack of authorization,
-// which franz-go does not retry, for Check.
-func (m *Manager) noteProduceError(err error) {
-	var ke *kerr.Error
-	if errors.As(err, &ke) && strings.HasSuffix(ke.Message, "_AUTHORIZATION_FAILED") {
-		m.kafka.lastFail.Store(&err)
-	}
 }

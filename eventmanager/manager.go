@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -55,6 +56,7 @@ type Manager struct {
 	registry *schemaregistry.Client
 	buf      *buffer  // the account of unsent events (buffer.go)
 	retry    *retrier // start-up steps retried in the background (background.go)
+	pub      pubEnv   // what publishers use of the manager (pubenv.go)
 }
 
 // lifecycle is the state of a Manager between New and Close.
@@ -100,6 +102,12 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
 	m.retry = newRetrier(m.log, cfg.Delivery.StartupBackoffMax)
+	interval := cfg.Delivery.LogInterval
+	if interval <= 0 {
+		interval = time.Minute
+	}
+	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
+		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval}
 	for _, w := range cfg.Warnings {
 		m.log.Warn("metrics configuration: " + w)
 	}
@@ -112,6 +120,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
 	m.registry = reg
+	m.pub.registry = reg
 
 	if o.client != nil {
 		m.kafka.client = o.client
@@ -160,13 +169,5 @@ func (m *Manager) register(name string) (*counters, error) {
 	return m.events.add(name)
 }
 
-// usable reports the lifecycle error, if any, for CreatePublisher and Publish.
-func (m *Manager) usable() error {
-	switch m.life.state.Load() {
-	case stateNew:
-		return ErrNotInitialized
-	case stateClosed:
-		return ErrClosed
-	}
-	return nil
-}
+// usable reports the lifecycle error, if any.
+func (m *Manager) usable() error { return m.pub.usable() }

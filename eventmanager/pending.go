@@ -24,7 +24,7 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 	}
 	p.mu.Unlock()
 	binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
-	p.m.kafka.client.TryProduce(context.Background(), r, p.promise)
+	p.env.kafka.client.TryProduce(context.Background(), r, p.promise)
 }
 
 // registerPending is the background task of a publisher created while the
@@ -34,7 +34,7 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 // on the registry's side. Meanwhile the events wait within the buffer's
 // bounds, and Manager.Check names the error.
 func (p *Publisher[T]) registerPending(ctx context.Context) error {
-	id, err := p.m.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
+	id, err := p.env.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
 	if err != nil {
 		return err
 	}
@@ -42,7 +42,7 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	p.schemaID.Store(uint32(id))
 	for _, r := range p.pending {
 		binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
-		p.m.kafka.client.TryProduce(context.Background(), r, p.promise)
+		p.env.kafka.client.TryProduce(context.Background(), r, p.promise)
 	}
 	p.pending = nil
 	p.state.Store(pubReady)

@@ -27,7 +27,7 @@ const (
 // once per event type at start-up with CreatePublisher and share it; it is safe
 // for concurrent use.
 type Publisher[T any] struct {
-	m        *Manager
+	env      *pubEnv // what it uses of its Manager (pubenv.go)
 	name     string
 	codec    *payload.Codec[T]
 	schemaID atomic.Uint32 // set before state becomes pubReady
@@ -80,7 +80,7 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher[T]{m: m, name: name, codec: codec, stats: stats}
+	p := &Publisher[T]{env: &m.pub, name: name, codec: codec, stats: stats}
 	switch m.mode {
 	case modeMock:
 		p.rec = &recorder.Recorder[T]{}
@@ -115,7 +115,7 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 func (p *Publisher[T]) Name() string { return p.name }
 
 // Subject returns the schema registry subject of the event's schema.
-func (p *Publisher[T]) Subject() string { return p.m.cfg.Registry.Subject(p.codec.FullName()) }
+func (p *Publisher[T]) Subject() string { return p.env.reg.Subject(p.codec.FullName()) }
 
 // SchemaID returns the registry id of the event's schema: 0 outside Kafka
 // mode and while the registration is still being retried.
@@ -133,9 +133,9 @@ func (p *Publisher[T]) SchemaID() int {
 // its assertions.
 func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 	if p.rec == nil {
-		return nil, p.m.mode.String()
+		return nil, p.env.mode.String()
 	}
-	return p.rec, p.m.mode.String()
+	return p.rec, p.env.mode.String()
 }
 
 // Publish adds the metadata (a random event id, the application name and the
@@ -156,7 +156,7 @@ func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
 // also ErrBufferFull.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
-	m := p.m
+	m := p.env
 	if err := m.usable(); err != nil {
 		return err
 	}
@@ -229,7 +229,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		}
 		p.stats.dropped.Add(1)
 		m.logFailure(p.name, p.stats, ErrBufferFull)
-		if m.cfg.RaiseOnError {
+		if m.raise {
 			return fmt.Errorf("eventmanager: event %q: %w", p.name, ErrBufferFull)
 		}
 		return nil
@@ -248,8 +248,8 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 // fail counts an accepted record that will never be sent.
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
-	p.m.logFailure(p.name, p.stats, err)
-	p.m.buf.release(cost(cap(r.Value)))
+	p.env.logFailure(p.name, p.stats, err)
+	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
@@ -259,10 +259,10 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	switch {
 	case err == nil:
 		p.stats.delivered.Add(1)
-		if p.m.kafka.lastFail.Load() != nil {
-			p.m.kafka.lastFail.Store(nil)
+		if p.env.kafka.lastFail.Load() != nil {
+			p.env.kafka.lastFail.Store(nil)
 		}
-	case retryable(err) && p.m.kafka.resend.add(r, p.promise):
+	case retryable(err) && p.env.kafka.resend.add(r, p.promise):
 		// The topic was deleted and recreated: the record is sent again
 		// once the client adopted the new topic (resend.go); it keeps its
 		// room in the buffer meanwhile.
@@ -273,19 +273,19 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		// not accepted after all.
 		p.stats.published.Add(^uint64(0))
 		p.stats.dropped.Add(1)
-		p.m.logFailure(p.name, p.stats, err)
-	case errors.Is(err, kgo.ErrClientClosed) && p.m.kafka.wire.unanswered():
+		p.env.logFailure(p.name, p.stats, err)
+	case errors.Is(err, kgo.ErrClientClosed) && p.env.kafka.wire.unanswered():
 		// Close's ctx expired and the client was closed with the record
 		// buffered or in flight while a Produce request was unanswered:
 		// it may or may not be in the topic.
 		p.stats.unknown.Add(1)
-		p.m.logFailure(p.name, p.stats, err)
+		p.env.logFailure(p.name, p.stats, err)
 	default:
 		p.stats.failed.Add(1)
-		p.m.noteProduceError(err)
-		p.m.logFailure(p.name, p.stats, err)
+		p.env.noteProduceError(err)
+		p.env.logFailure(p.name, p.stats, err)
 	}
-	p.m.buf.release(cost(cap(r.Value)))
+	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 

@@ -3,7 +3,6 @@ package eventmanager
 import (
 	"sync"
 	"sync/atomic"
-	"time"
 )
 
 // EventStats counts what happened to the events of one event type (or, in
@@ -147,26 +146,4 @@ func (c *counters) snapshot() EventStats {
 		Dropped:   c.dropped.Load(),
 		Rejected:  c.rejected.Load(),
 	}
-}
-
-// logFailure logs a delivery failure of an event at most once per
-// METRICS_LOG_INTERVAL.
-func (m *Manager) logFailure(event string, c *counters, err error) {
-	now := time.Now().UnixNano()
-	last := c.lastLog.Load()
-	interval := m.cfg.Delivery.LogInterval
-	if interval <= 0 {
-		interval = time.Minute
-	}
-	if last != 0 && now-last < int64(interval) {
-		return
-	}
-	if !c.lastLog.CompareAndSwap(last, now) {
-		return
-	}
-	s := c.snapshot()
-	m.log.Warn("metrics event not delivered",
-		"event", event, "error", err,
-		"failed_total", s.Failed, "dropped_total", s.Dropped,
-		"next_report_after", interval.String())
 }

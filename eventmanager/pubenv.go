@@ -1,0 +1,69 @@
+package eventmanager
+
+import (
+	"errors"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
+)
+
+// pubEnv is what a Publisher uses of its Manager, and no more: the
+// lifecycle state, the mode, the buffer, the metadata stamper, the Kafka
+// link and the registry, plus the few settings Publish reads. The Manager
+// builds it once in New; every publisher shares it.
+type pubEnv struct {
+	state    *lifecycle
+	mode     mode
+	topic    string
+	log      *slog.Logger
+	buf      *buffer
+	stamp    *stamper
+	kafka    *kafkaLink
+	registry *schemaregistry.Client
+	reg      config.Registry // for subjects
+	raise    bool            // METRICS_RAISE_ON_ERROR
+	interval time.Duration   // METRICS_LOG_INTERVAL
+}
+
+// usable reports the lifecycle error, if any, for CreatePublisher and Publish.
+func (e *pubEnv) usable() error {
+	switch e.state.state.Load() {
+	case stateNew:
+		return ErrNotInitialized
+	case stateClosed:
+		return ErrClosed
+	}
+	return nil
+}
+
+// logFailure logs a delivery failure of an event at most once per
+// METRICS_LOG_INTERVAL.
+func (e *pubEnv) logFailure(event string, c *counters, err error) {
+	now := time.Now().UnixNano()
+	last := c.lastLog.Load()
+	if last != 0 && now-last < int64(e.interval) {
+		return
+	}
+	if !c.lastLog.CompareAndSwap(last, now) {
+		return
+	}
+	s := c.snapshot()
+	e.log.Warn("metrics event not delivered",
+		"event", event, "error", err,
+		"failed_total", s.Failed, "dropped_total", s.Dropped,
+		"next_report_after", e.interval.String())
+}
+
+// noteProduceError remembers a delivery refused for lack of authorization,
+// which franz-go does not retry, for Check.
+func (e *pubEnv) noteProduceError(err error) {
+	var ke *kerr.Error
+	if errors.As(err, &ke) && strings.HasSuffix(ke.Message, "_AUTHORIZATION_FAILED") {
+		e.kafka.lastFail.Store(&err)
+	}
+}
