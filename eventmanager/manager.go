@@ -100,7 +100,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
 	m.retry = newRetrier(m.log, cfg.Delivery.StartupBackoffMax)
-	for _, w := range cfg.Warnings {
+	for _, w := range append(config.EnvWarnings(), cfg.Warnings()...) {
 		m.log.Warn("metrics configuration: " + w)
 	}
 	if m.mode != modeKafka {
