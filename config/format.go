@@ -8,6 +8,14 @@ import (
 	"strings"
 )
 
+// How a Config prints. Secret redacts itself everywhere (fmt, JSON, slog,
+// text), so Config and Kafka need no JSON method. What is left is what
+// Secret cannot do: the registry URL is a plain string that may hold
+// user-info in a Config built in code and not resolved (Registry.MarshalJSON
+// and the LogValue methods redact it); Config.Format keeps verbs such as %d
+// or %x from printing that URL field by field; LogValue names the settings
+// for logs and gives String its one-line summary.
+
 // String returns a one-line summary of c for humans ("key=value ...",
 // settings that are empty left out), secrets redacted.
 func (c Config) String() string {
