@@ -1,10 +1,6 @@
 package config
 
-import (
-	"crypto/tls"
-	"crypto/x509"
-	"time"
-)
+import "time"
 
 // SecurityProtocol is how the Kafka client talks to the brokers
 // (KAFKA_SECURITY_PROTOCOL).
@@ -62,9 +58,10 @@ const (
 
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
 // from the environment; code may also build one as a literal and
-// pass it through Resolve (or Validate). A Config is a plain value: copying
-// it is cheap, and the *tls.Config and *x509.CertPool it points to must not
-// be modified once built.
+// pass it through Resolve (or Validate). A Config is plain settings:
+// copying it is cheap, and it holds no built object and no output.
+// Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
+// paths; Warnings and EnvWarnings give the notes about ignored settings.
 //
 // The zero value of every field is its default, so a literal sets only what
 // differs: Config{AppName: "x", Mock: true} is mock mode. Config.Mode says
@@ -99,9 +96,6 @@ type Config struct {
 	Registry Registry
 	// Delivery holds the buffering and retry knobs.
 	Delivery Delivery
-	// Warnings are non-fatal notes from loading (for example the misspelt
-	// KAFKA_BOOSTRAP_SERVERS); the event manager logs them.
-	Warnings []string
 }
 
 // Kafka is the Kafka part of a Config.
@@ -121,13 +115,8 @@ type Kafka struct {
 	ClientCertPath string
 	// ClientKeyPath is KAFKA_CLIENT_KEY_PATH: the PEM private key of the
 	// client certificate. Required whenever ClientCertPath is set.
+	// Kafka.TLSConfig builds the TLS configuration from the three paths.
 	ClientKeyPath string
-	// TLS is built by Resolve for SSL and SASL_SSL in Kafka mode: RootCAs
-	// from ClusterCAPath (nil means the system pool), the client certificate
-	// when cert and key are given, MinVersion TLS 1.2, ServerName empty (the
-	// Kafka client fills it per broker). Nil for the other protocols. When
-	// set in code, Resolve keeps it and does not read the three paths.
-	TLS *tls.Config
 	// SASLMechanism is KAFKA_SASL_MECHANISM, default SCRAM-SHA-512.
 	SASLMechanism SASLMechanism
 	// SASLUsername is KAFKA_SASL_USERNAME, required with the SASL protocols.
@@ -155,11 +144,9 @@ type Registry struct {
 	// FULL, FULL_TRANSITIVE (any case in, upper case out).
 	Compatibility string
 	// CAPath is SCHEMA_MANAGER_CA_PATH: PEM certificates of a private CA
-	// for an https registry.
+	// for an https registry (Registry.CertPool reads them); without it the
+	// system pool is used.
 	CAPath string
-	// RootCAs is parsed from CAPath by Resolve in Kafka mode; nil means the
-	// system pool. When set in code, Resolve keeps it and does not read CAPath.
-	RootCAs *x509.CertPool
 	// Timeout is SCHEMA_MANAGER_TIMEOUT, default 10s: the bound of each
 	// registry request.
 	Timeout time.Duration
@@ -208,8 +195,7 @@ func (c Config) Topic() string {
 
 // Validate reports whether c is a valid configuration: it is Resolve
 // without the result. Like Resolve it reads the PEM files named by c in
-// Kafka mode when Kafka.TLS or Registry.RootCAs is nil, so that a bad file
-// is reported. The error is an *Error (errors.Is ErrInvalid) naming the
+// Kafka mode, so that a bad file is reported. The error is an *Error (errors.Is ErrInvalid) naming the
 // environment variable that corresponds to each bad field.
 func (c Config) Validate() error {
 	_, err := c.Resolve()
@@ -224,13 +210,16 @@ func (c Config) Validate() error {
 //     default is 0);
 //   - enumerations are upper-cased, user-info is moved out of
 //     Registry.URL into Username/Password;
-//   - in Kafka mode, Kafka.TLS (for SSL and SASL_SSL) and Registry.RootCAs
-//     are built from the PEM files when nil.
+//   - in Kafka mode, the PEM files are read and checked as Kafka.TLSConfig
+//     (for SSL and SASL_SSL) and Registry.CertPool read them, so that a
+//     missing, unparsable, mismatched or expired file is reported now; what
+//     they build is discarded (those methods build it when it is used).
 //
 // In mock and disabled modes nothing is required and no file is read, but
 // what is set must still be well-formed. Resolve is idempotent (a resolved
-// Config resolves to itself without reading files again) and does not read
-// the environment. The error is an *Error naming every bad variable.
+// Config resolves to an equal Config; the files are read again) and does
+// not read the environment. The error is an *Error naming every bad
+// variable.
 func (c Config) Resolve() (Config, error) {
 	var p problems
 	r := resolver{names: canonicalNames(), now: time.Now()}

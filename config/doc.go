@@ -4,11 +4,24 @@
 //
 // FromEnv reads every variable with envconfig, parses and checks each one
 // itself, and returns one *Error naming every bad variable and why (envconfig
-// alone stops at the first). In Kafka mode it also reads the PEM files and
-// builds the TLS configuration, so that a missing, unparsable, mismatched or
-// expired certificate fails at start-up, naming the variable and the file.
-// A Config may also be built in code; Config.Resolve applies the same checks
-// and defaults to it (Config.Validate only reports the error).
+// alone stops at the first). In Kafka mode it also reads and checks the PEM
+// files, so that a missing, unparsable, mismatched or expired certificate
+// fails at start-up, naming the variable and the file. A Config may also be
+// built in code; Config.Resolve applies the same checks and defaults to it
+// (Config.Validate only reports the error).
+//
+// A Config is plain settings. The objects made from them are built where
+// they are used, by one method each: Kafka.TLSConfig (the *tls.Config of
+// SSL and SASL_SSL) and Registry.CertPool (the registry's private CA), with
+// the errors Resolve reports. An application that gets its *tls.Config
+// from elsewhere (a secrets store, say) passes it to the event manager as a
+// franz-go option, applied after the SDK's own and so replacing the one
+// built from the paths:
+//
+//	m, err := eventmanager.New(cfg, eventmanager.WithKafkaOptions(kgo.DialTLSConfig(tc)))
+//
+// With SASL_SSL the KAFKA_* paths may then stay empty; SSL still requires
+// the client certificate and key paths (Resolve checks them).
 //
 // The variables, their defaults and their aliases:
 //
@@ -36,8 +49,11 @@
 //	METRICS_BACKOFF_MAX                            1m
 //
 // Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
-// is reported in Config.Warnings as ignored, with the closest of the names
-// above when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?).
+// is ignored; EnvWarnings reports it, with the closest of the names above
+// when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?), and the
+// misspelt KAFKA_BOOSTRAP_SERVERS. Config.Warnings reports settings that
+// are set but ignored (SCHEMA_MANAGER_CA_PATH with an http registry, say).
+// eventmanager.New logs both.
 //
 // The mode (Config.Mode): METRICS_ENABLED=false is disabled mode (whatever
 // METRICS_MOCK says), else METRICS_MOCK=true is mock mode, else Kafka mode.
@@ -46,9 +62,9 @@
 // disabled modes no Kafka or registry setting is required and no file is
 // read, but every value that is set must be well-formed.
 //
-// Secrets (the SASL and registry passwords, user-info in the registry URL,
-// private keys) are held in Secret values or inside the *tls.Config, and
-// never appear in errors, in fmt output of a Config (any verb), in its JSON
+// Secrets (the SASL and registry passwords, user-info in the registry URL)
+// are held in Secret values (private keys stay in their files), and never
+// appear in errors, in fmt output of a Config (any verb), in its JSON
 // or in its slog value. The one gap is fmt's %p verb applied to a value that
 // is not a pointer, a misuse that go vet reports: fmt then prints the fields
 // by reflection without calling any method.

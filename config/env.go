@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"os"
-	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -52,9 +51,10 @@ type rawEnv struct {
 }
 
 // FromEnv reads the configuration from the environment variables listed in
-// the package documentation and resolves it (see Config.Resolve): defaults filled, every value checked,
-// and in Kafka mode the PEM files read and the TLS configuration built. It
-// is the only reader of the environment in the SDK.
+// the package documentation and resolves it (see Config.Resolve): defaults
+// filled, every value checked, and in Kafka mode the PEM files read and
+// checked (Kafka.TLSConfig and Registry.CertPool build the objects from
+// them). Package config is the only reader of the environment in the SDK.
 //
 // Empty variables count as unset. Values are trimmed of surrounding white
 // space, except passwords. Booleans accept true/false, 1/0, t/f, yes/no,
@@ -62,14 +62,15 @@ type rawEnv struct {
 // plain numbers of seconds ("10", "0.5"). Aliases: METRICS_APPLICATION for
 // METRICS_APP_NAME, METRICS_DISABLE for the negation of METRICS_ENABLED,
 // METRICS_TOPIC_PREFIX for METRICS_EVENTS_TOPIC_PREFIX, and the misspelt
-// KAFKA_BOOSTRAP_SERVERS (with a warning in Config.Warnings); an alias and
+// KAFKA_BOOSTRAP_SERVERS (with a warning from EnvWarnings); an alias and
 // its variable both set to different values is an error.
 //
 // Any other non-empty variable whose name starts with METRICS_, KAFKA_ or
-// SCHEMA_MANAGER_ is reported in Config.Warnings as ignored, with the closest
+// SCHEMA_MANAGER_ is ignored, and EnvWarnings reports it with the closest
 // known name when one is near (METRICS_MOK: did you mean METRICS_MOCK?).
 // When the configuration is bad anyway, the near misses are listed in the
-// error instead, as they may be its cause.
+// error too, as they may be its cause. Notes about settings that are set
+// but ignored come from Config.Warnings.
 //
 // On a bad configuration FromEnv returns an *Error (errors.Is ErrInvalid)
 // naming every bad variable and why; values of secret variables never
@@ -88,7 +89,7 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	var p problems
 	var c Config
 	r := resolver{names: canonicalNames(), now: now}
-	s := strings.TrimSpace
+	s := trim
 
 	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), &p)
 	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), &p)
@@ -111,21 +112,10 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	}
 	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), &p)
 
-	servers := splitList(raw.BootstrapServers)
-	misspelt := splitList(raw.BoostrapServers)
-	switch {
-	case misspelt == nil:
-		c.Kafka.BootstrapServers = servers
-	case servers == nil:
-		c.Kafka.BootstrapServers = misspelt
-		r.names.bootstrap = envBoostrap
-		c.warn(fmt.Sprintf("%s is a misspelling of %s (it appears in published docs); it was used, but rename it", envBoostrap, envBootstrap))
-	case slices.Equal(servers, misspelt):
-		c.Kafka.BootstrapServers = servers
-		c.warn(fmt.Sprintf("%s (a misspelling) repeats %s; remove it", envBoostrap, envBootstrap))
-	default:
-		c.Kafka.BootstrapServers = servers
-		p.add(envBoostrap, fmt.Sprintf("%q differs from %s %q (set only %s)", s(raw.BoostrapServers), envBootstrap, s(raw.BootstrapServers), envBootstrap), nil)
+	b := bootstrapServers(raw)
+	c.Kafka.BootstrapServers, r.names.bootstrap = b.servers, b.from
+	if b.conflict != "" {
+		p.add(envBoostrap, b.conflict, nil)
 	}
 	c.Kafka.SecurityProtocol = SecurityProtocol(s(raw.SecurityProtocol))
 	c.Kafka.ClusterCAPath = s(raw.ClusterCAPath)
@@ -162,11 +152,11 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 		}
 		return Config{}, p.err()
 	}
-	for _, u := range unknown {
-		c.warn(u.note())
-	}
 	return c, nil
 }
+
+// trim trims the surrounding white space of a value.
+func trim(v string) string { return strings.TrimSpace(v) }
 
 // alias returns the value of variable name or else of its alias, and the
 // variable it came from. Both set and different is a problem.

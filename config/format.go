@@ -1,14 +1,20 @@
 package config
 
 import (
-	"crypto/tls"
 	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strconv"
 	"strings"
-	"time"
 )
+
+// How a Config prints. Secret redacts itself everywhere (fmt, JSON, slog,
+// text), so Config and Kafka need no JSON method. What is left is what
+// Secret cannot do: the registry URL is a plain string that may hold
+// user-info in a Config built in code and not resolved (Registry.MarshalJSON
+// and the LogValue methods redact it); Config.Format keeps verbs such as %d
+// or %x from printing that URL field by field; LogValue names the settings
+// for logs and gives String its one-line summary.
 
 // String returns a one-line summary of c for humans ("key=value ...",
 // settings that are empty left out), secrets redacted.
@@ -35,7 +41,7 @@ func (c Config) Format(f fmt.State, verb rune) {
 }
 
 // LogValue implements slog.LogValuer: a group of every setting, secrets
-// redacted, the TLS configuration summarised.
+// redacted.
 func (c Config) LogValue() slog.Value {
 	attrs := []slog.Attr{
 		slog.String("mode", c.Mode().String()),
@@ -53,14 +59,11 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("backoff_max", c.Delivery.StartupBackoffMax),
 		),
 	}
-	if len(c.Warnings) > 0 {
-		attrs = append(attrs, slog.Any("warnings", c.Warnings))
-	}
 	return slog.GroupValue(attrs...)
 }
 
 // LogValue implements slog.LogValuer for the Kafka part, the password
-// redacted and the TLS configuration summarised (never its keys).
+// redacted by Secret.
 func (k Kafka) LogValue() slog.Value {
 	return slog.GroupValue(
 		slog.String("bootstrap_servers", strings.Join(k.BootstrapServers, ",")),
@@ -68,114 +71,36 @@ func (k Kafka) LogValue() slog.Value {
 		slog.String("cluster_ca_path", k.ClusterCAPath),
 		slog.String("client_cert_path", k.ClientCertPath),
 		slog.String("client_key_path", k.ClientKeyPath),
-		slog.String("tls", tlsSummary(k.TLS)),
 		slog.String("sasl_mechanism", string(k.SASLMechanism)),
 		slog.String("sasl_username", k.SASLUsername),
-		slog.String("sasl_password", k.SASLPassword.masked()),
+		slog.Any("sasl_password", k.SASLPassword),
 	)
 }
 
 // LogValue implements slog.LogValuer for the registry part, the password
 // and any user-info in the URL redacted.
 func (g Registry) LogValue() slog.Value {
-	roots := ""
-	if g.RootCAs != nil {
-		roots = "custom"
-	}
 	return slog.GroupValue(
 		slog.String("url", redactURL(g.URL)),
 		slog.String("username", g.Username),
-		slog.String("password", g.Password.masked()),
+		slog.Any("password", g.Password),
 		slog.String("suffix", g.Suffix),
 		slog.String("compatibility", g.Compatibility),
 		slog.String("ca_path", g.CAPath),
-		slog.String("root_cas", roots),
 		slog.Duration("timeout", g.Timeout),
 	)
 }
 
-// configJSON is the JSON form of a Config.
-type configJSON struct {
-	AppName      string
-	Disabled     bool
-	Mock         bool
-	TopicPrefix  string
-	RaiseOnError bool
-	Kafka        Kafka
-	Registry     Registry
-	Delivery     Delivery
-	Warnings     []string
-}
-
-// MarshalJSON encodes c with its field names, secrets redacted (see
-// Kafka.MarshalJSON and Registry.MarshalJSON).
-func (c Config) MarshalJSON() ([]byte, error) {
-	return json.Marshal(configJSON(c))
-}
-
-// kafkaJSON is the JSON form of a Kafka: TLS is a summary string.
-type kafkaJSON struct {
-	BootstrapServers []string
-	SecurityProtocol SecurityProtocol
-	ClusterCAPath    string
-	ClientCertPath   string
-	ClientKeyPath    string
-	TLS              string
-	SASLMechanism    SASLMechanism
-	SASLUsername     string
-	SASLPassword     Secret
-}
-
-// MarshalJSON encodes k with its field names, the password redacted and TLS
-// as a summary string (never the private key).
-func (k Kafka) MarshalJSON() ([]byte, error) {
-	return json.Marshal(kafkaJSON{
-		BootstrapServers: k.BootstrapServers, SecurityProtocol: k.SecurityProtocol,
-		ClusterCAPath: k.ClusterCAPath, ClientCertPath: k.ClientCertPath, ClientKeyPath: k.ClientKeyPath,
-		TLS: tlsSummary(k.TLS), SASLMechanism: k.SASLMechanism, SASLUsername: k.SASLUsername,
-		SASLPassword: k.SASLPassword,
-	})
-}
-
-// registryJSON is the JSON form of a Registry.
-type registryJSON struct {
-	URL           string
-	Username      string
-	Password      Secret
-	Suffix        string
-	Compatibility string
-	CAPath        string
-	RootCAs       bool
-	Timeout       time.Duration
-}
-
-// MarshalJSON encodes g with its field names, the password and URL
-// user-info redacted; RootCAs is true when a custom pool is set.
+// MarshalJSON encodes g with its field names, the URL's user-info redacted
+// (the password is a Secret, which redacts itself). Only the URL needs this
+// method: a Registry built in code may carry user-info in it until Resolve
+// moves it to Username and Password. Config and Kafka have no MarshalJSON:
+// their secrets are Secrets.
 func (g Registry) MarshalJSON() ([]byte, error) {
-	return json.Marshal(registryJSON{
-		URL: redactURL(g.URL), Username: g.Username, Password: g.Password, Suffix: g.Suffix,
-		Compatibility: g.Compatibility, CAPath: g.CAPath, RootCAs: g.RootCAs != nil, Timeout: g.Timeout,
-	})
-}
-
-// tlsSummary describes tc without its keys: "" when nil.
-func tlsSummary(tc *tls.Config) string {
-	if tc == nil {
-		return ""
-	}
-	roots := "system"
-	if tc.RootCAs != nil {
-		roots = "custom"
-	}
-	s := fmt.Sprintf("min=%s roots=%s", tls.VersionName(tc.MinVersion), roots)
-	for _, cert := range tc.Certificates {
-		if cert.Leaf != nil {
-			s += fmt.Sprintf(" client=%q expires=%s", cert.Leaf.Subject.String(), cert.Leaf.NotAfter.UTC().Format(time.RFC3339))
-		} else {
-			s += " client=(certificate)"
-		}
-	}
-	return s
+	type fields Registry // the same fields, without this method
+	f := fields(g)
+	f.URL = redactURL(g.URL)
+	return json.Marshal(f)
 }
 
 // writeAttrs renders attrs as space-separated key=value pairs, group keys

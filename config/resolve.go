@@ -21,7 +21,6 @@ type resolver struct {
 // resolve returns c completed, recording every problem in p.
 func (r *resolver) resolve(c Config, p *problems) Config {
 	out := c
-	out.Warnings = slices.Clone(c.Warnings)
 	out.Kafka.BootstrapServers = slices.Clone(c.Kafka.BootstrapServers)
 	kafkaMode := c.Mode() == ModeKafka && !r.modeUnknown
 
@@ -39,14 +38,16 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match %s", out.TopicPrefix, avroname.Pattern), nil)
 	}
 
-	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode, &out, p)
-	out.Registry = r.resolveRegistry(out.Registry, kafkaMode, &out, p)
+	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode, p)
+	out.Registry = r.resolveRegistry(out.Registry, kafkaMode, p)
 	out.Delivery = r.resolveDelivery(out.Delivery, p)
 	return out
 }
 
-// resolveKafka checks and completes the Kafka part.
-func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems) Kafka {
+// resolveKafka checks and completes the Kafka part. In Kafka mode it loads
+// the PEM files of SSL and SASL_SSL (as Kafka.TLSConfig does) so that a bad
+// file is reported now, and discards what it built.
+func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 	for _, s := range k.BootstrapServers {
 		if reason := checkHostPort(s); reason != "" {
 			p.add(r.names.bootstrap, reason, nil)
@@ -56,15 +57,8 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 		p.add(r.names.bootstrap, "required in Kafka mode (a comma-separated host:port list, or set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)", nil)
 	}
 
-	protocolOK := true
-	if k.SecurityProtocol == "" {
-		k.SecurityProtocol = defaultSecurityProtocol
-	} else if v, ok := oneOf(string(k.SecurityProtocol), securityProtocols()); ok {
-		k.SecurityProtocol = v
-	} else {
-		protocolOK = false
-		p.add(envSecurityProtocol, fmt.Sprintf("%q is not one of %s", k.SecurityProtocol, join(securityProtocols())), nil)
-	}
+	proto, protocolOK := r.securityProtocol(k.SecurityProtocol, p)
+	k.SecurityProtocol = proto
 	if k.SASLMechanism == "" {
 		k.SASLMechanism = defaultSASLMechanism
 	} else if v, ok := oneOf(string(k.SASLMechanism), saslMechanisms()); ok {
@@ -72,14 +66,8 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 	} else {
 		p.add(envSASLMechanism, fmt.Sprintf("%q is not one of %s", k.SASLMechanism, join(saslMechanisms())), nil)
 	}
-	if !protocolOK {
+	if !protocolOK || !kafkaMode {
 		return k // nothing else can be checked without knowing the protocol
-	}
-	if k.TLS != nil && !k.SecurityProtocol.UsesTLS() {
-		p.add(envSecurityProtocol, fmt.Sprintf("%s does not use TLS but Kafka.TLS is set (use %s or %s)", k.SecurityProtocol, SSL, SASLSSL), nil)
-	}
-	if !kafkaMode {
-		return k
 	}
 
 	if k.SecurityProtocol.UsesSASL() {
@@ -89,54 +77,34 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, c *Config, p *problems)
 		if k.SASLPassword == "" {
 			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", envSecurityProtocol, k.SecurityProtocol), nil)
 		}
-	} else {
-		for _, v := range []struct{ name, value string }{{envSASLUsername, k.SASLUsername}, {envSASLPassword, string(k.SASLPassword)}} {
-			if v.value != "" {
-				c.warn(fmt.Sprintf("%s is set but %s=%s does not use SASL; it is ignored", v.name, envSecurityProtocol, k.SecurityProtocol))
-			}
-		}
 	}
-
-	if !k.SecurityProtocol.UsesTLS() {
-		for _, v := range []struct{ name, value string }{{envClusterCA, k.ClusterCAPath}, {envClientCert, k.ClientCertPath}, {envClientKey, k.ClientKeyPath}} {
-			if v.value != "" {
-				c.warn(fmt.Sprintf("%s is set but %s=%s does not use TLS; it is ignored", v.name, envSecurityProtocol, k.SecurityProtocol))
-			}
-		}
-		return k
-	}
-	if k.TLS != nil {
-		return k // built in code or by an earlier Resolve: kept as is
-	}
-	ok := true
-	switch {
-	case k.ClientCertPath != "" && k.ClientKeyPath == "":
-		ok = false
-		p.add(envClientKey, fmt.Sprintf("required when %s is set (the client certificate's private key)", envClientCert), nil)
-	case k.ClientCertPath == "" && k.ClientKeyPath != "":
-		ok = false
-		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", envClientKey), nil)
-	case k.ClientCertPath == "" && k.SecurityProtocol == SSL:
-		ok = false
-		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key, or use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
-		p.add(envClientCert, reason, nil)
-		p.add(envClientKey, reason, nil)
-	}
-	if tc := r.loadKafkaTLS(k, ok, p); tc != nil {
-		k.TLS = tc
+	if k.SecurityProtocol.UsesTLS() {
+		_ = r.kafkaTLS(k, p)
 	}
 	return k
 }
 
+// securityProtocol returns the protocol of KAFKA_SECURITY_PROTOCOL v:
+// the default for "", the canonical spelling otherwise; false (and a
+// problem in p) when v is not one.
+func (r *resolver) securityProtocol(v SecurityProtocol, p *problems) (SecurityProtocol, bool) {
+	if v == "" {
+		return defaultSecurityProtocol, true
+	}
+	if c, ok := oneOf(string(v), securityProtocols()); ok {
+		return c, true
+	}
+	p.add(envSecurityProtocol, fmt.Sprintf("%q is not one of %s", v, join(securityProtocols())), nil)
+	return v, false
+}
+
 // resolveRegistry checks and completes the schema registry part.
-func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, c *Config, p *problems) Registry {
-	https := false
+func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Registry {
 	if g.URL != "" {
 		u, user, pass, reason := parseRegistryURL(g.URL)
 		if reason != "" {
 			p.add(envRegistryURL, reason, nil)
 		} else {
-			https = strings.HasPrefix(u, "https:")
 			g.URL = u
 			if user != "" {
 				if g.Username != "" && g.Username != user {
@@ -180,12 +148,8 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, c *Config, p *pro
 		p.add(envRegistryTimeout, fmt.Sprintf("%s is negative", g.Timeout), nil)
 	}
 
-	if kafkaMode && g.CAPath != "" && g.RootCAs == nil {
-		if g.URL != "" && !https {
-			c.warn(fmt.Sprintf("%s is set but %s is not https; it is ignored", envRegistryCA, envRegistryURL))
-		} else if pool := r.loadCertPool(envRegistryCA, g.CAPath, p); pool != nil {
-			g.RootCAs = pool
-		}
+	if kafkaMode && g.CAPath != "" && !g.caIgnored() {
+		_ = r.loadCertPool(envRegistryCA, g.CAPath, p) // reported now, built by CertPool
 	}
 	return g
 }
@@ -224,13 +188,6 @@ func (r *resolver) resolveDelivery(d Delivery, p *problems) Delivery {
 		}
 	}
 	return d
-}
-
-// warn adds a warning unless it is already there (Resolve is idempotent).
-func (c *Config) warn(w string) {
-	if !slices.Contains(c.Warnings, w) {
-		c.Warnings = append(c.Warnings, w)
-	}
 }
 
 // oneOf returns the element of allowed equal to s ignoring case.

@@ -17,7 +17,6 @@ import (
 // defaults, the same checks apply.
 func TestResolveLiteral(t *testing.T) {
 	p := pki.New(t)
-	codeTLS := &tls.Config{MinVersion: tls.VersionTLS13}
 	kafka := func(k config.Kafka) config.Config {
 		if k.BootstrapServers == nil {
 			k.BootstrapServers = []string{"b:9092"}
@@ -77,23 +76,21 @@ func TestResolveLiteral(t *testing.T) {
 					t.Errorf("Resolve() = %v, %v", c, err)
 				}
 			}},
-		{name: "TLS set in code is kept without paths",
-			in: kafka(config.Kafka{SecurityProtocol: config.SSL, TLS: codeTLS}),
-			check: func(t *testing.T, c config.Config) {
-				if c.Kafka.TLS != codeTLS {
-					t.Errorf("Kafka.TLS = %p, want the one set in code %p", c.Kafka.TLS, codeTLS)
-				}
-			}},
-		{name: "paths are loaded when TLS is nil",
+		{name: "paths are checked, and TLSConfig builds from them",
 			in: kafka(config.Kafka{SecurityProtocol: config.SSL, ClusterCAPath: p.CA, ClientCertPath: p.ClientCert, ClientKeyPath: p.ClientKey}),
 			check: func(t *testing.T, c config.Config) {
-				if c.Kafka.TLS == nil || c.Kafka.TLS.RootCAs == nil || len(c.Kafka.TLS.Certificates) != 1 {
-					t.Errorf("Kafka.TLS = %v, want one built from the files", c.Kafka.TLS)
+				tc, err := c.Kafka.TLSConfig()
+				if err != nil || tc == nil || tc.RootCAs == nil || len(tc.Certificates) != 1 || tc.MinVersion != tls.VersionTLS12 || tc.ServerName != "" {
+					t.Errorf("Kafka.TLSConfig() = %v, %v, want one built from the files", tc, err)
 				}
 			}},
-		{name: "TLS with a plaintext protocol",
-			in:      config.Config{AppName: "app", Mock: true, Kafka: config.Kafka{TLS: codeTLS}},
-			wantErr: []wantProblem{{"KAFKA_SECURITY_PROTOCOL", "PLAINTEXT does not use TLS but Kafka.TLS is set"}}},
+		{name: "no TLS configuration with a plaintext protocol",
+			in: kafka(config.Kafka{ClusterCAPath: p.CA}),
+			check: func(t *testing.T, c config.Config) {
+				if tc, err := c.Kafka.TLSConfig(); tc != nil || err != nil {
+					t.Errorf("Kafka.TLSConfig() = %v, %v, want nil, nil with PLAINTEXT", tc, err)
+				}
+			}},
 		{name: "SSL without TLS or paths",
 			in: kafka(config.Kafka{SecurityProtocol: config.SSL}),
 			wantErr: []wantProblem{
@@ -147,8 +144,9 @@ func TestResolveLiteral(t *testing.T) {
 	}
 }
 
-// TestResolveIdempotent resolves a loaded Config again after its files are
-// gone: nothing is re-read, nothing changes, warnings are not repeated.
+// TestResolveIdempotent resolves a loaded Config again: nothing changes.
+// A Config holds paths, not what they held: after its files are gone,
+// Resolve reports them again.
 func TestResolveIdempotent(t *testing.T) {
 	p := pki.New(t)
 	c := mustFromEnv(t, kafkaEnv(map[string]string{
@@ -158,33 +156,43 @@ func TestResolveIdempotent(t *testing.T) {
 		"SCHEMA_MANAGER_REGISTRY_URL": "https://u:pw@reg", "SCHEMA_MANAGER_CA_PATH": p.CA,
 		"KAFKA_SASL_USERNAME": "ignored",
 	}))
-	if len(c.Warnings) != 2 {
-		t.Fatalf("Warnings = %q, want the misspelling and the ignored SASL user", c.Warnings)
-	}
-	for _, f := range []string{p.CA, p.ClientCert, p.ClientKey} {
-		if err := os.Remove(f); err != nil {
-			t.Fatal(err)
-		}
+	if w := warnings(c); len(w) != 2 {
+		t.Fatalf("warnings = %q, want the misspelling and the ignored SASL user", w)
 	}
 	again, err := c.Resolve()
 	if err != nil {
 		t.Fatalf("second Resolve() error: %v", err)
 	}
-	if !equalConfig(again, c) || again.Kafka.TLS != c.Kafka.TLS || again.Registry.RootCAs != c.Registry.RootCAs {
+	if !equalConfig(again, c) {
 		t.Errorf("second Resolve() =\n%v\nwant\n%v", again, c)
+	}
+	if !slices.Equal(again.Warnings(), c.Warnings()) {
+		t.Errorf("Warnings() %q vs %q", again.Warnings(), c.Warnings())
 	}
 	if err := c.Validate(); err != nil {
 		t.Errorf("Validate() of a resolved Config: %v", err)
 	}
 	// The copy does not share the slices it may change.
-	again.Warnings[0] = "changed"
 	again.Kafka.BootstrapServers[0] = "changed"
-	if c.Warnings[0] == "changed" || c.Kafka.BootstrapServers[0] == "changed" {
+	if c.Kafka.BootstrapServers[0] == "changed" {
 		t.Error("Resolve() result shares slices with its receiver")
 	}
-	if !slices.Equal(again.Warnings[1:], c.Warnings[1:]) {
-		t.Errorf("Warnings %q vs %q", again.Warnings, c.Warnings)
+
+	for _, f := range []string{p.CA, p.ClientCert, p.ClientKey} {
+		if err := os.Remove(f); err != nil {
+			t.Fatal(err)
+		}
 	}
+	var ce *config.Error
+	if _, err := c.Resolve(); !errors.As(err, &ce) {
+		t.Fatalf("Resolve() after the files are gone: error %v, want a *config.Error", err)
+	}
+	checkProblems(t, ce,
+		wantProblem{"KAFKA_CLUSTER_CA_PATH", "cannot read"},
+		wantProblem{"KAFKA_CLIENT_CERT_PATH", "cannot read"},
+		wantProblem{"KAFKA_CLIENT_KEY_PATH", "cannot read"},
+		wantProblem{"SCHEMA_MANAGER_CA_PATH", "cannot read"},
+	)
 }
 
 func TestTopic(t *testing.T) {
@@ -234,11 +242,11 @@ func TestString(t *testing.T) {
 				"registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
 				"delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s"},
-		{config.Config{Disabled: true, Warnings: []string{"w 1"}},
+		{config.Config{Disabled: true},
 			"mode=disabled topic=lsst.square.metrics.events. raise_on_error=false kafka.security_protocol=PLAINTEXT " +
 				"kafka.sasl_mechanism=SCRAM-SHA-512 registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
-				`delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s warnings="[w 1]"`},
+				`delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s`},
 	}
 	for _, tt := range tests {
 		c, err := tt.c.Resolve()

@@ -94,8 +94,8 @@ func TestSecretsNeverPrint(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			c := mustFromEnv(t, tt.env)
-			if c.Kafka.TLS == nil || len(c.Kafka.TLS.Certificates) != 1 || c.Kafka.SASLPassword.Value() != kafkaPW {
-				t.Fatal("the secrets under test were not loaded")
+			if tc, err := c.Kafka.TLSConfig(); err != nil || len(tc.Certificates) != 1 || c.Kafka.SASLPassword.Value() != kafkaPW {
+				t.Fatalf("the secrets under test were not loaded: %v", err)
 			}
 			assertHidden(t, "Config", renderings(t, c), secrets)
 			assertHidden(t, "*Config", renderings(t, &c), secrets)
@@ -106,6 +106,24 @@ func TestSecretsNeverPrint(t *testing.T) {
 				t.Errorf("String() does not mark the passwords as redacted: %s", c)
 			}
 		})
+	}
+}
+
+// TestSecretsNeverPrintLiteral prints a Config built in code and not
+// resolved: its registry URL still holds user-info, which only the
+// formatting methods (Config's and Registry's) redact.
+func TestSecretsNeverPrintLiteral(t *testing.T) {
+	const pw = "litPWrt62mZ"
+	c := config.Config{AppName: "app", Registry: config.Registry{URL: "https://user:" + pw + "@reg", Password: pw}, Kafka: config.Kafka{SASLPassword: pw}}
+	assertHidden(t, "Config", renderings(t, c), []string{pw})
+	assertHidden(t, "*Config", renderings(t, &c), []string{pw})
+	g := map[string]string{"json": mustJSON(t, c.Registry)}
+	var jb bytes.Buffer
+	slog.New(slog.NewJSONHandler(&jb, nil)).Info("registry", "value", c.Registry)
+	g["slog json"] = jb.String()
+	assertHidden(t, "Registry", g, []string{pw})
+	if !strings.Contains(g["json"], `"URL":"https://[redacted]@reg"`) {
+		t.Errorf("Registry JSON = %s, want the URL with its user-info redacted", g["json"])
 	}
 }
 

@@ -8,11 +8,100 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
+	"strings"
 	"time"
 )
 
 // errNoCertificate is the cause of a PEM file without any certificate.
 var errNoCertificate = errors.New("no PEM CERTIFICATE block")
+
+// TLSConfig builds the TLS configuration of k's security protocol from the
+// PEM files k names: nil, nil for PLAINTEXT and SASL_PLAINTEXT (and when
+// SecurityProtocol is empty, PLAINTEXT by default). For SSL and SASL_SSL:
+// RootCAs from ClusterCAPath (nil, the system pool, without it), the client
+// certificate from ClientCertPath and ClientKeyPath when they are set,
+// MinVersion TLS 1.2, ServerName empty (the Kafka client fills it per
+// broker).
+//
+// It reads the files at each call and returns a new *tls.Config that the
+// caller owns. The error is the one Resolve reports for the same settings,
+// an *Error (errors.Is ErrInvalid) naming each bad variable: an unknown
+// protocol, a file that cannot be read or parsed, a certificate expired or
+// not valid yet, a key that does not match its certificate, a certificate
+// without its key (or the reverse), SSL without a client certificate. Key
+// material never appears in it.
+//
+// A TLS configuration from elsewhere (a secrets store, say) is passed to
+// the event manager as a franz-go option instead:
+// eventmanager.WithKafkaOptions(kgo.DialTLSConfig(tc)).
+func (k Kafka) TLSConfig() (*tls.Config, error) {
+	var p problems
+	r := resolver{names: canonicalNames(), now: time.Now()}
+	proto, ok := r.securityProtocol(k.SecurityProtocol, &p)
+	if !ok {
+		return nil, p.err()
+	}
+	if !proto.UsesTLS() {
+		return nil, nil
+	}
+	k.SecurityProtocol = proto
+	tc := r.kafkaTLS(k, &p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return tc, nil
+}
+
+// CertPool returns the pool of the CA certificates in CAPath, to verify an
+// https registry: nil (the system pool) and no error when CAPath is empty,
+// or when URL is set and not https (CAPath is then ignored, and
+// Config.Warnings says so). It reads the file at each call. The error is
+// the one Resolve reports for the same settings, an *Error naming
+// SCHEMA_MANAGER_CA_PATH: a file that cannot be read, holds no certificate,
+// or one that does not parse or is expired or not valid yet.
+func (g Registry) CertPool() (*x509.CertPool, error) {
+	if g.CAPath == "" || g.caIgnored() {
+		return nil, nil
+	}
+	var p problems
+	r := resolver{names: canonicalNames(), now: time.Now()}
+	pool := r.loadCertPool(envRegistryCA, g.CAPath, &p)
+	if err := p.err(); err != nil {
+		return nil, err
+	}
+	return pool, nil
+}
+
+// caIgnored reports whether CAPath is set for a registry URL that is not
+// https, and is therefore not used.
+func (g Registry) caIgnored() bool {
+	if g.CAPath == "" || g.URL == "" {
+		return false
+	}
+	scheme, _, _ := strings.Cut(g.URL, "://")
+	return !strings.EqualFold(scheme, "https")
+}
+
+// kafkaTLS checks the pairing of the client certificate and key of k (whose
+// protocol is SSL or SASL_SSL) and builds its TLS configuration. It returns
+// nil when something is wrong (the problems are in p).
+func (r *resolver) kafkaTLS(k Kafka, p *problems) *tls.Config {
+	withClient := true
+	switch {
+	case k.ClientCertPath != "" && k.ClientKeyPath == "":
+		withClient = false
+		p.add(envClientKey, fmt.Sprintf("required when %s is set (the client certificate's private key)", envClientCert), nil)
+	case k.ClientCertPath == "" && k.ClientKeyPath != "":
+		withClient = false
+		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", envClientKey), nil)
+	case k.ClientCertPath == "" && k.SecurityProtocol == SSL:
+		withClient = false
+		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key, or use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
+		p.add(envClientCert, reason, nil)
+		p.add(envClientKey, reason, nil)
+	}
+	return r.loadKafkaTLS(k, withClient, p)
+}
 
 // loadKafkaTLS builds the TLS configuration of SSL and SASL_SSL from the
 // paths of k. withClient is false when the cert/key pairing is already

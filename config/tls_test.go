@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/pki"
 )
 
@@ -104,12 +105,20 @@ func TestFromEnvTLS(t *testing.T) {
 				if tt.notExist && !errors.Is(ce, fs.ErrNotExist) {
 					t.Errorf("errors.Is(err, fs.ErrNotExist) = false for %v", ce)
 				}
+				// The builder reports what the loading reports.
+				k := config.Kafka{
+					SecurityProtocol: config.SecurityProtocol(tt.env["KAFKA_SECURITY_PROTOCOL"]), ClusterCAPath: tt.env["KAFKA_CLUSTER_CA_PATH"],
+					ClientCertPath: tt.env["KAFKA_CLIENT_CERT_PATH"], ClientKeyPath: tt.env["KAFKA_CLIENT_KEY_PATH"],
+				}
+				if tc, err := k.TLSConfig(); tc != nil || err == nil || err.Error() != ce.Error() || !errors.Is(err, config.ErrInvalid) {
+					t.Errorf("Kafka.TLSConfig() = %v, %v\nwant the error of FromEnv\n%v", tc, err, ce)
+				}
 				return
 			}
 			c := mustFromEnv(t, tt.env)
-			tc := c.Kafka.TLS
-			if tc == nil {
-				t.Fatal("Kafka.TLS is nil")
+			tc, err := c.Kafka.TLSConfig()
+			if err != nil || tc == nil {
+				t.Fatalf("Kafka.TLSConfig() = %v, %v", tc, err)
 			}
 			if tc.MinVersion != tls.VersionTLS12 {
 				t.Errorf("MinVersion = %x, want TLS 1.2", tc.MinVersion)
@@ -137,18 +146,25 @@ func TestFromEnvRegistryCA(t *testing.T) {
 		return kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://registry", "SCHEMA_MANAGER_CA_PATH": ca})
 	}
 	c := mustFromEnv(t, https(p.CA))
-	if c.Registry.RootCAs == nil || c.Registry.CAPath != p.CA {
-		t.Errorf("RootCAs %v CAPath %q, want a pool from %q", c.Registry.RootCAs, c.Registry.CAPath, p.CA)
+	if pool, err := c.Registry.CertPool(); pool == nil || err != nil || c.Registry.CAPath != p.CA {
+		t.Errorf("CertPool() = %v, %v, CAPath %q, want a pool from %q", pool, err, c.Registry.CAPath, p.CA)
 	}
-	if c := mustFromEnv(t, https("")); c.Registry.RootCAs != nil {
-		t.Errorf("RootCAs = %v without SCHEMA_MANAGER_CA_PATH, want nil (system pool)", c.Registry.RootCAs)
+	if pool, err := mustFromEnv(t, https("")).Registry.CertPool(); pool != nil || err != nil {
+		t.Errorf("CertPool() = %v, %v without SCHEMA_MANAGER_CA_PATH, want nil, nil (system pool)", pool, err)
+	}
+	if pool, err := (config.Registry{URL: "http://registry", CAPath: p.Missing}).CertPool(); pool != nil || err != nil {
+		t.Errorf("CertPool() = %v, %v with an http URL, want nil, nil (CAPath ignored)", pool, err)
 	}
 	for _, tt := range []struct{ path, reason string }{
 		{p.Garbage, "holds no PEM certificate"},
 		{p.Missing, "cannot read"},
 		{p.ExpiredCert, "expired at"},
 	} {
-		checkProblems(t, fromEnvError(t, https(tt.path)), wantProblem{"SCHEMA_MANAGER_CA_PATH", tt.reason})
+		ce := fromEnvError(t, https(tt.path))
+		checkProblems(t, ce, wantProblem{"SCHEMA_MANAGER_CA_PATH", tt.reason})
+		if pool, err := (config.Registry{URL: "https://registry", CAPath: tt.path}).CertPool(); pool != nil || err == nil || err.Error() != ce.Error() {
+			t.Errorf("CertPool() = %v, %v, want the error of FromEnv\n%v", pool, err, ce)
+		}
 	}
 }
 
@@ -208,7 +224,11 @@ func TestTLSHandshake(t *testing.T) {
 				"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLUSTER_CA_PATH": tt.ca,
 				"KAFKA_CLIENT_CERT_PATH": tt.cert, "KAFKA_CLIENT_KEY_PATH": tt.key,
 			}))
-			conn, err := tls.Dial("tcp", ln.Addr().String(), c.Kafka.TLS)
+			tc, err := c.Kafka.TLSConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn, err := tls.Dial("tcp", ln.Addr().String(), tc)
 			if tt.wantPeer == "" {
 				if err == nil {
 					_ = conn.Close()

@@ -17,6 +17,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -236,4 +237,29 @@ func quietLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard
 func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record {
 	t.Helper()
 	return testkit.Consume(t, topic, n, kgo.SeedBrokers(brokers...))
+}
+
+// TestNewLogsWarnings checks that New logs the warnings of the environment
+// (a misspelt variable) and of the settings (a SASL user with PLAINTEXT).
+func TestNewLogsWarnings(t *testing.T) {
+	t.Setenv("METRICS_MOK", "true")
+	cfg := config.Config{
+		AppName:  testApp,
+		Kafka:    config.Kafka{BootstrapServers: []string{"127.0.0.1:1"}, SASLUsername: "u"},
+		Registry: config.Registry{URL: "http://127.0.0.1:1"},
+	}
+	log, logs := testkit.NewLogger(slog.LevelWarn)
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = m.Close(t.Context()) }()
+	for _, want := range []string{
+		"metrics configuration: METRICS_MOK is not a variable of the metrics SDK and is ignored; did you mean METRICS_MOCK?",
+		"metrics configuration: KAFKA_SASL_USERNAME is set but KAFKA_SECURITY_PROTOCOL=PLAINTEXT does not use SASL; it is ignored",
+	} {
+		if !strings.Contains(logs.String(), want) {
+			t.Errorf("log lacks %q:\n%s", want, logs)
+		}
+	}
 }

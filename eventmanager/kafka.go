@@ -43,11 +43,12 @@ func KafkaOptions(cfg config.Config) ([]kgo.Opt, error) {
 // connectOptions are KafkaOptions for a resolved configuration.
 func connectOptions(k config.Kafka) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
-	if k.SecurityProtocol.UsesTLS() {
-		if k.TLS == nil {
-			return nil, fmt.Errorf("eventmanager: KAFKA_SECURITY_PROTOCOL=%s but no TLS configuration was loaded", k.SecurityProtocol)
-		}
-		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
+	tc, err := k.TLSConfig()
+	if err != nil {
+		return nil, fmt.Errorf("eventmanager: %w", err)
+	}
+	if tc != nil {
+		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
 	if k.SecurityProtocol.UsesSASL() {
 		mech, err := saslMechanism(k)

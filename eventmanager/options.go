@@ -66,8 +66,11 @@ func WithKafkaClient(cl *kgo.Client) Option {
 
 // WithKafkaOptions appends franz-go options to those the manager derives from
 // the configuration when it builds its own client, e.g. kgo.WithHooks with a
-// github.com/twmb/franz-go/plugin/kprom metrics hook. Later options win.
-// Ignored with WithKafkaClient. Default: none.
+// github.com/twmb/franz-go/plugin/kprom metrics hook, or
+// kgo.DialTLSConfig(tc) with a *tls.Config from elsewhere (a secrets store),
+// which replaces the one config.Kafka.TLSConfig builds from the KAFKA_*
+// paths (the manager's security messages then describe tc's certificates).
+// Later options win. Ignored with WithKafkaClient. Default: none.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
 	return func(o *options) { o.kafkaOpts = append(o.kafkaOpts, opts...) }
 }

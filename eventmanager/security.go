@@ -53,6 +53,9 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 		return nil
 	}
 	k := m.cfg.Kafka
+	// The TLS configuration the client dials with: the one built from the
+	// KAFKA_* paths, or one passed with WithKafkaOptions.
+	tc, _ := m.kafka.client.OptValue(kgo.DialTLSConfig).(*tls.Config)
 	s := m.kafka.conn.seen()
 	secErr := func(kind error, cause error, format string, args ...any) *SecurityError {
 		return &SecurityError{Kind: kind, Broker: s.broker, Reason: fmt.Sprintf(format, args...), Err: cause}
@@ -91,20 +94,20 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 	case !k.SecurityProtocol.UsesTLS():
 		return nil
 	case errors.As(err, &unknown):
-		return secErr(ErrTLS, err, "the broker's certificate%s is not signed by %s", certName(brokerLeaf(err, unknown.Cert)), caSource(k))
+		return secErr(ErrTLS, err, "the broker's certificate%s is not signed by %s", certName(brokerLeaf(err, unknown.Cert)), caSource(k, tc))
 	case errors.As(err, &invalid) && (invalid.Reason == x509.Expired):
-		return secErr(ErrTLS, err, "the broker's certificate%s is expired or not valid yet (checked against %s): renew it on the broker, or check this machine's clock", certName(invalid.Cert), caSource(k))
+		return secErr(ErrTLS, err, "the broker's certificate%s is expired or not valid yet (checked against %s): renew it on the broker, or check this machine's clock", certName(invalid.Cert), caSource(k, tc))
 	case errors.As(err, &invalid):
-		return secErr(ErrTLS, err, "the broker's certificate%s is not valid for TLS server use (checked against %s)", certName(invalid.Cert), caSource(k))
+		return secErr(ErrTLS, err, "the broker's certificate%s is not valid for TLS server use (checked against %s)", certName(invalid.Cert), caSource(k, tc))
 	case errors.As(err, &hostname):
 		return secErr(ErrTLS, err, "the broker's certificate does not name the host it was reached at: use in KAFKA_BOOTSTRAP_SERVERS a name the certificate covers (and check the brokers' advertised listeners)")
 	case errors.As(err, &verify):
-		return secErr(ErrTLS, err, "the broker's certificate does not verify against %s", caSource(k))
+		return secErr(ErrTLS, err, "the broker's certificate does not verify against %s", caSource(k, tc))
 	case errors.As(err, &header):
 		return secErr(ErrTLS, err, "the broker did not answer with TLS: is this a plaintext listener? point KAFKA_BOOTSTRAP_SERVERS at the TLS listener, or set KAFKA_SECURITY_PROTOCOL=PLAINTEXT (or SASL_PLAINTEXT)")
 	}
 	if alert, ok := remoteAlert(err); ok {
-		return secErr(ErrTLS, err, "%s", clientCertReason(k, alert))
+		return secErr(ErrTLS, err, "%s", clientCertReason(k, tc, alert))
 	}
 	return nil
 }
@@ -176,12 +179,13 @@ func remoteAlert(err error) (uint8, bool) {
 }
 
 // clientCertReason says why the broker sent alert during the handshake,
-// naming the client certificate variable.
-func clientCertReason(k config.Kafka, alert uint8) string {
-	cert := clientCertName(k)
+// naming the client certificate variable; tc is the client's TLS
+// configuration.
+func clientCertReason(k config.Kafka, tc *tls.Config, alert uint8) string {
+	cert := clientCertName(k, tc)
 	switch alert {
 	case alertCertificateRequired, alertHandshakeFailure, alertBadCertificate, alertUnknownCA, alertCertificateUnknown:
-		if !hasClientCert(k) {
+		if !hasClientCert(tc) {
 			return "the broker requires a client certificate (mutual TLS) and none is configured: set KAFKA_CLIENT_CERT_PATH and KAFKA_CLIENT_KEY_PATH (Strimzi: user.crt and user.key of the KafkaUser's secret)"
 		}
 		return fmt.Sprintf("the broker did not accept %s: it must be signed by a CA the broker trusts for clients (Strimzi: the clients CA, as in the KafkaUser's secret) and match KAFKA_CLIENT_KEY_PATH", cert)
@@ -197,20 +201,23 @@ func clientCertReason(k config.Kafka, alert uint8) string {
 	return "the broker refused the TLS handshake: check KAFKA_SECURITY_PROTOCOL and the listener's TLS settings"
 }
 
-// hasClientCert reports whether the TLS configuration sends a certificate.
-func hasClientCert(k config.Kafka) bool {
-	return k.TLS != nil && (len(k.TLS.Certificates) > 0 || k.TLS.GetClientCertificate != nil)
+// hasClientCert reports whether the TLS configuration tc sends a
+// certificate.
+func hasClientCert(tc *tls.Config) bool {
+	return tc != nil && (len(tc.Certificates) > 0 || tc.GetClientCertificate != nil)
 }
 
-// clientCertName describes the configured client certificate for messages:
-// its variable, file, subject, issuer and expiry.
-func clientCertName(k config.Kafka) string {
-	name := "the client certificate of Kafka.TLS"
+// clientCertName describes the client certificate of tc for messages: its
+// variable and file (KAFKA_CLIENT_CERT_PATH), subject, issuer and expiry.
+// The certificate is the one loaded when the client was built, so a file
+// changed since is not read again.
+func clientCertName(k config.Kafka, tc *tls.Config) string {
+	name := "the client certificate of the TLS configuration"
 	if k.ClientCertPath != "" {
 		name = fmt.Sprintf("KAFKA_CLIENT_CERT_PATH %q", k.ClientCertPath)
 	}
-	if k.TLS != nil && len(k.TLS.Certificates) > 0 && k.TLS.Certificates[0].Leaf != nil {
-		leaf := k.TLS.Certificates[0].Leaf
+	if tc != nil && len(tc.Certificates) > 0 && tc.Certificates[0].Leaf != nil {
+		leaf := tc.Certificates[0].Leaf
 		name += fmt.Sprintf(" (%s, issued by %s, valid until %s)", leaf.Subject, leaf.Issuer, leaf.NotAfter.UTC().Format(time.RFC3339))
 	}
 	return name
@@ -224,13 +231,14 @@ func certName(c *x509.Certificate) string {
 	return fmt.Sprintf(" (%s, issued by %s)", c.Subject, c.Issuer)
 }
 
-// caSource names where the client's trusted CAs come from.
-func caSource(k config.Kafka) string {
+// caSource names where the client's trusted CAs come from; tc is the
+// client's TLS configuration.
+func caSource(k config.Kafka, tc *tls.Config) string {
 	switch {
 	case k.ClusterCAPath != "":
 		return fmt.Sprintf("the CA in KAFKA_CLUSTER_CA_PATH %q: use the cluster CA certificate (Strimzi: ca.crt of the <cluster>-cluster-ca-cert secret)", k.ClusterCAPath)
-	case k.TLS != nil && k.TLS.RootCAs != nil:
-		return "the CAs of Kafka.TLS.RootCAs"
+	case tc != nil && tc.RootCAs != nil:
+		return "the CAs of the TLS configuration's RootCAs (passed with kgo.DialTLSConfig)"
 	}
 	return "a CA of the system pool: set KAFKA_CLUSTER_CA_PATH to the cluster CA certificate (Strimzi: ca.crt of the <cluster>-cluster-ca-cert secret)"
 }

@@ -165,6 +165,14 @@ func mutualTLS(p *pki.PKI, t *testing.T) kfake.Opt {
 	return kfake.TLS(p.ServerTLS(t, tls.RequireAndVerifyClientCert))
 }
 
+// brokerLater is mutualTLS with the broker's clock ahead by d: client
+// certificates that expire within d are expired for it.
+func brokerLater(p *pki.PKI, t *testing.T, d time.Duration) kfake.Opt {
+	tc := p.ServerTLS(t, tls.RequireAndVerifyClientCert)
+	tc.Time = func() time.Time { return time.Now().Add(d) }
+	return kfake.TLS(tc)
+}
+
 func serverOnlyTLS(p *pki.PKI, t *testing.T) kfake.Opt {
 	return kfake.TLS(p.ServerTLS(t, tls.NoClientCert))
 }
@@ -231,7 +239,11 @@ func TestSecurityProtocolsPublish(t *testing.T) {
 				env[k] = v
 			}
 			cfg := secureFromEnv(t, env)
-			if got := cfg.Kafka.TLS != nil && len(cfg.Kafka.TLS.Certificates) > 0; got != tt.wantClientTLS {
+			tc, err := cfg.Kafka.TLSConfig()
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := tc != nil && len(tc.Certificates) > 0; got != tt.wantClientTLS {
 				t.Fatalf("client certificate loaded = %t, want %t", got, tt.wantClientTLS)
 			}
 
@@ -315,7 +327,6 @@ func TestSecurityFailures(t *testing.T) {
 		name   string
 		broker []kfake.Opt
 		env    map[string]string
-		mutate func(*config.Config) // settings made in code after loading
 		want   error
 		wantIn []string
 		never  []string // must not be in the message
@@ -379,16 +390,14 @@ func TestSecurityFailures(t *testing.T) {
 			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("did not accept KAFKA_CLIENT_CERT_PATH %q (CN=stranger, issued by CN=other-ca", p.StrangerCert)},
 		},
 		{
-			// The certificate was valid when the configuration was loaded
-			// (config.FromEnv refuses an expired one: see
-			// TestExpiredCertificateRefusedAtLoad).
-			name: "client certificate expired since start-up", broker: []kfake.Opt{mutualTLS(p, t)},
+			// The certificate was valid when the configuration was loaded and
+			// the client built (config refuses an expired one: see
+			// TestExpiredCertificateRefusedAtLoad), and has expired since:
+			// the broker's clock is two hours ahead, past the end of
+			// NoAKICert (valid for an hour).
+			name: "client certificate expired since start-up", broker: []kfake.Opt{brokerLater(p, t, 2*time.Hour)},
 			env: ssl(p.CA, p.NoAKICert, p.NoAKIKey), want: eventmanager.ErrTLS,
-			mutate: func(c *config.Config) {
-				c.Kafka.ClientCertPath, c.Kafka.ClientKeyPath = p.ExpiredCert, p.ExpiredKey
-				c.Kafka.TLS = pki.ClientTLS(t, p.CA, p.ExpiredCert, p.ExpiredKey)
-			},
-			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("rejected KAFKA_CLIENT_CERT_PATH %q (CN=expired-user", p.ExpiredCert), "as expired", "tls: expired certificate"},
+			wantIn: []string{"kafka TLS handshake failed", fmt.Sprintf("rejected KAFKA_CLIENT_CERT_PATH %q (CN=strimzi-user", p.NoAKICert), "as expired", "tls: expired certificate"},
 		},
 	}
 	for _, tt := range tests {
@@ -405,9 +414,6 @@ func TestSecurityFailures(t *testing.T) {
 				env[k] = v
 			}
 			cfg := secureFromEnv(t, env)
-			if tt.mutate != nil {
-				tt.mutate(&cfg)
-			}
 			log, logs := testkit.NewLogger(slog.LevelDebug)
 			m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
 			if err != nil {

@@ -48,8 +48,10 @@ type cacheKey struct{ subject, schema string }
 // config.FromEnv or config.Config.Resolve leave them: the config package
 // owns their rules (URL, credentials, suffix, compatibility, timeout) and
 // reports every bad variable; New only refuses what it cannot use, an
-// empty URL. A zero Timeout or Compatibility selects config's defaults
-// (10 s, NONE). It does no I/O.
+// empty URL, and returns the error of cfg.CertPool (an *config.Error naming
+// SCHEMA_MANAGER_CA_PATH) when the CA file of an https registry cannot be
+// used. A zero Timeout or Compatibility selects config's defaults (10 s,
+// NONE). Its only I/O is reading that CA file.
 func New(cfg config.Registry) (*Client, error) {
 	if cfg.URL == "" {
 		return nil, errors.New("schemaregistry: no registry URL: set SCHEMA_MANAGER_REGISTRY_URL (http(s)://host:port)")
@@ -61,8 +63,12 @@ func New(cfg config.Registry) (*Client, error) {
 		cfg.Compatibility = config.DefaultCompatibility
 	}
 	cfg.Compatibility = strings.ToUpper(cfg.Compatibility)
+	roots, err := cfg.CertPool()
+	if err != nil {
+		return nil, fmt.Errorf("schemaregistry: %w", err)
+	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
-	tr.TLSClientConfig = &tls.Config{RootCAs: cfg.RootCAs, MinVersion: tls.VersionTLS12}
+	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
 	c := &Client{
 		cfg:     cfg,
 		url:     strings.TrimRight(cfg.URL, "/"),

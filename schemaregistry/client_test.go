@@ -3,13 +3,15 @@ package schemaregistry
 import (
 	"bytes"
 	"context"
-	"crypto/x509"
+	"encoding/pem"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -537,9 +539,11 @@ func TestContextCancel(t *testing.T) {
 func TestTLS(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, registrytest.WithTLS())
-	pool := x509.NewCertPool()
-	pool.AddCert(s.Certificate())
-	trusted := newClient(t, config.Registry{URL: s.URL(), RootCAs: pool})
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	trusted := newClient(t, config.Registry{URL: s.URL(), CAPath: ca})
 	if err := trusted.Check(t.Context()); err != nil {
 		t.Fatalf("Check with the server's CA: %v", err)
 	}
@@ -548,8 +552,14 @@ func TestTLS(t *testing.T) {
 	untrusted := newClient(t, config.Registry{URL: s.URL()}) // system pool
 	err := untrusted.Check(t.Context())
 	var re *RequestError
-	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "RootCAs") || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
-		t.Errorf("untrusted certificate: err = %v, want RequestError with a SCHEMA_MANAGER_CA_PATH (RootCAs) hint", err)
+	if !errors.As(err, &re) || re.Status != 0 || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH (config.Registry.CAPath)") {
+		t.Errorf("untrusted certificate: err = %v, want RequestError with a SCHEMA_MANAGER_CA_PATH hint", err)
+	}
+
+	// A CA file that cannot be used is New's error, as config reports it.
+	missing := filepath.Join(t.TempDir(), "missing.crt")
+	if c, err := New(config.Registry{URL: s.URL(), CAPath: missing}); c != nil || !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
+		t.Errorf("New with a missing CA file = %v, %v, want a config error naming SCHEMA_MANAGER_CA_PATH", c, err)
 	}
 }
 

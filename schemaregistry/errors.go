@@ -44,7 +44,8 @@ func (e *IncompatibleError) Is(target error) bool { return target == ErrIncompat
 
 // RequestError reports a request the registry (or the TLS handshake)
 // refused for a reason a retry does not cure: 401/403 (credentials), 404,
-// 422 (invalid schema), a certificate the RootCAs do not trust, or an answer
+// 422 (invalid schema), a certificate the trusted CAs (SCHEMA_MANAGER_CA_PATH or the system's)
+// do not trust, or an answer
 // that is not the registry's JSON (wrong URL?).
 type RequestError struct {
 	Op      string // "set compatibility", "lookup", "register", "check" or "schema by id N"
@@ -72,7 +73,7 @@ func (e *RequestError) Error() string {
 	case e.Status == http.StatusNotFound && (e.Subject != "" || e.Op == opCheck):
 		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL")
 	case e.Status == 0 && isCertificateError(e.Err):
-		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL and SCHEMA_MANAGER_CA_PATH (Config.RootCAs): the registry's certificate must be signed by that CA (by the system's without it) and name the URL's host")
+		b.WriteString("; check SCHEMA_MANAGER_REGISTRY_URL and SCHEMA_MANAGER_CA_PATH (config.Registry.CAPath): the registry's certificate must be signed by that CA (by the system's without it) and name the URL's host")
 	}
 	return b.String()
 }

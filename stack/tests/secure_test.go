@@ -17,8 +17,6 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
-	"github.com/twmb/franz-go/pkg/sasl"
-	"github.com/twmb/franz-go/pkg/sasl/scram"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -180,20 +178,13 @@ func (s *Stack) createAppTopic(t *testing.T, app string) string {
 	return topic
 }
 
-// clientOpts are the franz-go options of a client with cfg's security settings.
-func clientOpts(cfg config.Config) []kgo.Opt {
-	k := cfg.Kafka
-	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
-	if k.SecurityProtocol.UsesTLS() {
-		opts = append(opts, kgo.DialTLSConfig(k.TLS.Clone()))
-	}
-	if k.SecurityProtocol.UsesSASL() {
-		auth := scram.Auth{User: k.SASLUsername, Pass: k.SASLPassword.Value()}
-		var m sasl.Mechanism = auth.AsSha512Mechanism()
-		if k.SASLMechanism == config.MechanismSCRAMSHA256 {
-			m = auth.AsSha256Mechanism()
-		}
-		opts = append(opts, kgo.SASL(m))
+// clientOpts are the franz-go options of a client with cfg's security
+// settings, the SDK's own (eventmanager.KafkaOptions).
+func clientOpts(t *testing.T, cfg config.Config) []kgo.Opt {
+	t.Helper()
+	opts, err := eventmanager.KafkaOptions(cfg)
+	if err != nil {
+		t.Fatalf("KafkaOptions: %v", err)
 	}
 	return opts
 }
@@ -257,7 +248,7 @@ func TestSecureListenersPublish(t *testing.T) {
 			// this subtest's n events.
 			group := sec.GroupPrefix + uniqueName("secure")
 			counts := make(map[string]int)
-			for _, r := range testkit.Consume(t, topic, n, append(clientOpts(cfg), kgo.ConsumerGroup(group))...) {
+			for _, r := range testkit.Consume(t, topic, n, append(clientOpts(t, cfg), kgo.ConsumerGroup(group))...) {
 				if len(r.Value) < 42 || binary.BigEndian.Uint32(r.Value[1:5]) != uint32(p.SchemaID()) {
 					t.Fatalf("record at offset %d is not an event of schema id %d: % x", r.Offset, p.SchemaID(), r.Value[:min(len(r.Value), 5)])
 				}

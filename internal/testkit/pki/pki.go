@@ -146,30 +146,6 @@ func (p *PKI) ServerTLSWithCA(t testing.TB) *tls.Config {
 	return tc
 }
 
-// ClientTLS builds a client configuration straight from PEM files, without
-// config's checks: it stands for files that went bad after start-up (an
-// expired certificate) or settings made in code. cert "" sends none.
-func ClientTLS(t testing.TB, ca, cert, key string) *tls.Config {
-	t.Helper()
-	data, err := os.ReadFile(ca)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pool := x509.NewCertPool()
-	if !pool.AppendCertsFromPEM(data) {
-		t.Fatalf("%s: no certificate", ca)
-	}
-	tc := &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}
-	if cert != "" {
-		pair, err := tls.LoadX509KeyPair(cert, key)
-		if err != nil {
-			t.Fatal(err)
-		}
-		tc.Certificates = []tls.Certificate{pair}
-	}
-	return tc
-}
-
 // builder holds what New needs while it generates the files.
 type builder struct {
 	t      testing.TB

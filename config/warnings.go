@@ -1,0 +1,102 @@
+package config
+
+import (
+	"fmt"
+	"os"
+	"slices"
+
+	"github.com/kelseyhightower/envconfig"
+)
+
+// Warnings returns notes about settings of c that are set but ignored, or
+// nil: in Kafka mode, KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD with a
+// protocol without SASL, KAFKA_CLUSTER_CA_PATH, KAFKA_CLIENT_CERT_PATH or
+// KAFKA_CLIENT_KEY_PATH with a protocol without TLS, and
+// SCHEMA_MANAGER_CA_PATH with a registry URL that is not https. It computes
+// them from c alone (resolved or not) and does no I/O. eventmanager.New logs
+// them, with EnvWarnings.
+func (c Config) Warnings() []string {
+	if c.Mode() != ModeKafka {
+		return nil
+	}
+	var w []string
+	k := c.Kafka
+	var p problems
+	r := resolver{}
+	if proto, ok := r.securityProtocol(k.SecurityProtocol, &p); ok {
+		if !proto.UsesSASL() {
+			for _, v := range []struct{ name, value string }{{envSASLUsername, k.SASLUsername}, {envSASLPassword, string(k.SASLPassword)}} {
+				if v.value != "" {
+					w = append(w, fmt.Sprintf("%s is set but %s=%s does not use SASL; it is ignored", v.name, envSecurityProtocol, proto))
+				}
+			}
+		}
+		if !proto.UsesTLS() {
+			for _, v := range []struct{ name, value string }{{envClusterCA, k.ClusterCAPath}, {envClientCert, k.ClientCertPath}, {envClientKey, k.ClientKeyPath}} {
+				if v.value != "" {
+					w = append(w, fmt.Sprintf("%s is set but %s=%s does not use TLS; it is ignored", v.name, envSecurityProtocol, proto))
+				}
+			}
+		}
+	}
+	if c.Registry.caIgnored() {
+		w = append(w, fmt.Sprintf("%s is set but %s is not https; it is ignored", envRegistryCA, envRegistryURL))
+	}
+	return w
+}
+
+// EnvWarnings returns notes about the environment, or nil: the misspelt
+// KAFKA_BOOSTRAP_SERVERS (used when KAFKA_BOOTSTRAP_SERVERS is not set, or
+// repeating it), and every other non-empty variable named METRICS_*, KAFKA_*
+// or SCHEMA_MANAGER_* that FromEnv does not read, with the closest known
+// name when one is near (METRICS_MOK: did you mean METRICS_MOCK?). It reads
+// the environment at each call; eventmanager.New logs them, with
+// Config.Warnings. What FromEnv reports as an error (the misspelling and
+// KAFKA_BOOTSTRAP_SERVERS set to different values) is not repeated here.
+func EnvWarnings() []string {
+	var raw rawEnv
+	if err := envconfig.Process("", &raw); err != nil {
+		return nil // FromEnv reports it
+	}
+	return envWarnings(raw, os.Environ())
+}
+
+// envWarnings is EnvWarnings for raw and environ ("NAME=value" entries).
+func envWarnings(raw rawEnv, environ []string) []string {
+	var w []string
+	if b := bootstrapServers(raw); b.warning != "" {
+		w = append(w, b.warning)
+	}
+	for _, u := range unknownVars(environ) {
+		w = append(w, u.note())
+	}
+	return w
+}
+
+// bootstrap is KAFKA_BOOTSTRAP_SERVERS read with its misspelt alias.
+type bootstrap struct {
+	servers  []string
+	from     string // the variable the servers came from
+	warning  string // about the misspelling, or ""
+	conflict string // the problem when both are set and differ, or ""
+}
+
+// bootstrapServers reads KAFKA_BOOTSTRAP_SERVERS and the misspelling
+// KAFKA_BOOSTRAP_SERVERS of raw.
+func bootstrapServers(raw rawEnv) bootstrap {
+	servers := splitList(raw.BootstrapServers)
+	misspelt := splitList(raw.BoostrapServers)
+	switch {
+	case misspelt == nil:
+		return bootstrap{servers: servers, from: envBootstrap}
+	case servers == nil:
+		return bootstrap{servers: misspelt, from: envBoostrap,
+			warning: fmt.Sprintf("%s is a misspelling of %s (it appears in published docs); it was used, but rename it", envBoostrap, envBootstrap)}
+	case slices.Equal(servers, misspelt):
+		return bootstrap{servers: servers, from: envBootstrap,
+			warning: fmt.Sprintf("%s (a misspelling) repeats %s; remove it", envBoostrap, envBootstrap)}
+	default:
+		return bootstrap{servers: servers, from: envBootstrap,
+			conflict: fmt.Sprintf("%q differs from %s %q (set only %s)", trim(raw.BoostrapServers), envBootstrap, trim(raw.BootstrapServers), envBootstrap)}
+	}
+}
