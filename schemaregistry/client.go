@@ -22,6 +22,7 @@ const (
 	opLookup     = "lookup"
 	opRegister   = "register"
 	opSchemaByID = "schema by id"
+	opLatest     = "latest schema"
 	opCheck      = "check"
 )
 
@@ -195,6 +196,44 @@ func (c *Client) SchemaByID(ctx context.Context, id int) (string, error) {
 	c.mu.Unlock()
 	return text, nil
 }
+
+// Latest returns the text and version of the latest schema registered
+// under Subject(fullName), as the registry stores it, read afresh (never
+// cached: another client may register a version at any time). A subject that
+// does not exist or has no live version is not an error: Latest returns ""
+// and version 0. It blocks for one request bounded by
+// config.Registry.Timeout; cancelling ctx aborts it. Errors: errors matching
+// [ErrUnavailable] (retry later); [*RequestError] for refusals a retry does
+// not cure (bad credentials, not a registry at this URL); ctx's error when
+// ctx ends first.
+func (c *Client) Latest(ctx context.Context, fullName string) (schemaJSON string, version int, err error) {
+	subject := c.Subject(fullName)
+	if err := checkSubject(subject); err != nil {
+		return "", 0, err
+	}
+	err = c.newCall(ctx).do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
+		s, err := sc.GetLatestSchema(subject)
+		if err == nil {
+			schemaJSON, version = s.Schema(), s.Version()
+		}
+		return err
+	})
+	if re := (*RequestError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound &&
+		(re.Code == codeSubjectNotFound || re.Code == codeVersionNotFound) {
+		return "", 0, nil
+	}
+	if err != nil {
+		return "", 0, err
+	}
+	return schemaJSON, version, nil
+}
+
+// Confluent error codes of a 404 that mean "nothing registered yet". A 404
+// without them (a proxy's page) stays an error: the URL is likely wrong.
+const (
+	codeSubjectNotFound = 40401
+	codeVersionNotFound = 40402
+)
 
 // Check reports whether the registry answers, with these credentials
 // (GET /config), for readiness probes. It blocks for one request bounded by

@@ -413,6 +413,7 @@ func TestUnavailable(t *testing.T) {
 				"register": func() error { _, err := c.Register(t.Context(), fullName, record(fieldA)); return err }(),
 				"check":    c.Check(t.Context()),
 				"by id":    func() error { _, err := c.SchemaByID(t.Context(), 1); return err }(),
+				"latest":   func() error { _, _, err := c.Latest(t.Context(), fullName); return err }(),
 			} {
 				var re *RequestError
 				if !errors.Is(err, ErrUnavailable) || errors.As(err, &re) || !strings.Contains(err.Error(), tt.want) {
@@ -583,6 +584,59 @@ func TestSchemaByID(t *testing.T) {
 	var re *RequestError
 	if !errors.As(err, &re) || re.Status != http.StatusNotFound || !strings.Contains(err.Error(), "schema by id 999") {
 		t.Errorf("unknown id: err = %v, want RequestError 404 naming id 999", err)
+	}
+}
+
+// TestLatest: Latest reads the newest version afresh; a subject with no
+// version is "none", not an error; a 404 that is not the registry's stays an
+// error.
+func TestLatest(t *testing.T) {
+	t.Parallel()
+	s := newServer(t, registrytest.WithGlobalCompatibility("NONE"))
+	c := newClient(t, config.Registry{URL: s.URL(), Suffix: "_dev"})
+
+	text, version, err := c.Latest(t.Context(), fullName)
+	if err != nil || text != "" || version != 0 {
+		t.Fatalf("Latest of an unknown subject = %q, %d, %v; want \"\", 0, nil", text, version, err)
+	}
+	v1, v2 := record(fieldA), record(fieldA, fieldB)
+	register(t, c, fullName, v1)
+	if text, version, err = c.Latest(t.Context(), fullName); err != nil || text != v1 || version != 1 {
+		t.Errorf("Latest after v1 = %q, %d, %v; want v1, 1", text, version, err)
+	}
+	register(t, c, fullName, v2)
+	before := s.Requests()
+	if text, version, err = c.Latest(t.Context(), fullName); err != nil || text != v2 || version != 2 {
+		t.Errorf("Latest after v2 = %q, %d, %v; want v2, 2", text, version, err)
+	}
+	if s.Requests() == before {
+		t.Error("Latest answered from a cache; want a request each time")
+	}
+	// Soft-delete the subject: its versions stay stored, none is live.
+	req, err := http.NewRequestWithContext(t.Context(), http.MethodDelete, s.URL()+"/subjects/"+c.Subject(fullName), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("DELETE subject: HTTP %d", resp.StatusCode)
+	}
+	if text, version, err = c.Latest(t.Context(), fullName); err != nil || text != "" || version != 0 {
+		t.Errorf("Latest of a deleted subject = %q, %d, %v; want \"\", 0, nil", text, version, err)
+	}
+
+	page := newClient(t, config.Registry{URL: rawServer(t, http.StatusNotFound, "<html>not found</html>")})
+	_, _, err = page.Latest(t.Context(), fullName)
+	var re *RequestError
+	if !errors.As(err, &re) || re.Status != http.StatusNotFound || !strings.Contains(err.Error(), "latest schema subject") {
+		t.Errorf("Latest behind a 404 page: err = %v, want a RequestError 404 naming the operation", err)
+	}
+	if _, _, err := c.Latest(t.Context(), "bad name"); err == nil {
+		t.Error("Latest of a subject with a space: want an error")
 	}
 }
 

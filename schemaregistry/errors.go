@@ -48,7 +48,7 @@ func (e *IncompatibleError) Is(target error) bool { return target == ErrIncompat
 // do not trust, or an answer
 // that is not the registry's JSON (wrong URL?).
 type RequestError struct {
-	Op      string // "set compatibility", "lookup", "register", "check" or "schema by id N"
+	Op      string // "set compatibility", "lookup", "register", "latest schema", "check" or "schema by id N"
 	Subject string // subject, suffix included; empty for "schema by id" and "check"
 	Status  int    // HTTP status; 0 if no response was received
 	Code    int    // Confluent error_code; 0 if the answer carried none
