@@ -152,3 +152,51 @@ func (e *SecurityError) Unwrap() error { return e.Err }
 
 // Is reports whether target is e.Kind.
 func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
+
+// ErrFieldTypeChanged is matched by a *FieldTypeChangedError: CreatePublisher
+// refused a schema that changes the InfluxDB type of a field already
+// registered under the event's subject.
+var ErrFieldTypeChanged = errors.New("eventmanager: field type changed against the registered schema")
+
+// FieldTypeChangedError reports the fields whose InfluxDB type class
+// (string, integer, float, boolean) differs between the event's schema and
+// the latest schema registered under its subject. InfluxDB refuses every
+// point whose field type differs from the one its measurement already holds,
+// so those events would be lost downstream, whatever the registry's
+// compatibility level accepts. CreatePublisher returns it in Kafka mode,
+// whatever METRICS_RAISE_ON_ERROR says (or, when the registry was
+// unreachable at start-up, the background registration keeps failing with it
+// and Manager.Check names it).
+type FieldTypeChangedError struct {
+	Event   string            // the event name
+	Subject string            // the registry subject, suffix included
+	Fields  []FieldTypeChange // in the order of the event's fields
+}
+
+// FieldTypeChange is one field of a *FieldTypeChangedError. Old and New are
+// InfluxDB type classes: "string" (Avro string, enum, uuid), "integer" (int,
+// long), "float" (float, double, duration) or "boolean".
+type FieldTypeChange struct {
+	Field string
+	Old   string // in the latest registered schema
+	New   string // in the event's schema
+}
+
+// Error names each field with its old and new type, and the fix.
+func (e *FieldTypeChangedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "eventmanager: event %q: the InfluxDB type of ", e.Event)
+	for i, f := range e.Fields {
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		fmt.Fprintf(&b, "field %q changes from %s to %s", f.Field, f.Old, f.New)
+	}
+	fmt.Fprintf(&b, " against the latest schema registered under subject %q: "+
+		"InfluxDB refuses points whose field type changes, so these events would be lost; "+
+		"keep the old type, or publish it under a new field name", e.Subject)
+	return b.String()
+}
+
+// Is reports whether target is ErrFieldTypeChanged.
+func (e *FieldTypeChangedError) Is(target error) bool { return target == ErrFieldTypeChanged }

@@ -30,11 +30,12 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 // registerPending is the background task of a publisher created while the
 // registry was unreachable. Every error is returned, to be retried with
 // backoff until Close: a registry behind an ingress can answer a 404 page, a
-// 401 or garbage while it restarts, and an incompatible schema can be fixed
-// on the registry's side. Meanwhile the events wait within the buffer's
+// 401 or garbage while it restarts, and an incompatible schema (or a field
+// whose type changed against the latest registered one) can be fixed on the
+// registry's side. Meanwhile the events wait within the buffer's
 // bounds, and Manager.Check names the error.
 func (p *Publisher[T]) registerPending(ctx context.Context) error {
-	id, err := p.env.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
+	id, err := p.register(ctx) // the field-type guard, then Register
 	if err != nil {
 		return err
 	}

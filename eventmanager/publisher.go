@@ -47,9 +47,10 @@ type pendingFlusher interface {
 }
 
 // CreatePublisher validates T, derives its Avro schema (record name = name,
-// namespace = the application's topic) and, in Kafka mode, registers the
-// schema under the subject <topic>.<name><SCHEMA_MANAGER_SUFFIX> after setting
-// the subject's compatibility. Call it once per event type at start-up: this
+// namespace = the application's topic) and, in Kafka mode, compares it with
+// the latest schema registered under the subject
+// <topic>.<name><SCHEMA_MANAGER_SUFFIX> (the field-type guard), then registers
+// it there after setting the subject's compatibility. Call it once per event type at start-up: this
 // is where every expensive step happens, so Publish does none of them.
 //
 // When the registry is unreachable and METRICS_RAISE_ON_ERROR is false,
@@ -61,9 +62,11 @@ type pendingFlusher interface {
 // *DuplicateEventError (errors.Is ErrDuplicateEvent), a *payload.NameError
 // (errors.Is payload.ErrInvalidName) for a name that is not an Avro name, a
 // *payload.UnsupportedError (errors.Is payload.ErrUnsupported) listing every
-// unsupported field of T. In Kafka mode also the registry's refusal (for
-// example schemaregistry.ErrIncompatible), and, with METRICS_RAISE_ON_ERROR
-// =true, schemaregistry.ErrUnavailable.
+// unsupported field of T. In Kafka mode also a *FieldTypeChangedError
+// (errors.Is ErrFieldTypeChanged) when a field's InfluxDB type differs from
+// the latest registered schema's, whatever the compatibility level, the
+// registry's refusal (for example schemaregistry.ErrIncompatible), and, with
+// METRICS_RAISE_ON_ERROR=true, schemaregistry.ErrUnavailable.
 func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publisher[T], error) {
 	if err := m.usable(); err != nil {
 		return nil, err
@@ -88,7 +91,7 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 		p.records.New = func() any { return &kgo.Record{} }
 		p.promise = p.delivered
 		rctx, cancel := m.bound(ctx)
-		id, err := m.registry.Register(rctx, codec.FullName(), codec.SchemaJSON())
+		id, err := p.register(rctx) // guard.go: the field-type guard, then Register
 		cancel()
 		switch {
 		case err == nil:
@@ -96,6 +99,9 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 		case m.life.state.Load() == stateClosed:
 			m.events.remove(name)
 			return nil, ErrClosed
+		case errors.Is(err, ErrFieldTypeChanged):
+			m.events.remove(name)
+			return nil, err // names the event, the subject and the fields
 		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
 			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
 				"event", name, "subject", subject, "error", err)
