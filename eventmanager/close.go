@@ -60,7 +60,7 @@ func (m *Manager) close(ctx context.Context) error {
 		m.buf.waitIdle(ctx)
 	}
 	if err == nil && lost > 0 {
-		err = errors.New("schema registry unreachable until close")
+		err = errors.New("schema not registered before close (registry unreachable, or the schema refused: see Check and the logs)")
 	}
 	if err == nil {
 		return nil

@@ -8,7 +8,9 @@
 // level (config.Registry.Compatibility, default NONE), reuse the id of an identical
 // schema already under the subject, or register a new version. The subject
 // is the record's full name followed by config.Registry.Suffix. Ids are cached, so
-// publishing never calls the registry.
+// publishing never calls the registry. [Client.Latest] reads the latest
+// schema under a subject (none is not an error), for the event manager's
+// field-type guard.
 //
 // srclient's calls take no context. Each Client call therefore gets its own
 // srclient whose HTTP transport carries the caller's ctx, bounded per
