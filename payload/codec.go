@@ -50,6 +50,13 @@ func (c *Codec[T]) Schema() avro.Schema { return c.c.schema }
 // logicalTypes and defaults.
 func (c *Codec[T]) SchemaJSON() string { return c.c.schemaJSON }
 
+// Tags returns the Avro names of the payload fields tagged influx:"tag",
+// which Telegraf should write as InfluxDB tags, in declaration order
+// (embedded structs flattened in place). The metadata field application,
+// always a tag, is not listed. It returns a new slice on each call, nil if
+// no field is tagged. Tags do not change the schema or the bytes.
+func (c *Codec[T]) Tags() []string { return slices.Clone(c.c.tags) }
+
 // Append appends one event, metadata then payload, framed for Kafka with the
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro
 // binary body) to dst and returns the extended slice. If dst lacks room it
@@ -120,6 +127,7 @@ type codec struct {
 	schema          avro.Schema
 	ops             []fieldOp
 	goNames         []string // Go field name of each op, for errors
+	tags            []string // avro names of the fields tagged influx:"tag"
 	checkOps        []int    // indexes in ops of the fields Validate checks: strings, enums, floats
 	stringOps       []int    // indexes in ops of the string fields
 	fixedLen        int      // upper bound of the frame, string contents excepted
@@ -173,6 +181,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
 		goNames:    d.goNames,
+		tags:       slices.Clip(d.tags),
 		// header + id + application length + timestamp + timestamp_ns
 		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,
 	}

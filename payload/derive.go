@@ -18,7 +18,7 @@ const durationLogicalType = "dataclasses-avroschema-timedelta"
 
 // Reasons shared by several rejections.
 const (
-	reasonNestedStruct = "nested struct: flatten its fields into the event"
+	reasonNestedStruct = "nested struct: embed it (an anonymous field) to flatten its fields into the event, or declare them in the event itself"
 	reasonTime         = "time.Time: Telegraf silently drops it; use an int64 field holding unix nanoseconds (t.UnixNano())"
 	reasonDoublePtr    = "pointer to pointer: use a single pointer (*T) for an optional field"
 )
@@ -41,6 +41,7 @@ type deriver struct {
 	ops      []fieldOp
 	goNames  []string                // Go name of each op's field, for errors
 	fields   []string                // JSON of each payload field
+	tags     []string                // avro names of the fields tagged influx:"tag", in order
 	problems []FieldError            // everything wrong, in declaration order
 	names    map[string]string       // avro field name -> Go path that took it
 	enums    map[string]reflect.Type // avro enum name -> Go type
@@ -56,20 +57,29 @@ type typeSpec struct {
 
 // derive validates the struct type t and builds its plan and schema fields.
 func (d *deriver) derive(t reflect.Type) {
+	d.deriveAt(t, 0, d.root, "")
+}
+
+// deriveAt walks the fields of the struct type t, which lives at offset base
+// in the payload; path is its Go path for errors (the root type's name, then
+// each embedded field) and goPrefix the selector that reaches it from a
+// payload value ("" at the root, "Base." in an embedded Base). An embedded
+// struct is flattened in place: its fields take its place in declaration
+// order, at base plus their offsets, with the same rules as any other field.
+func (d *deriver) deriveAt(t reflect.Type, base uintptr, path, goPrefix string) {
 	for i := range t.NumField() {
 		f := t.Field(i)
 		tag, tagged := f.Tag.Lookup("avro")
 		if tag == "-" {
 			continue
 		}
-		path := d.root + "." + f.Name
+		fpath := path + "." + f.Name
+		influx, influxTagged := f.Tag.Lookup("influx")
 		if f.Anonymous {
-			ft := f.Type
-			if ft.Kind() == reflect.Pointer {
-				ft = ft.Elem()
-			}
-			if ft.Kind() == reflect.Struct {
-				d.problem(path, f.Type, "embedded struct: nested structs are not supported; declare its fields in the event itself or tag it avro:\"-\"")
+			if embedded, flatten := d.embedded(f, fpath, tagged && tag != "", influxTagged); embedded {
+				if flatten {
+					d.deriveAt(f.Type, base+f.Offset, fpath, goPrefix+f.Name+".")
+				}
 				continue
 			}
 		}
@@ -80,21 +90,70 @@ func (d *deriver) derive(t reflect.Type) {
 		if !tagged || tag == "" {
 			name = snakeCase(f.Name)
 		}
-		nameOK := d.checkName(path, f.Type, name, tagged && tag != "")
+		nameOK := d.checkName(fpath, f.Type, name, tagged && tag != "")
 		spec, reason := d.classify(f.Type)
 		if reason != "" {
-			d.problem(path, f.Type, reason)
+			d.problem(fpath, f.Type, reason)
 			continue
 		}
+		isTag := false
+		if influxTagged {
+			if reason := tagReason(influx, spec); reason != "" {
+				d.problem(fpath, f.Type, reason)
+				continue
+			}
+			isTag = true
+		}
 		var info *enumInfo
-		typeJSON, ok := d.typeJSON(path, f.Type, spec, &info)
+		typeJSON, ok := d.typeJSON(fpath, f.Type, spec, &info)
 		if !ok || !nameOK {
 			continue
 		}
-		d.ops = append(d.ops, fieldOp{off: f.Offset, kind: spec.kind, nullable: spec.nullable, enum: info})
-		d.goNames = append(d.goNames, f.Name)
+		d.ops = append(d.ops, fieldOp{off: base + f.Offset, kind: spec.kind, nullable: spec.nullable, enum: info})
+		d.goNames = append(d.goNames, goPrefix+f.Name)
 		d.fields = append(d.fields, fieldJSON(name, typeJSON, spec.nullable, f.Tag.Get("doc")))
+		if isTag {
+			d.tags = append(d.tags, name)
+		}
 	}
+}
+
+// embedded reports whether the anonymous field f is an embedded struct or a
+// pointer to one, and whether to flatten it: not if it is reported here as
+// a problem (a pointer, time.Time, an avro name or an influx tag on it).
+// Any other embedded type is a field like any other.
+func (d *deriver) embedded(f reflect.StructField, path string, named, influxTagged bool) (embedded, flatten bool) {
+	ft := f.Type
+	switch {
+	case ft.Kind() == reflect.Pointer && ft.Elem().Kind() == reflect.Struct:
+		d.problem(path, ft, "embedded pointer to a struct: its fields would be missing when it is nil; embed the struct itself ("+
+			typeString(ft.Elem())+"), or tag it avro:\"-\"")
+	case ft.Kind() != reflect.Struct:
+		return false, false
+	case ft == reflect.TypeFor[time.Time]():
+		d.problem(path, ft, reasonTime)
+	case named:
+		d.problem(path, ft, "embedded struct with an avro name: its fields are flattened into the event, so it has no name of its own; remove the name, or tag it avro:\"-\"")
+	case influxTagged:
+		d.problem(path, ft, "influx tag on an embedded struct: tag the fields of "+typeString(ft)+" that are InfluxDB tags instead")
+	default:
+		return true, true
+	}
+	return true, false
+}
+
+// tagReason says why a field with the struct tag influx:value cannot be an
+// InfluxDB tag, or returns "".
+func tagReason(value string, spec typeSpec) string {
+	if value != "tag" {
+		return fmt.Sprintf("influx:%q: the only influx struct tag is influx:\"tag\"; fix or remove it", value)
+	}
+	switch spec.kind {
+	case opString, opEnum, opBool:
+		return ""
+	}
+	return "influx:\"tag\" on a field that is not a string, an enum or a bool (or a pointer to one): " +
+		"InfluxDB tags are strings, and a number or a time as a tag makes a series per value; remove the tag, or make the field a string"
 }
 
 func (d *deriver) problem(path string, t reflect.Type, reason string) {

@@ -17,7 +17,11 @@
 //	timestamp     {"type":"long","logicalType":"timestamp-millis"}
 //	timestamp_ns  "long"  (unix nanoseconds)
 //
-// then the exported fields of the payload struct, in declaration order.
+// then the exported fields of the payload struct, in declaration order. An
+// embedded struct (an anonymous field of struct type, exported or not) is
+// flattened in place: its fields take its place, in their declaration order,
+// under the same rules, so that events can share a base struct. Its fields
+// produce the same schema and bytes as the same fields written in the event.
 //
 // # Field types
 //
@@ -33,7 +37,8 @@
 //	*T, for any T above                  ["null", T] with "default": null (nil is null)
 //
 // Rejected when the codec is built, all problems reported at once in an
-// *UnsupportedError: structs (nested, embedded or behind a pointer), maps,
+// *UnsupportedError: named struct fields, pointers to structs (also
+// embedded ones: a nil one would drop its fields), maps,
 // slices, arrays, []byte, interfaces, channels, funcs, complex numbers, **T,
 // uint, uint64 and uintptr (they overflow a long) and time.Time (Telegraf
 // silently drops it: use an int64 of unix nanoseconds).
@@ -47,7 +52,16 @@
 // (UserName -> user_name, HTTPStatus -> http_status). avro:"-" and unexported
 // fields are skipped. A doc:"..." tag becomes the field's doc. Names must be
 // Avro names ([A-Za-z_][A-Za-z0-9_]*), unique, and distinct from the metadata
-// fields.
+// fields, also after embedded structs are flattened (a clash names both Go
+// paths).
+//
+// # InfluxDB tags
+//
+// A field tagged influx:"tag" is written by Telegraf as an InfluxDB tag
+// instead of a field. Only string, enum and bool fields, and pointers to
+// them, can be tags; a tag on any other field is rejected by NewCodec.
+// Codec.Tags lists the tagged fields' Avro names; the schema and the bytes
+// do not depend on tags. The metadata field application is always a tag.
 //
 // # Hostile values
 //

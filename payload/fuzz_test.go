@@ -324,6 +324,7 @@ var fuzzNames = []string{
 // fuzzTags is the palette of struct tags; "%" is replaced by fuzz text.
 var fuzzTags = []string{
 	``, `avro:"-"`, `avro:""`, `avro:"%"`, `doc:"%"`, `avro:"%" doc:"%"`, `avro:"id"`, `avro:"dup"`, `%`,
+	`influx:"tag"`, `influx:"%"`,
 }
 
 func FuzzDerive(f *testing.F) {
@@ -332,6 +333,15 @@ func FuzzDerive(f *testing.F) {
 	f.Add([]byte{22, 17, 8, 23, 18, 8}, "fuzzColor", "ns", "x")
 	f.Add([]byte{}, "e", "n", "")
 	f.Add([]byte{36, 0, 0, 50, 1, 0, 69, 2, 1}, "e", "n", `"quoted" \ doc`)
+	// Tags on a string, an enum and a pointer to bool; on an int (rejected);
+	// influx:"%" (rejected).
+	f.Add([]byte{0, 0, 9, 14, 1, 9, 35, 3, 9}, "e", "n", "tag")
+	f.Add([]byte{0, 0, 9, 2, 4, 9}, "e", "n", "tag")
+	f.Add([]byte{0, 0, 10}, "e", "n", "field")
+	// An embedded FuzzInner (132 = 0x80|0 mod 11: no tag) beside a tagged
+	// FuzzPlain, and one clashing with a field named A.
+	f.Add([]byte{22, 0, 132, 16, 1, 9}, "e", "n", "")
+	f.Add([]byte{22, 0, 132, 2, 0, 0}, "e", "n", "")
 
 	types := fuzzFieldTypes()
 	f.Fuzz(func(t *testing.T, shape []byte, event, namespace, text string) {
@@ -374,6 +384,7 @@ func FuzzDerive(f *testing.F) {
 		if got, want := len(rec.Fields()), 4+len(c.ops); got != want {
 			t.Fatalf("schema has %d fields, plan %d", got, want)
 		}
+		checkTags(t, c, rec)
 
 		// Encode a value with valid enums and decode it back.
 		v := reflect.New(rt)
@@ -400,6 +411,29 @@ func FuzzDerive(f *testing.F) {
 			t.Fatalf("re-encode = %x, %v; want %x", reenc, err, out[5:])
 		}
 	})
+}
+
+// checkTags: each tag is a payload field of a type InfluxDB takes as a tag,
+// once, in schema order.
+func checkTags(t *testing.T, c *codec, rec *avro.RecordSchema) {
+	t.Helper()
+	next := 4 // after the metadata fields
+	for _, tag := range c.tags {
+		for next < len(rec.Fields()) && rec.Fields()[next].Name() != tag {
+			next++
+		}
+		if next == len(rec.Fields()) {
+			t.Fatalf("tag %q is not a payload field after the previous tag: tags %q, schema %s", tag, c.tags, c.schemaJSON)
+		}
+		typ := rec.Fields()[next].Type()
+		if u, ok := typ.(*avro.UnionSchema); ok {
+			typ = u.Types()[1]
+		}
+		if p, ok := typ.(*avro.PrimitiveSchema); ok && p.Logical() != nil || typ.Type() != avro.String && typ.Type() != avro.Enum && typ.Type() != avro.Boolean {
+			t.Fatalf("tag %q has type %s", tag, typ)
+		}
+		next++
+	}
 }
 
 // structOf is reflect.StructOf without its panics (invalid Go structs).

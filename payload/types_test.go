@@ -281,9 +281,60 @@ type badNames struct {
 	Unicode   int    `avro:"naïve"`
 }
 
+// embedded shadows a field of its embedded struct: Go allows it, the
+// flattened record cannot hold two fields named type.
 type embedded struct {
 	testkit.QueryEvent
+	Type int
+}
+
+// baseA and baseB both declare Host: Go leaves v.Host ambiguous, the record
+// would hold it twice.
+type baseA struct{ Host string }
+
+type baseB struct{ Host string }
+
+type twoBases struct {
+	baseA
+	baseB
+}
+
+// baseWithID declares a metadata field's name.
+type baseWithID struct{ ID string }
+
+type embeddedMetadataClash struct {
+	baseWithID
 	Extra int
+}
+
+// deepBase carries a problem two levels down.
+type deepBase struct {
+	baseA
+	Bad map[string]int
+}
+
+type embeddedDeep struct {
+	deepBase
+	Extra int
+}
+
+type embeddedTime struct {
+	time.Time
+	Extra int
+}
+
+type embeddedNamed struct {
+	baseA `avro:"base"`
+	Extra int
+}
+
+type embeddedInfluxTag struct {
+	baseA `influx:"tag"`
+	Extra int
+}
+
+type namedStructField struct {
+	Base baseA
 }
 
 type embeddedPtr struct {
@@ -338,14 +389,49 @@ func TestRejectedStructs(t *testing.T) {
 			},
 		},
 		{
-			name: "embedded struct",
+			name: "embedded struct shadowed by the event's own field",
 			new:  func(e string) error { _, err := payload.NewCodec[embedded](e, testNamespace); return err },
-			want: []problem{{"embedded.QueryEvent", "testkit.QueryEvent", "embedded struct"}},
+			want: []problem{{"embedded.Type", "int", `field name "type" is already used by embedded.QueryEvent.Type`}},
+		},
+		{
+			name: "two embedded structs with one field name",
+			new:  func(e string) error { _, err := payload.NewCodec[twoBases](e, testNamespace); return err },
+			want: []problem{{"twoBases.baseB.Host", "string", `field name "host" is already used by twoBases.baseA.Host`}},
+		},
+		{
+			name: "embedded field named like a metadata field",
+			new:  func(e string) error { _, err := payload.NewCodec[embeddedMetadataClash](e, testNamespace); return err },
+			want: []problem{{"embeddedMetadataClash.baseWithID.ID", "string", `field name "id" collides with the metadata field`}},
+		},
+		{
+			name: "problem inside an embedded struct inside an embedded struct",
+			new:  func(e string) error { _, err := payload.NewCodec[embeddedDeep](e, testNamespace); return err },
+			want: []problem{{"embeddedDeep.deepBase.Bad", "map[string]int", "map:"}},
 		},
 		{
 			name: "embedded pointer to unexported struct",
 			new:  func(e string) error { _, err := payload.NewCodec[embeddedPtr](e, testNamespace); return err },
-			want: []problem{{"embeddedPtr.inner", "*payload_test.inner", "embedded struct"}},
+			want: []problem{{"embeddedPtr.inner", "*payload_test.inner", "embedded pointer to a struct"}},
+		},
+		{
+			name: "embedded time.Time",
+			new:  func(e string) error { _, err := payload.NewCodec[embeddedTime](e, testNamespace); return err },
+			want: []problem{{"embeddedTime.Time", "time.Time", "Telegraf silently drops it"}},
+		},
+		{
+			name: "embedded struct with an avro name",
+			new:  func(e string) error { _, err := payload.NewCodec[embeddedNamed](e, testNamespace); return err },
+			want: []problem{{"embeddedNamed.baseA", "payload_test.baseA", "embedded struct with an avro name"}},
+		},
+		{
+			name: "embedded struct with an influx tag",
+			new:  func(e string) error { _, err := payload.NewCodec[embeddedInfluxTag](e, testNamespace); return err },
+			want: []problem{{"embeddedInfluxTag.baseA", "payload_test.baseA", "influx tag on an embedded struct"}},
+		},
+		{
+			name: "named struct field",
+			new:  func(e string) error { _, err := payload.NewCodec[namedStructField](e, testNamespace); return err },
+			want: []problem{{"namedStructField.Base", "payload_test.baseA", "nested struct: embed it"}},
 		},
 		{
 			name: "every problem at once, in order",
