@@ -13,6 +13,10 @@ var (
 	ErrNotInitialized = errors.New("eventmanager: manager not initialized: call Initialize first")
 	// ErrClosed is returned by every call made after Manager.Close.
 	ErrClosed = errors.New("eventmanager: manager closed")
+	// ErrTagConflict is returned by CreatePublisher when a field name is an
+	// InfluxDB tag (influx:"tag") in one event of the application and a plain
+	// field in another. The concrete error is a *TagConflictError.
+	ErrTagConflict = errors.New("eventmanager: field is a tag in one event and a plain field in another")
 	// ErrDuplicateEvent is returned by CreatePublisher when the manager already
 	// has a publisher for that event name.
 	ErrDuplicateEvent = errors.New("eventmanager: duplicate event name")
@@ -200,3 +204,21 @@ func (e *FieldTypeChangedError) Error() string {
 
 // Is reports whether target is ErrFieldTypeChanged.
 func (e *FieldTypeChangedError) Is(target error) bool { return target == ErrFieldTypeChanged }
+
+// TagConflictError names a field that is an InfluxDB tag in one event and a
+// plain field in another event of the same application. Sasquatch's
+// Telegraf reads one avro_tags list per application topic, so the two
+// cannot both hold.
+type TagConflictError struct {
+	Field      string // the Avro field name
+	TagEvent   string // the event where it is a tag
+	FieldEvent string // the event where it is a plain field
+}
+
+// Error implements error.
+func (e *TagConflictError) Error() string {
+	return fmt.Sprintf("eventmanager: field %q is an InfluxDB tag in event %q but a plain field in event %q: Telegraf's avro_tags applies to the whole application topic; tag it in both (influx:\"tag\") or in neither, or rename one", e.Field, e.TagEvent, e.FieldEvent)
+}
+
+// Is reports whether target is ErrTagConflict.
+func (e *TagConflictError) Is(target error) bool { return target == ErrTagConflict }

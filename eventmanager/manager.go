@@ -162,11 +162,11 @@ func (m *Manager) clampBuffer() {
 func (m *Manager) Topic() string { return m.topic }
 
 // register reserves an event name; it returns the event's counters.
-func (m *Manager) register(name string) (*counters, error) {
+func (m *Manager) register(name string, sh shape) (*counters, error) {
 	if err := m.usable(); err != nil {
 		return nil, err
 	}
-	return m.events.add(name)
+	return m.events.add(name, sh)
 }
 
 // usable reports the lifecycle error, if any.

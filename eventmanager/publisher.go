@@ -59,7 +59,9 @@ type pendingFlusher interface {
 // until the schema id is known.
 //
 // Errors, in every mode: ErrNotInitialized, ErrClosed, a
-// *DuplicateEventError (errors.Is ErrDuplicateEvent), a *payload.NameError
+// *DuplicateEventError (errors.Is ErrDuplicateEvent), a *TagConflictError
+// (errors.Is ErrTagConflict) when a field is an InfluxDB tag in one event of
+// the application and a plain field in another, a *payload.NameError
 // (errors.Is payload.ErrInvalidName) for a name that is not an Avro name, a
 // *payload.UnsupportedError (errors.Is payload.ErrUnsupported) listing every
 // unsupported field of T. In Kafka mode also a *FieldTypeChangedError
@@ -79,7 +81,7 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	// The subject's parts are checked already: the topic and the suffix by
 	// config (at New), the event name by payload.
 	subject := m.cfg.Registry.Subject(codec.FullName())
-	stats, err := m.register(name)
+	stats, err := m.register(name, newShape(codec.Tags(), codec.Fields()))
 	if err != nil {
 		return nil, err
 	}

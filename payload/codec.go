@@ -57,6 +57,22 @@ func (c *Codec[T]) SchemaJSON() string { return c.c.schemaJSON }
 // no field is tagged. Tags do not change the schema or the bytes.
 func (c *Codec[T]) Tags() []string { return slices.Clone(c.c.tags) }
 
+// Fields returns the Avro names of the payload's fields (not the metadata
+// fields), in schema order, tags included.
+func (c *Codec[T]) Fields() []string {
+	rs, ok := c.c.schema.(*avro.RecordSchema)
+	if !ok {
+		return nil
+	}
+	var names []string
+	for _, f := range rs.Fields() {
+		if !isMetadataName(f.Name()) {
+			names = append(names, f.Name())
+		}
+	}
+	return names
+}
+
 // Append appends one event, metadata then payload, framed for Kafka with the
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro
 // binary body) to dst and returns the extended slice. If dst lacks room it

@@ -97,3 +97,20 @@ func TestInfluxTagKinds(t *testing.T) {
 		})
 	}
 }
+
+// TestFields: Fields lists the payload's fields, tags included, without the
+// metadata fields, in schema order.
+func TestFields(t *testing.T) {
+	type ev struct {
+		Region string `influx:"tag"`
+		Count  int
+		Note   *string
+	}
+	c, err := NewCodec[ev]("ev", "app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := c.Fields(), []string{"region", "count", "note"}; !slices.Equal(got, want) {
+		t.Errorf("Fields() = %q, want %q", got, want)
+	}
+}
