@@ -62,13 +62,14 @@ func TestSDKSchemaEvolution(t *testing.T) {
 		name         string
 		v2           registerFunc
 		wantVersions []int
-		incompatible bool
+		incompatible bool // refused by the registry's BACKWARD check
+		retyped      bool // refused by the SDK's field-type guard, before the registry
 	}{
 		{name: "same type again", v2: register[testkit.QueryEvent], wantVersions: []int{1}},
 		{name: "add optional field", v2: register[evolveAddOptional], wantVersions: []int{1, 2}},
 		{name: "drop field", v2: register[evolveDropField], wantVersions: []int{1, 2}},
 		{name: "add required field", v2: register[evolveAddRequired], wantVersions: []int{1}, incompatible: true},
-		{name: "change field type", v2: register[evolveRetyped], wantVersions: []int{1}, incompatible: true},
+		{name: "change field type", v2: register[evolveRetyped], wantVersions: []int{1}, retyped: true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -98,6 +99,13 @@ func TestSDKSchemaEvolution(t *testing.T) {
 			}
 			if !slices.Equal(versions, tt.wantVersions) {
 				t.Errorf("versions of %s = %v, want %v", subject, versions, tt.wantVersions)
+			}
+			if tt.retyped {
+				var fe *eventmanager.FieldTypeChangedError
+				if !errors.As(err, &fe) || !errors.Is(err, eventmanager.ErrFieldTypeChanged) || fe.Subject != subject || len(fe.Fields) == 0 {
+					t.Fatalf("retyped field: err = %v, want a *eventmanager.FieldTypeChangedError for subject %s", err, subject)
+				}
+				return
 			}
 			if !tt.incompatible {
 				switch {
