@@ -3,6 +3,7 @@ package eventmanager_test
 import (
 	"context"
 	"errors"
+	"log/slog"
 	"net"
 	"strconv"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -139,7 +141,9 @@ func testBrokerRestart(t *testing.T, perPhase int, down time.Duration) {
 	cfg, b := restartableSetup(t, nil)
 	next, issued := recordingIDs()
 	ctx := t.Context()
-	m, q := startQueries(t, cfg, fastRetries(), eventmanager.WithIDSource(next))
+	// The SDK's warnings say why an event failed, should one fail.
+	logger, logs := testkit.NewLogger(slog.LevelWarn)
+	m, q := startQueries(t, cfg, fastRetries(), eventmanager.WithIDSource(next), eventmanager.WithLogger(logger))
 	publish := func(n int) {
 		for i := range n {
 			if err := q.Publish(ctx, QueryEvent{Type: QuerySync, Duration: time.Duration(i)}); err != nil {
@@ -171,7 +175,7 @@ func testBrokerRestart(t *testing.T, perPhase int, down time.Duration) {
 	st := m.Stats().Total
 	ids := issued()
 	if int(st.Published) != len(ids) || int(st.Delivered) != len(ids) || st.Failed != 0 || st.Dropped != 0 {
-		t.Fatalf("stats %+v, want all %d events delivered", st, len(ids))
+		t.Fatalf("stats %+v, want all %d events delivered; the SDK logged:\n%s", st, len(ids), logs.String())
 	}
 	seen := countIDs(t, b.addr(), cfg.Topic(), len(ids), q.SchemaID())
 	for _, id := range ids {
