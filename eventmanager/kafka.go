@@ -86,6 +86,13 @@ func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.
 	// ours (see clampBuffer), and its byte limit (counting headers and
 	// overhead) stays off.
 	opts = append(opts, kgo.MaxBufferedRecords(max(d.MaxBufferedEvents, 1)+1))
+	// Initialize checked that the topic exists. If brokers later answer
+	// UNKNOWN_TOPIC_OR_PARTITION (a broker restarting, a leader election),
+	// franz-go's default fails the buffered records after 4 metadata
+	// refreshes, which lose an outage's events within milliseconds; treat
+	// it as an outage instead, bounded by METRICS_DELIVERY_TIMEOUT. A topic
+	// recreated under a new id is still detected (resend.go).
+	opts = append(opts, kgo.UnknownTopicRetries(-1))
 	return opts, nil
 }
 
