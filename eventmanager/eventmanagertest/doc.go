@@ -22,4 +22,10 @@
 // dereferenced, nil as nil) and names, for each event that differs, the first
 // field that does: "event 2: field Username: got "bob", want "alice"".
 // Unexported fields, which are not published, are not compared.
+//
+// AssertPipeline compares the manager's pipeline (eventmanager.Pipeline: its
+// Phalanx influxTags fragment and Telegraf block) with a golden file under
+// testdata/, and rewrites the file when the test runs with -update (a flag
+// the caller's test package declares) or SASQUATCH_UPDATE_GOLDEN=1, so that
+// CI sees when an application's events drift from its deployed configuration.
 package eventmanagertest

@@ -1,0 +1,152 @@
+package eventmanagertest_test
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+)
+
+// update is the -update flag AssertPipeline reads, declared as an
+// application's test package would: go test -update rewrites
+// testdata/pipeline.golden.
+var update = flag.Bool("update", false, "rewrite golden files")
+
+type pipeBase struct {
+	Site string `influx:"tag"`
+}
+
+type pipeQuery struct {
+	pipeBase
+	Kind     string `influx:"tag"`
+	Duration float64
+}
+
+type pipeLogin struct {
+	pipeBase
+	Scopes int
+}
+
+// newPipelineManager returns a mock-mode manager of app "app" with the
+// events query and login (tags kind and site) and, with extra, a third
+// event whose tag service is not in the golden file.
+func newPipelineManager(t *testing.T, extra bool) *eventmanager.Manager {
+	t.Helper()
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events"},
+		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventmanager.CreatePublisher[pipeQuery](t.Context(), m, "query"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventmanager.CreatePublisher[pipeLogin](t.Context(), m, "login"); err != nil {
+		t.Fatal(err)
+	}
+	if extra {
+		type serviceEvent struct {
+			Service string `influx:"tag"`
+		}
+		if _, err := eventmanager.CreatePublisher[serviceEvent](t.Context(), m, "service"); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return m
+}
+
+// TestAssertPipelineGolden is the helper's intended use: the committed
+// golden file matches the events' pipeline.
+func TestAssertPipelineGolden(t *testing.T) {
+	eventmanagertest.AssertPipeline(t, newPipelineManager(t, false), filepath.Join("testdata", "pipeline.golden"))
+}
+
+// TestAssertPipelineMismatch: a tag the golden file lacks fails the test,
+// at the caller's line, with the first differing line and the way to update.
+func TestAssertPipelineMismatch(t *testing.T) {
+	rec := newRecordingTB(t)
+	m := newPipelineManager(t, true)
+	golden := filepath.Join("testdata", "pipeline.golden")
+	_, file, line, _ := runtime.Caller(0)
+	eventmanagertest.AssertPipeline(rec, m, golden) // the line after Caller's
+	if len(rec.errors) != 1 || rec.fatal {
+		t.Fatalf("AssertPipeline on a drifted pipeline: errors %q (fatal %v), want one non-fatal error", rec.errors, rec.fatal)
+	}
+	msg := rec.errors[0]
+	for _, want := range []string{golden, "line 3", `influxTags: [\"kind\", \"site\"]`, `influxTags: [\"kind\", \"service\", \"site\"]`, "-update"} {
+		if !strings.Contains(msg, want) {
+			t.Errorf("message lacks %q:\n%s", want, msg)
+		}
+	}
+	if want := fmt.Sprintf("%s:%d", filepath.Base(file), line+1); rec.where[0] != want {
+		t.Errorf("failure reported at %s, want the caller's line %s", rec.where[0], want)
+	}
+}
+
+// TestAssertPipelineMissing: a golden file that does not exist fails the
+// test fatally and says how to write it.
+func TestAssertPipelineMissing(t *testing.T) {
+	rec := newRecordingTB(t)
+	eventmanagertest.AssertPipeline(rec, newPipelineManager(t, false), filepath.Join(t.TempDir(), "none.golden"))
+	if !rec.fatal || len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "-update") {
+		t.Fatalf("AssertPipeline without a golden file: errors %q (fatal %v), want one fatal error naming -update", rec.errors, rec.fatal)
+	}
+}
+
+// TestAssertPipelineUpdate: with the -update flag or SASQUATCH_UPDATE_GOLDEN=1
+// the helper rewrites a stale golden file (creating its directory) and
+// passes; the rewritten file then passes without the switch. Not parallel:
+// it sets the process's flag and environment.
+func TestAssertPipelineUpdate(t *testing.T) {
+	for _, sw := range []string{"flag", "env"} {
+		t.Run(sw, func(t *testing.T) {
+			if *update {
+				t.Skip("-update given: the switch is on already")
+			}
+			golden := filepath.Join(t.TempDir(), "testdata", "pipeline.golden")
+			m := newPipelineManager(t, true)
+			switch sw {
+			case "flag":
+				if err := flag.Set("update", "true"); err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { _ = flag.Set("update", "false") })
+			case "env":
+				t.Setenv(eventmanagertest.UpdateEnv, "1")
+			}
+			rec := newRecordingTB(t)
+			eventmanagertest.AssertPipeline(rec, m, golden)
+			if len(rec.errors) != 0 {
+				t.Fatalf("AssertPipeline with the update switch: %q", rec.errors)
+			}
+			b, err := os.ReadFile(golden)
+			if err != nil {
+				t.Fatal(err)
+			}
+			p := m.Pipeline()
+			if want := p.Phalanx() + "\n" + p.Telegraf(eventmanager.TelegrafConfig{}); string(b) != want {
+				t.Fatalf("rewritten golden file =\n%s\nwant\n%s", b, want)
+			}
+			_ = flag.Set("update", "false")
+			os.Unsetenv(eventmanagertest.UpdateEnv)
+			rec = newRecordingTB(t)
+			eventmanagertest.AssertPipeline(rec, m, golden)
+			if len(rec.errors) != 0 {
+				t.Fatalf("AssertPipeline after the update, without the switch: %q", rec.errors)
+			}
+		})
+	}
+}
