@@ -51,6 +51,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	addr := fs.String("addr", envOr("HTTP_ADDR", "127.0.0.1:8080"), "listen `address` host:port (port 0: any free port); default $HTTP_ADDR, with -demo 127.0.0.1:0")
 	demo := fs.Bool("demo", false, "send a few requests to the service itself, check their events, print a summary and exit")
 	tailTopic := fs.Bool("tail", useEmbedded, "print each event on the topic as InfluxDB line protocol (default: on in embedded mode)")
+	pipeline := fs.Bool("pipeline", false, "print the Phalanx values fragment and the Telegraf input that this service's events need, and exit")
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "bound of the graceful shutdown (HTTP requests, async queries, event delivery)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -60,6 +61,14 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 	if fs.NArg() > 0 {
 		return fmt.Errorf("unexpected arguments %q", fs.Args())
+	}
+	if os.Getenv("METRICS_APP_NAME") == "" && os.Getenv("METRICS_APPLICATION") == "" {
+		if err := os.Setenv("METRICS_APP_NAME", defaultAppName); err != nil {
+			return err
+		}
+	}
+	if *pipeline {
+		return printPipeline(ctx, stdout)
 	}
 	if *demo && !flagSet(fs, "addr") && os.Getenv("HTTP_ADDR") == "" {
 		*addr = "127.0.0.1:0" // the demo talks to itself: any free port will do
@@ -78,11 +87,6 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	// Configuration comes from the environment only (config.FromEnv). In
 	// embedded mode the broker and registry are started first and the
 	// environment points at them.
-	if os.Getenv("METRICS_APP_NAME") == "" && os.Getenv("METRICS_APPLICATION") == "" {
-		if err := os.Setenv("METRICS_APP_NAME", defaultAppName); err != nil {
-			return err
-		}
-	}
 	var emb *embedded
 	if useEmbedded {
 		if emb, err = startEmbedded(); err != nil {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+)
+
+// update rewrites testdata/pipeline.golden (go test -update), read by
+// eventmanagertest.AssertPipeline.
+var update = flag.Bool("update", false, "rewrite testdata/pipeline.golden")
+
+// pipelineGolden is the configuration this service's events need, as
+// Sasquatch deploys it.
+var pipelineGolden = filepath.Join("testdata", "pipeline.golden")
+
+// TestPipelineGolden: the service's events still need the configuration
+// in testdata/pipeline.golden (go test -update rewrites it), and the tail
+// formats points with the same tags as the Telegraf block.
+func TestPipelineGolden(t *testing.T) {
+	_, m := newTestApp(t, testQueryTime)
+	if *update {
+		t.Logf("-update: rewriting %s", pipelineGolden)
+	}
+	eventmanagertest.AssertPipeline(t, m, pipelineGolden)
+	tags := m.Pipeline().Tags
+	want := append([]string{"application"}, tags...)
+	if got := sasquatchTags(); strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("the tail's tags %q differ from the Telegraf block's avro_tags %q", got, want)
+	}
+}
+
+// TestPipelineFlag: -pipeline prints the Phalanx fragment and the Telegraf
+// block of the service's events, from a mock-mode manager (no Kafka, no
+// registry, nothing listening), and exits without error. Not parallel: it
+// sets the environment.
+func TestPipelineFlag(t *testing.T) {
+	t.Setenv("METRICS_APP_NAME", "")
+	t.Setenv("METRICS_MOCK", "")
+	t.Setenv("HTTP_ADDR", "256.0.0.1:1") // not listened on: -pipeline starts no server
+	var stdout, stderr bytes.Buffer
+	if err := run(t.Context(), []string{"-pipeline"}, &stdout, &stderr); err != nil {
+		t.Fatalf("run -pipeline: %v (stderr %q)", err, stderr.String())
+	}
+
+	m, err := eventmanager.New(config.Config{AppName: defaultAppName, Mock: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := NewEvents(t.Context(), m); err != nil {
+		t.Fatal(err)
+	}
+	p := m.Pipeline()
+	out := stdout.String()
+	for _, part := range []string{p.Phalanx(), p.Telegraf(eventmanager.TelegrafConfig{}),
+		"  " + defaultAppName + ":\n", `topics = ["lsst.square.metrics.events.` + defaultAppName + `"]`} {
+		if !strings.Contains(out, part) {
+			t.Errorf("-pipeline output lacks\n%s\ngot\n%s", part, out)
+		}
+	}
+}
