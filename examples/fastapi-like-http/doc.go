@@ -25,10 +25,13 @@
 //
 // Usage:
 //
-//	fastapi-like-http [-addr 127.0.0.1:8080] [-demo] [-tail=true|false] [-shutdown-timeout 10s]
+//	fastapi-like-http [-addr 127.0.0.1:8080] [-demo] [-tail=true|false] [-shutdown-timeout 10s] [-pipeline]
 //
 // -addr defaults to $HTTP_ADDR, else 127.0.0.1:8080; port 0 picks a free
 // port and the bound address is printed ("# listening on http://ADDR").
 // -demo sends a few requests to the service itself, waits until their events
 // are on the topic, prints a summary and exits (status 0 on success).
+// -pipeline prints the Phalanx values fragment and the Telegraf input block
+// the service's events need (from a mock-mode manager: no Kafka, no
+// registry) and exits.
 package main
