@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"fmt"
@@ -19,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/internal/envfile"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
@@ -34,25 +34,8 @@ var repoRoot = filepath.Join("..", "..")
 // env files are written.
 func readEnvFile(t *testing.T, rel string) map[string]string {
 	t.Helper()
-	f, err := os.Open(filepath.Join(repoRoot, rel))
+	env, err := envfile.Read(filepath.Join(repoRoot, rel))
 	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
-	env := make(map[string]string)
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			t.Fatalf("%s: malformed line %q", rel, line)
-		}
-		env[k] = v
-	}
-	if err := sc.Err(); err != nil {
 		t.Fatal(err)
 	}
 	return env

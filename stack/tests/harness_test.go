@@ -3,7 +3,6 @@
 package tests_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
@@ -18,6 +17,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/envfile"
 )
 
 // pollInterval is how often a bounded wait asks again.
@@ -59,7 +60,7 @@ func stackEnvPath() string {
 func loadStack(t testing.TB) *Stack {
 	t.Helper()
 	path := stackEnvPath()
-	env, err := readEnvFile(path)
+	env, err := envfile.Read(path)
 	if err != nil {
 		t.Fatalf("stack not up (run make stack-up, or make test-stack): %v", err)
 	}
@@ -94,28 +95,6 @@ func loadStack(t testing.TB) *Stack {
 	}
 	resp.Body.Close()
 	return s
-}
-
-func readEnvFile(path string) (map[string]string, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	env := make(map[string]string)
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		if line == "" || strings.HasPrefix(line, "#") {
-			continue
-		}
-		k, v, ok := strings.Cut(line, "=")
-		if !ok {
-			return nil, fmt.Errorf("%s: malformed line %q", path, line)
-		}
-		env[k] = v
-	}
-	return env, sc.Err()
 }
 
 // Setenv sets the SDK's environment (Kafka mode, the stack's Kafka and registry, app name
