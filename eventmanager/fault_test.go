@@ -265,19 +265,9 @@ func TestRegistryDownAtStart(t *testing.T) {
 func testRegistryDown(t *testing.T, down time.Duration) {
 	env := newKafkaEnv(t, false)
 	env.registry.SetDown(true)
-	m, err := eventmanager.New(faultConfig(env.cfg.Kafka.BootstrapServers[0], env.registry.URL()),
-		eventmanager.WithLogger(quietLogger()), fastRetries())
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatalf("Initialize with the registry down: %v", err)
-	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-	if err != nil {
-		t.Fatalf("CreatePublisher with the registry down: %v", err)
-	}
+	// Initialize and CreatePublisher succeed with the registry down.
+	m, q := startQueries(t, faultConfig(env.cfg.Kafka.BootstrapServers[0], env.registry.URL()), fastRetries())
 	for range 100 {
 		if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
 			t.Fatal(err)

@@ -251,17 +251,7 @@ func TestCloseExpiredNothingPending(t *testing.T) {
 	for range 20 {
 		env := newKafkaEnv(t, false)
 		var logs bytes.Buffer
-		m, err := eventmanager.New(env.cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Initialize(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, q := startQueries(t, env.cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
 			t.Fatal(err)
 		}
@@ -583,18 +573,8 @@ func TestBackgroundRefusalsRetried(t *testing.T) {
 			proxy := newRegistryProxy(t, env.registry)
 			proxy.set("503")
 			cfg := faultConfig(env.cfg.Kafka.BootstrapServers[0], proxy.url)
-			m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()), fastRetries())
-			if err != nil {
-				t.Fatal(err)
-			}
 			ctx := t.Context()
-			if err := m.Initialize(ctx); err != nil {
-				t.Fatalf("Initialize with the registry down: %v", err)
-			}
-			q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-			if err != nil {
-				t.Fatalf("CreatePublisher with the registry down: %v", err)
-			}
+			m, q := startQueries(t, cfg, fastRetries()) // succeeds with the registry down
 			proxy.set(mode)
 			for range 50 {
 				if err := q.Publish(ctx, QueryEvent{Type: QuerySync}); err != nil {
@@ -830,17 +810,7 @@ func TestFranzGoQuiet(t *testing.T) {
 	for _, level := range []slog.Level{slog.LevelInfo, slog.LevelDebug} {
 		cfg, b := restartableSetup(t, nil)
 		var logs testkit.Buffer
-		m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))), fastRetries())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := m.Initialize(t.Context()); err != nil {
-			t.Fatal(err)
-		}
-		q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
-		if err != nil {
-			t.Fatal(err)
-		}
+		m, q := startQueries(t, cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: level}))), fastRetries())
 		b.stop()
 		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
 			t.Fatal(err)
