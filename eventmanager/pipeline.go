@@ -99,6 +99,11 @@ type TelegrafConfig struct {
 	// (Sasquatch: "4.1.0"; without it Telegraf cannot talk to Kafka 4).
 	// Default "${TELEGRAF_KAFKA_VERSION}".
 	KafkaVersion string
+	// ConsumerGroup is the Kafka consumer group of the input. Default
+	// "telegraf-kafka-consumer-app-metrics", the group every application
+	// input of Sasquatch's app-metrics Telegraf shares; set another one to
+	// run the block beside a Telegraf that already consumes that group.
+	ConsumerGroup string
 }
 
 // telegrafConsumerGroup is the consumer group of Sasquatch's app-metrics
@@ -124,12 +129,16 @@ func (p Pipeline) Telegraf(c TelegrafConfig) string {
 	if version == "" {
 		version = "${TELEGRAF_KAFKA_VERSION}"
 	}
+	group := c.ConsumerGroup
+	if group == "" {
+		group = telegrafConsumerGroup
+	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "# %s: measurements %s\n", p.App, strings.Join(p.Measurements, ", "))
 	b.WriteString("[[inputs.kafka_consumer]]\n")
 	fmt.Fprintf(&b, "  brokers = [%s]\n", quoteList(brokers))
 	fmt.Fprintf(&b, "  kafka_version = %q\n", version)
-	fmt.Fprintf(&b, "  consumer_group = %q\n", telegrafConsumerGroup)
+	fmt.Fprintf(&b, "  consumer_group = %q\n", group)
 	b.WriteString("  data_format = \"avro\"\n")
 	fmt.Fprintf(&b, "  avro_schema_registry = %q\n", registry)
 	b.WriteString("  avro_timestamp = \"timestamp_ns\"\n")

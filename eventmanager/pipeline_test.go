@@ -74,8 +74,9 @@ func TestPipeline(t *testing.T) {
 		t.Errorf("Phalanx() =\n%s\nwant\n%s", got, wantPhalanx)
 	}
 
-	tg := p.Telegraf(eventmanager.TelegrafConfig{Brokers: []string{"b1:9092", "b2:9092"}, RegistryURL: "http://sr:8081", KafkaVersion: "4.1.0"})
+	tg := p.Telegraf(eventmanager.TelegrafConfig{Brokers: []string{"b1:9092", "b2:9092"}, RegistryURL: "http://sr:8081", KafkaVersion: "4.1.0", ConsumerGroup: "g1"})
 	for _, line := range []string{
+		"  consumer_group = \"g1\"\n",
 		"[[inputs.kafka_consumer]]\n",
 		"  brokers = [\"b1:9092\", \"b2:9092\"]\n",
 		"  kafka_version = \"4.1.0\"\n",

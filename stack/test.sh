@@ -24,6 +24,12 @@ export SASQUATCH_STACK_ENV="$ENV_FILE"
 SASQUATCH_TEST_KAFKA_BOOTSTRAP="$(env_get KAFKA_BOOTSTRAP_SERVERS)"
 SASQUATCH_TEST_REGISTRY_URL="$(env_get SCHEMA_MANAGER_REGISTRY_URL)"
 export SASQUATCH_TEST_KAFKA_BOOTSTRAP SASQUATCH_TEST_REGISTRY_URL
+# Safir 9.3.0's interpreter, for the stack tests that put Safir's events through the same
+# Telegraf as Go's (make test-safir's venv, created from PyPI when it is missing).
+if [ -z "${SAFIR_VENV_PYTHON:-}" ]; then
+	SAFIR_VENV_PYTHON="$(bash "$REPO_ROOT/interop/safir/setup.sh" 9 | tail -n1)"
+fi
+export SAFIR_VENV_PYTHON
 
 rc=0
 for pkg in ${STACK_PKGS:-./eventmanager/ ./stack/tests/...}; do
