@@ -190,11 +190,10 @@ func richPayloads(n int) []RichEvent {
 func emptyPayloads(n int) []EmptyEvent { return make([]EmptyEvent, n) }
 
 // The payloads of publish.py --base N (its payloads("api_call", n) and
-// payloads("api_error", n)): the i-th api_call
-// has method GET for even i and POST for odd i, route "/items/{id}", status
-// 200+i, duration (i+1)*0.25 s, size nil when i%3 == 0 else 100*i; the i-th
-// api_error has method DELETE, route "/items/{id}", code "E<i>", retried
-// i%2 == 1.
+// payloads("api_error", n)): the i-th api_call has method GET for even i and
+// POST for odd i, route "/items/{id}", status 200+i, duration (i+1)*0.25 s,
+// size nil when i%3 == 0 else 100*i; the i-th api_error has method DELETE,
+// route "/items/{id}", code "E<i>", retried i%2 == 1.
 
 func apiCallPayloads(n int) []APICall {
 	out := make([]APICall, n)
