@@ -51,7 +51,15 @@ from safir.metrics import EventPayload, KafkaEventManager
 from safir.metrics import _event_manager as safir_event_manager
 from schema_registry.client import AsyncSchemaRegistryClient
 
-from safir_events import APP, EmptyEvent, QueryEvent, QueryType, RichEvent
+from safir_events import (
+    APP,
+    ApiCall,
+    ApiError,
+    EmptyEvent,
+    QueryEvent,
+    QueryType,
+    RichEvent,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 OUT = REPO / "testdata" / "safir"
@@ -89,6 +97,34 @@ VECTORS: list[tuple[str, str, EventPayload]] = [
         RichEvent(count=0, ok=False, ratio=-2.5, note=None, elapsed=timedelta(0)),
     ),
     ("empty", "empty", EmptyEvent()),
+    # Two events sharing the RequestBase model (method, route first).
+    (
+        "api_call",
+        "api_call",
+        ApiCall(
+            method="GET",
+            route="/items/{id}",
+            status=200,
+            duration=timedelta(microseconds=3897788),
+            size=1234567,
+        ),
+    ),
+    (
+        "api_call_null",
+        "api_call",
+        ApiCall(
+            method="POST",
+            route="/caf\u00e9",
+            status=503,
+            duration=timedelta(0),
+            size=None,
+        ),
+    ),
+    (
+        "api_error",
+        "api_error",
+        ApiError(method="DELETE", route="/items/{id}", code="E42", retried=True),
+    ),
 ]
 
 

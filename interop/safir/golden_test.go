@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -61,6 +62,29 @@ func TestGolden(t *testing.T) {
 		}},
 		{"empty", func(t *testing.T, vec *goldenVector) {
 			checkGolden(t, vec, EmptyEvent{})
+		}},
+		// Safir payloads that subclass a base model, against Go structs that
+		// embed the base struct and against the same fields written flat.
+		{"api_call", func(t *testing.T, vec *goldenVector) {
+			checkBaseGolden(t, vec,
+				APICall{
+					RequestBase: RequestBase{Method: "GET", Route: "/items/{id}"},
+					Status:      200, Duration: 3897788 * time.Microsecond, Size: ptr[int64](1234567),
+				},
+				APICallFlat{
+					Method: "GET", Route: "/items/{id}",
+					Status: 200, Duration: 3897788 * time.Microsecond, Size: ptr[int64](1234567),
+				})
+		}},
+		{"api_call_null", func(t *testing.T, vec *goldenVector) {
+			checkBaseGolden(t, vec,
+				APICall{RequestBase: RequestBase{Method: "POST", Route: "/caf\u00e9"}, Status: 503},
+				APICallFlat{Method: "POST", Route: "/caf\u00e9", Status: 503})
+		}},
+		{"api_error", func(t *testing.T, vec *goldenVector) {
+			checkBaseGolden(t, vec,
+				APIError{RequestBase: RequestBase{Method: "DELETE", Route: "/items/{id}"}, Code: "E42", Retried: true},
+				APIErrorFlat{Method: "DELETE", Route: "/items/{id}", Code: "E42", Retried: true})
 		}},
 	}
 	for _, tt := range tests {
@@ -155,6 +179,62 @@ func checkGolden[T any](t *testing.T, vec *goldenVector, v T) {
 		if diff := diffRecord(want, got); diff != "" {
 			t.Errorf("%s (goavro): %s", c.name, diff)
 		}
+	}
+}
+
+// checkBaseGolden checks an event whose Safir payload subclasses a base model
+// (safir_events.RequestBase) twice against Safir's vector, once as embedded,
+// a Go struct that embeds the base struct, and once as flat, the same fields
+// written out in the same order, and checks that the two Go types give the
+// same schema text, tags and bytes: embedding is flattening, nothing else.
+func checkBaseGolden[E, F any](t *testing.T, vec *goldenVector, embedded E, flat F) {
+	t.Helper()
+	t.Run("embedded", func(t *testing.T) { checkGolden(t, vec, embedded) })
+	t.Run("flat", func(t *testing.T) { checkGolden(t, vec, flat) })
+
+	ns := config.Config{AppName: app, TopicPrefix: prefix}.Topic()
+	ce, err := payload.NewCodec[E](vec.Event, ns)
+	if err != nil {
+		t.Fatalf("NewCodec[%T]: %v", embedded, err)
+	}
+	cf, err := payload.NewCodec[F](vec.Event, ns)
+	if err != nil {
+		t.Fatalf("NewCodec[%T]: %v", flat, err)
+	}
+	if ce.SchemaJSON() != cf.SchemaJSON() {
+		t.Errorf("schema text differs:\nembedded %s\nflat     %s", ce.SchemaJSON(), cf.SchemaJSON())
+	}
+	// The payload fields in Safir's order: the base model's first.
+	var safirFields []string
+	for _, f := range parseSchema(t, "Safir", vec.Schema).(*avro.RecordSchema).Fields() {
+		switch f.Name() {
+		case "id", "application", "timestamp", "timestamp_ns":
+		default:
+			safirFields = append(safirFields, f.Name())
+		}
+	}
+	if got := ce.Fields(); !slices.Equal(got, safirFields) || !slices.Equal(cf.Fields(), safirFields) {
+		t.Errorf("payload fields: embedded %v, flat %v, Safir %v", got, cf.Fields(), safirFields)
+	}
+	// Tags are the Go side's only (Safir has no way to declare them).
+	if want := []string{"method", "route"}; !slices.Equal(ce.Tags(), want) || !slices.Equal(cf.Tags(), want) {
+		t.Errorf("tags: embedded %v, flat %v, want %v", ce.Tags(), cf.Tags(), want)
+	}
+	id, err := uuid.Parse(vec.ID)
+	if err != nil {
+		t.Fatalf("vector id %q: %v", vec.ID, err)
+	}
+	md := payload.Metadata{ID: id, Application: app, TimestampNS: vec.TimestampNS}
+	be, err := ce.Encode(vec.SchemaID, &md, &embedded)
+	if err != nil {
+		t.Fatalf("Encode embedded: %v", err)
+	}
+	bf, err := cf.Encode(vec.SchemaID, &md, &flat)
+	if err != nil {
+		t.Fatalf("Encode flat: %v", err)
+	}
+	if !bytes.Equal(be, bf) {
+		t.Errorf("value differs:\nembedded %x\nflat     %x", be, bf)
 	}
 }
 

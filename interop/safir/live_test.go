@@ -112,34 +112,77 @@ func (e *liveEnv) runPython(t testing.TB, python string, stdin io.Reader, args .
 
 // sideInfo is what one side used for one event.
 type sideInfo struct {
-	Event    string `json:"event"`
-	Subject  string `json:"subject"`
-	Topic    string `json:"topic"`
-	SchemaID int    `json:"schema_id"`
+	Event     string `json:"event"`
+	Subject   string `json:"subject"`
+	Topic     string `json:"topic"`
+	SchemaID  int    `json:"schema_id"`
+	Published int    `json:"published"`
 }
 
-// publishSafir runs publish.py --count n and returns Safir's subject, topic
-// and schema id per event.
-func (e *liveEnv) publishSafir(t testing.TB, python string, n int) map[string]sideInfo {
+// eventSet is a group of interop events that publish.py publishes in one
+// mode, n payloads of each event in turn, and the Go SDK publishes with the
+// same payloads (goPublish, expectedPayload).
+type eventSet struct {
+	name   string   // subtest name
+	mode   string   // publish.py's flag, followed by n
+	events []string // in publish order
+	tags   []string // the app's InfluxDB tags, as the Go twins declare them
+}
+
+var (
+	// defaultSet is publish.py --count: one event of each kind of field.
+	defaultSet = eventSet{name: "events", mode: "--count", events: eventNames}
+	// baseSet is publish.py --base: two events whose Safir payloads subclass
+	// one base model, and whose Go twins embed one base struct.
+	baseSet = eventSet{name: "base", mode: "--base", events: baseEventNames, tags: []string{"method", "route"}}
+)
+
+// publishSafir runs publish.py with set's mode and returns Safir's subject,
+// topic and schema id per event.
+func (e *liveEnv) publishSafir(t testing.TB, python string, set eventSet, n int) map[string]sideInfo {
 	t.Helper()
-	out := e.runPython(t, python, nil, "publish.py", "--count", fmt.Sprint(n))
+	out := e.runPython(t, python, nil, "publish.py", set.mode, fmt.Sprint(n))
 	infos := map[string]sideInfo{}
 	for _, line := range lines(out) {
 		var info sideInfo
 		if err := json.Unmarshal([]byte(line), &info); err != nil {
 			t.Fatalf("publish.py output %q: %v", line, err)
 		}
+		if info.Published != n {
+			t.Errorf("publish.py %s: %d published, want %d", info.Event, info.Published, n)
+		}
 		infos[info.Event] = info
 	}
-	if len(infos) != len(eventNames) {
-		t.Fatalf("publish.py reported events %v, want %v", infos, eventNames)
+	if len(infos) != len(set.events) {
+		t.Fatalf("publish.py %s reported events %v, want %v", set.mode, infos, set.events)
 	}
 	return infos
 }
 
-// publishGo publishes the same n payloads of each event with the Go SDK and
-// returns what it used, after Close has delivered everything.
-func (e *liveEnv) publishGo(t testing.TB, n int, opts ...eventmanager.Option) map[string]sideInfo {
+// goPublish publishes n payloads of one event with the Go SDK, the same as
+// publish.py's payloads(name, n).
+var goPublish = map[string]func(t testing.TB, m *eventmanager.Manager, n int) sideInfo{
+	"query": func(t testing.TB, m *eventmanager.Manager, n int) sideInfo {
+		return publishAll(t, m, "query", queryPayloads(n))
+	},
+	"rich": func(t testing.TB, m *eventmanager.Manager, n int) sideInfo {
+		return publishAll(t, m, "rich", richPayloads(n))
+	},
+	"empty": func(t testing.TB, m *eventmanager.Manager, n int) sideInfo {
+		return publishAll(t, m, "empty", emptyPayloads(n))
+	},
+	"api_call": func(t testing.TB, m *eventmanager.Manager, n int) sideInfo {
+		return publishAll(t, m, "api_call", apiCallPayloads(n))
+	},
+	"api_error": func(t testing.TB, m *eventmanager.Manager, n int) sideInfo {
+		return publishAll(t, m, "api_error", apiErrorPayloads(n))
+	},
+}
+
+// publishGo publishes the same n payloads of each event of set with the Go
+// SDK and returns what it used, after Close has delivered everything, and the
+// manager's pipeline description.
+func (e *liveEnv) publishGo(t testing.TB, set eventSet, n int, opts ...eventmanager.Option) (map[string]sideInfo, eventmanager.Pipeline) {
 	t.Helper()
 	ctx := t.Context()
 	opts = append([]eventmanager.Option{eventmanager.WithLogger(slog.New(slog.DiscardHandler))}, opts...)
@@ -157,17 +200,18 @@ func (e *liveEnv) publishGo(t testing.TB, n int, opts ...eventmanager.Option) ma
 		t.Fatalf("Initialize: %v", err)
 	}
 	infos := map[string]sideInfo{}
-	infos["query"] = publishAll(t, m, "query", queryPayloads(n))
-	infos["rich"] = publishAll(t, m, "rich", richPayloads(n))
-	infos["empty"] = publishAll(t, m, "empty", emptyPayloads(n))
+	for _, ev := range set.events {
+		infos[ev] = goPublish[ev](t, m, n)
+	}
+	pipeline := m.Pipeline()
 	closed = true
 	if err := m.Close(ctx); err != nil {
 		t.Fatalf("Close: %v", err)
 	}
-	if st := m.Stats().Total; st.Delivered != uint64(3*n) || st.Pending() != 0 {
-		t.Fatalf("Go stats after Close: %+v, want %d delivered", st, 3*n)
+	if st, want := m.Stats().Total, uint64(len(set.events)*n); st.Delivered != want || st.Pending() != 0 {
+		t.Fatalf("Go stats after Close: %+v, want %d delivered", st, want)
 	}
-	return infos
+	return infos, pipeline
 }
 
 func publishAll[T any](t testing.TB, m *eventmanager.Manager, name string, events []T) sideInfo {
@@ -181,7 +225,7 @@ func publishAll[T any](t testing.TB, m *eventmanager.Manager, name string, event
 			t.Fatalf("Publish %s: %v", name, err)
 		}
 	}
-	return sideInfo{Event: name, Subject: p.Subject(), Topic: m.Topic(), SchemaID: p.SchemaID()}
+	return sideInfo{Event: name, Subject: p.Subject(), Topic: m.Topic(), SchemaID: p.SchemaID(), Published: len(events)}
 }
 
 // consumeAll reads exactly n records from the start of the topic.
@@ -250,33 +294,40 @@ func (s *schemas) byID(id int) (string, avro.Schema) {
 // other side's schema, same payloads, and Safir's own serializer and models
 // accept the Go records.
 //
-// Two runs per Safir version: Safir first with the Go SDK's defaults (snappy
+// Two event sets: publish.py --count (query, rich, empty) and publish.py
+// --base (api_call, api_error: Safir payloads that subclass a base model,
+// Go twins that embed a base struct with influx:"tag" fields). Two runs per
+// set and Safir version: Safir first with the Go SDK's defaults (snappy
 // batches, which the aiokafka installed with Safir cannot read, so Safir
 // decodes the values handed over on stdin), and Go first without batch
 // compression, read back by Safir through aiokafka.
 func TestLive(t *testing.T) {
 	for _, py := range safirPythons(t) {
-		t.Run(py.label+"/safir_first", func(t *testing.T) { runLive(t, py.python, true) })
-		t.Run(py.label+"/go_first_uncompressed", func(t *testing.T) { runLive(t, py.python, false) })
+		for _, set := range []eventSet{defaultSet, baseSet} {
+			t.Run(py.label+"/"+set.name+"/safir_first", func(t *testing.T) { runLive(t, py.python, set, true) })
+			t.Run(py.label+"/"+set.name+"/go_first_uncompressed", func(t *testing.T) { runLive(t, py.python, set, false) })
+		}
 	}
 }
 
-func runLive(t *testing.T, python string, safirFirst bool) {
-	const n = 6 // per event; rich has nulls at 0 and 3
+func runLive(t *testing.T, python string, set eventSet, safirFirst bool) {
+	const n = 6 // per event; rich and api_call have nulls at 0 and 3
+	perSide := len(set.events) * n
 	env := newLiveEnv(t)
 	var safirInfo, goInfo map[string]sideInfo
+	var pipeline eventmanager.Pipeline
 	goCodec := uint8(2) // snappy, franz-go's default
 	if safirFirst {
-		safirInfo = env.publishSafir(t, python, n)
-		goInfo = env.publishGo(t, n)
+		safirInfo = env.publishSafir(t, python, set, n)
+		goInfo, pipeline = env.publishGo(t, set, n)
 	} else {
 		goCodec = 0
-		goInfo = env.publishGo(t, n, eventmanager.WithKafkaOptions(kgo.ProducerBatchCompression(kgo.NoCompression())))
-		safirInfo = env.publishSafir(t, python, n)
+		goInfo, pipeline = env.publishGo(t, set, n, eventmanager.WithKafkaOptions(kgo.ProducerBatchCompression(kgo.NoCompression())))
+		safirInfo = env.publishSafir(t, python, set, n)
 	}
 
 	// Names: the same subject and topic for every event.
-	for _, ev := range eventNames {
+	for _, ev := range set.events {
 		s, g := safirInfo[ev], goInfo[ev]
 		if s.Subject != g.Subject || s.Topic != g.Topic || g.Topic != topic {
 			t.Errorf("%s: Safir subject %q topic %q, Go subject %q topic %q", ev, s.Subject, s.Topic, g.Subject, g.Topic)
@@ -286,17 +337,18 @@ func runLive(t *testing.T, python string, safirFirst bool) {
 	// Registry: exactly these subjects; both schemas under each, equal in
 	// canonical form and compatible both ways.
 	reg := newSchemas(t, env)
-	checkRegistry(t, env, reg, safirInfo, goInfo)
+	checkRegistry(t, env, reg, set, safirInfo, goInfo)
+	checkPipeline(t, reg, set, safirInfo, pipeline)
 
-	// Records: the first side's 3n, then the other's, each in publish order.
-	recs := env.consumeAll(t, 6*n)
-	first, second := recs[:3*n], recs[3*n:]
+	// Records: the first side's, then the other's, each in publish order.
+	recs := env.consumeAll(t, 2*perSide)
+	first, second := recs[:perSide], recs[perSide:]
 	safirRecs, goRecs := first, second
 	if !safirFirst {
 		safirRecs, goRecs = second, first
 	}
-	checkRecords(t, "Safir", safirRecs, safirInfo, goInfo, reg, n)
-	checkRecords(t, "Go", goRecs, goInfo, safirInfo, reg, n)
+	checkRecords(t, "Safir", set, safirRecs, safirInfo, goInfo, reg, n)
+	checkRecords(t, "Go", set, goRecs, goInfo, safirInfo, reg, n)
 	checkTransport(t, safirRecs, goRecs, goCodec)
 
 	// Safir's own serializer and pydantic models decode both sides' records
@@ -309,24 +361,24 @@ func runLive(t *testing.T, python string, safirFirst bool) {
 		}
 		out = env.runPython(t, python, strings.NewReader(hexValues.String()), "publish.py", "--decode")
 	} else {
-		out = env.runPython(t, python, nil, "publish.py", "--consume", fmt.Sprint(6*n))
+		out = env.runPython(t, python, nil, "publish.py", "--consume", fmt.Sprint(2*perSide))
 	}
-	checkSafirDecodes(t, out, safirFirst, safirInfo, goInfo, n)
+	checkSafirDecodes(t, out, set, safirFirst, safirInfo, goInfo, n)
 }
 
-func checkRegistry(t *testing.T, env *liveEnv, reg *schemas, safirInfo, goInfo map[string]sideInfo) {
+func checkRegistry(t *testing.T, env *liveEnv, reg *schemas, set eventSet, safirInfo, goInfo map[string]sideInfo) {
 	t.Helper()
 	var subjects []string
 	env.registryGet(t, "/subjects", &subjects)
 	var want []string
-	for _, ev := range eventNames {
+	for _, ev := range set.events {
 		want = append(want, goInfo[ev].Subject)
 	}
 	if !sameSet(subjects, want) {
 		t.Errorf("registry subjects %v, want %v", subjects, want)
 	}
 	compat := avro.NewSchemaCompatibility()
-	for _, ev := range eventNames {
+	for _, ev := range set.events {
 		s, g := safirInfo[ev], goInfo[ev]
 		var versions []int
 		env.registryGet(t, "/subjects/"+url.PathEscape(g.Subject)+"/versions", &versions)
@@ -354,14 +406,73 @@ func checkRegistry(t *testing.T, env *liveEnv, reg *schemas, safirInfo, goInfo m
 	}
 }
 
-// checkRecords checks the 3n records one side published: framing, writer
-// schema id, metadata, and that each decodes with the other side's schema
-// (hamba and goavro) to the deterministic payloads both sides publish.
-func checkRecords(t *testing.T, side string, recs []*kgo.Record, own, other map[string]sideInfo, reg *schemas, n int) {
+// checkPipeline checks that the Go manager's pipeline description (the
+// Telegraf block and Phalanx tags that Sasquatch would deploy for the app)
+// applies to Safir's records as it does to Go's: one measurement per event,
+// <topic>.<event>, equal to Safir's subject, and each of the app's tags a
+// field of every one of Safir's registered schemas, of a kind that Telegraf
+// can write as a tag (string, enum or boolean, possibly nullable).
+func checkPipeline(t *testing.T, reg *schemas, set eventSet, safirInfo map[string]sideInfo, p eventmanager.Pipeline) {
+	t.Helper()
+	var measurements []string
+	for _, ev := range set.events {
+		measurements = append(measurements, safirInfo[ev].Subject)
+	}
+	if !sameSet(p.Measurements, measurements) {
+		t.Errorf("Go pipeline measurements %v, want Safir's subjects %v", p.Measurements, measurements)
+	}
+	if !slices.Equal(p.Tags, set.tags) {
+		t.Errorf("Go pipeline tags %v, want %v", p.Tags, set.tags)
+	}
+	for _, ev := range set.events {
+		_, schema := reg.byID(safirInfo[ev].SchemaID)
+		rs, ok := schema.(*avro.RecordSchema)
+		if !ok {
+			t.Fatalf("%s: Safir's schema is %s, want a record", ev, schema.Type())
+		}
+		for _, tag := range p.Tags {
+			if kind := tagKind(rs, tag); kind == "" {
+				t.Errorf("%s: tag %q is not a string, enum or boolean field of Safir's schema %s", ev, tag, rs)
+			}
+		}
+	}
+}
+
+// tagKind returns the Avro type of field name in rs when Telegraf can write
+// it as a tag (string, enum, boolean, or a nullable one), else "".
+func tagKind(rs *avro.RecordSchema, name string) avro.Type {
+	for _, f := range rs.Fields() {
+		if f.Name() != name {
+			continue
+		}
+		s := f.Type()
+		if u, ok := s.(*avro.UnionSchema); ok {
+			if !u.Nullable() {
+				return ""
+			}
+			for _, b := range u.Types() {
+				if b.Type() != avro.Null {
+					s = b
+				}
+			}
+		}
+		switch s.Type() {
+		case avro.String, avro.Enum, avro.Boolean:
+			return s.Type()
+		}
+	}
+	return ""
+}
+
+// checkRecords checks the records one side published (n of each event of
+// set, in turn): framing, writer schema id, metadata, and that each decodes
+// with the other side's schema (hamba and goavro) to the deterministic
+// payloads both sides publish.
+func checkRecords(t *testing.T, side string, set eventSet, recs []*kgo.Record, own, other map[string]sideInfo, reg *schemas, n int) {
 	t.Helper()
 	roundedUp := 0
 	for i, r := range recs {
-		ev := eventNames[i/n]
+		ev := set.events[i/n]
 		idx := i % n
 		body := framedBody(t, r.Value, uint32(own[ev].SchemaID))
 		if r.Key != nil {
@@ -428,6 +539,16 @@ func expectedPayload(ev string, i, n int) map[string]any {
 			note = *p.Note
 		}
 		return map[string]any{"count": p.Count, "ok": p.Ok, "ratio": p.Ratio, "note": note, "elapsed": float64(p.Elapsed) / 1e9}
+	case "api_call":
+		p := apiCallPayloads(n)[i]
+		var size any
+		if p.Size != nil {
+			size = *p.Size
+		}
+		return map[string]any{"method": p.Method, "route": p.Route, "status": p.Status, "duration": float64(p.Duration) / 1e9, "size": size}
+	case "api_error":
+		p := apiErrorPayloads(n)[i]
+		return map[string]any{"method": p.Method, "route": p.Route, "code": p.Code, "retried": p.Retried}
 	}
 	return map[string]any{}
 }
@@ -474,7 +595,7 @@ type consumed struct {
 // Safir's serializer decoded every record with the writer schema from the
 // registry and validated it with Safir's models, and the Go records gave the
 // same model_dump as Safir's own.
-func checkSafirDecodes(t *testing.T, out []byte, safirFirst bool, safirInfo, goInfo map[string]sideInfo, n int) {
+func checkSafirDecodes(t *testing.T, out []byte, set eventSet, safirFirst bool, safirInfo, goInfo map[string]sideInfo, n int) {
 	t.Helper()
 	var all []consumed
 	for _, line := range lines(out) {
@@ -484,15 +605,16 @@ func checkSafirDecodes(t *testing.T, out []byte, safirFirst bool, safirInfo, goI
 		}
 		all = append(all, c)
 	}
-	if len(all) != 6*n {
-		t.Fatalf("Safir decoded %d records, want %d", len(all), 6*n)
+	perSide := len(set.events) * n
+	if len(all) != 2*perSide {
+		t.Fatalf("Safir decoded %d records, want %d", len(all), 2*perSide)
 	}
-	safirSide, goSide := all[:3*n], all[3*n:]
+	safirSide, goSide := all[:perSide], all[perSide:]
 	if !safirFirst {
 		safirSide, goSide = goSide, safirSide
 	}
-	for i := range 3 * n {
-		ev := eventNames[i/n]
+	for i := range perSide {
+		ev := set.events[i/n]
 		s, g := safirSide[i], goSide[i]
 		if s.Event != ev || g.Event != ev {
 			t.Errorf("record %d: Safir read events %q (Safir) and %q (Go), want %q", i, s.Event, g.Event, ev)

@@ -1,16 +1,40 @@
 """Publish interop events through Safir's real KafkaEventManager.
 
 Reads Safir's own settings from the environment (``KAFKA_BOOTSTRAP_SERVERS``,
-``SCHEMA_MANAGER_REGISTRY_URL``; ``METRICS_APPLICATION`` defaults to
-``myapp``), so it talks to whatever broker and registry it is pointed at
-(kfake + srfake on loopback in the interop tests).
+``SCHEMA_MANAGER_REGISTRY_URL``, ``METRICS_EVENTS_TOPIC_PREFIX`` (Safir's
+default ``lsst.square.metrics.events``), ``KAFKA_SECURITY_PROTOCOL`` (default
+here ``PLAINTEXT``) and Safir's other ``KAFKA_*``/``SCHEMA_MANAGER_*``
+variables; ``METRICS_APPLICATION`` defaults to ``myapp``), so it talks to
+whatever broker and registry it is pointed at (kfake + an in-process registry
+on loopback in the interop tests, the real stack in ``make test-stack``).
 
 Modes (exactly one):
 
 ``--count N``
     Publish N events of each type (query, rich, empty) with deterministic
     payloads (see `payloads`) and print one JSON line per event type with the
-    subject, topic and schema id Safir used.
+    subject, topic and schema id Safir used (and the count published).
+``--base N``
+    Publish N ``api_call`` then N ``api_error`` events, the two events whose
+    payloads subclass the base model ``RequestBase`` (see safir_events.py),
+    and print one JSON line per event type as ``--count`` does::
+
+        {"event": "api_call", "subject": "<topic>.api_call",
+         "topic": "<prefix>.<app>", "schema_id": <id>, "published": N}
+
+    The i-th event (i = 0 .. N-1) of each type, published in that order:
+
+    ``api_call``: method ``"GET"`` if i is even else ``"POST"``, route
+    ``"/items/{id}"``, status ``200 + i``, duration ``timedelta(seconds=0.25
+    * (i + 1))`` (written as the double ``0.25 * (i + 1)``), size ``None``
+    if ``i % 3 == 0`` else ``100 * i``.
+
+    ``api_error``: method ``"DELETE"``, route ``"/items/{id}"``, code
+    ``f"E{i}"``, retried ``i % 2 == 1``.
+
+    Safir cannot declare tags: Sasquatch makes ``method`` and ``route``
+    InfluxDB tags only through the app's Phalanx ``influxTags`` (the Go twins
+    say ``influx:"tag"``).
 ``--bench N``
     Publish N ``query`` events through Safir's publish loop and print
     ``SAFIR_EPS <events/s>`` (publish loop plus the final flush on close) and
@@ -43,7 +67,18 @@ from datetime import UTC, datetime, timedelta
 from importlib.metadata import version
 from typing import Any
 
-from safir_events import APP, EVENTS, EmptyEvent, QueryEvent, QueryType, RichEvent
+from safir_events import (
+    ALL_EVENTS,
+    APP,
+    BASE_EVENTS,
+    EVENTS,
+    ApiCall,
+    ApiError,
+    EmptyEvent,
+    QueryEvent,
+    QueryType,
+    RichEvent,
+)
 
 os.environ.setdefault("METRICS_APPLICATION", APP)
 # Safir 9.3.0 has no default for the protocol (SPEC: PLAINTEXT).
@@ -97,8 +132,29 @@ def payloads(name: str, n: int) -> list[EventPayload]:
                     elapsed=timedelta(microseconds=3897788 * i),
                 )
             )
-        else:
+        elif name == "empty":
             out.append(EmptyEvent())
+        elif name == "api_call":
+            out.append(
+                ApiCall(
+                    method="GET" if i % 2 == 0 else "POST",
+                    route="/items/{id}",
+                    status=200 + i,
+                    duration=timedelta(milliseconds=250 * (i + 1)),
+                    size=None if i % 3 == 0 else 100 * i,
+                )
+            )
+        elif name == "api_error":
+            out.append(
+                ApiError(
+                    method="DELETE",
+                    route="/items/{id}",
+                    code=f"E{i}",
+                    retried=i % 2 == 1,
+                )
+            )
+        else:
+            raise ValueError(f"no payloads for event {name!r}")
     return out
 
 
@@ -109,11 +165,12 @@ async def _manager() -> Any:
     return manager
 
 
-async def publish(count: int) -> None:
-    """Publish ``count`` events of each type and report what Safir used."""
+async def publish(events: dict[str, type[EventPayload]], count: int) -> None:
+    """Publish ``count`` events of each type of ``events``, one type after
+    the other, and report what Safir used."""
     manager = await _manager()
     try:
-        for name, model in EVENTS.items():
+        for name, model in events.items():
             publisher = await manager.create_publisher(name, model)
             for payload in payloads(name, count):
                 await publisher.publish(payload)
@@ -178,7 +235,7 @@ class _Decoder:
         decoded = await self.serializer.decode_message(value)
         # Validate with Safir's own model, then dump like its mock
         # assertions do.
-        model = EVENTS[name]
+        model = ALL_EVENTS[name]
         fields = {k: decoded[k] for k in model.model_fields}
         payload = model.model_validate(fields)
         return json.dumps(
@@ -246,6 +303,9 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     mode = parser.add_mutually_exclusive_group(required=True)
     mode.add_argument("--count", type=int, help="publish N events of each type")
+    mode.add_argument(
+        "--base", type=int, help="publish N api_call and N api_error events"
+    )
     mode.add_argument("--bench", type=int, help="time N publishes")
     mode.add_argument("--consume", type=int, help="decode N records")
     mode.add_argument(
@@ -254,7 +314,9 @@ def main() -> int:
     args = parser.parse_args()
     _quiet_logging()
     if args.count is not None:
-        asyncio.run(publish(args.count))
+        asyncio.run(publish(EVENTS, args.count))
+    elif args.base is not None:
+        asyncio.run(publish(BASE_EVENTS, args.base))
     elif args.bench is not None:
         asyncio.run(bench(args.bench))
     elif args.consume is not None:
