@@ -243,6 +243,8 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		return nil
 	}
 	p.stats.published.Add(1)
+	// The record carries its Flush epoch until its promise (flush.go).
+	r.Context = buf.enroll()
 	if !ready {
 		p.publishSlow(r)
 		return nil
@@ -257,8 +259,15 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
 	p.env.logFailure(p.name, p.stats, err)
+	p.env.buf.finish(recordEpoch(r), false)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
+}
+
+// recordEpoch returns the Flush epoch an accepted record was counted in.
+func recordEpoch(r *kgo.Record) *epoch {
+	ep, _ := r.Context.(*epoch)
+	return ep
 }
 
 // delivered is the promise of every record: it counts the outcome, recycles
@@ -293,6 +302,7 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		p.env.noteProduceError(err)
 		p.env.logFailure(p.name, p.stats, err)
 	}
+	p.env.buf.finish(recordEpoch(r), err == nil)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
