@@ -142,11 +142,12 @@ type codec struct {
 	schemaJSON      string
 	schema          avro.Schema
 	ops             []fieldOp
-	goNames         []string // Go field name of each op, for errors
-	tags            []string // avro names of the fields tagged influx:"tag"
-	checkOps        []int    // indexes in ops of the fields Validate checks: strings, enums, floats
-	stringOps       []int    // indexes in ops of the string fields
-	fixedLen        int      // upper bound of the frame, string contents excepted
+	goNames         []string       // Go field name of each op, for errors
+	goTypes         []reflect.Type // Go type of each op's field, for FieldSetter
+	tags            []string       // avro names of the fields tagged influx:"tag"
+	checkOps        []int          // indexes in ops of the fields Validate checks: strings, enums, floats
+	stringOps       []int          // indexes in ops of the string fields
+	fixedLen        int            // upper bound of the frame, string contents excepted
 }
 
 // newCodecOf is NewCodec over a reflect.Type, so tests can derive codecs for
@@ -197,6 +198,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
 		goNames:    d.goNames,
+		goTypes:    d.goTypes,
 		tags:       slices.Clip(d.tags),
 		// header + id + application length + timestamp + timestamp_ns
 		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,
