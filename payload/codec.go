@@ -143,7 +143,7 @@ type codec struct {
 	schema          avro.Schema
 	ops             []fieldOp
 	goNames         []string       // Go field name of each op, for errors
-	goTypes         []reflect.Type // Go type of each op's field, for FieldSetter
+	goTypes         []reflect.Type // Go type of each op's field, for FieldOf
 	tags            []string       // avro names of the fields tagged influx:"tag"
 	checkOps        []int          // indexes in ops of the fields Validate checks: strings, enums, floats
 	stringOps       []int          // indexes in ops of the string fields

@@ -16,35 +16,36 @@ type timedBase struct {
 
 type timedEvent struct {
 	timedBase
-	OK      bool  `avro:"success"`
+	OK      bool `avro:"success"`
 	Retries *int64
 }
 
-// TestFieldSetter sets fields found by Avro name, in an embedded struct
+// TestFieldOf sets fields found by Avro name, in an embedded struct
 // and through a pointer type, and encodes the result.
-func TestFieldSetter(t *testing.T) {
+func TestFieldOf(t *testing.T) {
 	c, err := payload.NewCodec[timedEvent]("timed", "lsst.square.metrics.events.app")
 	if err != nil {
 		t.Fatal(err)
 	}
-	setDuration, err := payload.FieldSetter[timedEvent, time.Duration](c, "duration")
+	setDuration, err := payload.FieldOf[timedEvent, time.Duration](c, "duration")
 	if err != nil {
 		t.Fatal(err)
 	}
-	setOK, err := payload.FieldSetter[timedEvent, bool](c, "success")
+	setOK, err := payload.FieldOf[timedEvent, bool](c, "success")
 	if err != nil {
 		t.Fatal(err)
 	}
-	setRetries, err := payload.FieldSetter[timedEvent, *int64](c, "retries")
+	setRetries, err := payload.FieldOf[timedEvent, *int64](c, "retries")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var ev timedEvent
 	ev.Label = "x"
+	payload.Field[timedEvent, string]{}.Set(&ev, "zero Field: no effect")
 	three := int64(3)
-	setDuration(&ev, 1500*time.Millisecond)
-	setOK(&ev, true)
-	setRetries(&ev, &three)
+	setDuration.Set(&ev, 1500*time.Millisecond)
+	setOK.Set(&ev, true)
+	setRetries.Set(&ev, &three)
 	if ev.Elapsed != 1500*time.Millisecond || !ev.OK || ev.Retries != &three || ev.Label != "x" {
 		t.Fatalf("after the setters: %+v", ev)
 	}
@@ -56,15 +57,15 @@ func TestFieldSetter(t *testing.T) {
 	if raceEnabled {
 		return // the race detector's runtime allocates on its own
 	}
-	allocs := testing.AllocsPerRun(100, func() { setDuration(&ev, time.Second) })
+	allocs := testing.AllocsPerRun(100, func() { setDuration.Set(&ev, time.Second) })
 	if allocs != 0 {
 		t.Errorf("setter allocates %.1f times per call, want 0", allocs)
 	}
 }
 
-// TestFieldSetterErrors refuses a missing field and a field of another
+// TestFieldOfErrors refuses a missing field and a field of another
 // type, naming the event and the field.
-func TestFieldSetterErrors(t *testing.T) {
+func TestFieldOfErrors(t *testing.T) {
 	c, err := payload.NewCodec[timedEvent]("timed", "lsst.square.metrics.events.app")
 	if err != nil {
 		t.Fatal(err)
@@ -74,9 +75,9 @@ func TestFieldSetterErrors(t *testing.T) {
 		call func() error
 		want []string
 	}{
-		{"missing", func() error { _, err := payload.FieldSetter[timedEvent, time.Duration](c, "elapsed"); return err }, []string{`"timed"`, `"elapsed"`, "time.Duration"}},
-		{"wrong type", func() error { _, err := payload.FieldSetter[timedEvent, float64](c, "duration"); return err }, []string{`"timed"`, `"duration"`, "Elapsed", "time.Duration", "float64"}},
-		{"pointer vs value", func() error { _, err := payload.FieldSetter[timedEvent, int64](c, "retries"); return err }, []string{`"retries"`, "*int64"}},
+		{"missing", func() error { _, err := payload.FieldOf[timedEvent, time.Duration](c, "elapsed"); return err }, []string{`"timed"`, `"elapsed"`, "time.Duration"}},
+		{"wrong type", func() error { _, err := payload.FieldOf[timedEvent, float64](c, "duration"); return err }, []string{`"timed"`, `"duration"`, "Elapsed", "time.Duration", "float64"}},
+		{"pointer vs value", func() error { _, err := payload.FieldOf[timedEvent, int64](c, "retries"); return err }, []string{`"retries"`, "*int64"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
