@@ -69,7 +69,7 @@ func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, e
 
 // Time publishes *event (the zero T when event is nil) after writing into
 // it the time elapsed since start and the outcome *errp (success when errp
-// or *errp is nil). Defer it with start = time.Now() and pointers to the
+// or *errp is nil); *event then holds what was published. Defer it with start = time.Now() and pointers to the
 // event and to the function's named error result, so that both are read
 // when the function returns:
 //
@@ -100,6 +100,9 @@ func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *er
 		t.success.Set(&ev, outcome == nil)
 	}
 	err := t.p.Publish(ctx, ev)
+	if event != nil {
+		*event = ev
+	}
 	if r != nil {
 		panic(r)
 	}
