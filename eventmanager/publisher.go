@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -78,6 +79,28 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	if err != nil {
 		return nil, err
 	}
+	return createPublisher(ctx, m, name, codec)
+}
+
+// CreateRecordPublisher is CreatePublisher for events whose payload struct
+// type t is known only at run time (built with reflect.StructOf, for a tool
+// such as cmd/sasquatch-publish), with the same rules, registration,
+// guards and errors. Publish payload.Record values of type t, made with
+// payload.NewRecord. Prefer CreatePublisher whenever the type is known at
+// compile time.
+func CreateRecordPublisher(ctx context.Context, m *Manager, name string, t reflect.Type) (*Publisher[payload.Record], error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
+	codec, err := payload.NewRecordCodec(t, name, m.topic)
+	if err != nil {
+		return nil, err
+	}
+	return createPublisher(ctx, m, name, codec)
+}
+
+// createPublisher is CreatePublisher once the codec is built.
+func createPublisher[T any](ctx context.Context, m *Manager, name string, codec *payload.Codec[T]) (*Publisher[T], error) {
 	// The subject's parts are checked already: the topic and the suffix by
 	// config (at New), the event name by payload.
 	subject := m.cfg.Registry.Subject(codec.FullName())
