@@ -123,7 +123,7 @@ func schemaSpecs(file string, values []fieldValue) ([]fieldSpec, error) {
 			return nil, fmt.Errorf("-schema %s: field %q: %w", file, f.Name, err)
 		}
 		if typ.Kind() != reflect.Pointer && !given[f.Name] {
-			return nil, fmt.Errorf("field %q (required by %s) has no value: add -f %s=...", f.Name, file, f.Name)
+			return nil, fmt.Errorf("field %q (required by %s) has no value: add -f %s=VALUE", f.Name, file, f.Name)
 		}
 		specs = append(specs, fieldSpec{name: f.Name, typ: typ, doc: f.Doc})
 	}

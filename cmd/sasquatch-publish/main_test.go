@@ -73,14 +73,14 @@ func publish(t *testing.T, in infra, args ...string) (int, []string, string) {
 // the printed id is the event's, and each value has its inferred type.
 func testPublishInferred(t *testing.T) {
 	in := startInfra(t)
-	code, lines, stderr := publish(t, in, "-event", "backup", "-f", "target=s3", "-f", "duration=1m30s",
+	code, lines, stderr := publish(t, in, "-event", "backup", "-f", "target=s3", "-f", "duration=12m3s",
 		"-f", "bytes=1048576", "-f", "ratio=0.25", "-f", "success=true")
 	if code != 0 || len(lines) != 1 {
 		t.Fatalf("exit %d, stdout %q, stderr:\n%s", code, lines, stderr)
 	}
 	recs := testkit.Consume(t, in.topic, 1, kgo.SeedBrokers(in.brokers...))
 	_, rec := testkit.Decode(t, in.registry, recs[0].Value)
-	want := map[string]any{"id": lines[0], "application": testApp, "target": "s3", "duration": 90.0,
+	want := map[string]any{"id": lines[0], "application": testApp, "target": "s3", "duration": 723.0,
 		"bytes": int64(1048576), "ratio": 0.25, "success": true}
 	for k, v := range want {
 		if rec[k] != v {
