@@ -213,6 +213,19 @@ func run(ctx context.Context, f flags, w io.Writer) (int, error) {
 		sdkNs, handNs := compare(f.encodeDur, 5, enc.sdk, enc.hand)
 		fmt.Fprintf(w, "# rep %d/%d encode sdk=%.1f ns hand=%.1f ns\n", rep, f.reps, sdkNs, handNs)
 		figs.addEncode(sdkNs, handNs)
+
+		mw, err := measureMiddleware(ctx, e, f.encodeDur, 5)
+		if err != nil {
+			if ctx.Err() != nil {
+				return 0, ctx.Err()
+			}
+			fmt.Fprintf(w, "# rep %d/%d http middleware ERROR %v\n", rep, f.reps, err)
+			figs.middlewareFailed(err)
+		} else {
+			fmt.Fprintf(w, "# rep %d/%d http middleware %.0f ns/req (bare %.0f, publishing by hand %.0f), allocs %.2f/req (bare %.2f, publishing by hand %.2f)\n",
+				rep, f.reps, mw.wrappedNs, mw.bareNs, mw.publishNs, mw.wrappedAllocs, mw.bareAllocs, mw.publishAllocs)
+			figs.addMiddleware(mw)
+		}
 	}
 	if f.ckBin == "" {
 		reason := f.ckSkip

@@ -183,3 +183,20 @@ func BenchmarkRawProduce(b *testing.B) {
 		})
 	}
 }
+
+// The middleware measurement serves requests bare and wrapped, delivers
+// every event the wrapped loop published, and counts the middleware's
+// allocations.
+func TestMeasureMiddleware(t *testing.T) {
+	e, _ := newTestEnv(t, false)
+	r, err := measureMiddleware(t.Context(), e, 20*time.Millisecond, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.bareNs <= 0 || r.publishNs <= 0 || r.wrappedNs <= 0 {
+		t.Errorf("timings %+v, want positive", r)
+	}
+	if r.wrappedAllocs-r.bareAllocs < 1 || r.publishAllocs <= r.bareAllocs {
+		t.Errorf("allocations %+v: the middleware allocates its response writer, and delivering an event allocates, want more than bare", r)
+	}
+}
