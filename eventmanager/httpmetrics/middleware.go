@@ -42,7 +42,7 @@ func New(p *eventmanager.Publisher[Event], opts ...Option) *Middleware[Event] {
 // the others from the request. build runs after the handler returned, on the
 // request the middleware received: values the handler or inner middleware
 // stored in a request copy's context are not visible. p and build must not
-// be nil.
+// be nil: NewFunc panics, at start-up.
 func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Event) T, opts ...Option) *Middleware[T] {
 	if p == nil || build == nil {
 		panic("httpmetrics: NewFunc needs a publisher and a build function")
