@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"runtime"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -55,7 +56,7 @@ func measureOutageHeap(ctx context.Context, e *env, n int, outage func()) (heapR
 	res := heapResult{valueLen: len(e.value)}
 	values := e.values
 	var d deliveries
-	before := liveHeap()
+	before := settledHeap()
 	for i := range n {
 		v := values[i%len(values)]
 		rawCl.Produce(ctx, &kgo.Record{Value: append(make([]byte, 0, len(v)), v...)}, d.promise)
@@ -68,7 +69,7 @@ func measureOutageHeap(ctx context.Context, e *env, n int, outage func()) (heapR
 	rawCl.Close() // fails the records: their memory is garbage before the SDK's turn
 
 	v := event.Sample()
-	before = liveHeap()
+	before = settledHeap()
 	for range n {
 		if err := p.Publish(ctx, v); err != nil {
 			return res, fmt.Errorf("publish during the outage: %w", err)
@@ -92,6 +93,23 @@ func liveHeap() uint64 {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	return ms.HeapAlloc
+}
+
+// settledHeap is liveHeap once it has stopped shrinking (for at most about
+// a second): after the outage begins the clients drop their connections and
+// after a Close they fail their records in the background, and what they
+// free must not be counted against the next side's events.
+func settledHeap() uint64 {
+	h := liveHeap()
+	for range 10 {
+		time.Sleep(100 * time.Millisecond)
+		next := liveHeap()
+		if next+64<<10 >= h {
+			return next
+		}
+		h = next
+	}
+	return h
 }
 
 func perEvent(before, after uint64, n int) float64 {

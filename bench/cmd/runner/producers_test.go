@@ -175,11 +175,12 @@ func TestWorkloadProducers(t *testing.T) {
 // each buffered event holds at least its value's bytes of heap.
 func TestMeasureOutageHeap(t *testing.T) {
 	e, cluster := newTestEnv(t, true)
-	const n = 20_000
+	const n = 50_000
 	h, err := measureOutageHeap(t.Context(), e, n, cluster.Close)
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Logf("heap per buffered event: sdk %.0f B, raw %.0f B", h.sdk, h.raw)
 	if h.valueLen != len(e.value) {
 		t.Errorf("value length %d, want %d", h.valueLen, len(e.value))
 	}
