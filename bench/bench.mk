@@ -4,7 +4,7 @@
 #                           when a figure is missing (CI runs this)
 #   BENCH_FLAGS="-reps 7"   extra runner flags; BENCH_CHECK= to print without failing
 #   BENCH_ONLY=mix,heap     only these parts of the runner (-only: base, latency, encode,
-#                           mix, wide, types100, str1k, heap), and no Safir comparison
+#                           http, mix, wide, types100, str1k, heap), and no Safir comparison
 BENCH_BIN ?= $(or $(TMPDIR),/tmp)/sasquatch-go-bench
 BENCH_FLAGS ?=
 BENCH_CHECK ?= -check

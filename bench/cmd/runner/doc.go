@@ -68,7 +68,8 @@
 // for the 10-field event), so that each raw run lasts about -min-duration.
 //
 // -only runs the listed parts and reports only their figures (base: the
-// 10-field event's runs; latency; encode; mix; wide; types100; str1k; heap),
+// 10-field event's runs; latency; encode; http, the middleware; mix; wide;
+// types100; str1k; heap),
 // e.g. -only mix,types100 -reps 3. -profile DIR writes a CPU profile of each
 // in-process run of the first repetition (cpu-mix_sdk.pprof, ...);
 // BenchmarkPublish in this package is the Publish path against an
