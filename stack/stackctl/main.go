@@ -5,9 +5,10 @@
 //
 //	stackctl ports N
 //	    print N distinct free TCP ports on 127.0.0.1, one per line (the OS picks them).
-//	stackctl kafka-wait -brokers HOST:PORT[,...] [-count 1] [-timeout 90s]
+//	stackctl kafka-wait -brokers HOST:PORT[,...] [-count 1] [-each] [-timeout 90s]
 //	    wait until the brokers answer a metadata request listing at least count live brokers
-//	    and a controller elected.
+//	    and a controller elected; with -each, until every broker named in -brokers does (a
+//	    restarted broker answers, not only one that stayed up with a stale view).
 //	stackctl topics -brokers HOST:PORT[,...] -topics A,B [-partitions 1] [-replication-factor 1]
 //	        [-config k=v,...] [-timeout 60s]
 //	    create the topics that do not exist yet (with those topic configs) and wait until every
@@ -51,6 +52,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 const pollInterval = 200 * time.Millisecond
@@ -83,6 +85,7 @@ func run(args []string) error {
 	replication := fs.Int("replication-factor", 1, "replication factor of each created topic")
 	configList := fs.String("config", "", "comma-separated k=v configs of each created topic")
 	count := fs.Int("count", 1, "kafka-wait: how many live brokers the metadata must list")
+	each := fs.Bool("each", false, "kafka-wait: ask every broker of -brokers, not any one")
 	group := fs.String("group", "", "consumer group")
 	stale := fs.String("stale", "", "comma-separated member ids that must have left the group")
 	if err := fs.Parse(args); err != nil {
@@ -98,7 +101,10 @@ func run(args []string) error {
 		return fmt.Errorf("%s: %w", cmd, err)
 	}
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(splitList(*brokers)...), kgo.RequestRetries(0))
+	// Every poll must see the brokers' current answer: kadm answers topic metadata from the
+	// client's cache while it is younger than MetadataMinAge (5 s by default).
+	cl, err := kgo.NewClient(kgo.SeedBrokers(splitList(*brokers)...), kgo.RequestRetries(0),
+		kgo.MetadataMinAge(pollInterval/2))
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -110,9 +116,26 @@ func run(args []string) error {
 
 	switch cmd {
 	case "kafka-wait":
-		return poll(ctx, "broker "+*brokers+" ready", func(ctx context.Context) error {
-			return brokerReady(ctx, adm, *count)
-		})
+		if !*each {
+			return poll(ctx, "broker "+*brokers+" ready", func(ctx context.Context) error {
+				return brokerReady(ctx, cl, *count)
+			})
+		}
+		for _, b := range splitList(*brokers) {
+			err := poll(ctx, "broker "+b+" ready", func(ctx context.Context) error {
+				// A client of its own, knowing only b: its first request goes to b.
+				one, err := kgo.NewClient(kgo.SeedBrokers(b), kgo.RequestRetries(0))
+				if err != nil {
+					return err
+				}
+				defer one.Close()
+				return brokerReady(ctx, one, *count)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	case "topics":
 		if len(topics) == 0 {
 			return errors.New("topics: -topics is required")
@@ -209,15 +232,20 @@ func poll(ctx context.Context, what string, check func(context.Context) error) e
 	}
 }
 
-func brokerReady(ctx context.Context, adm *kadm.Client, count int) error {
-	md, err := adm.BrokerMetadata(ctx)
+// brokerReady asks a broker for metadata directly: kadm's BrokerMetadata answers with the
+// brokers the client learnt at its last metadata refresh (every 5 min by default in franz-go
+// 1.22), so it would never see a broker that joined after the first poll.
+func brokerReady(ctx context.Context, cl *kgo.Client, count int) error {
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	md, err := req.RequestWith(ctx, cl)
 	if err != nil {
 		return err
 	}
 	if len(md.Brokers) < max(count, 1) {
 		return fmt.Errorf("metadata lists %d live broker(s), want %d", len(md.Brokers), max(count, 1))
 	}
-	if md.Controller < 0 {
+	if md.ControllerID < 0 {
 		return errors.New("no active controller yet")
 	}
 	return nil
