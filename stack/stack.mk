@@ -8,7 +8,7 @@
 
 GO ?= go
 
-.PHONY: stack-install stack-up stack-down stack-env test-stack test-cluster test-cluster-short
+.PHONY: stack-install stack-up stack-down stack-env test-stack test-cluster
 
 ## stack-install: download and build what the stack runs, into the cache (idempotent).
 stack-install:
@@ -37,7 +37,3 @@ test-stack:
 ## restart, two nodes down, registry down (stack/cluster). Own cluster in temp dirs, own ports.
 test-cluster:
 	@GO="$(GO)" bash stack/cluster/test.sh
-
-## test-cluster-short: test-cluster with shorter faults (what .ci/run runs).
-test-cluster-short:
-	@GO="$(GO)" SASQUATCH_CLUSTER_SHORT=1 bash stack/cluster/test.sh

@@ -4,38 +4,26 @@ package cluster_test
 
 import (
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
 )
 
-// envShort selects the short variant (.ci/run): the same scenarios with shorter faults.
-const envShort = "SASQUATCH_CLUSTER_SHORT"
-
-// durations of the scenarios' phases.
-type durations struct {
-	warmup     uint64        // events delivered before the fault
-	leaderDown time.Duration // scenario 1: how long the killed leader stays down
-	belowISR   time.Duration // scenario 3: how long two brokers stay down
-	registry   time.Duration // scenarios 4 and 5: how long the registry stays down
-	after      time.Duration // publishing after the fault ended and was caught up
-	smallBuf   int           // scenario 3b: METRICS_MAX_BUFFERED_EVENTS, below the outage's events
-}
-
-func scenarioDurations() durations {
-	if os.Getenv(envShort) == "1" {
-		return durations{warmup: 1000, leaderDown: 12 * time.Second, belowISR: 10 * time.Second, registry: 5 * time.Second, after: time.Second, smallBuf: 3000}
-	}
-	return durations{warmup: 2000, leaderDown: 15 * time.Second, belowISR: 20 * time.Second, registry: 10 * time.Second, after: 3 * time.Second, smallBuf: 5000}
-}
+// The scenarios' phases.
+const (
+	warmup       = 2000             // events delivered before the fault
+	leaderDown   = 15 * time.Second // scenario 1: how long the killed leader stays down
+	belowISR     = 20 * time.Second // scenario 3: how long two nodes stay down
+	registryDown = 10 * time.Second // scenarios 4 and 5: how long the registry stays down
+	after        = 3 * time.Second  // publishing after the fault ended and was caught up
+	smallBuffer  = 5000             // scenario 3b: METRICS_MAX_BUFFERED_EVENTS, below the outage's 20 000 events
+)
 
 // TestCluster runs the delivery scenarios of issue 16 against a three-node Kafka cluster
 // (RF=3, min.insync.replicas=2) and the real registry, each at a steady 1000 events/s, and
 // prints a table of what happened. Each scenario fails on a duplicate, a loss of an accepted
 // event, or Stats disagreeing with the topic (load.Verify).
 func TestCluster(t *testing.T) {
-	d := scenarioDurations()
 	c, up := startCluster(t)
 	t.Logf("cluster of 3 nodes up in %v; JVM RSS %v MiB", up.Round(time.Millisecond), c.RSS())
 	r := startRegistry(t)
@@ -54,14 +42,14 @@ func TestCluster(t *testing.T) {
 		m := newManager(t, c, r, "cluster_leader_kill", nil)
 		topic := m.Topic()
 		l := startLoad(t, m, "leader_kill")
-		l.WaitDelivered(t, d.warmup)
+		l.WaitDelivered(t, warmup)
 		leader := c.Leader(t, topic)
 		c.Kill(t, leader)
-		time.Sleep(d.leaderDown) // the fault's length, not a wait for a condition
+		time.Sleep(leaderDown) // the fault's length, not a wait for a condition
 		c.Start(t, leader)
 		l.FaultEnded()
 		l.WaitCaughtUp(t)
-		time.Sleep(d.after)
+		time.Sleep(after)
 		l.Stop()
 		closeManager(t, m)
 		return []row{l.Verify(t, r, readAll(t, c, topic), false)}
@@ -72,14 +60,14 @@ func TestCluster(t *testing.T) {
 		m := newManager(t, c, r, "cluster_rolling", nil)
 		topic := m.Topic()
 		l := startLoad(t, m, "rolling_restart")
-		l.WaitDelivered(t, d.warmup)
+		l.WaitDelivered(t, warmup)
 		for _, n := range c.nodes {
 			c.Stop(t, n)
 			c.Start(t, n)
 		}
 		l.FaultEnded()
 		l.WaitCaughtUp(t)
-		time.Sleep(d.after)
+		time.Sleep(after)
 		l.Stop()
 		closeManager(t, m)
 		return []row{l.Verify(t, r, readAll(t, c, topic), false)}
@@ -90,17 +78,17 @@ func TestCluster(t *testing.T) {
 	// (3a); with a buffer smaller than the outage's events the drops are counted exactly (3b).
 	run("BelowMinISR", func(t *testing.T) []row {
 		ma := newManager(t, c, r, "cluster_below_isr", nil)
-		mb := newManager(t, c, r, "cluster_below_isr_small", map[string]string{"METRICS_MAX_BUFFERED_EVENTS": fmt.Sprint(d.smallBuf)})
+		mb := newManager(t, c, r, "cluster_below_isr_small", map[string]string{"METRICS_MAX_BUFFERED_EVENTS": fmt.Sprint(smallBuffer)})
 		la := startLoad(t, ma, "below_min_isr")
 		lb := startLoad(t, mb, "below_min_isr_small_buffer")
-		la.WaitDelivered(t, d.warmup)
-		lb.WaitDelivered(t, d.warmup)
+		la.WaitDelivered(t, warmup)
+		lb.WaitDelivered(t, warmup)
 		leader := c.Leader(t, ma.Topic())
 		down := []*node{leader, c.Others(leader)[0]}
 		for _, n := range down {
 			c.Kill(t, n)
 		}
-		time.Sleep(d.belowISR) // the outage's length
+		time.Sleep(belowISR) // the outage's length
 		t0 := time.Now()
 		for _, n := range down {
 			c.start(n)
@@ -111,7 +99,7 @@ func TestCluster(t *testing.T) {
 		lb.FaultEnded()
 		la.WaitCaughtUp(t)
 		lb.WaitCaughtUp(t)
-		time.Sleep(d.after)
+		time.Sleep(after)
 		la.Stop()
 		lb.Stop()
 		closeManager(t, ma)
@@ -129,16 +117,16 @@ func TestCluster(t *testing.T) {
 		m := newManager(t, c, r, "cluster_registry", nil)
 		topic := m.Topic()
 		l4 := startLoad(t, m, "registry_down_running")
-		l4.WaitDelivered(t, d.warmup)
+		l4.WaitDelivered(t, warmup)
 		r.Stop(t)
 		l5 := startLoad(t, m, "registry_down_new_publisher")
-		time.Sleep(d.registry) // the outage's length
+		time.Sleep(registryDown) // the outage's length
 		r.Start(t)
 		l4.FaultEnded()
 		l5.FaultEnded()
 		l4.WaitCaughtUp(t)
 		l5.WaitCaughtUp(t)
-		time.Sleep(d.after)
+		time.Sleep(after)
 		l4.Stop()
 		l5.Stop()
 		closeManager(t, m)

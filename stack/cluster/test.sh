@@ -5,7 +5,6 @@
 # its environment. The tests start and stop their own cluster and registry on ports the OS
 # picks, in temp dirs: they never touch a running stack.
 #
-#   SASQUATCH_CLUSTER_SHORT=1     the short variant (.ci/run): shorter faults
 #   SASQUATCH_CLUSTER_KEEP=1      keep the temp dirs (Kafka's and the SDK's logs)
 #   CLUSTER_TESTFLAGS             extra `go test` flags (e.g. -run 'TestCluster/RegistryDown')
 set -euo pipefail
@@ -22,5 +21,5 @@ t0="$(now_ms)"
 rc=0
 # shellcheck disable=SC2086 # CLUSTER_TESTFLAGS is a list of flags.
 (cd "$REPO_ROOT" && "$GO" test -race -count=1 -v -timeout 20m -tags cluster ${CLUSTER_TESTFLAGS:-} ./stack/cluster/) || rc=$?
-log "go test ./stack/cluster/ (short=${SASQUATCH_CLUSTER_SHORT:-0}): $(($(now_ms) - t0)) ms"
+log "go test ./stack/cluster/: $(($(now_ms) - t0)) ms"
 exit "$rc"
