@@ -32,6 +32,7 @@ type Registry struct {
 	// URL is the registry's address for clients (the proxy's), constant across restarts.
 	URL string
 
+	owner    *testing.T // the top-level test: it owns the processes
 	bin, dir string
 	proxy    *proxy
 	p        *proc.Process
@@ -46,7 +47,8 @@ type savedSchema struct {
 	Schema  string `json:"schema"`
 }
 
-// startRegistry starts the registry and its proxy. The test's cleanup stops both.
+// startRegistry starts the registry and its proxy. The test's cleanup stops both (and the
+// processes Start starts later, from subtests).
 func startRegistry(t *testing.T) *Registry {
 	t.Helper()
 	bin := os.Getenv(envRegistryBin)
@@ -57,7 +59,7 @@ func startRegistry(t *testing.T) *Registry {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &Registry{URL: "http://" + ln.Addr().String(), bin: bin, dir: tempDir(t, "registry"), proxy: &proxy{conns: map[net.Conn]bool{}}}
+	r := &Registry{URL: "http://" + ln.Addr().String(), owner: t, bin: bin, dir: tempDir(t, "registry"), proxy: &proxy{conns: map[net.Conn]bool{}}}
 	t.Cleanup(r.proxy.close)
 	r.startProcess(t)
 	r.proxy.serve(ln, r.backend)
@@ -74,7 +76,7 @@ func (r *Registry) startProcess(t *testing.T) {
 	}
 	env := append(os.Environ(), "SCHEMA_REGISTRY_HOST=127.0.0.1", "SCHEMA_REGISTRY_PORT="+strconv.Itoa(port),
 		"SCHEMA_REGISTRY_STORAGE_TYPE=memory")
-	r.p = proc.Start(t, r.bin, env, "-config", conf)
+	r.p = proc.Start(r.owner, r.bin, env, "-config", conf)
 	r.backend = "127.0.0.1:" + strconv.Itoa(port)
 	deadline := time.Now().Add(readyTimeout)
 	for {
