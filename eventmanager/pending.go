@@ -39,16 +39,27 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.mu.Lock()
 	p.schemaID.Store(uint32(id))
-	for _, r := range p.pending {
-		binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
-		p.env.kafka.client.TryProduce(context.Background(), r, p.promise)
+	// The waiting events (up to METRICS_MAX_BUFFERED_EVENTS of them) are
+	// handed to the Kafka client outside p.mu, a batch at a time: a Publish
+	// meanwhile (publishSlow) holds p.mu only to append its event to the next
+	// batch, instead of waiting for the whole backlog to be sent. The state
+	// turns ready under the lock once no event waits, so order is kept.
+	for {
+		p.mu.Lock()
+		batch := p.pending
+		p.pending = nil
+		if len(batch) == 0 {
+			p.state.Store(pubReady)
+			p.mu.Unlock()
+			return nil
+		}
+		p.mu.Unlock()
+		for _, r := range batch {
+			binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
+			p.env.kafka.client.TryProduce(context.Background(), r, p.promise)
+		}
 	}
-	p.pending = nil
-	p.state.Store(pubReady)
-	p.mu.Unlock()
-	return nil
 }
 
 // flushPending gives a publisher whose schema is still not registered at

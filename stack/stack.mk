@@ -8,7 +8,7 @@
 
 GO ?= go
 
-.PHONY: stack-install stack-up stack-down stack-env test-stack
+.PHONY: stack-install stack-up stack-down stack-env test-stack test-cluster
 
 ## stack-install: download and build what the stack runs, into the cache (idempotent).
 stack-install:
@@ -31,3 +31,9 @@ stack-env:
 ## started and stopped around the tests unless it was already up.
 test-stack:
 	@GO="$(GO)" bash stack/test.sh
+
+## test-cluster: the delivery scenarios against three Kafka nodes in KRaft (RF=3,
+## min.insync.replicas=2) and the registry, at 1000 events/s each: leader kill -9, rolling
+## restart, two nodes down, registry down (stack/cluster). Own cluster in temp dirs, own ports.
+test-cluster:
+	@GO="$(GO)" bash stack/cluster/test.sh

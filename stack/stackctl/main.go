@@ -5,11 +5,17 @@
 //
 //	stackctl ports N
 //	    print N distinct free TCP ports on 127.0.0.1, one per line (the OS picks them).
-//	stackctl kafka-wait -brokers HOST:PORT [-timeout 90s]
-//	    wait until the broker answers a metadata request with itself as a live broker and a
-//	    controller elected.
-//	stackctl topics -brokers HOST:PORT -topics A,B [-partitions 1] [-timeout 60s]
-//	    create the topics that do not exist yet and wait until every partition has a leader.
+//	stackctl kafka-wait -brokers HOST:PORT[,...] [-count 1] [-each] [-timeout 90s]
+//	    wait until the brokers answer a metadata request listing at least count live brokers
+//	    and a controller elected; with -each, until every broker named in -brokers does (a
+//	    restarted broker answers, not only one that stayed up with a stale view).
+//	stackctl topics -brokers HOST:PORT[,...] -topics A,B [-partitions 1] [-replication-factor 1]
+//	        [-config k=v,...] [-timeout 60s]
+//	    create the topics that do not exist yet (with those topic configs) and wait until every
+//	    partition has a leader.
+//	stackctl isr-wait -brokers HOST:PORT[,...] -topics A,B [-timeout 90s]
+//	    wait until every partition of the topics has a leader and every replica in sync (a
+//	    restarted broker has rejoined).
 //	stackctl group-members -brokers HOST:PORT -group G
 //	    print the member ids of consumer group G, comma-separated (empty when it has none).
 //	stackctl group-wait -brokers HOST:PORT -group G -topics A,B [-stale ID,...] [-timeout 90s]
@@ -46,6 +52,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
 	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/pkg/kmsg"
 )
 
 const pollInterval = 200 * time.Millisecond
@@ -59,7 +66,7 @@ func main() {
 
 func run(args []string) error {
 	if len(args) == 0 {
-		return errors.New("usage: stackctl ports|kafka-wait|topics|group-members|group-wait|pki|secure [flags]")
+		return errors.New("usage: stackctl ports|kafka-wait|topics|isr-wait|group-members|group-wait|pki|secure [flags]")
 	}
 	cmd, args := args[0], args[1:]
 	switch cmd {
@@ -75,6 +82,10 @@ func run(args []string) error {
 	timeout := fs.Duration("timeout", 90*time.Second, "how long to wait")
 	topicList := fs.String("topics", "", "comma-separated topics")
 	partitions := fs.Int("partitions", 1, "partitions of each created topic")
+	replication := fs.Int("replication-factor", 1, "replication factor of each created topic")
+	configList := fs.String("config", "", "comma-separated k=v configs of each created topic")
+	count := fs.Int("count", 1, "kafka-wait: how many live brokers the metadata must list")
+	each := fs.Bool("each", false, "kafka-wait: ask every broker of -brokers, not any one")
 	group := fs.String("group", "", "consumer group")
 	stale := fs.String("stale", "", "comma-separated member ids that must have left the group")
 	if err := fs.Parse(args); err != nil {
@@ -85,7 +96,15 @@ func run(args []string) error {
 	}
 	topics := splitList(*topicList)
 
-	cl, err := kgo.NewClient(kgo.SeedBrokers(*brokers), kgo.RequestRetries(0))
+	configs, err := parseConfigs(*configList)
+	if err != nil {
+		return fmt.Errorf("%s: %w", cmd, err)
+	}
+
+	// Every poll must see the brokers' current answer: kadm answers topic metadata from the
+	// client's cache while it is younger than MetadataMinAge (5 s by default).
+	cl, err := kgo.NewClient(kgo.SeedBrokers(splitList(*brokers)...), kgo.RequestRetries(0),
+		kgo.MetadataMinAge(pollInterval/2))
 	if err != nil {
 		return fmt.Errorf("kafka client: %w", err)
 	}
@@ -97,15 +116,39 @@ func run(args []string) error {
 
 	switch cmd {
 	case "kafka-wait":
-		return poll(ctx, "broker "+*brokers+" ready", func(ctx context.Context) error {
-			return brokerReady(ctx, adm)
-		})
+		if !*each {
+			return poll(ctx, "broker "+*brokers+" ready", func(ctx context.Context) error {
+				return brokerReady(ctx, cl, *count)
+			})
+		}
+		for _, b := range splitList(*brokers) {
+			err := poll(ctx, "broker "+b+" ready", func(ctx context.Context) error {
+				// A client of its own, knowing only b: its first request goes to b.
+				one, err := kgo.NewClient(kgo.SeedBrokers(b), kgo.RequestRetries(0))
+				if err != nil {
+					return err
+				}
+				defer one.Close()
+				return brokerReady(ctx, one, *count)
+			})
+			if err != nil {
+				return err
+			}
+		}
+		return nil
 	case "topics":
 		if len(topics) == 0 {
 			return errors.New("topics: -topics is required")
 		}
 		return poll(ctx, "topics "+*topicList+" ready", func(ctx context.Context) error {
-			return topicsReady(ctx, adm, int32(*partitions), topics)
+			return topicsReady(ctx, adm, int32(*partitions), int16(*replication), configs, topics)
+		})
+	case "isr-wait":
+		if len(topics) == 0 {
+			return errors.New("isr-wait: -topics is required")
+		}
+		return poll(ctx, "every replica of "+*topicList+" in sync", func(ctx context.Context) error {
+			return replicasInSync(ctx, adm, topics)
 		})
 	case "group-members":
 		if *group == "" {
@@ -189,22 +232,27 @@ func poll(ctx context.Context, what string, check func(context.Context) error) e
 	}
 }
 
-func brokerReady(ctx context.Context, adm *kadm.Client) error {
-	md, err := adm.BrokerMetadata(ctx)
+// brokerReady asks a broker for metadata directly: kadm's BrokerMetadata answers with the
+// brokers the client learnt at its last metadata refresh (every 5 min by default in franz-go
+// 1.22), so it would never see a broker that joined after the first poll.
+func brokerReady(ctx context.Context, cl *kgo.Client, count int) error {
+	req := kmsg.NewPtrMetadataRequest()
+	req.Topics = []kmsg.MetadataRequestTopic{}
+	md, err := req.RequestWith(ctx, cl)
 	if err != nil {
 		return err
 	}
-	if len(md.Brokers) == 0 {
-		return errors.New("metadata lists no broker")
+	if len(md.Brokers) < max(count, 1) {
+		return fmt.Errorf("metadata lists %d live broker(s), want %d", len(md.Brokers), max(count, 1))
 	}
-	if md.Controller < 0 {
+	if md.ControllerID < 0 {
 		return errors.New("no active controller yet")
 	}
 	return nil
 }
 
-func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, topics []string) error {
-	resp, err := adm.CreateTopics(ctx, partitions, 1, nil, topics...)
+func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, replication int16, configs map[string]*string, topics []string) error {
+	resp, err := adm.CreateTopics(ctx, partitions, replication, configs, topics...)
 	if err != nil {
 		return err
 	}
@@ -229,6 +277,46 @@ func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, topics
 		}
 	}
 	return nil
+}
+
+// replicasInSync succeeds when every partition of topics has a leader and all its replicas in
+// its ISR.
+func replicasInSync(ctx context.Context, adm *kadm.Client, topics []string) error {
+	md, err := adm.Metadata(ctx, topics...)
+	if err != nil {
+		return err
+	}
+	for _, t := range topics {
+		td, ok := md.Topics[t]
+		if !ok || td.Err != nil {
+			return fmt.Errorf("topic %s not in metadata (%v)", t, td.Err)
+		}
+		for _, p := range td.Partitions.Sorted() {
+			if p.Err != nil || p.Leader < 0 {
+				return fmt.Errorf("topic %s partition %d has no leader (%v)", t, p.Partition, p.Err)
+			}
+			if len(p.ISR) < len(p.Replicas) {
+				return fmt.Errorf("topic %s partition %d: in-sync replicas %v of %v", t, p.Partition, p.ISR, p.Replicas)
+			}
+		}
+	}
+	return nil
+}
+
+// parseConfigs parses "k=v,k=v" topic configs (nil for "").
+func parseConfigs(s string) (map[string]*string, error) {
+	var out map[string]*string
+	for _, kv := range splitList(s) {
+		k, v, ok := strings.Cut(kv, "=")
+		if !ok || k == "" {
+			return nil, fmt.Errorf("-config: %q is not key=value", kv)
+		}
+		if out == nil {
+			out = make(map[string]*string)
+		}
+		out[k] = &v
+	}
+	return out, nil
 }
 
 func groupReady(ctx context.Context, adm *kadm.Client, group string, topics, stale []string) error {

@@ -10,7 +10,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -160,30 +159,5 @@ func TestSDKSurvivesKafkaRestart(t *testing.T) {
 // topic is shared by the tests of app stacktest and keeps their records between runs).
 func readTopic(t *testing.T, s *Stack, topic string) []*kgo.Record {
 	t.Helper()
-	opts := []kgo.Opt{kgo.SeedBrokers(s.KafkaBrokers)}
-	cl, err := kgo.NewClient(opts...)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cl.Close()
-	adm := kadm.NewClient(cl)
-	ctx, cancel := context.WithTimeout(t.Context(), pipelineTimeout)
-	defer cancel()
-	list := func(what string, f func(context.Context, ...string) (kadm.ListedOffsets, error)) kadm.ListedOffsets {
-		l, err := f(ctx, topic)
-		if err == nil {
-			err = l.Error()
-		}
-		if err != nil {
-			t.Fatalf("%s offsets of %s: %v", what, topic, err)
-		}
-		return l
-	}
-	starts, ends := list("start", adm.ListStartOffsets), list("end", adm.ListEndOffsets)
-	var n int64
-	ends.Each(func(o kadm.ListedOffset) {
-		start, _ := starts.Lookup(o.Topic, o.Partition)
-		n += o.Offset - start.Offset
-	})
-	return testkit.Consume(t, topic, int(n), opts...)
+	return testkit.ConsumeAll(t, topic, kgo.SeedBrokers(s.KafkaBrokers))
 }

@@ -137,6 +137,9 @@ func (p *Process) Lines() []string {
 // Stderr returns what the process wrote to stderr so far.
 func (p *Process) Stderr() string { return p.stderr.String() }
 
+// Pid returns the process id (to read /proc/<pid>, say).
+func (p *Process) Pid() int { return p.cmd.Process.Pid }
+
 // Signal sends sig to the process.
 func (p *Process) Signal(sig os.Signal) error { return p.cmd.Process.Signal(sig) }
 
