@@ -1,6 +1,8 @@
 // Package testkit holds the fixtures that the repository's own tests share,
 // so that each is written once: the query event of SPEC section 5
-// (QueryType, QueryEvent); Buffer and NewLogger, a log sink safe for
+// (QueryType, QueryEvent) and the base-model events of SPEC section 7
+// (RequestBase, APICall, APIError, with the payloads Safir's side sends);
+// Buffer and NewLogger, a log sink safe for
 // concurrent writers and a logger that writes to one; Consume and
 // ConsumeAll, which read a topic's first records, or all it holds, with
 // franz-go; and Decode, which decodes a record's value with goavro against

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
 // The Go twins of the payloads in safir_events.py: same event names, field
@@ -47,31 +49,14 @@ type RichEvent struct {
 // EmptyEvent is the twin of safir_events.EmptyEvent, registered as "empty".
 type EmptyEvent struct{}
 
-// RequestBase is the twin of safir_events.RequestBase, the base model that
-// ApiCall and ApiError subclass. Its fields are InfluxDB tags; Safir cannot
-// say so in the model (Phalanx's influxTags does), and the tags change
-// neither the schema nor the bytes.
-type RequestBase struct {
-	Method string `influx:"tag"`
-	Route  string `influx:"tag"`
-}
-
-// APICall is the twin of safir_events.ApiCall, registered as "api_call": the
-// embedded RequestBase is flattened in place, as pydantic puts a base model's
-// fields first.
-type APICall struct {
-	RequestBase
-	Status   int64
-	Duration time.Duration
-	Size     *int64
-}
-
-// APIError is the twin of safir_events.ApiError, registered as "api_error".
-type APIError struct {
-	RequestBase
-	Code    string
-	Retried bool
-}
+// The base-model events (RequestBase, APICall, APIError) and the payloads
+// of publish.py --base are in internal/testkit, shared with the stack test
+// that puts Go's and Safir's events through the same Telegraf.
+type (
+	RequestBase = testkit.RequestBase
+	APICall     = testkit.APICall
+	APIError    = testkit.APIError
+)
 
 // APICallFlat and APIErrorFlat are APICall and APIError with the base fields
 // written out: the golden test checks that embedding changes nothing.
@@ -189,45 +174,8 @@ func richPayloads(n int) []RichEvent {
 
 func emptyPayloads(n int) []EmptyEvent { return make([]EmptyEvent, n) }
 
-// The payloads of publish.py --base N (its payloads("api_call", n) and
-// payloads("api_error", n)): the i-th api_call has method GET for even i and
-// POST for odd i, route "/items/{id}", status 200+i, duration (i+1)*0.25 s,
-// size nil when i%3 == 0 else 100*i; the i-th api_error has method DELETE,
-// route "/items/{id}", code "E<i>", retried i%2 == 1.
-
-func apiCallPayloads(n int) []APICall {
-	out := make([]APICall, n)
-	for i := range out {
-		method := "GET"
-		if i%2 == 1 {
-			method = "POST"
-		}
-		var size *int64
-		if i%3 != 0 {
-			s := int64(100 * i)
-			size = &s
-		}
-		out[i] = APICall{
-			RequestBase: RequestBase{Method: method, Route: "/items/{id}"},
-			Status:      int64(200 + i),
-			Duration:    time.Duration(i+1) * 250 * time.Millisecond,
-			Size:        size,
-		}
-	}
-	return out
-}
-
-func apiErrorPayloads(n int) []APIError {
-	out := make([]APIError, n)
-	for i := range out {
-		out[i] = APIError{
-			RequestBase: RequestBase{Method: "DELETE", Route: "/items/{id}"},
-			Code:        fmt.Sprintf("E%d", i),
-			Retried:     i%2 == 1,
-		}
-	}
-	return out
-}
+func apiCallPayloads(n int) []APICall   { return testkit.APICallPayloads(n) }
+func apiErrorPayloads(n int) []APIError { return testkit.APIErrorPayloads(n) }
 
 // fastavroPCF returns the specification's Parsing Canonical Form of schema as
 // fastavro (the Avro library under Safir) computes it.

@@ -17,49 +17,9 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 )
-
-// RequestBase holds the fields two events of one application share (a Python app would
-// subclass a base payload): the SDK flattens it into each event in place, and both of its
-// fields are InfluxDB tags. The same types are interop/safir's Go twins of Safir's
-// RequestBase, ApiCall and ApiError.
-type RequestBase struct {
-	Method string `influx:"tag"`
-	Route  string `influx:"tag"`
-}
-
-// APICall is the event "api_call": the base's fields, then its own.
-type APICall struct {
-	RequestBase
-	Status   int64
-	Duration time.Duration
-	Size     *int64
-}
-
-// APIError is the event "api_error": the same base, other fields.
-type APIError struct {
-	RequestBase
-	Code    string
-	Retried bool
-}
-
-// apiCallPayload and apiErrorPayload are the i-th events of interop/safir/publish.py --base,
-// so that Go's and Safir's events can be compared point for point.
-func apiCallPayload(i int) APICall {
-	e := APICall{RequestBase: RequestBase{Method: "POST", Route: "/items/{id}"}, Status: 200 + int64(i), Duration: time.Duration(i+1) * 250 * time.Millisecond}
-	if i%2 == 0 {
-		e.Method = "GET"
-	}
-	if i%3 != 0 {
-		e.Size = ptr(int64(100 * i))
-	}
-	return e
-}
-
-func apiErrorPayload(i int) APIError {
-	return APIError{RequestBase: RequestBase{Method: "DELETE", Route: "/items/{id}"}, Code: fmt.Sprintf("E%d", i), Retried: i%2 == 1}
-}
 
 // TestTagsThroughTelegraf runs the real Telegraf with the [[inputs.kafka_consumer]] block the SDK
 // generates for an application (Manager.Pipeline().Telegraf) and checks in InfluxDB, with
@@ -76,11 +36,11 @@ func TestTagsThroughTelegraf(t *testing.T) {
 	s.createAppTopic(t, app)
 	stamps := newStamps()
 	m := newManager(t, s, app, nil, stamps.options()...)
-	calls, err := eventmanager.CreatePublisher[APICall](ctx, m, "api_call")
+	calls, err := eventmanager.CreatePublisher[testkit.APICall](ctx, m, "api_call")
 	if err != nil {
 		t.Fatal(err)
 	}
-	errs, err := eventmanager.CreatePublisher[APIError](ctx, m, "api_error")
+	errs, err := eventmanager.CreatePublisher[testkit.APIError](ctx, m, "api_error")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,11 +53,12 @@ func TestTagsThroughTelegraf(t *testing.T) {
 	}
 
 	const n = 6
+	callPayloads, errorPayloads := testkit.APICallPayloads(n), testkit.APIErrorPayloads(n)
 	for i := range n {
-		if err := calls.Publish(ctx, apiCallPayload(i)); err != nil {
+		if err := calls.Publish(ctx, callPayloads[i]); err != nil {
 			t.Fatal(err)
 		}
-		if err := errs.Publish(ctx, apiErrorPayload(i)); err != nil {
+		if err := errs.Publish(ctx, errorPayloads[i]); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -129,14 +90,14 @@ func TestTagsThroughTelegraf(t *testing.T) {
 			var tags map[string]string
 			var fields map[string]any
 			if event == "api_call" {
-				e := apiCallPayload(i)
+				e := callPayloads[i]
 				tags = map[string]string{"application": app, "method": e.Method, "route": e.Route}
 				fields = map[string]any{"status": num(e.Status), "duration": num(e.Duration.Seconds())}
 				if e.Size != nil {
 					fields["size"] = num(*e.Size)
 				}
 			} else {
-				e := apiErrorPayload(i)
+				e := errorPayloads[i]
 				tags = map[string]string{"application": app, "method": e.Method, "route": e.Route}
 				fields = map[string]any{"code": e.Code, "retried": e.Retried}
 			}
