@@ -1,6 +1,7 @@
 package eventmanager
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -33,7 +34,6 @@ type Publisher[T any] struct {
 	schemaID atomic.Uint32 // set before state becomes pubReady
 	stats    *counters
 	rec      *recorder.Recorder[T] // mock mode only
-	records  sync.Pool             // *kgo.Record with a reusable Value buffer
 	promise  func(*kgo.Record, error)
 
 	state   atomic.Int32
@@ -90,7 +90,6 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	case modeMock:
 		p.rec = &recorder.Recorder[T]{}
 	case modeKafka:
-		p.records.New = func() any { return &kgo.Record{} }
 		p.promise = p.delivered
 		rctx, cancel := m.bound(ctx)
 		id, err := p.register(rctx) // guard.go: the field-type guard, then Register
@@ -213,10 +212,16 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	if ready {
 		id = p.schemaID.Load()
 	}
-	r := p.records.Get().(*kgo.Record)
-	value, err := p.codec.Append(r.Value[:0], id, &md, &event)
+	r := m.records.Get().(*kgo.Record)
+	var value []byte
+	var err error
+	if cap(r.Value) > 0 {
+		value, err = p.codec.Append(r.Value[:0], id, &md, &event)
+	} else {
+		value, err = p.appendExact(id, &md, &event)
+	}
 	if err != nil {
-		p.records.Put(r)
+		m.records.Put(r)
 		p.stats.rejected.Add(1)
 		return err // names the event and the field
 	}
@@ -251,6 +256,29 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	// it when a request's context ends.
 	m.kafka.client.TryProduce(context.Background(), r, p.promise)
 	return nil
+}
+
+// appendExact encodes an event for a record without a value buffer (the
+// pool was empty: at start-up, or during an outage, when every record is
+// buffered) into a pooled scratch buffer, and returns a copy of the value
+// that is as long as it is. The codec sizes a new buffer for the event's
+// upper bound (every integer at its longest varint), often half again the
+// value; this keeps that slack out of the heap an outage holds, for one copy
+// of the value on the path that allocates anyway.
+//
+//go:noinline
+func (p *Publisher[T]) appendExact(id uint32, md *payload.Metadata, event *T) ([]byte, error) {
+	sp := p.env.scratch.Get().(*[]byte)
+	value, err := p.codec.Append((*sp)[:0], id, md, event)
+	var exact []byte
+	if err == nil {
+		exact = bytes.Clone(value)
+	}
+	if cap(value) <= maxPooledValue {
+		*sp = value[:0]
+	}
+	p.env.scratch.Put(sp)
+	return exact, err
 }
 
 // fail counts an accepted record that will never be sent.
@@ -305,5 +333,5 @@ func (p *Publisher[T]) recycle(r *kgo.Record) {
 		value = nil
 	}
 	*r = kgo.Record{Value: value[:0]}
-	p.records.Put(r)
+	p.env.records.Put(r)
 }

@@ -83,10 +83,14 @@ func (c *codec) ascii(p unsafe.Pointer) bool {
 			}
 		}
 		s := *(*string)(fp)
-		if len(s) > MaxStringLen {
+		switch {
+		case len(s) < orLongThreshold:
+			acc |= orBytes(s)
+		case len(s) <= MaxStringLen:
+			acc |= orLong(s)
+		default:
 			return false
 		}
-		acc |= orBytes(s)
 	}
 	return acc&highBits == 0
 }
