@@ -16,9 +16,11 @@ run:
 	@$(GO) build -o $(RUN_BIN) ./examples/fastapi-like-http
 	@exec $(RUN_BIN) $(ARGS)
 
-## demo: run the example on a free port, send it a few requests, check their events, exit 0.
+## demo: run the example on a free port, send it a few requests, check their events, exit 0;
+## then run the batch-job example once (one event, flushed; exit 0).
 demo:
 	$(GO) run ./examples/fastapi-like-http -demo $(ARGS)
+	$(GO) run ./examples/batch-job
 
 ## test: run the whole test suite with the race detector (loopback only, no external services).
 test:

@@ -33,6 +33,7 @@ type retrier struct {
 	tasks   []task
 	started bool
 	wake    chan struct{}
+	now     chan struct{} // nudge: end the current backoff
 	ctx     context.Context
 	cancel  context.CancelFunc
 	done    chan struct{}
@@ -43,7 +44,7 @@ func newRetrier(log *slog.Logger, maxWait time.Duration) *retrier {
 		maxWait = time.Minute
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &retrier{log: log, maxWait: maxWait, wake: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
+	return &retrier{log: log, maxWait: maxWait, wake: make(chan struct{}, 1), now: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
 // add queues a task and starts the retry goroutine if needed.
@@ -63,6 +64,11 @@ func (r *retrier) add(t task) {
 	default:
 	}
 }
+
+// nudge asks the goroutine, if it runs, to retry its tasks now rather than
+// at the end of its backoff: Flush waits for the events of publishers whose
+// schema is registered in the background.
+func (r *retrier) nudge() { signal(r.now) }
 
 // failing describes the tasks not done yet: each one's name and, once it
 // was tried in the background, its last error.
@@ -118,6 +124,11 @@ func (r *retrier) loop() {
 				return
 			}
 		}
+		// A nudge made before this round is answered by it.
+		select {
+		case <-r.now:
+		default:
+		}
 		failed := false
 		for _, t := range tasks {
 			err := t.run(r.ctx)
@@ -147,6 +158,8 @@ func (r *retrier) loop() {
 		timer := time.NewTimer(backoff(attempt, r.maxWait))
 		select {
 		case <-timer.C:
+		case <-r.now: // Flush waits: try again now
+			timer.Stop()
 		case <-r.ctx.Done():
 			timer.Stop()
 			return

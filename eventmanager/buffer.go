@@ -45,10 +45,12 @@ type buffer struct {
 	drained       chan struct{} // the last Publish left the gate after Close began
 	closing       chan struct{} // closed when Close begins
 	closed        atomic.Bool
+
+	fl flushState // the epochs Flush waits for (flush.go)
 }
 
 func newBuffer(maxEvents int, maxBytes int64, blockTimeout time.Duration) *buffer {
-	return &buffer{
+	b := &buffer{
 		maxEvents:    int64(maxEvents),
 		maxBytes:     maxBytes,
 		blockTimeout: blockTimeout,
@@ -57,6 +59,9 @@ func newBuffer(maxEvents int, maxBytes int64, blockTimeout time.Duration) *buffe
 		drained:      make(chan struct{}, 1),
 		closing:      make(chan struct{}),
 	}
+	b.fl.cur.Store(newEpoch())
+	b.fl.wake = make(chan struct{})
+	return b
 }
 
 // cost is what an event whose encoded value has capacity valueCap counts

@@ -69,7 +69,7 @@ func (m *Manager) close(ctx context.Context) error {
 	// Not delivered: failed or unknown during Close, or still unsent (a
 	// client Close could not close within ctx, or one it does not own).
 	count := int64(end.Published) - int64(end.Delivered) - int64(start.Failed) - int64(start.Unknown)
-	ue := &UndeliveredError{Count: count, Unknown: count - int64(end.Failed-start.Failed), Err: err}
+	ue := &UndeliveredError{Op: "close", Count: count, Unknown: count - int64(end.Failed-start.Failed), Err: err}
 	m.log.Error("metrics events not delivered before close deadline", "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
 	return ue
 }

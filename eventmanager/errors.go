@@ -69,17 +69,22 @@ func (e *DuplicateEventError) Error() string {
 // Is reports whether target is ErrDuplicateEvent.
 func (e *DuplicateEventError) Is(target error) bool { return target == ErrDuplicateEvent }
 
-// UndeliveredError reports the events that Close could not deliver before its
-// context expired (or whose schema could not be registered before it).
+// UndeliveredError reports the events that Close (or Flush) could not
+// deliver before its context expired (or whose schema could not be
+// registered before it, or that failed while Flush waited).
 type UndeliveredError struct {
-	// Count is the number of accepted events Close did not see delivered
-	// by the time it returned.
+	// Op is the call that reports the events: "close" (also when empty)
+	// or "flush".
+	Op string
+	// Count is the number of accepted events Close (or Flush) did not see
+	// delivered by the time it returned.
 	Count int64
 	// Unknown is how many of Count had no certain outcome then: they were
 	// in flight when the client had to be closed (they may or may not be
-	// in the topic), or still inside a client whose close outlived ctx
-	// (their outcome reaches Manager.Stats when the client reports it).
-	// The rest, Count - Unknown, certainly were not written.
+	// in the topic), or still inside a client whose close outlived ctx, or,
+	// for Flush, still buffered (they may yet be delivered); their outcome
+	// reaches Manager.Stats when the client reports it. The rest,
+	// Count - Unknown, certainly were not written.
 	Unknown int64
 	// Err is the context's error, or why the events could not be sent.
 	Err error
@@ -87,7 +92,11 @@ type UndeliveredError struct {
 
 // Error implements error.
 func (e *UndeliveredError) Error() string {
-	return fmt.Sprintf("eventmanager: close: %d accepted events not delivered (%d of them with an unknown outcome: in flight or buffered when the Kafka client was closed): %v", e.Count, e.Unknown, e.Err)
+	op := e.Op
+	if op == "" {
+		op = "close"
+	}
+	return fmt.Sprintf("eventmanager: %s: %d accepted events not delivered (%d of them with an unknown outcome: in flight or buffered when the Kafka client was closed, or still buffered): %v", op, e.Count, e.Unknown, e.Err)
 }
 
 // Unwrap returns the context's error.

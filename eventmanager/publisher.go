@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"reflect"
 	"sync"
 	"sync/atomic"
 
@@ -78,6 +79,28 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	if err != nil {
 		return nil, err
 	}
+	return createPublisher(ctx, m, name, codec)
+}
+
+// CreateRecordPublisher is CreatePublisher for events whose payload struct
+// type t is known only at run time (built with reflect.StructOf, for a tool
+// such as cmd/sasquatch-publish), with the same rules, registration,
+// guards and errors. Publish payload.Record values of type t, made with
+// payload.NewRecord. Prefer CreatePublisher whenever the type is known at
+// compile time.
+func CreateRecordPublisher(ctx context.Context, m *Manager, name string, t reflect.Type) (*Publisher[payload.Record], error) {
+	if err := m.usable(); err != nil {
+		return nil, err
+	}
+	codec, err := payload.NewRecordCodec(t, name, m.topic)
+	if err != nil {
+		return nil, err
+	}
+	return createPublisher(ctx, m, name, codec)
+}
+
+// createPublisher is CreatePublisher once the codec is built.
+func createPublisher[T any](ctx context.Context, m *Manager, name string, codec *payload.Codec[T]) (*Publisher[T], error) {
 	// The subject's parts are checked already: the topic and the suffix by
 	// config (at New), the event name by payload.
 	subject := m.cfg.Registry.Subject(codec.FullName())
@@ -248,6 +271,8 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		return nil
 	}
 	p.stats.published.Add(1)
+	// The record carries its Flush epoch until its promise (flush.go).
+	r.Context = buf.enroll()
 	if !ready {
 		p.publishSlow(r)
 		return nil
@@ -285,8 +310,15 @@ func (p *Publisher[T]) appendExact(id uint32, md *payload.Metadata, event *T) ([
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
 	p.env.logFailure(p.name, p.stats, err)
+	p.env.buf.finish(recordEpoch(r), false)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
+}
+
+// recordEpoch returns the Flush epoch an accepted record was counted in.
+func recordEpoch(r *kgo.Record) *epoch {
+	ep, _ := r.Context.(*epoch)
+	return ep
 }
 
 // delivered is the promise of every record: it counts the outcome, recycles
@@ -321,6 +353,7 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		p.env.noteProduceError(err)
 		p.env.logFailure(p.name, p.stats, err)
 	}
+	p.env.buf.finish(recordEpoch(r), err == nil)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }

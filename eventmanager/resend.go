@@ -96,8 +96,8 @@ func (s *resender) run(done chan struct{}) {
 			"topic", s.topic, "events", len(queue))
 		s.client.PurgeTopicsFromProducing(s.topic)
 		for _, q := range queue {
-			value, ts := q.r.Value, q.r.Timestamp
-			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts}
+			value, ts, ep := q.r.Value, q.r.Timestamp, q.r.Context
+			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ep}
 			s.client.TryProduce(context.Background(), q.r, q.promise)
 		}
 	}

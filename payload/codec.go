@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"reflect"
 	"slices"
-	"unsafe"
 
 	"github.com/hamba/avro/v2"
 )
@@ -98,12 +97,16 @@ func (c *Codec[T]) Append(dst []byte, schemaID uint32, md *Metadata, v *T) ([]by
 // the caller's value never reaches reflection and can stay on the caller's
 // stack (Publish passes the address of its parameter).
 func (c *Codec[T]) appendValue(dst []byte, schemaID uint32, md *Metadata, v *T) ([]byte, error) {
-	out, err, repair := c.c.appendValue(dst, schemaID, md, unsafe.Pointer(v))
+	p := c.value(v)
+	if p == nil {
+		return dst, fmt.Errorf("%w: event %q", errRecordType, c.c.name)
+	}
+	out, err, repair := c.c.appendValue(dst, schemaID, md, p)
 	if !repair {
 		return out, err
 	}
 	cp := *v
-	return c.c.appendRepaired(dst, schemaID, md, unsafe.Pointer(&cp))
+	return c.c.appendRepaired(dst, schemaID, md, c.value(&cp))
 }
 
 // Encode is Append into a new buffer, allocated once with an upper bound of
@@ -114,7 +117,11 @@ func (c *Codec[T]) Encode(schemaID uint32, md *Metadata, v *T) ([]byte, error) {
 	if md == nil || v == nil {
 		return nil, c.c.nilError(md == nil)
 	}
-	buf, err := c.appendValue(make([]byte, 0, c.c.maxLen(md.Application, unsafe.Pointer(v))), schemaID, md, v)
+	p := c.value(v)
+	if p == nil {
+		return nil, fmt.Errorf("%w: event %q", errRecordType, c.c.name)
+	}
+	buf, err := c.appendValue(make([]byte, 0, c.c.maxLen(md.Application, p)), schemaID, md, v)
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +138,11 @@ func (c *Codec[T]) Validate(v *T) error {
 	if v == nil {
 		return c.c.nilError(false)
 	}
-	return c.c.validate(unsafe.Pointer(v))
+	p := c.value(v)
+	if p == nil {
+		return fmt.Errorf("%w: event %q", errRecordType, c.c.name)
+	}
+	return c.c.validate(p)
 }
 
 // codec is the type-erased core of Codec: everything but T.
@@ -142,11 +153,13 @@ type codec struct {
 	schemaJSON      string
 	schema          avro.Schema
 	ops             []fieldOp
-	goNames         []string // Go field name of each op, for errors
-	tags            []string // avro names of the fields tagged influx:"tag"
-	checkOps        []int    // indexes in ops of the fields Validate checks: strings, enums, floats
-	stringOps       []int    // indexes in ops of the string fields
-	fixedLen        int      // upper bound of the frame, string contents excepted
+	goNames         []string       // Go field name of each op, for errors
+	goTypes         []reflect.Type // Go type of each op's field, for FieldOf
+	record          reflect.Type   // the payload type of a codec of Records (NewRecordCodec), else nil
+	tags            []string       // avro names of the fields tagged influx:"tag"
+	checkOps        []int          // indexes in ops of the fields Validate checks: strings, enums, floats
+	stringOps       []int          // indexes in ops of the string fields
+	fixedLen        int            // upper bound of the frame, string contents excepted
 }
 
 // newCodecOf is NewCodec over a reflect.Type, so tests can derive codecs for
@@ -197,6 +210,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		schema:     schema,
 		ops:        slices.Clip(d.ops),
 		goNames:    d.goNames,
+		goTypes:    d.goTypes,
 		tags:       slices.Clip(d.tags),
 		// header + id + application length + timestamp + timestamp_ns
 		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,

@@ -40,6 +40,7 @@ type deriver struct {
 	root     string // Go name of the payload type, the start of each path
 	ops      []fieldOp
 	goNames  []string                // Go name of each op's field, for errors
+	goTypes  []reflect.Type          // Go type of each op's field
 	fields   []string                // JSON of each payload field
 	tags     []string                // avro names of the fields tagged influx:"tag", in order
 	problems []FieldError            // everything wrong, in declaration order
@@ -111,6 +112,7 @@ func (d *deriver) deriveAt(t reflect.Type, base uintptr, path, goPrefix string) 
 		}
 		d.ops = append(d.ops, fieldOp{off: base + f.Offset, kind: spec.kind, nullable: spec.nullable, enum: info})
 		d.goNames = append(d.goNames, goPrefix+f.Name)
+		d.goTypes = append(d.goTypes, f.Type)
 		d.fields = append(d.fields, fieldJSON(name, typeJSON, spec.nullable, f.Tag.Get("doc")))
 		if isTag {
 			d.tags = append(d.tags, name)

@@ -1,8 +1,9 @@
 // Package testkit holds the fixtures that the repository's own tests share,
 // so that each is written once: the query event of SPEC section 5
 // (QueryType, QueryEvent); Buffer and NewLogger, a log sink safe for
-// concurrent writers and a logger that writes to one; and Consume, which
-// reads a topic's first records with franz-go. Its subpackages are
+// concurrent writers and a logger that writes to one; Consume, which
+// reads a topic's first records with franz-go; and Decode, which decodes a
+// record's value with goavro against the registry's schema. Its subpackages are
 // pki, a throw-away certificate authority and its PEM files for the TLS
 // tests, and proc, which builds a main package and runs it as a child
 // process for the end-to-end tests.

@@ -1,0 +1,270 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"math"
+	"os"
+	"reflect"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+// A fieldValue is one -f name=value, in command-line order.
+type fieldValue struct {
+	name, text string
+}
+
+// A fieldSpec is one field of the event: its Avro name, its Go type (as
+// the SDK maps Go types to Avro, payload's table) and its doc.
+type fieldSpec struct {
+	name string
+	typ  reflect.Type
+	doc  string
+}
+
+// parseFields splits the -f flags; a name given twice is an error.
+func parseFields(flags []string) ([]fieldValue, error) {
+	var out []fieldValue
+	seen := map[string]bool{}
+	for _, f := range flags {
+		name, text, ok := strings.Cut(f, "=")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("-f %q: want name=value", f)
+		}
+		if seen[name] {
+			return nil, fmt.Errorf("-f %s given twice", name)
+		}
+		seen[name] = true
+		out = append(out, fieldValue{name, text})
+	}
+	return out, nil
+}
+
+var (
+	typeDuration = reflect.TypeFor[time.Duration]()
+	typeInt64    = reflect.TypeFor[int64]()
+	typeFloat64  = reflect.TypeFor[float64]()
+	typeBool     = reflect.TypeFor[bool]()
+	typeString   = reflect.TypeFor[string]()
+)
+
+// inferType is the documented inference rule: Go duration, integer, finite
+// float, true/false, else string.
+func inferType(text string) reflect.Type {
+	if _, err := time.ParseDuration(text); err == nil && strings.ContainsAny(text, "nuµmsh") {
+		return typeDuration
+	}
+	if _, err := strconv.ParseInt(text, 10, 64); err == nil {
+		return typeInt64
+	}
+	if f, err := strconv.ParseFloat(text, 64); err == nil && !math.IsInf(f, 0) && !math.IsNaN(f) {
+		return typeFloat64
+	}
+	if text == "true" || text == "false" {
+		return typeBool
+	}
+	return typeString
+}
+
+// inferSpecs gives each -f field its inferred type.
+func inferSpecs(values []fieldValue) []fieldSpec {
+	specs := make([]fieldSpec, len(values))
+	for i, v := range values {
+		specs[i] = fieldSpec{name: v.name, typ: inferType(v.text)}
+	}
+	return specs
+}
+
+// metadataFields are the fields the SDK adds to every event; a schema file
+// may list them (a schema copied from the registry does).
+var metadataFields = map[string]bool{"id": true, "application": true, "timestamp": true, "timestamp_ns": true}
+
+// schemaSpecs reads the fields of the record schema in file. Every field
+// without a null branch needs a value; a value for a field the file lacks
+// is an error.
+func schemaSpecs(file string, values []fieldValue) ([]fieldSpec, error) {
+	data, err := os.ReadFile(file)
+	if err != nil {
+		return nil, fmt.Errorf("-schema: %w", err)
+	}
+	var rec struct {
+		Type   string `json:"type"`
+		Fields []struct {
+			Name string          `json:"name"`
+			Type json.RawMessage `json:"type"`
+			Doc  string          `json:"doc"`
+		} `json:"fields"`
+	}
+	if err := json.Unmarshal(data, &rec); err != nil {
+		return nil, fmt.Errorf("-schema %s: not an Avro schema (JSON): %w", file, err)
+	}
+	if rec.Type != "record" {
+		return nil, fmt.Errorf("-schema %s: want a record schema, got type %q", file, rec.Type)
+	}
+	given := map[string]bool{}
+	for _, v := range values {
+		given[v.name] = true
+	}
+	var specs []fieldSpec
+	known := map[string]bool{}
+	for _, f := range rec.Fields {
+		if metadataFields[f.Name] {
+			continue
+		}
+		known[f.Name] = true
+		typ, err := avroType(f.Type)
+		if err != nil {
+			return nil, fmt.Errorf("-schema %s: field %q: %w", file, f.Name, err)
+		}
+		if typ.Kind() != reflect.Pointer && !given[f.Name] {
+			return nil, fmt.Errorf("field %q (required by %s) has no value: add -f %s=VALUE", f.Name, file, f.Name)
+		}
+		specs = append(specs, fieldSpec{name: f.Name, typ: typ, doc: f.Doc})
+	}
+	for _, v := range values {
+		if !known[v.name] {
+			return nil, fmt.Errorf("-f %s: schema %s has no field %q", v.name, file, v.name)
+		}
+	}
+	return specs, nil
+}
+
+// avroType maps one Avro field type to the Go type the SDK maps to it.
+func avroType(raw json.RawMessage) (reflect.Type, error) {
+	var name string
+	if json.Unmarshal(raw, &name) == nil {
+		switch name {
+		case "string":
+			return typeString, nil
+		case "boolean":
+			return typeBool, nil
+		case "long":
+			return typeInt64, nil
+		case "int":
+			return reflect.TypeFor[int32](), nil
+		case "double":
+			return typeFloat64, nil
+		case "float":
+			return reflect.TypeFor[float32](), nil
+		}
+		return nil, fmt.Errorf("type %q is not supported (string, boolean, int, long, float, double, a duration, a uuid, or a union with null)", name)
+	}
+	var union []json.RawMessage
+	if json.Unmarshal(raw, &union) == nil {
+		if len(union) != 2 || string(union[0]) != `"null"` {
+			return nil, fmt.Errorf(`union %s is not supported: only ["null", T]`, raw)
+		}
+		t, err := avroType(union[1])
+		if err != nil {
+			return nil, err
+		}
+		return reflect.PointerTo(t), nil
+	}
+	var obj struct {
+		Type        string `json:"type"`
+		LogicalType string `json:"logicalType"`
+	}
+	if err := json.Unmarshal(raw, &obj); err != nil {
+		return nil, fmt.Errorf("type %s: %w", raw, err)
+	}
+	switch {
+	case obj.Type == "double" && obj.LogicalType == "dataclasses-avroschema-timedelta":
+		return typeDuration, nil
+	case obj.Type == "string" && obj.LogicalType == "uuid":
+		return reflect.TypeFor[uuid.UUID](), nil
+	case obj.Type == "enum":
+		return nil, fmt.Errorf("enums are not supported by sasquatch-publish: declare the field as a string")
+	case obj.LogicalType == "":
+		return avroType(json.RawMessage(strconv.Quote(obj.Type)))
+	}
+	return nil, fmt.Errorf("type %s is not supported", raw)
+}
+
+// buildRecord builds the event's struct type (field i is Go field F<i>,
+// named by an avro tag) and a record holding the values.
+func buildRecord(specs []fieldSpec, values []fieldValue) (reflect.Type, payload.Record, error) {
+	fields := make([]reflect.StructField, len(specs))
+	for i, s := range specs {
+		tag := fmt.Sprintf("avro:%q", s.name)
+		if s.doc != "" {
+			tag += fmt.Sprintf(" doc:%q", s.doc)
+		}
+		fields[i] = reflect.StructField{Name: "F" + strconv.Itoa(i), Type: s.typ, Tag: reflect.StructTag(tag)}
+	}
+	typ := reflect.StructOf(fields)
+	rec := payload.NewRecord(typ)
+	text := map[string]string{}
+	for _, v := range values {
+		text[v.name] = v.text
+	}
+	for i, s := range specs {
+		t, ok := text[s.name]
+		if !ok {
+			continue // optional: null
+		}
+		f := rec.Value().Field(i)
+		if f.Kind() == reflect.Pointer {
+			f.Set(reflect.New(s.typ.Elem()))
+			f = f.Elem()
+		}
+		if err := setValue(f, t); err != nil {
+			return nil, payload.Record{}, fmt.Errorf("field %q: %w", s.name, err)
+		}
+	}
+	return typ, rec, nil
+}
+
+// setValue parses text into f according to f's type.
+func setValue(f reflect.Value, text string) error {
+	switch f.Type() {
+	case typeDuration:
+		d, err := time.ParseDuration(text)
+		if err != nil {
+			secs, ferr := strconv.ParseFloat(text, 64)
+			if ferr != nil {
+				return fmt.Errorf("%q is not a duration (1m30s, 1.5s) nor seconds (95.2)", text)
+			}
+			d = time.Duration(secs * float64(time.Second))
+		}
+		f.SetInt(int64(d))
+		return nil
+	case reflect.TypeFor[uuid.UUID]():
+		u, err := uuid.Parse(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a UUID: %w", text, err)
+		}
+		f.Set(reflect.ValueOf(u))
+		return nil
+	}
+	switch f.Kind() {
+	case reflect.String:
+		f.SetString(text)
+	case reflect.Bool:
+		b, err := strconv.ParseBool(text)
+		if err != nil {
+			return fmt.Errorf("%q is not a boolean (true or false)", text)
+		}
+		f.SetBool(b)
+	case reflect.Int32, reflect.Int64:
+		n, err := strconv.ParseInt(text, 10, f.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("%q is not an integer of %d bits", text, f.Type().Bits())
+		}
+		f.SetInt(n)
+	case reflect.Float32, reflect.Float64:
+		x, err := strconv.ParseFloat(text, f.Type().Bits())
+		if err != nil {
+			return fmt.Errorf("%q is not a number", text)
+		}
+		f.SetFloat(x)
+	default:
+		return fmt.Errorf("unsupported type %s", f.Type())
+	}
+	return nil
+}

@@ -1,0 +1,140 @@
+package batch_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/batch"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+)
+
+type JobEvent struct {
+	Job      string `influx:"tag"`
+	Duration time.Duration
+	Success  bool
+}
+
+// setup starts kfake and a registry and returns a ready manager, the
+// cluster (to stop it) and a timer for JobEvent.
+func setup(t *testing.T) (*eventmanager.Manager, *kfake.Cluster, *eventmanager.Timer[JobEvent], config.Config) {
+	t.Helper()
+	cfg := config.Config{
+		AppName:     "batchtest",
+		TopicPrefix: "lsst.square.metrics.events",
+		Kafka:       config.Kafka{SecurityProtocol: config.Plaintext},
+		Registry:    config.Registry{Compatibility: "NONE", Timeout: 5 * time.Second},
+		Delivery: config.Delivery{MaxBufferedEvents: 1000, MaxBufferedBytes: 1 << 20,
+			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, StartupBackoffMax: 50 * time.Millisecond},
+	}
+	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, cfg.Topic()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cluster.Close)
+	reg := registrytest.NewServer()
+	t.Cleanup(reg.Close)
+	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
+		eventmanager.WithKafkaOptions(kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		// Bounded: TestRunUndelivered leaves an event no broker takes.
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		_ = m.Close(ctx)
+	})
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := eventmanager.CreatePublisher[JobEvent](t.Context(), m, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer, err := eventmanager.NewTimer(jobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m, cluster, timer, cfg
+}
+
+// onlyEvent reads the topic's only record and decodes it.
+func onlyEvent(t *testing.T, cfg config.Config) map[string]any {
+	t.Helper()
+	recs := testkit.Consume(t, cfg.Topic(), 1, kgo.SeedBrokers(cfg.Kafka.BootstrapServers...))
+	_, rec := testkit.Decode(t, cfg.Registry.URL, recs[0].Value)
+	return rec
+}
+
+// TestRunOutcomes runs a job that succeeds and one that fails, each with
+// its own broker: the exit code, the error and the event on the topic.
+func TestRunOutcomes(t *testing.T) {
+	boom := errors.New("boom")
+	for _, tc := range []struct {
+		name    string
+		jobErr  error
+		code    int
+		success bool
+	}{
+		{"succeeds", nil, batch.ExitOK, true},
+		{"fails", boom, batch.ExitJobFailed, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			m, _, timer, cfg := setup(t)
+			code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: tc.name}, 10*time.Second, func(context.Context) error {
+				time.Sleep(10 * time.Millisecond)
+				return tc.jobErr
+			})
+			if code != tc.code || !errors.Is(err, tc.jobErr) || (tc.jobErr == nil) != (err == nil) {
+				t.Fatalf("Run = %d, %v; want %d, %v", code, err, tc.code, tc.jobErr)
+			}
+			rec := onlyEvent(t, cfg)
+			if rec["job"] != tc.name || rec["success"] != tc.success || rec["duration"].(float64) < 0.01 {
+				t.Errorf("event %v, want job %q, success %v, duration >= 10ms", rec, tc.name, tc.success)
+			}
+		})
+	}
+}
+
+// TestRunUndelivered runs a job while the broker is gone: the job
+// succeeds, its event is not delivered within the timeout, and Run says so.
+func TestRunUndelivered(t *testing.T) {
+	m, cluster, timer, _ := setup(t)
+	cluster.Close()
+	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "lost"}, 300*time.Millisecond, func(context.Context) error { return nil })
+	var ue *eventmanager.UndeliveredError
+	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.As(err, &ue) || ue.Count != 1 {
+		t.Fatalf("Run = %d, %v; want %d, ErrUndelivered with 1 event", code, err, batch.ExitUndelivered)
+	}
+}
+
+// TestRunPanic flushes the failure event of a job that panics, then lets
+// the panic go on.
+func TestRunPanic(t *testing.T) {
+	m, _, timer, cfg := setup(t)
+	func() {
+		defer func() {
+			if r := recover(); r != "job panicked" {
+				t.Errorf("recovered %v, want the job's panic", r)
+			}
+		}()
+		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "panics"}, 10*time.Second, func(context.Context) error { panic("job panicked") })
+	}()
+	if st := m.Stats().Total; st.Delivered != 1 {
+		t.Fatalf("stats %+v: the event was not flushed before the panic went on", st)
+	}
+	if rec := onlyEvent(t, cfg); rec["success"] != false {
+		t.Errorf("event %v, want success false", rec)
+	}
+}

@@ -1,0 +1,113 @@
+package eventmanager
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+// Timer publishes events that say how long a block of code took, and
+// whether it failed. Build it once per publisher at start-up with NewTimer,
+// and time a block with Time, usually deferred:
+//
+//	func run(ctx context.Context) (err error) {
+//		ev := QueryEvent{Type: QuerySync}
+//		defer timer.Time(ctx, time.Now(), &ev, &err)
+//		...
+//	}
+//
+// A Timer is safe for concurrent use.
+type Timer[T any] struct {
+	p        *Publisher[T]
+	set      func(event T, elapsed time.Duration, err error) T // nil: the fields below
+	duration payload.Field[T, time.Duration]
+	success  payload.Field[T, bool] // zero (not set) when the event has none
+}
+
+// Timer field names NewTimer looks for when it is given no set function.
+const (
+	TimerDurationField = "duration" // time.Duration: the time the block took
+	TimerSuccessField  = "success"  // bool, optional: true unless the block failed
+)
+
+// ErrTimerField is matched (with errors.Is) by NewTimer's error when it has
+// no set function and the event lacks the fields it needs.
+var ErrTimerField = errors.New("eventmanager: event has no field for the timer")
+
+// NewTimer returns a Timer for p's events. set returns the event with the
+// elapsed time and the block's outcome (err nil: success) written into it;
+// it runs in Time, on the caller's goroutine, before the event is
+// published. With a nil set, NewTimer locates the fields once, by Avro
+// name: TimerDurationField ("duration", a time.Duration; required) and,
+// when the event has it, TimerSuccessField ("success", a bool). Time then
+// does no reflection.
+//
+// Errors: with a nil set, ErrTimerField (wrapping payload.ErrNoField) when
+// the event has no time.Duration field named "duration" (name yours so with
+// an avro:"duration" tag, or pass a set function), or a "success" field that
+// is not a bool.
+func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, err error) T) (*Timer[T], error) {
+	t := &Timer[T]{p: p, set: set}
+	if set != nil {
+		return t, nil
+	}
+	var err error
+	if t.duration, err = payload.FieldOf[T, time.Duration](p.codec, TimerDurationField); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrTimerField, err)
+	}
+	if slices.Contains(p.codec.Fields(), TimerSuccessField) {
+		if t.success, err = payload.FieldOf[T, bool](p.codec, TimerSuccessField); err != nil {
+			return nil, fmt.Errorf("%w: %w", ErrTimerField, err)
+		}
+	}
+	return t, nil
+}
+
+// Time publishes *event (the zero T when event is nil) after writing into
+// it the time elapsed since start and the outcome *errp (success when errp
+// or *errp is nil); *event then holds what was published. Defer it with start = time.Now() and pointers to the
+// event and to the function's named error result, so that both are read
+// when the function returns:
+//
+//	defer timer.Time(ctx, time.Now(), &ev, &err)
+//
+// When Time is deferred and the function panics, the event is published as
+// a failure and the panic goes on. Time returns Publish's error (misuse
+// only, see Publisher.Publish), which a deferred call drops: it is counted
+// in Manager.Stats. It allocates no more than Publish.
+func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *error) error {
+	elapsed := time.Since(start)
+	var outcome error
+	if errp != nil {
+		outcome = *errp
+	}
+	r := recover()
+	if r != nil && outcome == nil {
+		outcome = errPanicked
+	}
+	var ev T
+	if event != nil {
+		ev = *event
+	}
+	if t.set != nil {
+		ev = t.set(ev, elapsed, outcome)
+	} else {
+		t.duration.Set(&ev, elapsed)
+		t.success.Set(&ev, outcome == nil)
+	}
+	err := t.p.Publish(ctx, ev)
+	if event != nil {
+		*event = ev
+	}
+	if r != nil {
+		panic(r)
+	}
+	return err
+}
+
+// errPanicked is the outcome Time reports for a block that panicked.
+var errPanicked = errors.New("eventmanager: timed block panicked")

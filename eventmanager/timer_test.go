@@ -1,0 +1,251 @@
+package eventmanager_test
+
+import (
+	"context"
+	"errors"
+	"testing"
+	"time"
+
+	"github.com/twmb/franz-go/pkg/kfake"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/payload"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+)
+
+// JobEvent is a timed event with an outcome.
+type JobEvent struct {
+	Job      string `influx:"tag"`
+	Duration time.Duration
+	Success  bool
+}
+
+// timedJob runs a block under a deferred Time: it sleeps for d, then
+// returns fail or panics with it when panics is set.
+func timedJob(ctx context.Context, timer *eventmanager.Timer[JobEvent], name string, d time.Duration, fail error, panics bool) (err error) {
+	ev := JobEvent{Job: name}
+	defer timer.Time(ctx, time.Now(), &ev, &err)
+	time.Sleep(d)
+	if panics {
+		panic(fail)
+	}
+	return fail
+}
+
+// TestTimerKafka times blocks that succeed, fail and panic, and decodes
+// their events from the topic: each carries the block's outcome and a
+// duration at least as long as the block.
+func TestTimerKafka(t *testing.T) {
+	env := newKafkaEnv(t, false)
+	m, err := eventmanager.New(env.cfg, eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := m.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer, err := eventmanager.NewTimer(jobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	boom := errors.New("boom")
+	const d = 20 * time.Millisecond
+	if err := timedJob(ctx, timer, "ok", d, nil, false); err != nil {
+		t.Fatal(err)
+	}
+	if err := timedJob(ctx, timer, "failed", d, boom, false); err != boom {
+		t.Fatalf("timed block returned %v, want its own error", err)
+	}
+	func() {
+		defer func() {
+			if r := recover(); r != boom {
+				t.Errorf("recovered %v, want the block's panic to go on", r)
+			}
+		}()
+		_ = timedJob(ctx, timer, "panicked", d, boom, true)
+	}()
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]bool{"ok": true, "failed": false, "panicked": false}
+	for _, r := range consume(t, env.cfg.Kafka.BootstrapServers, env.cfg.Topic(), len(want)) {
+		id, rec := testkit.Decode(t, env.cfg.Registry.URL, r.Value)
+		if id != jobs.SchemaID() {
+			t.Errorf("schema id %d, want %d", id, jobs.SchemaID())
+		}
+		job := rec["job"].(string)
+		if rec["success"] != want[job] {
+			t.Errorf("job %s: success = %v, want %v", job, rec["success"], want[job])
+		}
+		if secs := rec["duration"].(float64); secs < d.Seconds() {
+			t.Errorf("job %s: duration %vs, want at least %v", job, secs, d)
+		}
+		delete(want, job)
+	}
+	if len(want) != 0 {
+		t.Errorf("no event for %v", want)
+	}
+}
+
+// TestTimerSetFunc uses a set function, for an event whose fields have
+// other names; a nil event pointer and a nil error pointer are allowed.
+func TestTimerSetFunc(t *testing.T) {
+	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := m.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	logins, err := eventmanager.CreatePublisher[LoginEvent](ctx, m, "login")
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer, err := eventmanager.NewTimer(logins, func(ev LoginEvent, elapsed time.Duration, err error) LoginEvent {
+		ev.Elapsed, ev.Success = elapsed, err == nil
+		return ev
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	start := time.Now().Add(-time.Second)
+	if err := timer.Time(ctx, start, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	got := eventmanagertest.Published(logins)
+	if len(got) != 1 || got[0].Elapsed < time.Second || !got[0].Success {
+		t.Fatalf("recorded %+v, want one successful event of at least 1s", got)
+	}
+}
+
+// TestNewTimerErrors refuses events without a duration field or with a
+// success field of another type, when no set function is given.
+func TestNewTimerErrors(t *testing.T) {
+	type noDuration struct{ Elapsed time.Duration }
+	type badSuccess struct {
+		Duration time.Duration
+		Success  string
+	}
+	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := m.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a, err := eventmanager.CreatePublisher[noDuration](ctx, m, "a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventmanager.NewTimer(a, nil); !errors.Is(err, eventmanager.ErrTimerField) || !errors.Is(err, payload.ErrNoField) {
+		t.Errorf("NewTimer without a duration field = %v, want ErrTimerField", err)
+	}
+	b, err := eventmanager.CreatePublisher[badSuccess](ctx, m, "b")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := eventmanager.NewTimer(b, nil); !errors.Is(err, eventmanager.ErrTimerField) {
+		t.Errorf("NewTimer with a string success field = %v, want ErrTimerField", err)
+	}
+}
+
+// TestTimerAllocations is the timer's allocation budget: Time allocates
+// no more than the Publish it makes (measured in disabled mode, where
+// Publish allocates nothing; Kafka mode: BenchmarkTimer).
+func TestTimerAllocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("the race detector's runtime allocates on its own")
+	}
+	m, err := eventmanager.New(disabledConfig(), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	if err := m.Initialize(ctx); err != nil {
+		t.Fatal(err)
+	}
+	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
+	if err != nil {
+		t.Fatal(err)
+	}
+	auto, err := eventmanager.NewTimer(jobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	custom, err := eventmanager.NewTimer(jobs, func(ev JobEvent, d time.Duration, err error) JobEvent {
+		ev.Duration, ev.Success = d, err == nil
+		return ev
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	publish := testing.AllocsPerRun(1000, func() { _ = jobs.Publish(ctx, JobEvent{Job: "j"}) })
+	for name, timer := range map[string]*eventmanager.Timer[JobEvent]{"located fields": auto, "set function": custom} {
+		allocs := testing.AllocsPerRun(1000, func() {
+			var err error
+			ev := JobEvent{Job: "j"}
+			defer timer.Time(ctx, time.Now(), &ev, &err)
+		})
+		if allocs > publish {
+			t.Errorf("%s: Time allocates %.2f times per call, Publish %.2f: want no more", name, allocs, publish)
+		}
+	}
+}
+
+// BenchmarkTimer compares a deferred Time with a plain Publish of the same
+// event, against a kfake broker (ns/op and allocs/op in the same run).
+func BenchmarkTimer(b *testing.B) {
+	cfg := baseConfig()
+	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(2, cfg.Topic()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer cluster.Close()
+	reg := registrytest.NewServer()
+	defer reg.Close()
+	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := m.Initialize(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer m.Close(ctx)
+	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
+	if err != nil {
+		b.Fatal(err)
+	}
+	timer, err := eventmanager.NewTimer(jobs, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("Publish", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			_ = jobs.Publish(ctx, JobEvent{Job: "j", Duration: time.Millisecond, Success: true})
+		}
+		_ = m.Flush(ctx)
+	})
+	b.Run("Time", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			func() {
+				var err error
+				ev := JobEvent{Job: "j"}
+				defer timer.Time(ctx, time.Now(), &ev, &err)
+			}()
+		}
+		_ = m.Flush(ctx)
+	})
+}

@@ -1,0 +1,143 @@
+// Command batch-job is a CronJob-style program that reports one metrics
+// event per run: it builds a (pretend) nightly report, publishes a
+// "report" event with the time it took and whether it worked, waits for
+// delivery, and exits 0 only when the job worked and its event was
+// delivered (1: the job failed; 2: the event was not delivered within
+// -timeout). It uses eventmanager/batch.
+//
+// Configuration comes from the environment, as for any service using the
+// SDK (config.FromEnv). When KAFKA_BOOTSTRAP_SERVERS is unset it runs on an
+// in-process Kafka broker (kfake) and schema registry, like the example
+// service, so `go run ./examples/batch-job` (or `make demo`) needs nothing
+// installed.
+//
+//	go run ./examples/batch-job                 # embedded broker; exit 0
+//	go run ./examples/batch-job -fail           # the job fails; exit 1
+//	KAFKA_BOOTSTRAP_SERVERS=... SCHEMA_MANAGER_REGISTRY_URL=... METRICS_APP_NAME=... go run ./examples/batch-job
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/batch"
+	"github.com/lsst-sqre/sasquatch-go/internal/embedded"
+)
+
+// defaultAppName is used for METRICS_APP_NAME when neither it nor Safir's
+// METRICS_APPLICATION is set.
+const defaultAppName = "batch_example"
+
+// ReportEvent is the event the job publishes once per run. Report is an
+// InfluxDB tag; Duration and Success are filled in by the timer.
+type ReportEvent struct {
+	Report   string        `influx:"tag" doc:"Which report was built"`
+	Rows     int64         `doc:"Rows written to the report"`
+	Duration time.Duration `doc:"How long building the report took"`
+	Success  bool          `doc:"Whether the report was built"`
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	os.Exit(code)
+}
+
+// run is the whole job; it returns the exit code.
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
+	fs := flag.NewFlagSet("batch-job", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	report := fs.String("report", "nightly", "name of the report to build (the event's report tag)")
+	fail := fs.Bool("fail", false, "make the job fail, to see the failure event and exit code 1")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the event's delivery before exiting 2")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return 0
+		}
+		return 2
+	}
+	log := slog.New(slog.NewTextHandler(stderr, nil))
+	if os.Getenv("METRICS_APP_NAME") == "" && os.Getenv("METRICS_APPLICATION") == "" {
+		_ = os.Setenv("METRICS_APP_NAME", defaultAppName)
+	}
+	var opts []eventmanager.Option
+	if embedded.Wanted() {
+		infra, err := embedded.Start()
+		if err != nil {
+			log.Error("embedded broker and registry", "error", err)
+			return 2
+		}
+		defer infra.Close()
+		fmt.Fprintln(stdout, "# embedded mode: Kafka broker (kfake) and schema registry run in this process")
+		// Local development only: production topics are created by Sasquatch.
+		opts = append(opts, eventmanager.WithTopicCreation(1))
+	}
+
+	cfg, err := config.FromEnv()
+	if err != nil {
+		log.Error("metrics configuration", "error", err)
+		return 2
+	}
+	m, err := eventmanager.New(cfg, append(opts, eventmanager.WithLogger(log))...)
+	if err != nil {
+		log.Error("metrics", "error", err)
+		return 2
+	}
+	defer func() {
+		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *timeout)
+		defer cancel()
+		_ = m.Close(closeCtx) // Run flushed already: nothing is left to wait for
+	}()
+	if err := m.Initialize(ctx); err != nil {
+		log.Error("initialize metrics events", "error", err)
+		return 2
+	}
+	reports, err := eventmanager.CreatePublisher[ReportEvent](ctx, m, "report")
+	if err != nil {
+		log.Error("create publisher", "error", err)
+		return 2
+	}
+	timer, err := eventmanager.NewTimer(reports, nil)
+	if err != nil {
+		log.Error("timer", "error", err)
+		return 2
+	}
+
+	event := ReportEvent{Report: *report}
+	code, err := batch.Run(ctx, m, timer, &event, *timeout, func(ctx context.Context) error {
+		rows, err := buildReport(ctx, *fail)
+		event.Rows = rows
+		return err
+	})
+	if err != nil {
+		log.Error("report job", "report", *report, "exit_code", code, "error", err)
+	}
+	st := m.Stats().Total
+	fmt.Fprintf(stdout, "event: report=%s rows=%d duration=%v success=%v\n", event.Report, event.Rows, event.Duration.Round(time.Millisecond), event.Success)
+	fmt.Fprintf(stdout, "exit code %d; events published %d, delivered %d to topic %s\n", code, st.Published, st.Delivered, m.Topic())
+	return code
+}
+
+// buildReport stands for the job's real work; it returns the rows written.
+func buildReport(ctx context.Context, fail bool) (int64, error) {
+	select {
+	case <-time.After(50 * time.Millisecond):
+	case <-ctx.Done():
+		return 0, ctx.Err()
+	}
+	if fail {
+		return 12, errors.New("no data after row 12 (-fail)")
+	}
+	return 1440, nil
+}

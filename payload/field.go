@@ -1,0 +1,52 @@
+package payload
+
+import (
+	"errors"
+	"fmt"
+	"reflect"
+	"unsafe"
+)
+
+// ErrNoField is matched (with errors.Is) by the error of FieldOf when the
+// payload has no field of that Avro name and Go type.
+var ErrNoField = errors.New("payload: no such field")
+
+// Field is a payload field of type F in events of type T, located once by
+// FieldOf, for code that fills one field of any event type (a timer writing
+// a duration). Its zero value is no field: Set does nothing.
+type Field[T, F any] struct {
+	off   uintptr
+	found bool
+}
+
+// FieldOf locates the payload field whose Avro name is name (embedded
+// structs flattened, as in the schema). F must be the field's Go type
+// exactly (for a nullable field, the pointer type).
+//
+// Errors (errors.Is ErrNoField): no field of that name, or a field of
+// another type; the message names the event, the field and both types.
+func FieldOf[T, F any](c *Codec[T], name string) (Field[T, F], error) {
+	want := reflect.TypeFor[F]()
+	for i, f := range c.Fields() {
+		if f != name {
+			continue
+		}
+		if got := c.c.goTypes[i]; got != want {
+			return Field[T, F]{}, fmt.Errorf("%w: event %q: field %q (%s) is a %s, not a %s", ErrNoField, c.c.name, name, c.c.goNames[i], got, want)
+		}
+		return Field[T, F]{off: c.c.ops[i].off, found: true}, nil
+	}
+	return Field[T, F]{}, fmt.Errorf("%w: event %q has no field %q of type %s (fields: %v): add one, or name it with an avro:%q tag", ErrNoField, c.c.name, name, want, c.Fields(), name)
+}
+
+// Found reports whether f was located by FieldOf.
+func (f Field[T, F]) Found() bool { return f.found }
+
+// Set stores x in v's field, without reflection or allocation; it does
+// nothing for the zero Field. It is safe for concurrent use on different
+// values.
+func (f Field[T, F]) Set(v *T, x F) {
+	if f.found {
+		*(*F)(unsafe.Add(unsafe.Pointer(v), f.off)) = x
+	}
+}

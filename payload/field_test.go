@@ -1,0 +1,94 @@
+package payload_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
+)
+
+type timedBase struct {
+	Label   string
+	Elapsed time.Duration `avro:"duration"`
+}
+
+type timedEvent struct {
+	timedBase
+	OK      bool `avro:"success"`
+	Retries *int64
+}
+
+// TestFieldOf sets fields found by Avro name, in an embedded struct
+// and through a pointer type, and encodes the result.
+func TestFieldOf(t *testing.T) {
+	c, err := payload.NewCodec[timedEvent]("timed", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setDuration, err := payload.FieldOf[timedEvent, time.Duration](c, "duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOK, err := payload.FieldOf[timedEvent, bool](c, "success")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setRetries, err := payload.FieldOf[timedEvent, *int64](c, "retries")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev timedEvent
+	ev.Label = "x"
+	payload.Field[timedEvent, string]{}.Set(&ev, "zero Field: no effect")
+	three := int64(3)
+	setDuration.Set(&ev, 1500*time.Millisecond)
+	setOK.Set(&ev, true)
+	setRetries.Set(&ev, &three)
+	if ev.Elapsed != 1500*time.Millisecond || !ev.OK || ev.Retries != &three || ev.Label != "x" {
+		t.Fatalf("after the setters: %+v", ev)
+	}
+	b, err := c.Encode(7, &payload.Metadata{Application: "app"}, &ev)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkFields(t, decodeBoth(t, c.SchemaJSON(), b), map[string]any{"duration": 1.5, "success": true, "retries": int64(3), "label": "x"})
+	if raceEnabled {
+		return // the race detector's runtime allocates on its own
+	}
+	allocs := testing.AllocsPerRun(100, func() { setDuration.Set(&ev, time.Second) })
+	if allocs != 0 {
+		t.Errorf("setter allocates %.1f times per call, want 0", allocs)
+	}
+}
+
+// TestFieldOfErrors refuses a missing field and a field of another
+// type, naming the event and the field.
+func TestFieldOfErrors(t *testing.T) {
+	c, err := payload.NewCodec[timedEvent]("timed", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		call func() error
+		want []string
+	}{
+		{"missing", func() error { _, err := payload.FieldOf[timedEvent, time.Duration](c, "elapsed"); return err }, []string{`"timed"`, `"elapsed"`, "time.Duration"}},
+		{"wrong type", func() error { _, err := payload.FieldOf[timedEvent, float64](c, "duration"); return err }, []string{`"timed"`, `"duration"`, "Elapsed", "time.Duration", "float64"}},
+		{"pointer vs value", func() error { _, err := payload.FieldOf[timedEvent, int64](c, "retries"); return err }, []string{`"retries"`, "*int64"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			err := tc.call()
+			if !errors.Is(err, payload.ErrNoField) {
+				t.Fatalf("err = %v, want ErrNoField", err)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(err.Error(), w) {
+					t.Errorf("error %q does not mention %s", err, w)
+				}
+			}
+		})
+	}
+}
