@@ -3,6 +3,7 @@ package eventmanager_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -28,9 +29,13 @@ func wantUndelivered(t *testing.T, err error, count, unknown int64) {
 // TestFlushUnderLoad flushes repeatedly while 16 goroutines publish
 // without pause: each Flush returns although the buffer never empties (it
 // waits only for the events accepted before it), and when it returns every
-// Publish that returned before it was called has been delivered.
+// Publish that returned nil before it was called has been delivered. The
+// publishers outrun the broker, so the buffer fills at times: with
+// METRICS_RAISE_ON_ERROR=true a dropped event's Publish returns
+// ErrBufferFull and is not counted.
 func TestFlushUnderLoad(t *testing.T) {
 	env := newKafkaEnv(t, false)
+	env.cfg.RaiseOnError = true
 	m, q := startQueries(t, env.cfg)
 	var returned atomic.Int64 // Publish calls that returned nil
 	stop := make(chan struct{})
@@ -43,7 +48,12 @@ func TestFlushUnderLoad(t *testing.T) {
 					return
 				default:
 				}
-				if err := q.Publish(context.Background(), QueryEvent{Type: QuerySync}); err != nil {
+				err := q.Publish(context.Background(), QueryEvent{Type: QuerySync})
+				switch {
+				case errors.Is(err, eventmanager.ErrBufferFull):
+					runtime.Gosched()
+					continue
+				case err != nil:
 					t.Error(err)
 					return
 				}
@@ -60,8 +70,8 @@ func TestFlushUnderLoad(t *testing.T) {
 		if st := m.Stats().Total; st.Delivered < uint64(before) {
 			t.Fatalf("Flush %d returned with %d events delivered, but %d Publish calls had returned before it", i, st.Delivered, before)
 		}
-		if st := m.Stats().Total; st.Dropped != 0 || st.Failed != 0 {
-			t.Fatalf("stats %+v: the test needs a buffer that never fills", st)
+		if st := m.Stats().Total; st.Failed != 0 || st.Unknown != 0 {
+			t.Fatalf("stats %+v: no event may fail", st)
 		}
 	}
 	if before := returned.Load(); before == 0 {
