@@ -3,13 +3,16 @@
 #   make bench-short        (= make bench BENCH_SHORT=1) small n, 2 repetitions; fails only
 #                           when a figure is missing (CI runs this)
 #   BENCH_FLAGS="-reps 7"   extra runner flags; BENCH_CHECK= to print without failing
+#   BENCH_ONLY=mix,heap     only these parts of the runner (-only: base, latency, encode,
+#                           http, mix, wide, types100, str1k, heap), and no Safir comparison
 BENCH_BIN ?= $(or $(TMPDIR),/tmp)/sasquatch-go-bench
 BENCH_FLAGS ?=
 BENCH_CHECK ?= -check
+BENCH_ONLY ?=
 
 .PHONY: bench bench-short
 
-## bench: (then RATIO go_vs_safir when the Safir venv exists, see interop/safir) raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process; one RATIO/ALLOCS/LATENCY line per figure.
+## bench: (then RATIO go_vs_safir when the Safir venv exists, see interop/safir) raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process, then the SDK against raw franz-go on the realistic workloads (mix, wide, types100, str1k) and in an outage (heap per buffered event); one RATIO/ALLOCS/LATENCY/HEAP line per figure.
 bench:
 	@mkdir -p $(BENCH_BIN)
 	CGO_ENABLED=0 $(GO) build -o $(BENCH_BIN)/broker ./bench/cmd/broker
@@ -21,8 +24,8 @@ bench:
 		echo "# confluent-kafka-go producer did not build ($(BENCH_BIN)/ck-build.log):"; sed 's/^/#   /' $(BENCH_BIN)/ck-build.log | tail -n 5; \
 		ck="-ck-skip=CGO_ENABLED=1 go build -tags ck in bench/ck failed: $$(grep -v '^#' $(BENCH_BIN)/ck-build.log | head -n 1)"; \
 	fi; \
-	status=0; $(BENCH_BIN)/runner -broker=$(BENCH_BIN)/broker "$$ck" $(if $(BENCH_SHORT),-short,$(BENCH_CHECK)) $(BENCH_FLAGS) || status=$$?; \
-	$(MAKE) --no-print-directory bench-safir $(if $(BENCH_SHORT),SAFIR_BENCH_ROUNDS=1 SAFIR_BENCH_EVENTS=3000 SAFIR_BENCH_GO_EVENTS=200000) || status=$$?; \
+	status=0; $(BENCH_BIN)/runner -broker=$(BENCH_BIN)/broker "$$ck" $(if $(BENCH_SHORT),-short,$(BENCH_CHECK)) $(if $(BENCH_ONLY),-only=$(BENCH_ONLY)) $(BENCH_FLAGS) || status=$$?; \
+	$(if $(BENCH_ONLY),true,$(MAKE) --no-print-directory bench-safir $(if $(BENCH_SHORT),SAFIR_BENCH_ROUNDS=1 SAFIR_BENCH_EVENTS=3000 SAFIR_BENCH_GO_EVENTS=200000)) || status=$$?; \
 	exit $$status
 
 ## bench-short: the benchmark in short mode (what CI runs): every figure is produced, targets are not enforced.

@@ -48,7 +48,7 @@ func fakeOnly(test string) string {
 	switch test {
 	case "TestInjectedProduceErrors":
 		return "it injects produce errors with kfake's ControlKey"
-	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground":
+	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration":
 		return "it takes the registry down and up with registrytest's SetDown"
 	case "TestBackgroundRefusalsRetried":
 		return "it puts a misbehaving proxy in front of registrytest"

@@ -38,6 +38,15 @@ for pkg in ${STACK_PKGS:-./eventmanager/ ./stack/tests/...}; do
 	(cd "$REPO_ROOT" && "$GO" test -race -count=1 -timeout 15m -tags stack ${STACK_TESTFLAGS:-} "$pkg") || rc=$?
 	log "go test $pkg against the stack: $(($(now_ms) - t0)) ms"
 done
+# The example's tail (line protocol printed by the service) against what this Telegraf makes of
+# the same records.
+if [ -z "${STACK_PKGS:-}" ]; then
+	t0="$(now_ms)"
+	# shellcheck disable=SC2086 # STACK_TESTFLAGS is a list of flags.
+	(cd "$REPO_ROOT" && TELEGRAF_BIN="$(telegraf_bin)" "$GO" test -race -count=1 ${STACK_TESTFLAGS:-} \
+		-run TestTailMatchesTelegraf ./examples/fastapi-like-http/) || rc=$?
+	log "go test -run TestTailMatchesTelegraf ./examples/fastapi-like-http/: $(($(now_ms) - t0)) ms"
+fi
 if [ "$rc" != 0 ]; then
 	tail_logs
 fi

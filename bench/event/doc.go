@@ -3,4 +3,7 @@
 // type (Event10), the struct a hamba/avro user writes by hand (Avro), and a
 // hand-written append encoder (AppendHand), the baseline of the encode figure.
 // All three write the same bytes for the same event, id and time.
+//
+// It also holds the events of the realistic workloads (issue 17): Event10
+// with one long string (SampleLong, Text) and the 50-field Event50.
 package event

@@ -2,6 +2,8 @@ package event_test
 
 import (
 	"bytes"
+	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -60,5 +62,38 @@ func TestEncodersAgree(t *testing.T) {
 				t.Errorf("hamba %x\nSDK   %x", hamba, sdk)
 			}
 		})
+	}
+}
+
+// The workloads' events are what they claim: a 50-field event with each of
+// Event10's fields five times, and long strings of exactly the length asked.
+func TestWorkloadEvents(t *testing.T) {
+	t.Parallel()
+	wide, err := payload.NewCodec[event.Event50]("wide", event.Topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	narrow, err := payload.NewCodec[event.Event10](event.Name, event.Topic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var want []string
+	for _, f := range narrow.Fields() {
+		for i := 1; i <= 5; i++ {
+			want = append(want, f+strconv.Itoa(i))
+		}
+	}
+	if got := wide.Fields(); !slices.Equal(got, want) {
+		t.Errorf("Event50 fields %q, want %q", got, want)
+	}
+	v := event.Sample50()
+	if _, err := wide.Encode(42, &payload.Metadata{Application: event.App}, &v); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range []int{200, 1024, 7} {
+		s := event.SampleLong(n)
+		if len(s.Path) != n || s.Path != event.Text(n) {
+			t.Errorf("SampleLong(%d).Path has %d bytes", n, len(s.Path))
+		}
 	}
 }

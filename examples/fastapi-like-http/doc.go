@@ -16,6 +16,10 @@
 //	GET /health/ready            the event manager can deliver (Manager.Check)
 //	GET /metrics                 Prometheus: SDK counters and franz-go client metrics
 //
+// Every request but the health checks also publishes an http_request event
+// (package httpmetrics): method, route pattern and status as InfluxDB tags,
+// duration and response size.
+//
 // When KAFKA_BOOTSTRAP_SERVERS is not set the command runs in embedded
 // mode: it starts an in-process Kafka broker (kfake) and schema registry
 // (registrytest) on 127.0.0.1, points the configuration at them, and prints

@@ -114,20 +114,10 @@ func TestEmbedded(t *testing.T) {
 		}
 	}
 
-	// The tail prints the four events, decoded with the registry's schemas.
-	lines = p.WaitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
-	points := map[string]point{} // by event id
-	count := map[string]int{}
-	for _, l := range eventLines(lines) {
-		pt := parsePoint(t, l)
-		points[unquote(t, pt.fields["id"])] = pt
-		count[pt.measurement]++
-		checkPoint(t, pt)
-	}
-	wantCount := map[string]int{testTopic + ".query": 2, testTopic + ".login": 2}
-	if !reflect.DeepEqual(count, wantCount) {
-		t.Errorf("events by measurement %v, want %v", count, wantCount)
-	}
+	// The tail prints the four events of the handlers and the seven
+	// http_request events of the middleware (health checks excluded),
+	// decoded with the registry's schemas.
+	p.WaitLines(t, "11 events", func(l []string) bool { return len(eventLines(l)) >= 11 })
 
 	// /metrics: the SDK's counters, franz-go's client metrics, the runtime.
 	status, metrics := httpGet(t, base+"/metrics")
@@ -137,6 +127,8 @@ func TestEmbedded(t *testing.T) {
 	for _, want := range []string{
 		`sasquatch_events_published_total{event="query",topic="` + testTopic + `"} 2`,
 		`sasquatch_events_published_total{event="login",topic="` + testTopic + `"} 2`,
+		// /metrics's own event is published after its answer is written.
+		`sasquatch_events_published_total{event="http_request",topic="` + testTopic + `"} 7`,
 		`sasquatch_events_rejected_total{event="query",topic="` + testTopic + `"} 0`,
 		"sasquatch_kafka_connects_total{",
 		"sasquatch_kafka_write_bytes_total{",
@@ -146,6 +138,31 @@ func TestEmbedded(t *testing.T) {
 		if !strings.Contains(metrics, want) {
 			t.Errorf("/metrics lacks %q", want)
 		}
+	}
+
+	lines = p.WaitLines(t, "12 events", func(l []string) bool { return len(eventLines(l)) >= 12 })
+	points := map[string]point{} // by event id
+	count := map[string]int{}
+	routes := map[string]int{}
+	for _, l := range eventLines(lines) {
+		pt := parsePoint(t, l)
+		points[unquote(t, pt.fields["id"])] = pt
+		count[pt.measurement]++
+		if pt.measurement == testTopic+".http_request" {
+			routes[pt.tags["route"]+" "+pt.tags["status"]]++
+		}
+		checkPoint(t, pt)
+	}
+	wantCount := map[string]int{testTopic + ".query": 2, testTopic + ".login": 2, testTopic + ".http_request": 8}
+	if !reflect.DeepEqual(count, wantCount) {
+		t.Errorf("events by measurement %v, want %v", count, wantCount)
+	}
+	wantRoutes := map[string]int{
+		`GET\ /query 200`: 1, `GET\ /query 202`: 1, `GET\ /query 400`: 2,
+		`GET\ /login 200`: 2, `GET\ /login 400`: 1, `GET\ /metrics 200`: 1,
+	}
+	if !reflect.DeepEqual(routes, wantRoutes) {
+		t.Errorf("http_request events by route and status %v, want %v", routes, wantRoutes)
 	}
 
 	// The records themselves: Confluent framing, the registered schemas
@@ -181,11 +198,11 @@ func TestDemo(t *testing.T) {
 		t.Fatalf("-demo: %v, want exit status 0", err)
 	}
 	lines := p.Lines()
-	if !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, 4 seen on the topic") || !hasPrefix(lines, "# demo: ok") {
+	if !hasPrefix(lines, "# demo: 10 events published, 10 delivered, 0 failed, 0 dropped, 10 seen on the topic") || !hasPrefix(lines, "# demo: ok") {
 		t.Errorf("no successful summary in:\n%s", strings.Join(lines, "\n"))
 	}
-	if got := len(eventLines(lines)); got != 4 {
-		t.Errorf("%d event lines, want 4", got)
+	if got := len(eventLines(lines)); got != 10 {
+		t.Errorf("%d event lines, want 10", got)
 	}
 	for _, l := range eventLines(lines) {
 		checkPoint(t, parsePoint(t, l))
@@ -235,7 +252,7 @@ func TestDemoMockMode(t *testing.T) {
 		t.Fatalf("-demo in mock mode: %v, want exit status 0", err)
 	}
 	lines := p.Lines()
-	if !hasPrefix(lines, "# metrics mode mock") || !hasPrefix(lines, "# demo: 4 events published, 4 delivered, 0 failed, 0 dropped, not tailed") {
+	if !hasPrefix(lines, "# metrics mode mock") || !hasPrefix(lines, "# demo: 10 events published, 10 delivered, 0 failed, 0 dropped, not tailed") {
 		t.Errorf("unexpected output:\n%s", strings.Join(lines, "\n"))
 	}
 	if got := eventLines(lines); len(got) != 0 {
@@ -308,7 +325,7 @@ func unquote(t *testing.T, v string) string {
 // checkPoint checks one printed event against Sasquatch's Telegraf mapping.
 func checkPoint(t *testing.T, pt point) {
 	t.Helper()
-	if !reflect.DeepEqual(pt.tags, map[string]string{"application": testApp}) {
+	if pt.measurement != testTopic+".http_request" && !reflect.DeepEqual(pt.tags, map[string]string{"application": testApp}) {
 		t.Errorf("%s: tags %v, want only application=%s", pt.measurement, pt.tags, testApp)
 	}
 	if _, err := uuid.Parse(unquote(t, pt.fields["id"])); err != nil {
@@ -340,6 +357,17 @@ func checkPoint(t *testing.T, pt point) {
 		}
 		if !strings.HasSuffix(pt.fields["scopes"], "i") {
 			t.Errorf("login: scopes=%s, want an integer", pt.fields["scopes"])
+		}
+	case testTopic + ".http_request":
+		// Tags: the method, the route pattern (spaces escaped in line
+		// protocol), the status; never a raw path.
+		want = []string{"id", "timestamp_ns", "duration", "response_bytes", "panicked"}
+		if len(pt.tags) != 4 || pt.tags["application"] != testApp || pt.tags["method"] != "GET" ||
+			!strings.HasPrefix(pt.tags["route"], `GET\ /`) || strings.Contains(pt.tags["route"], "?") || len(pt.tags["status"]) != 3 {
+			t.Errorf("http_request: tags %v, want application, method GET, a route pattern and a status", pt.tags)
+		}
+		if pt.fields["panicked"] != "false" || !strings.HasSuffix(pt.fields["response_bytes"], "i") {
+			t.Errorf("http_request: panicked=%s response_bytes=%s, want false and an integer", pt.fields["panicked"], pt.fields["response_bytes"])
 		}
 	default:
 		t.Fatalf("unexpected measurement %q", pt.measurement)
@@ -433,7 +461,7 @@ func TestTailMatchesTelegraf(t *testing.T) {
 			t.Fatalf("GET %s = %d %s", path, status, body)
 		}
 	}
-	lines := p.WaitLines(t, "4 events", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	lines := p.WaitLines(t, "8 events", func(l []string) bool { return len(eventLines(l)) >= 8 })
 	tailed := map[string]point{}
 	for _, l := range eventLines(lines) {
 		pt := parsePoint(t, l)
@@ -458,7 +486,7 @@ func TestTailMatchesTelegraf(t *testing.T) {
 		t.Fatal(err)
 	}
 	tg := proc.Start(t, telegraf, os.Environ(), "--config", path)
-	written := tg.WaitLines(t, "4 points", func(l []string) bool { return len(eventLines(l)) >= 4 })
+	written := tg.WaitLines(t, "8 points", func(l []string) bool { return len(eventLines(l)) >= 8 })
 	if len(eventLines(written)) != len(tailed) {
 		t.Fatalf("telegraf wrote %d points, the tail printed %d", len(eventLines(written)), len(tailed))
 	}

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 )
 
 // QueryType is the kind of query a client ran. It is an Avro enum because it
@@ -42,8 +43,9 @@ type LoginEvent struct {
 // Event names: the Avro record names, and the last part of the InfluxDB
 // measurements (<topic>.<name>).
 const (
-	queryEventName = "query"
-	loginEventName = "login"
+	queryEventName   = "query"
+	loginEventName   = "login"
+	requestEventName = "http_request"
 )
 
 // Events holds one publisher per event type of the application. Create it
@@ -52,6 +54,10 @@ const (
 type Events struct {
 	Query *eventmanager.Publisher[QueryEvent] // event "query", published by GET /query
 	Login *eventmanager.Publisher[LoginEvent] // event "login", published by GET /login
+	// HTTP is event "http_request", published for every request but the
+	// health checks by the httpmetrics middleware (see app.routes): method,
+	// route pattern and status as InfluxDB tags, duration, response size.
+	HTTP *eventmanager.Publisher[httpmetrics.Event]
 }
 
 // NewEvents creates the application's publishers on an initialized manager.
@@ -67,5 +73,9 @@ func NewEvents(ctx context.Context, m *eventmanager.Manager) (*Events, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Events{Query: query, Login: login}, nil
+	requests, err := eventmanager.CreatePublisher[httpmetrics.Event](ctx, m, requestEventName)
+	if err != nil {
+		return nil, err
+	}
+	return &Events{Query: query, Login: login, HTTP: requests}, nil
 }

@@ -11,6 +11,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 )
 
 // readyTimeout bounds the readiness probe's call to Manager.Check.
@@ -50,16 +52,28 @@ func newApp(events *Events, check func(context.Context) error, metrics http.Hand
 	}
 }
 
-// routes returns the service's request router (Go 1.22 patterns: a GET
-// pattern also answers HEAD, other methods get 405).
-func (a *app) routes() *http.ServeMux {
+// Routes the request events leave out: probes run every few seconds and
+// tell InfluxDB nothing.
+const (
+	liveRoute  = "GET /health/live"
+	readyRoute = "GET /health/ready"
+)
+
+// routes returns the service's request handler: the router (Go 1.22
+// patterns: a GET pattern also answers HEAD, other methods get 405) behind
+// the httpmetrics middleware, which publishes an http_request event for
+// every request but the health checks, unmatched ones (404, 405) included.
+func (a *app) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /query", a.query)
 	mux.HandleFunc("GET /login", a.login)
-	mux.HandleFunc("GET /health/live", a.live)
-	mux.HandleFunc("GET /health/ready", a.ready)
+	mux.HandleFunc(liveRoute, a.live)
+	mux.HandleFunc(readyRoute, a.ready)
 	mux.Handle("GET /metrics", a.metrics)
-	return mux
+	return httpmetrics.New(a.events.HTTP,
+		httpmetrics.WithExcludedRoutes(liveRoute, readyRoute),
+		httpmetrics.WithLogger(a.log),
+	).Wrap(mux)
 }
 
 // queryResponse is the body of GET /query.

@@ -15,6 +15,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 )
 
 // testQueryTime is how long every fake query takes in these tests.
@@ -227,4 +228,36 @@ func mustJSON(t *testing.T, body string) map[string]any {
 		t.Fatalf("body %q: %v", body, err)
 	}
 	return v
+}
+
+// Every request but the health checks publishes an http_request event with
+// the route pattern, never the raw path; unmatched requests have the route
+// "unmatched".
+func TestRequestEvents(t *testing.T) {
+	a, _ := newTestApp(t, testQueryTime)
+	for _, r := range []struct{ method, target string }{
+		{http.MethodGet, "/health/live"},
+		{http.MethodHead, "/health/ready"},
+		{http.MethodGet, "/query?type=sync"},
+		{http.MethodGet, "/login"},
+		{http.MethodGet, "/metrics"},
+		{http.MethodGet, "/nothing/here"},
+		{http.MethodPost, "/query?type=sync"},
+	} {
+		serve(t, a, r.method, r.target)
+	}
+	eventmanagertest.AssertPublishedAll(t, a.events.HTTP, []httpmetrics.Event{
+		{Method: "GET", Route: "GET /query", Status: "200"},
+		{Method: "GET", Route: "GET /login", Status: "400"},
+		{Method: "GET", Route: "GET /metrics", Status: "200"},
+		{Method: "GET", Route: httpmetrics.UnmatchedRoute, Status: "404"},
+		{Method: "POST", Route: httpmetrics.UnmatchedRoute, Status: "405"},
+	}, eventmanagertest.AnyValue("Duration"), eventmanagertest.AnyValue("ResponseBytes"))
+	// The sizes of the answers, whose JSON bodies vary with the duration.
+	published := eventmanagertest.Published(a.events.HTTP)
+	for i, want := range []int{-1, -1, len("metrics\n"), len("404 page not found\n"), len("Method Not Allowed\n")} {
+		if got := published[i].ResponseBytes; want < 0 && got < 20 || want >= 0 && got != int64(want) {
+			t.Errorf("event %d %+v: response_bytes %d, want %d (-1: a JSON answer)", i, published[i], got, want)
+		}
+	}
 }

@@ -79,10 +79,20 @@ func nsPerOp(d time.Duration, loop func(n int) int) float64 {
 // machine a burst of other work slows a round, it never speeds one up, and
 // alternating exposes both to the same conditions.
 func compare(d time.Duration, rounds int, a, b func(n int) int) (nsA, nsB float64) {
-	nsA, nsB = math.Inf(1), math.Inf(1)
-	for range rounds {
-		nsA = min(nsA, nsPerOp(d/time.Duration(rounds), a))
-		nsB = min(nsB, nsPerOp(d/time.Duration(rounds), b))
+	ns := fastest(d, rounds, a, b)
+	return ns[0], ns[1]
+}
+
+// fastest is compare for any number of loops: the fastest round of each.
+func fastest(d time.Duration, rounds int, loops ...func(n int) int) []float64 {
+	ns := make([]float64, len(loops))
+	for i := range ns {
+		ns[i] = math.Inf(1)
 	}
-	return nsA, nsB
+	for range rounds {
+		for i, loop := range loops {
+			ns[i] = min(ns[i], nsPerOp(d/time.Duration(rounds), loop))
+		}
+	}
+	return ns
 }

@@ -188,6 +188,8 @@ func report(w io.Writer, figs []*figure, short, check bool) int {
 
 // figures are every line of the report.
 type figures struct {
+	sel   selection
+	steps []step // the selected runs
 	// informational, per producer
 	rate, cpu, allocs map[step]*figure
 	p50, p999, rawP99 *figure
@@ -195,10 +197,25 @@ type figures struct {
 	// with targets
 	sdkRawSnappy, sdkRawNone, sdkHand, sdkCK *figure
 	cpuSDKRaw, allocsBeyondRaw, p99, encode  *figure
+	// the httpmetrics middleware against the bare handler
+	httpBare, httpPublish, httpWrapped, httpRatio *figure
+	httpAllocsFull, httpOverhead, httpAllocs      *figure
+	// the workloads (issue 17), in workloads() order
+	wls []*wlFigures
+	// heap per buffered event during an outage
+	heapSDK, heapRaw, heapRatio *figure
+}
+
+// wlFigures are a workload's figures beyond its runs' RATE, CPU and ALLOCS.
+type wlFigures struct {
+	w   workload
+	sdk *figure // RATIO <name>_sdk_vs_raw: events/s, with the workload's target
+	cpu *figure // RATIO cpu_per_event_<name>_sdk_vs_raw: information
 }
 
 func newFigures(f flags) *figures {
 	fs := &figures{
+		sel: f.sel, steps: steps(f.sel),
 		rate: map[step]*figure{}, cpu: map[step]*figure{}, allocs: map[step]*figure{},
 		p50:             &figure{kind: "LATENCY", name: "publish_p50_us"},
 		p999:            &figure{kind: "LATENCY", name: "publish_p999_us"},
@@ -213,8 +230,27 @@ func newFigures(f flags) *figures {
 		allocsBeyondRaw: &figure{kind: "ALLOCS", name: "sdk_beyond_raw_per_publish", target: atMost(1)},
 		p99:             &figure{kind: "LATENCY", name: "publish_p99_us", target: atMost(15)},
 		encode:          &figure{kind: "RATIO", name: "encode_sdk_vs_hand", target: atMost(1.5)},
+		httpBare:        &figure{kind: "HTTP", name: "bare_handler_ns"},
+		httpPublish:     &figure{kind: "HTTP", name: "publishing_handler_ns"},
+		httpWrapped:     &figure{kind: "HTTP", name: "middleware_handler_ns"},
+		httpRatio:       &figure{kind: "RATIO", name: "http_middleware_vs_bare"},
+		httpAllocsFull:  &figure{kind: "ALLOCS", name: "http_middleware_beyond_bare_with_delivery_per_request"},
+		httpOverhead:    &figure{kind: "OVERHEAD", name: "http_middleware_ns_per_request", target: atMost(2000)},
+		httpAllocs:      &figure{kind: "ALLOCS", name: "http_middleware_beyond_publish_per_request", target: atMost(1)},
+		heapSDK:         &figure{kind: "HEAP", name: "sdk_bytes_per_buffered_event"},
+		heapRaw:         &figure{kind: "HEAP", name: "raw_bytes_per_buffered_event"},
+		heapRatio:       &figure{kind: "RATIO", name: "heap_per_buffered_event_sdk_vs_raw", target: atMost(1.1)},
 	}
-	for _, s := range steps() {
+	for _, w := range workloads() {
+		if f.sel.has(w.name) {
+			fs.wls = append(fs.wls, &wlFigures{
+				w:   w,
+				sdk: &figure{kind: "RATIO", name: w.name + "_sdk_vs_raw", target: atLeast(w.target)},
+				cpu: &figure{kind: "RATIO", name: "cpu_per_event_" + w.name + "_sdk_vs_raw"},
+			})
+		}
+	}
+	for _, s := range fs.steps {
 		fs.rate[s] = &figure{kind: "RATE", name: s.String() + "_rec_per_s"}
 		fs.cpu[s] = &figure{kind: "CPU", name: s.String() + "_ns_per_event"}
 		fs.allocs[s] = &figure{kind: "ALLOCS", name: s.String() + "_per_event"}
@@ -222,20 +258,53 @@ func newFigures(f flags) *figures {
 	return fs
 }
 
-// all lists the figures in report order: information first, targets last.
+// all lists the figures of the selected parts in report order: the runs'
+// information first, then the 10-field event's figures (targets last), then
+// the workloads' and the heap's (information first).
 func (fs *figures) all() []*figure {
 	var out []*figure
 	for _, m := range []map[step]*figure{fs.rate, fs.cpu, fs.allocs} {
-		for _, s := range steps() {
+		for _, s := range fs.steps {
 			if m[s].kind == "ALLOCS" && s.producer == "ck" {
 				continue // cgo allocations are invisible to the Go runtime
 			}
 			out = append(out, m[s])
 		}
 	}
-	return append(out, fs.p50, fs.p999, fs.rawP99, fs.encSDK, fs.encHand,
-		fs.sdkRawSnappy, fs.sdkRawNone, fs.sdkHand, fs.sdkCK,
-		fs.cpuSDKRaw, fs.allocsBeyondRaw, fs.p99, fs.encode)
+	if fs.sel.has("latency") {
+		out = append(out, fs.p50, fs.p999, fs.rawP99)
+	}
+	if fs.sel.has("encode") {
+		out = append(out, fs.encSDK, fs.encHand)
+	}
+	if fs.sel.has("http") {
+		out = append(out, fs.httpBare, fs.httpPublish, fs.httpWrapped, fs.httpRatio, fs.httpAllocsFull)
+	}
+	if fs.sel.has("base") {
+		out = append(out, fs.sdkRawSnappy, fs.sdkRawNone, fs.sdkHand, fs.sdkCK, fs.cpuSDKRaw, fs.allocsBeyondRaw)
+	}
+	if fs.sel.has("latency") {
+		out = append(out, fs.p99)
+	}
+	if fs.sel.has("encode") {
+		out = append(out, fs.encode)
+	}
+	if fs.sel.has("http") {
+		out = append(out, fs.httpOverhead, fs.httpAllocs)
+	}
+	for _, wf := range fs.wls {
+		out = append(out, wf.cpu)
+	}
+	if fs.sel.has("heap") {
+		out = append(out, fs.heapSDK, fs.heapRaw)
+	}
+	for _, wf := range fs.wls {
+		out = append(out, wf.sdk)
+	}
+	if fs.sel.has("heap") {
+		out = append(out, fs.heapRatio)
+	}
+	return out
 }
 
 // addThroughput adds one repetition's runs.
@@ -249,7 +318,7 @@ func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
 		}
 		return result{}, fmt.Errorf("%s: not run", s)
 	}
-	for _, s := range steps() {
+	for _, s := range fs.steps {
 		r, err := get(s)
 		if err != nil {
 			fs.rate[s].fail(err.Error())
@@ -273,13 +342,41 @@ func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
 		fig.fail(err.Error())
 	}
 	ratio := func(a, b result) float64 { return a.rate() / b.rate() }
-	sdkS, sdkN, rawS, rawN := step{"sdk", snappy}, step{"sdk", none}, step{"raw", snappy}, step{"raw", none}
+	cpuRatio := func(a, b result) float64 { return a.cpuPerEvent() / b.cpuPerEvent() }
+	for _, wf := range fs.wls {
+		sdk, raw := step{producer: "sdk", comp: snappy, wl: wf.w.name}, step{producer: "raw", comp: snappy, wl: wf.w.name}
+		pair(wf.sdk, sdk, raw, ratio)
+		pair(wf.cpu, sdk, raw, cpuRatio)
+	}
+	if !fs.sel.has("base") {
+		return
+	}
+	sdkS, sdkN := step{producer: "sdk", comp: snappy}, step{producer: "sdk", comp: none}
+	rawS, rawN := step{producer: "raw", comp: snappy}, step{producer: "raw", comp: none}
 	pair(fs.sdkRawSnappy, sdkS, rawS, ratio)
 	pair(fs.sdkRawNone, sdkN, rawN, ratio)
-	pair(fs.sdkHand, sdkS, step{"hand", snappy}, ratio)
-	pair(fs.sdkCK, sdkS, step{"ck", snappy}, ratio)
-	pair(fs.cpuSDKRaw, sdkS, rawS, func(a, b result) float64 { return a.cpuPerEvent() / b.cpuPerEvent() })
+	pair(fs.sdkHand, sdkS, step{producer: "hand", comp: snappy}, ratio)
+	pair(fs.sdkCK, sdkS, step{producer: "ck", comp: snappy}, ratio)
+	pair(fs.cpuSDKRaw, sdkS, rawS, cpuRatio)
 	pair(fs.allocsBeyondRaw, sdkS, rawS, func(a, b result) float64 { return a.allocsPerEvent() - b.allocsPerEvent() })
+}
+
+// addHeap adds one repetition's outage heap measurement.
+func (fs *figures) addHeap(h heapResult) {
+	fs.heapSDK.add(h.sdk)
+	fs.heapRaw.add(h.raw)
+	if h.raw <= 0 {
+		fs.heapRatio.fail("raw's heap per buffered event measured as 0")
+		return
+	}
+	fs.heapRatio.add(h.sdk / h.raw)
+}
+
+// heapFailed records why a repetition has no heap figures.
+func (fs *figures) heapFailed(err error) {
+	for _, f := range []*figure{fs.heapSDK, fs.heapRaw, fs.heapRatio} {
+		f.fail(err.Error())
+	}
 }
 
 func (fs *figures) addLatency(l latencyResult) {
@@ -301,9 +398,32 @@ func (fs *figures) addEncode(sdkNs, handNs float64) {
 	fs.encode.add(sdkNs / handNs)
 }
 
+// addMiddleware adds one repetition's middleware timing. The overhead is
+// the wrapped handler's time minus the bare one's, measured in the same
+// alternating rounds; it includes Publish. The allocations with a target
+// are the wrapped handler's minus those of the handler that publishes the
+// same event by hand: what franz-go allocates to deliver any event (ALLOCS
+// raw_*_per_event) is left out, as in sdk_beyond_raw_per_publish; the line
+// without a target keeps it in.
+func (fs *figures) addMiddleware(r middlewareResult) {
+	fs.httpBare.add(r.bareNs)
+	fs.httpPublish.add(r.publishNs)
+	fs.httpWrapped.add(r.wrappedNs)
+	fs.httpRatio.add(r.wrappedNs / r.bareNs)
+	fs.httpAllocsFull.add(r.wrappedAllocs - r.bareAllocs)
+	fs.httpOverhead.add(r.wrappedNs - r.bareNs)
+	fs.httpAllocs.add(r.wrappedAllocs - r.publishAllocs)
+}
+
+func (fs *figures) middlewareFailed(err error) {
+	for _, f := range []*figure{fs.httpBare, fs.httpPublish, fs.httpWrapped, fs.httpRatio, fs.httpAllocsFull, fs.httpOverhead, fs.httpAllocs} {
+		f.fail(err.Error())
+	}
+}
+
 // skipCK marks every figure of the confluent-kafka-go producer SKIP.
 func (fs *figures) skipCK(reason string) {
-	for _, s := range steps() {
+	for _, s := range fs.steps {
 		if s.producer == "ck" {
 			fs.rate[s].skip = reason
 			fs.cpu[s].skip = reason

@@ -30,7 +30,8 @@ type env struct {
 	values      [][]byte    // the event pre-encoded with distinct ids and times, for raw
 	value       []byte      // values[0]
 	linger      time.Duration
-	maxBuffered int // kgo.MaxBufferedRecords: above any run's n, so the SDK never drops
+	maxBuffered int                // kgo.MaxBufferedRecords: above any run's n, so the SDK never drops
+	wl          map[string]*wlData // per workload, made by prepare
 }
 
 // newEnv registers the event's schema and pre-encodes raw's values.
@@ -39,7 +40,7 @@ func newEnv(ctx context.Context, brokerAddr, registryURL string, linger time.Dur
 	if err != nil {
 		return nil, err
 	}
-	schemaID, err := registerSchema(ctx, registryURL, schemaJSON)
+	schemaID, err := registerSchema(ctx, registryURL, event.Subject, schemaJSON)
 	if err != nil {
 		return nil, err
 	}
@@ -195,27 +196,49 @@ func runHand(ctx context.Context, e *env, c compression, n int) (result, error) 
 	return res, errors.Join(err, d.err())
 }
 
-// newSDK builds a manager on a client built like raw's and creates the
-// event's publisher; the manager does not own the client.
-func newSDK(ctx context.Context, e *env, cl *kgo.Client) (*eventmanager.Manager, *eventmanager.Publisher[event.Event10], error) {
+// newManager builds an initialized manager on a client built like raw's;
+// the manager does not own the client.
+func newManager(ctx context.Context, e *env, cl *kgo.Client) (*eventmanager.Manager, error) {
 	cfg, err := e.sdkConfig()
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	m, err := eventmanager.New(cfg,
 		eventmanager.WithKafkaClient(cl),
 		eventmanager.WithLogger(slog.New(slog.DiscardHandler)))
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if err := m.Initialize(ctx); err != nil {
+		closeQuietly(m)
+		return nil, err
+	}
+	return m, nil
+}
+
+// closeQuietly closes m without waiting long for deliveries, for the paths
+// where a run failed (or the broker is down on purpose) and the error that
+// matters is another.
+func closeQuietly(m *eventmanager.Manager) {
+	ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+	defer cancel()
+	_ = m.Close(ctx)
+}
+
+// newSDK builds a manager on a client built like raw's and creates the
+// event's publisher; the manager does not own the client.
+func newSDK(ctx context.Context, e *env, cl *kgo.Client) (*eventmanager.Manager, *eventmanager.Publisher[event.Event10], error) {
+	m, err := newManager(ctx, e, cl)
+	if err != nil {
 		return nil, nil, err
 	}
 	p, err := eventmanager.CreatePublisher[event.Event10](ctx, m, event.Name)
 	if err != nil {
+		closeQuietly(m)
 		return nil, nil, err
 	}
 	if p.SchemaID() != e.schemaID {
+		closeQuietly(m)
 		return nil, nil, fmt.Errorf("sdk registered schema id %d, raw and hand use %d", p.SchemaID(), e.schemaID)
 	}
 	return m, p, nil
@@ -273,16 +296,17 @@ func preEncode(schemaID, count int) ([][]byte, string, error) {
 	return values, codec.SchemaJSON(), nil
 }
 
-// registerSchema registers the event's schema the way a franz-go user does,
-// and returns its id; the SDK then finds the identical schema and reuses it.
-func registerSchema(ctx context.Context, registryURL, schemaJSON string) (int, error) {
+// registerSchema registers an event's schema under subject the way a
+// franz-go user does, and returns its id; the SDK then finds the identical
+// schema and reuses it.
+func registerSchema(ctx context.Context, registryURL, subject, schemaJSON string) (int, error) {
 	cl, err := sr.NewClient(sr.URLs(registryURL))
 	if err != nil {
 		return 0, err
 	}
-	ss, err := cl.CreateSchema(ctx, event.Subject, sr.Schema{Schema: schemaJSON, Type: sr.TypeAvro})
+	ss, err := cl.CreateSchema(ctx, subject, sr.Schema{Schema: schemaJSON, Type: sr.TypeAvro})
 	if err != nil {
-		return 0, fmt.Errorf("register %s: %w", event.Subject, err)
+		return 0, fmt.Errorf("register %s: %w", subject, err)
 	}
 	return ss.ID, nil
 }

@@ -3,7 +3,9 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/binary"
 	"errors"
+	"maps"
 	"testing"
 	"time"
 
@@ -87,6 +89,103 @@ func TestProducers(t *testing.T) {
 				t.Errorf("record value %x, want header %x and %d bytes", r.Value, header, len(e.value))
 			}
 		})
+	}
+}
+
+// Every workload's raw and sdk runs deliver exactly n records, round-robin
+// over the workload's event names: each name's schema id on n/len(names)
+// records of each run, every value the size of raw's pre-encoded value for
+// that name (the SDK writes what raw sends).
+func TestWorkloadProducers(t *testing.T) {
+	e, cluster := newTestEnv(t, false)
+	ctx := t.Context()
+	for _, w := range workloads() {
+		if err := e.prepare(ctx, w); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Per schema id: records expected and the value size.
+	want := map[uint32]int{}
+	size := map[uint32]int{}
+	total := 0
+	size[uint32(e.schemaID)] = len(e.value)
+	for _, w := range workloads() {
+		d, err := e.data(w)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(d.values)%len(w.names) != 0 || len(d.values) < rawValues {
+			t.Errorf("%s: %d values for %d names", w.name, len(d.values), len(w.names))
+		}
+		n := 3 * len(w.names) * w.goroutines
+		for _, run := range []struct {
+			name string
+			fn   func(context.Context, *env, workload, int) (result, error)
+		}{{"raw", runWorkloadRaw}, {"sdk", runWorkloadSDK}} {
+			r, err := run.fn(ctx, e, w, n)
+			if err != nil {
+				t.Fatalf("%s_%s: %v", w.name, run.name, err)
+			}
+			if r.n != n || r.elapsed <= 0 {
+				t.Errorf("%s_%s: result %+v", w.name, run.name, r)
+			}
+			total += n + 1 // and the client's warm-up record, of the 10-field event
+			want[uint32(e.schemaID)]++
+		}
+		for i, id := range d.ids {
+			want[uint32(id)] += 2 * n / len(w.names)
+			size[uint32(id)] = len(d.values[i])
+		}
+	}
+
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cluster.ListenAddrs()[0]),
+		kgo.ConsumeTopics(event.Topic), kgo.ConsumeResetOffset(kgo.NewOffset().AtStart()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cl.Close()
+	rctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	got := map[uint32]int{}
+	read := 0
+	for read < total {
+		fs := cl.PollFetches(rctx)
+		if err := rctx.Err(); err != nil {
+			t.Fatalf("read %d of %d records: %v", read, total, err)
+		}
+		fs.EachRecord(func(r *kgo.Record) {
+			read++
+			if len(r.Value) < 5 || r.Value[0] != 0 {
+				t.Errorf("record value %x: no Confluent frame", r.Value)
+				return
+			}
+			id := binary.BigEndian.Uint32(r.Value[1:5])
+			got[id]++
+			if len(r.Value) != size[id] {
+				t.Errorf("schema id %d: value of %d bytes, want %d", id, len(r.Value), size[id])
+			}
+		})
+	}
+	if !maps.Equal(got, want) {
+		t.Errorf("records per schema id:\ngot  %v\nwant %v", got, want)
+	}
+}
+
+// During an outage (the broker closed) both sides buffer every event, and
+// each buffered event holds at least its value's bytes of heap.
+func TestMeasureOutageHeap(t *testing.T) {
+	e, cluster := newTestEnv(t, true)
+	const n = 50_000
+	h, err := measureOutageHeap(t.Context(), e, n, cluster.Close)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("heap per buffered event: sdk %.0f B, raw %.0f B", h.sdk, h.raw)
+	if h.valueLen != len(e.value) {
+		t.Errorf("value length %d, want %d", h.valueLen, len(e.value))
+	}
+	if min(h.raw, h.sdk) < float64(h.valueLen) {
+		t.Errorf("heap per buffered event: sdk %.0f B, raw %.0f B: less than the %d B value", h.sdk, h.raw, h.valueLen)
 	}
 }
 
@@ -181,5 +280,22 @@ func BenchmarkRawProduce(b *testing.B) {
 				b.Fatal(err)
 			}
 		})
+	}
+}
+
+// The middleware measurement serves requests bare and wrapped, delivers
+// every event the wrapped loop published, and counts the middleware's
+// allocations.
+func TestMeasureMiddleware(t *testing.T) {
+	e, _ := newTestEnv(t, false)
+	r, err := measureMiddleware(t.Context(), e, 20*time.Millisecond, 2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r.bareNs <= 0 || r.publishNs <= 0 || r.wrappedNs <= 0 {
+		t.Errorf("timings %+v, want positive", r)
+	}
+	if r.wrappedAllocs-r.bareAllocs < 1 || r.publishAllocs <= r.bareAllocs {
+		t.Errorf("allocations %+v: the middleware allocates its response writer, and delivering an event allocates, want more than bare", r)
 	}
 }

@@ -1,0 +1,76 @@
+package event
+
+import (
+	"strings"
+	"time"
+
+	"github.com/google/uuid"
+)
+
+// Text returns an n-byte ASCII string that reads like what services put in
+// a long string field (a request URL with an ADQL query), the same for the
+// same n: the long string of the benchmark's workloads.
+func Text(n int) string {
+	const line = "/api/tap/sync?LANG=ADQL&FORMAT=votable&MAXREC=1000&QUERY=SELECT+TOP+100+" +
+		"objectId,coord_ra,coord_dec,g_psfFlux,r_psfFlux+FROM+dp02_dc2_catalogs.Object+" +
+		"WHERE+CONTAINS(POINT('ICRS',coord_ra,coord_dec),CIRCLE('ICRS',62.0,-37.0,0.05))=1;"
+	return strings.Repeat(line, n/len(line)+1)[:n]
+}
+
+// SampleLong returns Sample with its Path replaced by Text(n): the 10-field
+// event with one long string (mix: ~200 B, str1k: 1 KiB).
+func SampleLong(n int) Event10 {
+	v := Sample()
+	v.Path = Text(n)
+	return v
+}
+
+// Event50 is a wide event: 50 fields, Event10's ten kinds five times over
+// (strings, int, int64, duration, bool, float64, enum, nullable int32, UUID).
+type Event50 struct {
+	Method1, Method2, Method3, Method4, Method5      string
+	Path1, Path2, Path3, Path4, Path5                string
+	Status1, Status2, Status3, Status4, Status5      int
+	Bytes1, Bytes2, Bytes3, Bytes4, Bytes5           int64
+	Latency1, Latency2, Latency3, Latency4, Latency5 time.Duration
+	Cached1, Cached2, Cached3, Cached4, Cached5      bool
+	Ratio1, Ratio2, Ratio3, Ratio4, Ratio5           float64
+	Kind1, Kind2, Kind3, Kind4, Kind5                QueryType
+	Retries1, Retries2, Retries3, Retries4, Retries5 *int32
+	User1, User2, User3, User4, User5                uuid.UUID
+}
+
+// Sample50 returns the wide event the wide workload sends: Sample's values,
+// varied a little per group so that the groups are not copies.
+func Sample50() Event50 {
+	s := Sample()
+	r := *s.Retries
+	v := Event50{}
+	methods := []*string{&v.Method1, &v.Method2, &v.Method3, &v.Method4, &v.Method5}
+	paths := []*string{&v.Path1, &v.Path2, &v.Path3, &v.Path4, &v.Path5}
+	statuses := []*int{&v.Status1, &v.Status2, &v.Status3, &v.Status4, &v.Status5}
+	bytes := []*int64{&v.Bytes1, &v.Bytes2, &v.Bytes3, &v.Bytes4, &v.Bytes5}
+	latencies := []*time.Duration{&v.Latency1, &v.Latency2, &v.Latency3, &v.Latency4, &v.Latency5}
+	cached := []*bool{&v.Cached1, &v.Cached2, &v.Cached3, &v.Cached4, &v.Cached5}
+	ratios := []*float64{&v.Ratio1, &v.Ratio2, &v.Ratio3, &v.Ratio4, &v.Ratio5}
+	kinds := []*QueryType{&v.Kind1, &v.Kind2, &v.Kind3, &v.Kind4, &v.Kind5}
+	retries := []**int32{&v.Retries1, &v.Retries2, &v.Retries3, &v.Retries4, &v.Retries5}
+	users := []*uuid.UUID{&v.User1, &v.User2, &v.User3, &v.User4, &v.User5}
+	for i := range 5 {
+		*methods[i] = s.Method
+		*paths[i] = s.Path
+		*statuses[i] = s.Status + i
+		*bytes[i] = s.Bytes * int64(i+1)
+		*latencies[i] = s.Latency + time.Duration(i)*time.Millisecond
+		*cached[i] = i%2 == 0
+		*ratios[i] = s.Ratio / float64(i+1)
+		*kinds[i] = []QueryType{QuerySync, QueryAsync}[i%2]
+		if i != 4 {
+			*retries[i] = &r // the last one null
+		}
+		u := s.User
+		u[15] += byte(i)
+		*users[i] = u
+	}
+	return v
+}

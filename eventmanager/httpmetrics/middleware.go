@@ -1,0 +1,145 @@
+package httpmetrics
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+)
+
+// logInterval is the least time between two log lines about events the
+// middleware could not publish.
+const logInterval = time.Minute
+
+// Middleware publishes one event per request of the handlers it wraps. Build
+// it once at start-up with New or NewFunc; it is safe for concurrent use and
+// holds no per-request state.
+type Middleware[T any] struct {
+	pub     *eventmanager.Publisher[T]
+	build   func(*http.Request, Event) T
+	route   func(*http.Request) string // nil: Request.Pattern
+	exclude map[string]bool
+	log     *slog.Logger
+
+	lastLog    atomic.Int64 // unix ns of the last "not published" log line
+	suppressed atomic.Int64 // errors not logged since
+}
+
+// New returns middleware that publishes an Event per request with p, whose
+// event name (CreatePublisher's) becomes the InfluxDB measurement
+// <topic>.<name>. p must not be nil: New panics, at start-up, as
+// http.Handle does for a nil handler.
+func New(p *eventmanager.Publisher[Event], opts ...Option) *Middleware[Event] {
+	return NewFunc(p, func(_ *http.Request, e Event) Event { return e }, opts...)
+}
+
+// NewFunc returns middleware that publishes, with p, the event build makes
+// of each request and its Event. It is for event types that add fields to
+// Event: embed Event in T (its fields are flattened into the record) and set
+// the others from the request. build runs after the handler returned, on the
+// request the middleware received: values the handler or inner middleware
+// stored in a request copy's context are not visible. p and build must not
+// be nil: NewFunc panics, at start-up.
+func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Event) T, opts ...Option) *Middleware[T] {
+	if p == nil || build == nil {
+		panic("httpmetrics: NewFunc needs a publisher and a build function")
+	}
+	o := options{log: slog.Default()}
+	for _, opt := range opts {
+		opt(&o)
+	}
+	return &Middleware[T]{pub: p, build: build, route: o.route, exclude: o.exclude, log: o.log}
+}
+
+// Wrap returns a handler that serves each request with next and then
+// publishes its event. Wrap the http.ServeMux itself (every request is
+// recorded, unmatched ones too) or individual handlers registered on it;
+// either way the route is the mux's pattern. A handler that copies the
+// request between the middleware and the mux (http.StripPrefix, a
+// middleware calling Request.WithContext) hides the pattern the mux sets on
+// the copy: wrap below it, or the route is UnmatchedRoute (or the outer
+// mux's pattern).
+//
+// The handler gets a wrapping http.ResponseWriter that keeps the server's
+// io.ReaderFrom, io.StringWriter, http.Flusher and http.Hijacker and
+// unwraps for http.ResponseController. When next panics the event is
+// published (Panicked, and status 500 unless next wrote one) and the panic
+// continues unchanged: it is never recovered, so http.ErrAbortHandler keeps
+// its meaning. Publishing never blocks the request on Kafka; an error from
+// Publish (a closed manager, an invalid value in a NewFunc event) is logged
+// at most once a minute, and the response is unaffected.
+func (m *Middleware[T]) Wrap(next http.Handler) http.Handler {
+	return &handler[T]{m: m, next: next}
+}
+
+type handler[T any] struct {
+	m    *Middleware[T]
+	next http.Handler
+}
+
+// ServeHTTP implements http.Handler.
+func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	m := h.m
+	if m.route == nil && r.Pattern != "" && m.exclude[r.Pattern] {
+		// Wrapped below the mux: the route is known already.
+		h.next.ServeHTTP(w, r)
+		return
+	}
+	start := time.Now()
+	rw := &responseWriter{w: w}
+	returned := false
+	defer func() {
+		if !returned { // a panic (or runtime.Goexit) is unwinding: record, never recover
+			m.record(r, rw, start, true)
+		}
+	}()
+	h.next.ServeHTTP(rw, r)
+	returned = true
+	m.record(r, rw, start, false)
+}
+
+// record publishes the event of one request unless its route is excluded.
+func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.Time, panicked bool) {
+	d := time.Since(start)
+	var route string
+	if m.route != nil {
+		route = m.route(r)
+	} else {
+		route = r.Pattern
+	}
+	if route == "" {
+		route = UnmatchedRoute
+	}
+	if m.exclude[route] {
+		return
+	}
+	ev := Event{
+		Method:        method(r.Method),
+		Route:         route,
+		Status:        statusText(rw.code(panicked)),
+		Duration:      d,
+		ResponseBytes: rw.size,
+		Panicked:      panicked,
+	}
+	if err := m.pub.Publish(r.Context(), m.build(r, ev)); err != nil {
+		m.logError(r.Context(), err)
+	}
+}
+
+// logError logs a Publish error, at most once per logInterval, with the
+// number of errors not logged since the previous line.
+func (m *Middleware[T]) logError(ctx context.Context, err error) {
+	now := time.Now().UnixNano()
+	last := m.lastLog.Load()
+	if last != 0 && now-last < int64(logInterval) || !m.lastLog.CompareAndSwap(last, now) {
+		m.suppressed.Add(1)
+		return
+	}
+	m.log.LogAttrs(ctx, slog.LevelWarn, "httpmetrics: request event not published",
+		slog.String("event", m.pub.Name()), slog.Any("error", err),
+		slog.Int64("suppressed", m.suppressed.Swap(0)),
+		slog.String("next_report_after", logInterval.String()))
+}
