@@ -22,10 +22,6 @@ const recordOverhead = 320
 // METRICS_MAX_BUFFERED_BYTES whatever the event it carries.
 const maxPooledValue = 4 << 10
 
-// exactCopyMax is the longest value Publisher.appendExact copies to its
-// exact length.
-const exactCopyMax = 1 << 10
-
 // buffer is the account of unsent events: the events Publish accepted that
 // are neither delivered nor failed (records inside the Kafka client, events
 // waiting for their schema to be registered, records waiting to be sent again

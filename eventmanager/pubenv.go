@@ -34,8 +34,6 @@ type pubEnv struct {
 	// when a service publishes several event types in turn (a pool per
 	// publisher made each switch read cold memory and miss more often).
 	records *sync.Pool
-	// scratch pools *[]byte encoding buffers for Publisher.appendExact.
-	scratch *sync.Pool
 }
 
 // usable reports the lifecycle error, if any, for CreatePublisher and Publish.

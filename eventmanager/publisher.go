@@ -1,7 +1,6 @@
 package eventmanager
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -236,13 +235,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		id = p.schemaID.Load()
 	}
 	r := m.records.Get().(*kgo.Record)
-	var value []byte
-	var err error
-	if cap(r.Value) > 0 {
-		value, err = p.codec.Append(r.Value[:0], id, &md, &event)
-	} else {
-		value, err = p.appendExact(id, &md, &event)
-	}
+	value, err := p.codec.Append(r.Value[:0], id, &md, &event)
 	if err != nil {
 		m.records.Put(r)
 		p.stats.rejected.Add(1)
@@ -281,37 +274,6 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	// it when a request's context ends.
 	m.kafka.client.TryProduce(context.Background(), r, p.promise)
 	return nil
-}
-
-// appendExact encodes an event for a record without a value buffer (the
-// pool was empty: at start-up, or during an outage, when every record is
-// buffered) into a pooled scratch buffer. The codec sizes a new buffer for
-// the event's upper bound (every integer at its longest varint), often half
-// again a small value: a small value is returned as a copy of its exact
-// length, which keeps that slack out of the heap an outage holds for one
-// copy on a path that allocates anyway. A value longer than exactCopyMax
-// (where the slack is a small part of it) is the scratch buffer itself,
-// which the pool then replaces: no copy of a large value.
-//
-//go:noinline
-func (p *Publisher[T]) appendExact(id uint32, md *payload.Metadata, event *T) ([]byte, error) {
-	sp := p.env.scratch.Get().(*[]byte)
-	value, err := p.codec.Append((*sp)[:0], id, md, event)
-	switch {
-	case err != nil:
-		*sp = value[:0]
-		value = nil
-	case len(value) > exactCopyMax:
-		*sp = nil
-	default:
-		*sp = value[:0]
-		value = bytes.Clone(value)
-	}
-	if cap(*sp) > exactCopyMax {
-		*sp = nil // a large event's buffer is not kept for small ones
-	}
-	p.env.scratch.Put(sp)
-	return value, err
 }
 
 // fail counts an accepted record that will never be sent.
