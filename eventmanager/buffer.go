@@ -14,10 +14,13 @@ import (
 // METRICS_MAX_BUFFERED_BYTES a bound of memory, not of payload.
 const recordOverhead = 320
 
-// maxPooledValue is the largest value buffer a publisher keeps for reuse.
-// A larger one (a rare large event) goes to the garbage collector, so that a
-// small event never holds a large event's buffer.
-const maxPooledValue = 1 << 10
+// maxPooledValue is the largest value buffer the record pool keeps for
+// reuse: events with strings of a few KiB (queries, error messages) are
+// encoded in place like small ones. A larger buffer (a rare large event)
+// goes to the garbage collector, so that small events never hold large
+// events' buffers; a pooled buffer counts its capacity against
+// METRICS_MAX_BUFFERED_BYTES whatever the event it carries.
+const maxPooledValue = 4 << 10
 
 // buffer is the account of unsent events: the events Publish accepted that
 // are neither delivered nor failed (records inside the Kafka client, events

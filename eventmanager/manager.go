@@ -107,7 +107,8 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		interval = time.Minute
 	}
 	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
-		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval}
+		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
+		records: &sync.Pool{New: func() any { return &kgo.Record{} }}}
 	for _, w := range append(config.EnvWarnings(), cfg.Warnings()...) {
 		m.log.Warn("metrics configuration: " + w)
 	}

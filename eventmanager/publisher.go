@@ -34,7 +34,6 @@ type Publisher[T any] struct {
 	schemaID atomic.Uint32 // set before state becomes pubReady
 	stats    *counters
 	rec      *recorder.Recorder[T] // mock mode only
-	records  sync.Pool             // *kgo.Record with a reusable Value buffer
 	promise  func(*kgo.Record, error)
 
 	state   atomic.Int32
@@ -113,7 +112,6 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 	case modeMock:
 		p.rec = &recorder.Recorder[T]{}
 	case modeKafka:
-		p.records.New = func() any { return &kgo.Record{} }
 		p.promise = p.delivered
 		rctx, cancel := m.bound(ctx)
 		id, err := p.register(rctx) // guard.go: the field-type guard, then Register
@@ -236,10 +234,10 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	if ready {
 		id = p.schemaID.Load()
 	}
-	r := p.records.Get().(*kgo.Record)
+	r := m.records.Get().(*kgo.Record)
 	value, err := p.codec.Append(r.Value[:0], id, &md, &event)
 	if err != nil {
-		p.records.Put(r)
+		m.records.Put(r)
 		p.stats.rejected.Add(1)
 		return err // names the event and the field
 	}
@@ -338,5 +336,5 @@ func (p *Publisher[T]) recycle(r *kgo.Record) {
 		value = nil
 	}
 	*r = kgo.Record{Value: value[:0]}
-	p.records.Put(r)
+	p.env.records.Put(r)
 }

@@ -83,10 +83,14 @@ func (c *codec) ascii(p unsafe.Pointer) bool {
 			}
 		}
 		s := *(*string)(fp)
-		if len(s) > MaxStringLen {
+		switch {
+		case len(s) < orLongThreshold:
+			acc |= orBytes(s)
+		case len(s) <= MaxStringLen:
+			acc |= orLong(s)
+		default:
 			return false
 		}
-		acc |= orBytes(s)
 	}
 	return acc&highBits == 0
 }
@@ -174,8 +178,8 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 			if len(s) > MaxStringLen {
 				return dst, appBits, c.stringError(i, len(s))
 			}
-			if len(s) > len(b)-n-maxVarintLen-op.rest {
-				b = grow(b, n, len(s)+maxVarintLen+op.rest)
+			if len(s) > len(b)-n-maxStringLenLen-op.rest {
+				b = grow(b, n, len(s)+maxStringLenLen+op.rest)
 			}
 			n = putString(b, n, s)
 		case opBool:
@@ -227,6 +231,12 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 //
 //go:noinline
 func grow(b []byte, n, need int) []byte {
-	b = slices.Grow(b[:n], need)
-	return b[:cap(b)]
+	// Exactly what is needed (the allocator rounds it up to its size
+	// class), not append's doubling: need is a bound of the rest of the
+	// event already, and a value buffer is held for as long as its event
+	// is buffered.
+	nb := slices.Grow([]byte(nil), n+need)
+	nb = nb[:cap(nb)]
+	copy(nb, b[:n])
+	return nb
 }

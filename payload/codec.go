@@ -213,7 +213,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		goTypes:    d.goTypes,
 		tags:       slices.Clip(d.tags),
 		// header + id + application length + timestamp + timestamp_ns
-		fixedLen: headerLen + 1 + uuidStringLen + 3*maxVarintLen,
+		fixedLen: headerLen + 1 + uuidStringLen + maxStringLenLen + 2*maxVarintLen,
 	}
 	opsLen := 0 // bound of the payload fields, string contents excepted
 	for i := len(c.ops) - 1; i >= 0; i-- {

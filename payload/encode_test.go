@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"math"
 	"math/rand/v2"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -91,6 +92,20 @@ func TestRepairMatchesToValidUTF8(t *testing.T) {
 			t.Fatalf("orBytes(%q) says ASCII %t", s, ascii)
 		}
 	}
+	// orLong on long strings: ASCII but for one byte anywhere (the head,
+	// each of the four words of a 32-byte block, the tail).
+	for n := 0; n <= 300; n++ {
+		ascii := strings.Repeat("a", n)
+		if orLong(ascii)&highBits != 0 || orLong(ascii) != orBytes(ascii) {
+			t.Fatalf("orLong(%d ASCII bytes) = %#x, orBytes %#x", n, orLong(ascii), orBytes(ascii))
+		}
+		for i := range n {
+			s := ascii[:i] + "\x80" + ascii[i+1:]
+			if orLong(s)&highBits == 0 {
+				t.Fatalf("orLong misses the non-ASCII byte %d of %d", i, n)
+			}
+		}
+	}
 	for range 20000 {
 		f := math.Float64frombits(r.Uint64())
 		if finite64(f) != (!math.IsNaN(f) && !math.IsInf(f, 0)) {
@@ -104,6 +119,27 @@ func TestRepairMatchesToValidUTF8(t *testing.T) {
 	for _, f := range []float64{math.NaN(), math.Inf(1), math.Inf(-1)} {
 		if finite64(f) || finite32(float32(f)) {
 			t.Errorf("%v reported finite", f)
+		}
+	}
+}
+
+// BenchmarkOrBytes is the ASCII check of a string field, per length and
+// function (orBytes, orLong): it runs on every string of every event after
+// encoding.
+func BenchmarkOrBytes(b *testing.B) {
+	for _, n := range []int{16, 64, 200, 1 << 10, 32 << 10} {
+		s := strings.Repeat("x", n)
+		for name, or := range map[string]func(string) uint64{"orBytes": orBytes, "orLong": orLong} {
+			b.Run(name+"/"+strconv.Itoa(n), func(b *testing.B) {
+				b.SetBytes(int64(n))
+				var acc uint64
+				for b.Loop() {
+					acc |= or(s)
+				}
+				if acc&highBits != 0 {
+					b.Fatal("not ASCII")
+				}
+			})
 		}
 	}
 }
