@@ -111,7 +111,16 @@ start() {
 	shift
 	mkdir -p "$STATE/run" "$STATE/logs"
 	setsid "$@" </dev/null >>"$STATE/logs/$name.log" 2>&1 &
-	echo $! >"$(pidfile "$name")"
+	local pid=$! i
+	echo "$pid" >"$(pidfile "$name")"
+	# Until the child has exec'd CMD, /proc/PID/cmdline is this shell's and running says NAME is
+	# not running (seen on CI: "registry exited during start-up" with an empty log). Wait for
+	# the exec, or the exit, for up to 2 s.
+	for ((i = 0; i < 200; i++)); do
+		[ -r "/proc/$pid/cmdline" ] || break
+		tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$STATE" && break
+		sleep 0.01
+	done
 }
 
 # stop NAME sends SIGTERM, waits up to 30 s for the process to exit, then SIGKILL. No-op when
