@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
 // newRandomID is the default event id source: a version 4 UUID whose 122
@@ -32,4 +34,9 @@ type stamper struct {
 	// the Kafka record with the time it already read, sparing franz-go a
 	// second clock read per event.
 	wall bool
+}
+
+// metadata stamps an event: a new id, the application name and the time.
+func (s *stamper) metadata() payload.Metadata {
+	return payload.Metadata{ID: s.newID(), Application: s.app, TimestampNS: s.now().UnixNano()}
 }

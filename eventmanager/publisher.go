@@ -185,30 +185,54 @@ func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
 // also ErrBufferFull.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
+	return p.publish(ctx, &event, nil)
+}
+
+// PublishMetadata is Publish that also returns the metadata the SDK added to
+// the event: its id, the application name and its time (TimestampNS, the
+// InfluxDB point's time), as Safir's publish returns them, to log with the
+// event or attach to a trace. The metadata is set when err is nil; in
+// disabled and mock modes it is stamped too (with WithIDSource and
+// WithClock when given), although nothing is sent.
+func (p *Publisher[T]) PublishMetadata(ctx context.Context, event T) (payload.Metadata, error) {
+	var md payload.Metadata
+	err := p.publish(ctx, &event, &md)
+	return md, err
+}
+
+// publish is Publish; it stores the event's metadata in out, when out is
+// not nil.
+func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metadata) error {
 	m := p.env
 	if err := m.usable(); err != nil {
 		return err
 	}
 	switch m.mode {
 	case modeDisabled:
-		if err := p.codec.Validate(&event); err != nil {
+		if err := p.codec.Validate(event); err != nil {
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
 		}
 		p.stats.published.Add(1)
+		if out != nil {
+			*out = m.stamp.metadata()
+		}
 		if m.log.Enabled(ctx, slog.LevelDebug) {
 			m.log.LogAttrs(ctx, slog.LevelDebug, "metrics disabled, event not sent",
-				slog.String("event", p.name), slog.Any("payload", event))
+				slog.String("event", p.name), slog.Any("payload", *event))
 		}
 		return nil
 	case modeMock:
-		if err := p.codec.Validate(&event); err != nil {
+		if err := p.codec.Validate(event); err != nil {
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
 		}
-		p.rec.Add(event)
+		p.rec.Add(*event)
 		p.stats.published.Add(1)
 		p.stats.delivered.Add(1)
+		if out != nil {
+			*out = m.stamp.metadata()
+		}
 		return nil
 	}
 	buf := m.buf
@@ -223,6 +247,9 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		Application: m.stamp.app,
 		TimestampNS: now.UnixNano(),
 	}
+	if out != nil {
+		*out = md
+	}
 	// The state is read once, before encoding: the schema id is valid when
 	// it says ready (it is stored first), and a record encoded while
 	// pending carries id 0 and goes through publishSlow, which patches it
@@ -235,7 +262,7 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 		id = p.schemaID.Load()
 	}
 	r := m.records.Get().(*kgo.Record)
-	value, err := p.codec.Append(r.Value[:0], id, &md, &event)
+	value, err := p.codec.Append(r.Value[:0], id, &md, event)
 	if err != nil {
 		m.records.Put(r)
 		p.stats.rejected.Add(1)
