@@ -36,7 +36,9 @@ type stamper struct {
 	wall bool
 }
 
-// metadata stamps an event: a new id, the application name and the time.
-func (s *stamper) metadata() payload.Metadata {
-	return payload.Metadata{ID: s.newID(), Application: s.app, TimestampNS: s.now().UnixNano()}
+// stamp makes an event's metadata: a new id, the application name and the
+// time, which it also returns as a time.Time (for the Kafka record).
+func (s *stamper) stamp() (payload.Metadata, time.Time) {
+	now := s.now()
+	return payload.Metadata{ID: s.newID(), Application: s.app, TimestampNS: now.UnixNano()}, now
 }

@@ -215,7 +215,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		}
 		p.stats.published.Add(1)
 		if out != nil {
-			*out = m.stamp.metadata()
+			*out, _ = m.stamp.stamp()
 		}
 		if m.log.Enabled(ctx, slog.LevelDebug) {
 			m.log.LogAttrs(ctx, slog.LevelDebug, "metrics disabled, event not sent",
@@ -231,7 +231,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		p.stats.published.Add(1)
 		p.stats.delivered.Add(1)
 		if out != nil {
-			*out = m.stamp.metadata()
+			*out, _ = m.stamp.stamp()
 		}
 		return nil
 	}
@@ -241,12 +241,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 	}
 	defer buf.exit()
 
-	now := m.stamp.now()
-	md := payload.Metadata{
-		ID:          m.stamp.newID(),
-		Application: m.stamp.app,
-		TimestampNS: now.UnixNano(),
-	}
+	md, now := m.stamp.stamp()
 	if out != nil {
 		*out = md
 	}
