@@ -148,7 +148,7 @@ func run(args []string) error {
 			return errors.New("isr-wait: -topics is required")
 		}
 		return poll(ctx, "every replica of "+*topicList+" in sync", func(ctx context.Context) error {
-			return replicasInSync(ctx, adm, topics)
+			return topicsLed(ctx, adm, topics, true)
 		})
 	case "group-members":
 		if *group == "" {
@@ -261,6 +261,12 @@ func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, replic
 			return fmt.Errorf("create topic %s: %w", r.Topic, r.Err)
 		}
 	}
+	return topicsLed(ctx, adm, topics, false)
+}
+
+// topicsLed succeeds when every partition of topics has a leader and, with inSync, all its
+// replicas in its ISR.
+func topicsLed(ctx context.Context, adm *kadm.Client, topics []string, inSync bool) error {
 	md, err := adm.Metadata(ctx, topics...)
 	if err != nil {
 		return err
@@ -270,32 +276,11 @@ func topicsReady(ctx context.Context, adm *kadm.Client, partitions int32, replic
 		if !ok || td.Err != nil {
 			return fmt.Errorf("topic %s not in metadata yet (%v)", t, td.Err)
 		}
-		for _, p := range td.Partitions {
-			if p.Err != nil || p.Leader < 0 {
-				return fmt.Errorf("topic %s partition %d has no leader yet", t, p.Partition)
-			}
-		}
-	}
-	return nil
-}
-
-// replicasInSync succeeds when every partition of topics has a leader and all its replicas in
-// its ISR.
-func replicasInSync(ctx context.Context, adm *kadm.Client, topics []string) error {
-	md, err := adm.Metadata(ctx, topics...)
-	if err != nil {
-		return err
-	}
-	for _, t := range topics {
-		td, ok := md.Topics[t]
-		if !ok || td.Err != nil {
-			return fmt.Errorf("topic %s not in metadata (%v)", t, td.Err)
-		}
 		for _, p := range td.Partitions.Sorted() {
 			if p.Err != nil || p.Leader < 0 {
-				return fmt.Errorf("topic %s partition %d has no leader (%v)", t, p.Partition, p.Err)
+				return fmt.Errorf("topic %s partition %d has no leader yet (%v)", t, p.Partition, p.Err)
 			}
-			if len(p.ISR) < len(p.Replicas) {
+			if inSync && len(p.ISR) < len(p.Replicas) {
 				return fmt.Errorf("topic %s partition %d: in-sync replicas %v of %v", t, p.Partition, p.ISR, p.Replicas)
 			}
 		}
