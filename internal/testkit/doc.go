@@ -6,7 +6,8 @@
 // concurrent writers and a logger that writes to one; Consume and
 // ConsumeAll, which read a topic's first records, or all it holds, with
 // franz-go; and Decode, which decodes a record's value with goavro against
-// the registry's schema. Its subpackages are
+// the registry's schema; and RegistryCall, a JSON request to a registry's REST
+// API. Its subpackages are
 // pki, a throw-away certificate authority and its PEM files for the TLS
 // tests, and proc, which builds a main package and runs it as a child
 // process for the end-to-end tests.

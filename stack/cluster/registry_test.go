@@ -3,7 +3,6 @@
 package cluster_test
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 )
 
@@ -173,35 +173,7 @@ func (r *Registry) Schema(ctx context.Context, id int) (string, error) {
 // call sends a JSON request to the registry process itself (not through the proxy) and
 // decodes a 2xx answer into out (when not nil).
 func (r *Registry) call(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, "http://"+r.backend+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		return fmt.Errorf("registry %s %s: HTTP %d: %s", method, path, resp.StatusCode, b)
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
+	return testkit.RegistryCall(ctx, "http://"+r.backend, method, path, in, out)
 }
 
 // proxy forwards the TCP connections of one listener to a backend address. Hand-written

@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/internal/envfile"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
 // pollInterval is how often a bounded wait asks again.
@@ -344,58 +345,14 @@ func uniqueName(prefix string) string {
 	return fmt.Sprintf("%s_%d", prefix, time.Now().UnixNano())
 }
 
-// errorBody is a Confluent-compatible registry's error answer.
-type errorBody struct {
-	ErrorCode int    `json:"error_code"`
-	Message   string `json:"message"`
-}
-
-// registryCall sends a JSON request to the registry and decodes a 2xx answer into out (when
-// not nil). A non-2xx answer is returned as *registryError.
+// registryCall sends a JSON request to the stack's registry (testkit.RegistryCall): a non-2xx
+// answer is a *registryError.
 func (s *Stack) registryCall(ctx context.Context, method, path string, in, out any) error {
-	var body io.Reader
-	if in != nil {
-		b, err := json.Marshal(in)
-		if err != nil {
-			return err
-		}
-		body = bytes.NewReader(b)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, s.RegistryURL+path, body)
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Content-Type", "application/vnd.schemaregistry.v1+json")
-	resp, err := http.DefaultClient.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode/100 != 2 {
-		re := &registryError{Status: resp.StatusCode, Raw: string(b)}
-		_ = json.Unmarshal(b, &re.Body)
-		return re
-	}
-	if out == nil {
-		return nil
-	}
-	return json.Unmarshal(b, out)
+	return testkit.RegistryCall(ctx, s.RegistryURL, method, path, in, out)
 }
 
 // registryError is a non-2xx answer of the registry.
-type registryError struct {
-	Status int
-	Body   errorBody
-	Raw    string
-}
-
-func (e *registryError) Error() string {
-	return fmt.Sprintf("registry: HTTP %d: %s", e.Status, e.Raw)
-}
+type registryError = testkit.RegistryError
 
 // asRegistryError unwraps err to *registryError.
 func asRegistryError(err error) (*registryError, bool) {
