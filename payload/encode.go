@@ -30,9 +30,12 @@ func putHeader(b []byte, n int, schemaID uint32) int {
 	return n + headerLen
 }
 
+// zigzag maps v to the unsigned integer an Avro long is written as.
+func zigzag(v int64) uint64 { return uint64(v<<1) ^ uint64(v>>63) }
+
 // putLong writes v as an Avro long: zig-zag, then a base-128 varint.
 func putLong(b []byte, n int, v int64) int {
-	u := uint64(v<<1) ^ uint64(v>>63)
+	u := zigzag(v)
 	for u >= 0x80 {
 		b[n] = byte(u) | 0x80
 		u >>= 7

@@ -76,7 +76,7 @@ var maxStringLenLen = zigzagLen(MaxStringLen)
 
 // zigzagLen returns the length of v written as an Avro long (see putLong).
 func zigzagLen(v int64) int {
-	u := uint64(v<<1) ^ uint64(v>>63)
+	u := zigzag(v)
 	n := 1
 	for ; u >= 0x80; u >>= 7 {
 		n++
