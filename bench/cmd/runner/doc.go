@@ -15,7 +15,8 @@
 //     process built from the bench/ck module with cgo and -tags ck.
 //
 // Then, in the same repetition, the realistic workloads of issue 17, each a
-// raw run then an sdk run (mix_raw, mix_sdk, ...) on snappy clients; each
+// raw run, a fresh run and an sdk run (mix_raw, mix_fresh, mix_sdk, ...) on
+// snappy clients; each
 // event name is its own schema, subject, codec and Publisher, and events go
 // round-robin over the names (event k has name k mod names, in both runs):
 //
@@ -30,7 +31,14 @@
 // record pool, counters) is per name, so switching names costs what
 // switching types does. raw's values are the SDK's encodings of the same
 // events (at least 4096, cycling, every name as many) with distinct ids and
-// times; the goroutine count and client options are the SDK run's.
+// times; the goroutine count and client options are the SDK run's. fresh is
+// raw with a value of its own per event, as any producer that encodes each
+// event has: raw's value copied into the value buffer of a pooled record
+// that the promise recycles (the SDK's discipline, with no encoding and no
+// accounting). Raw's few thousand values stay in the caches; a value
+// written per event is out of them by the time the client copies it into
+// its batch, on another core. fresh against raw is what that costs, sdk
+// against fresh what the SDK adds to it (encoding, metadata, accounting).
 //
 // Last, the outage: both clients and the SDK's Publisher are set up on a
 // broker process of their own, which is then stopped; raw Produces -heap-n
@@ -55,7 +63,8 @@
 //	RATIO sdk_vs_raw_snappy 0.63 target>=0.60 PASS reps=7 spread=0.58-0.66
 //
 // (the workloads' are RATIO <workload>_sdk_vs_raw, events/s with a target,
-// and RATIO cpu_per_event_<workload>_sdk_vs_raw; the outage's are HEAP
+// and, for information, RATIO cpu_per_event_<workload>_sdk_vs_raw,
+// <workload>_fresh_vs_raw and <workload>_sdk_vs_fresh; the outage's are HEAP
 // sdk_bytes_per_buffered_event and raw_bytes_per_buffered_event, and RATIO
 // heap_per_buffered_event_sdk_vs_raw, target <= 1.1),
 // where the value is the median over repetitions of the per-repetition

@@ -211,6 +211,10 @@ type wlFigures struct {
 	w   workload
 	sdk *figure // RATIO <name>_sdk_vs_raw: events/s, with the workload's target
 	cpu *figure // RATIO cpu_per_event_<name>_sdk_vs_raw: information
+	// RATIO <name>_fresh_vs_raw and <name>_sdk_vs_fresh: information, raw
+	// with a value of its own per event (runWorkloadFresh) against raw, and
+	// the SDK against it: how much of the gap a value per event is.
+	fresh, sdkFresh *figure
 }
 
 func newFigures(f flags) *figures {
@@ -244,9 +248,11 @@ func newFigures(f flags) *figures {
 	for _, w := range workloads() {
 		if f.sel.has(w.name) {
 			fs.wls = append(fs.wls, &wlFigures{
-				w:   w,
-				sdk: &figure{kind: "RATIO", name: w.name + "_sdk_vs_raw", target: atLeast(w.target)},
-				cpu: &figure{kind: "RATIO", name: "cpu_per_event_" + w.name + "_sdk_vs_raw"},
+				w:        w,
+				sdk:      &figure{kind: "RATIO", name: w.name + "_sdk_vs_raw", target: atLeast(w.target)},
+				cpu:      &figure{kind: "RATIO", name: "cpu_per_event_" + w.name + "_sdk_vs_raw"},
+				fresh:    &figure{kind: "RATIO", name: w.name + "_fresh_vs_raw"},
+				sdkFresh: &figure{kind: "RATIO", name: w.name + "_sdk_vs_fresh"},
 			})
 		}
 	}
@@ -293,7 +299,7 @@ func (fs *figures) all() []*figure {
 		out = append(out, fs.httpOverhead, fs.httpAllocs)
 	}
 	for _, wf := range fs.wls {
-		out = append(out, wf.cpu)
+		out = append(out, wf.cpu, wf.fresh, wf.sdkFresh)
 	}
 	if fs.sel.has("heap") {
 		out = append(out, fs.heapSDK, fs.heapRaw)
@@ -345,8 +351,11 @@ func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
 	cpuRatio := func(a, b result) float64 { return a.cpuPerEvent() / b.cpuPerEvent() }
 	for _, wf := range fs.wls {
 		sdk, raw := step{producer: "sdk", comp: snappy, wl: wf.w.name}, step{producer: "raw", comp: snappy, wl: wf.w.name}
+		fresh := step{producer: "fresh", comp: snappy, wl: wf.w.name}
 		pair(wf.sdk, sdk, raw, ratio)
 		pair(wf.cpu, sdk, raw, cpuRatio)
+		pair(wf.fresh, fresh, raw, ratio)
+		pair(wf.sdkFresh, sdk, fresh, ratio)
 	}
 	if !fs.sel.has("base") {
 		return

@@ -231,6 +231,44 @@ func runWorkloadRaw(ctx context.Context, e *env, w workload, n int) (result, err
 	return res, errors.Join(err, dl.err())
 }
 
+// runWorkloadFresh is raw with a value of its own per event, as any
+// producer that encodes each event has: the pre-encoded value of event k is
+// copied into the value buffer of a pooled record, which the promise
+// returns to the pool (the SDK's discipline, without encoding or
+// accounting). Raw's values are a few thousand buffers that every record
+// shares, so they stay in the caches; a value written for each event has
+// been evicted by the time the client copies it into its batch, and fresh
+// against raw is what that costs (RATIO <name>_fresh_vs_raw, information).
+func runWorkloadFresh(ctx context.Context, e *env, w workload, n int) (result, error) {
+	d, err := e.data(w)
+	if err != nil {
+		return result{}, err
+	}
+	cl, err := e.newClient(ctx, snappy)
+	if err != nil {
+		return result{}, err
+	}
+	defer cl.Close()
+	var dl deliveries
+	values := d.values
+	records := sync.Pool{New: func() any { return new(kgo.Record) }}
+	promise := func(r *kgo.Record, err error) {
+		dl.promise(r, err)
+		*r = kgo.Record{Value: r.Value[:0]}
+		records.Put(r)
+	}
+	res, err := measure(n, func() error {
+		_ = fanOut(w.goroutines, n, func(k int) error {
+			r := records.Get().(*kgo.Record)
+			r.Value = append(r.Value, values[k%len(values)]...)
+			cl.Produce(ctx, r, promise)
+			return nil
+		})
+		return cl.Flush(ctx)
+	})
+	return res, errors.Join(err, dl.err())
+}
+
 // runWorkloadSDK is the SDK's side of w: a Manager on a client built like
 // raw's, one Publisher per name, Publish round-robin from w.goroutines
 // goroutines; Manager.Close waits for every delivery.
