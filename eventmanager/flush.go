@@ -48,10 +48,23 @@ func (m *Manager) Flush(ctx context.Context) error {
 // for enriching records; it reads it otherwise only for cancellation, which
 // the embedded context.Background never signals) until the buffer releases
 // it.
+//
+// Its events still open are enrolled - finished: Publish writes the one,
+// the promises the other, each on a cache line of its own (see buffer).
 type epoch struct {
 	context.Context
-	open        atomic.Int64 // accepted events not delivered nor failed yet
+	_           cacheLinePad
+	enrolled    atomic.Int64 // accepted events
+	_           cacheLinePad
+	finished    atomic.Int64 // accepted events delivered or failed
 	undelivered atomic.Int64 // accepted events that ended without delivery
+}
+
+// open returns the number of the epoch's events not delivered nor failed
+// yet. finished is read first, so that it is never negative.
+func (e *epoch) open() int64 {
+	finished := e.finished.Load()
+	return e.enrolled.Load() - finished
 }
 
 func newEpoch() *epoch { return &epoch{Context: context.Background()} }
@@ -72,7 +85,7 @@ type flushState struct {
 // be stored in the event's record and passed to release.
 func (b *buffer) enroll() *epoch {
 	ep := b.fl.cur.Load()
-	ep.open.Add(1)
+	ep.enrolled.Add(1)
 	return ep
 }
 
@@ -86,7 +99,8 @@ func (b *buffer) finish(ep *epoch, delivered bool) {
 	if !delivered {
 		ep.undelivered.Add(1)
 	}
-	if ep.open.Add(-1) != 0 || b.fl.waiters.Load() == 0 || b.fl.cur.Load() == ep {
+	finished := ep.finished.Add(1)
+	if b.fl.waiters.Load() == 0 || b.fl.cur.Load() == ep || ep.enrolled.Load() != finished {
 		return
 	}
 	b.fl.mu.Lock()
@@ -105,7 +119,7 @@ func (b *buffer) flush(ctx context.Context) (left, failed int64, err error) {
 	defer b.fl.waiters.Add(-1)
 	b.fl.mu.Lock()
 	old := b.fl.cur.Swap(newEpoch())
-	b.fl.sealed = append(slices.DeleteFunc(b.fl.sealed, func(e *epoch) bool { return e.open.Load() == 0 }), old)
+	b.fl.sealed = append(slices.DeleteFunc(b.fl.sealed, func(e *epoch) bool { return e.open() == 0 }), old)
 	wait := slices.Clone(b.fl.sealed)
 	b.fl.mu.Unlock()
 	before := make([]int64, len(wait))
@@ -114,7 +128,7 @@ func (b *buffer) flush(ctx context.Context) (left, failed int64, err error) {
 	}
 	count := func() (left, failed int64) {
 		for i, e := range wait {
-			left += e.open.Load()
+			left += e.open()
 			failed += e.undelivered.Load() - before[i]
 		}
 		return left, failed
