@@ -9,6 +9,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lsst-sqre/sasquatch-go/bench/event"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
@@ -212,4 +213,19 @@ func BenchmarkHandWritten10Fields(b *testing.B) {
 	for b.Loop() {
 		buf = handWritten10(buf[:0], 42, md, v)
 	}
+}
+
+func BenchmarkEncodeWide(b *testing.B) {
+	c, err := payload.NewCodec[event.Event50]("wide", "lsst.square.metrics.events.bench")
+	if err != nil {
+		b.Fatal(err)
+	}
+	md := goldenMetadata()
+	v := event.Sample50()
+	b.ReportAllocs()
+	buf := make([]byte, 0, 2048)
+	for b.Loop() {
+		buf, _ = c.Append(buf[:0], 42, md, &v)
+	}
+	b.ReportMetric(float64(len(buf)), "bytes")
 }
