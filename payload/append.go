@@ -30,16 +30,17 @@ func (c *codec) maxLen(app string, p unsafe.Pointer) int {
 // most once unless the value changes while being encoded.
 //
 // Invalid UTF-8 is handled off this path: the strings are written as they
-// are, and checked for ASCII a word at a time (the common case, known
-// valid: the application before the loop, the string fields after it, as a
-// check inside the loop costs more). Only if one is not ASCII are they
-// checked with utf8.ValidString, and only if one is invalid is the event
-// encoded again, from a copy whose strings are repaired (see repaired), so
-// that the checks apply to the repaired strings and the first bad field in
-// wire order is still the one reported.
+// are, and checked for ASCII a word at a time as they are written (the
+// common case, known valid). Only if one is not ASCII are they checked with
+// utf8.ValidString, and only if one is invalid is the event encoded again,
+// from a copy whose strings are repaired (see repaired), so that the checks
+// apply to the repaired strings and the first bad field in wire order is
+// still the one reported. When encode stops at a bad value, the strings
+// after it are not checked: the error is the same whether or not they are
+// repaired first.
 func (c *codec) appendValue(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) (_ []byte, _ error, repair bool) {
-	out, app, err := c.encode(dst, schemaID, md, p)
-	if app&highBits == 0 && (len(c.stringOps) == 0 || c.ascii(p)) {
+	out, bits, err := c.encode(dst, schemaID, md, p)
+	if bits&highBits == 0 {
 		return out, err, false
 	}
 	return c.appendNonASCII(dst, schemaID, md, p, out, err)
@@ -67,32 +68,6 @@ func (c *codec) appendRepaired(dst []byte, schemaID uint32, md *Metadata, q unsa
 	c.repair(q)
 	out, _, err := c.encode(dst, schemaID, &rmd, q)
 	return out, err
-}
-
-// ascii reports whether the application and every string field of the
-// value at p are ASCII (and so valid UTF-8) and at most MaxStringLen bytes
-// long.
-func (c *codec) ascii(p unsafe.Pointer) bool {
-	var acc uint64
-	for _, i := range c.stringOps {
-		op := &c.ops[i]
-		fp := unsafe.Add(p, op.off)
-		if op.nullable {
-			if fp = *(*unsafe.Pointer)(fp); fp == nil {
-				continue
-			}
-		}
-		s := *(*string)(fp)
-		switch {
-		case len(s) < orLongThreshold:
-			acc |= orBytes(s)
-		case len(s) <= MaxStringLen:
-			acc |= orLong(s)
-		default:
-			return false
-		}
-	}
-	return acc&highBits == 0
 }
 
 // validStrings reports whether the application and every string field of
@@ -141,14 +116,15 @@ func (c *codec) repair(q unsafe.Pointer) {
 }
 
 // encode is appendValue's pass over the ops: it writes the framed event
-// with its strings as they are, and returns the OR of the application's
-// bytes (see orBytes) for appendValue's ASCII check.
-func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) (_ []byte, appBits uint64, _ error) {
+// with its strings as they are, and returns the OR of the bytes of the
+// application and of the strings it wrote (see orBytes) for appendValue's
+// ASCII check.
+func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Pointer) (_ []byte, strBits uint64, _ error) {
 	app := md.Application // read once: it is checked, then written
 	if len(app) > MaxStringLen {
 		return dst, 0, c.stringError(appField, len(app))
 	}
-	appBits = orBytes(app)
+	strBits = orBytes(app)
 	b := dst[:cap(dst)]
 	if len(b)-len(dst) < c.fixedLen+len(app) {
 		b = grow(dst, len(dst), c.maxLen(app, p))
@@ -176,10 +152,15 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 		case opString:
 			s := *(*string)(fp)
 			if len(s) > MaxStringLen {
-				return dst, appBits, c.stringError(i, len(s))
+				return dst, strBits, c.stringError(i, len(s))
 			}
 			if len(s) > len(b)-n-maxStringLenLen-op.rest {
 				b = grow(b, n, len(s)+maxStringLenLen+op.rest)
+			}
+			if len(s) < orLongThreshold {
+				strBits |= orBytes(s)
+			} else {
+				strBits |= orLong(s)
 			}
 			n = putString(b, n, s)
 		case opBool:
@@ -201,13 +182,13 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 		case opFloat32:
 			f := *(*float32)(fp)
 			if !finite32(f) {
-				return dst, appBits, c.floatError(i, float64(f))
+				return dst, strBits, c.floatError(i, float64(f))
 			}
 			n = putFloat(b, n, f)
 		case opFloat64:
 			f := *(*float64)(fp)
 			if !finite64(f) {
-				return dst, appBits, c.floatError(i, f)
+				return dst, strBits, c.floatError(i, f)
 			}
 			n = putDouble(b, n, f)
 		case opDuration:
@@ -218,12 +199,12 @@ func (c *codec) encode(dst []byte, schemaID uint32, md *Metadata, p unsafe.Point
 			s := *(*string)(fp)
 			idx := op.enum.lookup(s)
 			if idx < 0 {
-				return dst, appBits, c.enumError(i, s)
+				return dst, strBits, c.enumError(i, s)
 			}
 			n = putLong(b, n, int64(idx))
 		}
 	}
-	return b[:n], appBits, nil
+	return b[:n], strBits, nil
 }
 
 // grow returns b[:n] with room for need more bytes, resliced to its capacity.
