@@ -212,7 +212,7 @@ type wlFigures struct {
 	sdk *figure // RATIO <name>_sdk_vs_raw: events/s, with the workload's target
 	cpu *figure // RATIO cpu_per_event_<name>_sdk_vs_raw: information
 	// RATIO <name>_fresh_vs_raw and <name>_sdk_vs_fresh: information, raw
-	// with a value of its own per event (runWorkloadFresh) against raw, and
+	// with a value of its own per event (runWorkloadRaw with fresh) against raw, and
 	// the SDK against it: how much of the gap a value per event is.
 	fresh, sdkFresh *figure
 }

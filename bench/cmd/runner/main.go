@@ -386,9 +386,9 @@ func runStep(ctx context.Context, f flags, e *env, s step, n int) (result, error
 		}
 		switch s.producer {
 		case "raw":
-			return runWorkloadRaw(ctx, e, w, n)
+			return runWorkloadRaw(ctx, e, w, n, false)
 		case "fresh":
-			return runWorkloadFresh(ctx, e, w, n)
+			return runWorkloadRaw(ctx, e, w, n, true)
 		case "sdk":
 			return runWorkloadSDK(ctx, e, w, n)
 		}

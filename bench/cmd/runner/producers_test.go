@@ -121,7 +121,15 @@ func TestWorkloadProducers(t *testing.T) {
 		for _, run := range []struct {
 			name string
 			fn   func(context.Context, *env, workload, int) (result, error)
-		}{{"raw", runWorkloadRaw}, {"sdk", runWorkloadSDK}} {
+		}{
+			{"raw", func(ctx context.Context, e *env, w workload, n int) (result, error) {
+				return runWorkloadRaw(ctx, e, w, n, false)
+			}},
+			{"fresh", func(ctx context.Context, e *env, w workload, n int) (result, error) {
+				return runWorkloadRaw(ctx, e, w, n, true)
+			}},
+			{"sdk", runWorkloadSDK},
+		} {
 			r, err := run.fn(ctx, e, w, n)
 			if err != nil {
 				t.Fatalf("%s_%s: %v", w.name, run.name, err)
@@ -133,7 +141,7 @@ func TestWorkloadProducers(t *testing.T) {
 			want[uint32(e.schemaID)]++
 		}
 		for i, id := range d.ids {
-			want[uint32(id)] += 2 * n / len(w.names)
+			want[uint32(id)] += 3 * n / len(w.names) // raw, fresh and sdk
 			size[uint32(id)] = len(d.values[i])
 		}
 	}

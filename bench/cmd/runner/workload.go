@@ -209,37 +209,16 @@ func (e *env) data(w workload) (*wlData, error) {
 // runWorkloadRaw is raw's counterpart of w: franz-go producing the
 // pre-encoded values, event k taking values[k % len(values)] (of name
 // k % len(names)), from w.goroutines goroutines on one client.
-func runWorkloadRaw(ctx context.Context, e *env, w workload, n int) (result, error) {
-	d, err := e.data(w)
-	if err != nil {
-		return result{}, err
-	}
-	cl, err := e.newClient(ctx, snappy)
-	if err != nil {
-		return result{}, err
-	}
-	defer cl.Close()
-	var dl deliveries
-	values := d.values
-	res, err := measure(n, func() error {
-		_ = fanOut(w.goroutines, n, func(k int) error {
-			cl.Produce(ctx, &kgo.Record{Value: values[k%len(values)]}, dl.promise)
-			return nil
-		})
-		return cl.Flush(ctx)
-	})
-	return res, errors.Join(err, dl.err())
-}
-
-// runWorkloadFresh is raw with a value of its own per event, as any
-// producer that encodes each event has: the pre-encoded value of event k is
-// copied into the value buffer of a pooled record, which the promise
-// returns to the pool (the SDK's discipline, without encoding or
+//
+// With fresh, it is the fresh run: raw with a value of its own per event,
+// as any producer that encodes each event has. The pre-encoded value of
+// event k is copied into the value buffer of a pooled record, which the
+// promise returns to the pool (the SDK's discipline, without encoding or
 // accounting). Raw's values are a few thousand buffers that every record
 // shares, so they stay in the caches; a value written for each event has
 // been evicted by the time the client copies it into its batch, and fresh
 // against raw is what that costs (RATIO <name>_fresh_vs_raw, information).
-func runWorkloadFresh(ctx context.Context, e *env, w workload, n int) (result, error) {
+func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) (result, error) {
 	d, err := e.data(w)
 	if err != nil {
 		return result{}, err
@@ -252,16 +231,22 @@ func runWorkloadFresh(ctx context.Context, e *env, w workload, n int) (result, e
 	var dl deliveries
 	values := d.values
 	records := sync.Pool{New: func() any { return new(kgo.Record) }}
-	promise := func(r *kgo.Record, err error) {
+	recycle := func(r *kgo.Record, err error) {
 		dl.promise(r, err)
 		*r = kgo.Record{Value: r.Value[:0]}
 		records.Put(r)
 	}
 	res, err := measure(n, func() error {
 		_ = fanOut(w.goroutines, n, func(k int) error {
+			v := values[k%len(values)]
+			if !fresh {
+				// A new record and promise per event, as in runRaw.
+				cl.Produce(ctx, &kgo.Record{Value: v}, dl.promise)
+				return nil
+			}
 			r := records.Get().(*kgo.Record)
-			r.Value = append(r.Value, values[k%len(values)]...)
-			cl.Produce(ctx, r, promise)
+			r.Value = append(r.Value, v...)
+			cl.Produce(ctx, r, recycle)
 			return nil
 		})
 		return cl.Flush(ctx)
