@@ -161,13 +161,15 @@ func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 // are Go durations ("1m30s") or plain numbers of seconds ("90").
 type Delivery struct {
 	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
-	// events accepted but not yet delivered, at most.
+	// events accepted but not yet delivered, at most. The event manager's
+	// account holds 32 Mi events: a larger value acts as that.
 	MaxBufferedEvents int
 	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: memory
 	// of the events accepted but not yet delivered, at most; each event
 	// counts its encoded buffer's capacity plus 320 B for the Kafka record
 	// and the client's bookkeeping. A plain integer of bytes, or with a KiB,
-	// MiB or GiB suffix.
+	// MiB or GiB suffix. The event manager's account holds 128 GiB: a
+	// larger value acts as that.
 	MaxBufferedBytes int64
 	// BlockTimeout is METRICS_BLOCK_TIMEOUT, default 0: how long Publish may
 	// wait for buffer space; 0 never blocks and drops the event when full.

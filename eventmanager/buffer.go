@@ -29,17 +29,18 @@ const maxPooledValue = 4 << 10
 // and METRICS_MAX_BUFFERED_BYTES, where an event costs cost(value), and
 // Publish decides synchronously and exactly whether an event fits.
 //
-// The account is two pairs of ever-growing counters: what Publish reserved
-// (pub) and what the promises released (rel); the unsent events are their
-// difference. Each pair has a cache line of its own, so that a publishing
+// The account is two ever-growing counters: what Publish reserved (pub)
+// and what the promises released (rel), each event counting one unit (see
+// unit), so that both the events and their bytes change with one atomic
+// add; the unsent events are their difference. Each counter has a cache
+// line of its own, so that a publishing
 // goroutine and the Kafka client's delivery goroutine never write the same
 // line: with a single line, every Publish had to take it back from the core
 // that ran the last promise (about 50 ns of a Publish's 500 under load, see
 // docs/performance.md). Publish compares its reservation with a copy of
-// rel kept on its own line (pub.seenEvents, pub.seenBytes), a copy that
-// only lags, so that the buffer can only look fuller than it is; it reads
-// rel itself only when the copy says the event does not fit, and decides
-// on that.
+// rel kept on its own line (pub.seen), a copy that only lags, so that the
+// buffer can only look fuller than it is; it reads rel itself only when the
+// copy says the event does not fit, and decides on that.
 //
 // The buffer is also the gate Close waits at: pub.calls counts the Publish
 // calls between their state check and the hand-off of their record, and
@@ -50,16 +51,12 @@ type buffer struct {
 
 	_   cacheLinePad
 	pub struct {
-		calls         atomic.Int64 // Publish calls inside the gate (enter .. exit)
-		events, bytes atomic.Int64 // reserved, ever (less the refused)
-		// seenEvents and seenBytes are rel's counters as Publish last
-		// read them: at most rel's.
-		seenEvents, seenBytes atomic.Int64
+		calls   atomic.Int64  // Publish calls inside the gate (enter .. exit)
+		account atomic.Uint64 // units reserved, ever (less the refused)
+		seen    atomic.Uint64 // rel as Publish last read it: at most rel
 	}
-	_   cacheLinePad
-	rel struct {
-		events, bytes atomic.Int64 // released, ever
-	}
+	_       cacheLinePad
+	rel     atomic.Uint64 // units released, ever
 	_       cacheLinePad
 	waiters atomic.Int64
 	room    chan struct{} // a Publish waiting for room may retry
@@ -71,14 +68,35 @@ type buffer struct {
 	fl flushState // the epochs Flush waits for (flush.go)
 }
 
+// An account unit is one event and its cost in bytes, in one word: the
+// cost in the low unitBytesBits bits, the event above them. Sums of units
+// wrap, but the difference of two sums is the events and bytes between
+// them, exact as long as they are below maxAccountEvents and
+// maxAccountBytes, which the buffer's bounds are (newBuffer clamps them,
+// far above what a process holds: each event costs recordOverhead bytes of
+// memory at least).
+const (
+	unitBytesBits    = 38
+	maxAccountBytes  = 1 << (unitBytesBits - 1)      // 128 GiB
+	maxAccountEvents = 1 << (64 - unitBytesBits - 1) // 32 Mi events
+)
+
+// unit is the account unit of one event that costs n bytes.
+func unit(n int64) uint64 { return 1<<unitBytesBits + uint64(n) }
+
+// units returns the events and bytes of a difference of two account sums.
+func units(d uint64) (events, bytes int64) {
+	return int64(d >> unitBytesBits), int64(d & (1<<unitBytesBits - 1))
+}
+
 // cacheLinePad keeps the counters around it on cache lines of their own
 // (64 bytes on amd64 and arm64, whatever the alignment of what it sits in).
 type cacheLinePad struct{ _ [64]byte }
 
 func newBuffer(maxEvents int, maxBytes int64, blockTimeout time.Duration) *buffer {
 	b := &buffer{
-		maxEvents:    int64(maxEvents),
-		maxBytes:     maxBytes,
+		maxEvents:    min(int64(maxEvents), maxAccountEvents),
+		maxBytes:     min(maxBytes, maxAccountBytes),
 		blockTimeout: blockTimeout,
 		room:         make(chan struct{}, 1),
 		idle:         make(chan struct{}, 1),
@@ -144,20 +162,18 @@ func (b *buffer) reserve(ctx context.Context, n int64) (bool, error) {
 
 // tryReserve takes room for one event that costs n bytes if it fits.
 func (b *buffer) tryReserve(n int64) bool {
-	events := b.pub.events.Add(1)
-	bytes := b.pub.bytes.Add(n)
-	if b.fits(events-b.pub.seenEvents.Load(), bytes-b.pub.seenBytes.Load()) {
+	u := unit(n)
+	account := b.pub.account.Add(u)
+	if b.fits(units(account - b.pub.seen.Load())) {
 		return true
 	}
 	// The copy of rel may lag: decide on rel itself, and keep it.
-	relEvents, relBytes := b.rel.events.Load(), b.rel.bytes.Load()
-	b.pub.seenEvents.Store(relEvents)
-	b.pub.seenBytes.Store(relBytes)
-	if b.fits(events-relEvents, bytes-relBytes) {
+	rel := b.rel.Load()
+	b.pub.seen.Store(rel)
+	if b.fits(units(account - rel)) {
 		return true
 	}
-	b.pub.events.Add(-1)
-	b.pub.bytes.Add(-n)
+	b.pub.account.Add(-u)
 	return false
 }
 
@@ -172,8 +188,7 @@ func (b *buffer) fits(events, bytes int64) bool {
 // release gives back the room of one event that cost n bytes, wakes one
 // Publish waiting for room, and tells Close when the buffer is empty.
 func (b *buffer) release(n int64) {
-	b.rel.events.Add(1)
-	b.rel.bytes.Add(n)
+	b.rel.Add(unit(n))
 	if b.closed.Load() {
 		if events, _ := b.unsent(); events == 0 {
 			signal(b.idle)
@@ -228,8 +243,8 @@ func (b *buffer) waitIdle(ctx context.Context) {
 // count. rel is read first: every event it released was reserved before, so
 // the differences are never negative.
 func (b *buffer) unsent() (events, bytes int64) {
-	relEvents, relBytes := b.rel.events.Load(), b.rel.bytes.Load()
-	return b.pub.events.Load() - relEvents, b.pub.bytes.Load() - relBytes
+	rel := b.rel.Load()
+	return units(b.pub.account.Load() - rel)
 }
 
 // saturated reports whether the buffer is at least 90% full by count or

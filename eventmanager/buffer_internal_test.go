@@ -93,3 +93,45 @@ func TestBufferConcurrentExact(t *testing.T) {
 	}
 	t.Logf("%d accepted, %d refused", accepted.Load(), refused.Load())
 }
+
+// TestBufferAccountWraps starts the account's sums just below where they
+// wrap, as after a long life: the unsent events and bytes, and the bound,
+// stay exact across the wrap. Bounds beyond what a unit can hold are
+// clamped.
+func TestBufferAccountWraps(t *testing.T) {
+	const cost = 100
+	b := newBuffer(3, 1000, 0)
+	start := -(2 * unit(cost)) // two units below the wrap
+	b.pub.account.Store(start)
+	b.pub.seen.Store(start)
+	b.rel.Store(start)
+	for i := range 3 {
+		if !b.tryReserve(cost) {
+			t.Fatalf("event %d refused", i+1)
+		}
+	}
+	if b.tryReserve(cost) {
+		t.Fatal("fourth event accepted with a bound of 3")
+	}
+	if events, bytes := b.unsent(); events != 3 || bytes != 3*cost {
+		t.Fatalf("unsent across the wrap = %d events, %d bytes; want 3, %d", events, bytes, 3*cost)
+	}
+	for range 3 {
+		b.release(cost)
+	}
+	if events, bytes := b.unsent(); events != 0 || bytes != 0 {
+		t.Fatalf("unsent = %d events, %d bytes; want 0, 0", events, bytes)
+	}
+
+	b = newBuffer(1<<40, 1<<50, 0)
+	if b.maxEvents != maxAccountEvents || b.maxBytes != maxAccountBytes {
+		t.Fatalf("bounds %d events, %d bytes; want clamped to %d, %d", b.maxEvents, b.maxBytes, maxAccountEvents, maxAccountBytes)
+	}
+	big := int64(maxAccountBytes / 2)
+	if !b.tryReserve(big) || !b.tryReserve(big) || b.tryReserve(1) {
+		t.Fatal("the byte bound at its largest is not exact")
+	}
+	if events, bytes := b.unsent(); events != 2 || bytes != 2*big {
+		t.Fatalf("unsent = %d events, %d bytes; want 2, %d", events, bytes, 2*big)
+	}
+}
