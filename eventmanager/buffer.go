@@ -33,14 +33,12 @@ const maxPooledValue = 4 << 10
 // and what the promises released (rel), each event counting one unit (see
 // unit), so that both the events and their bytes change with one atomic
 // add; the unsent events are their difference. Each counter has a cache
-// line of its own, so that a publishing
-// goroutine and the Kafka client's delivery goroutine never write the same
-// line: with a single line, every Publish had to take it back from the core
-// that ran the last promise (about 50 ns of a Publish's 500 under load, see
-// docs/performance.md). Publish compares its reservation with a copy of
-// rel kept on its own line (pub.seen), a copy that only lags, so that the
-// buffer can only look fuller than it is; it reads rel itself only when the
-// copy says the event does not fit, and decides on that.
+// line of its own, so that a publishing goroutine and the Kafka client's
+// delivery goroutine never write the same line (with one line, it moved
+// between the cores at every event). Publish compares its reservation with
+// a copy of rel kept on its own line (pub.seen), a copy that only lags, so
+// that the buffer can only look fuller than it is; it reads rel itself only
+// when the copy says the event does not fit, and decides on that.
 //
 // The buffer is also the gate Close waits at: pub.calls counts the Publish
 // calls between their state check and the hand-off of their record, and
