@@ -5,12 +5,14 @@
 #   BENCH_FLAGS="-reps 7"   extra runner flags; BENCH_CHECK= to print without failing
 #   BENCH_ONLY=mix,heap     only these parts of the runner (-only: base, latency, encode,
 #                           http, mix, wide, types100, str1k, heap), and no Safir comparison
+#   make bench-ab BASE=rev  the runner built from the SDK at rev against the working tree's,
+#                           run alternately (ROUNDS=6, AB_N=3000000, BENCH_ONLY): medians side by side
 BENCH_BIN ?= $(or $(TMPDIR),/tmp)/sasquatch-go-bench
 BENCH_FLAGS ?=
 BENCH_CHECK ?= -check
 BENCH_ONLY ?=
 
-.PHONY: bench bench-short
+.PHONY: bench bench-short bench-ab
 
 ## bench: (then RATIO go_vs_safir when the Safir venv exists, see interop/safir) raw franz-go, hand-written franz-go+hamba, the SDK and confluent-kafka-go (cgo, -tags ck) side by side against a kfake broker process, then the SDK against raw franz-go on the realistic workloads (mix, wide, types100, str1k) and in an outage (heap per buffered event); one RATIO/ALLOCS/LATENCY/HEAP line per figure.
 bench:
@@ -31,3 +33,7 @@ bench:
 ## bench-short: the benchmark in short mode (what CI runs): every figure is produced, targets are not enforced.
 bench-short:
 	@$(MAKE) --no-print-directory bench BENCH_SHORT=1
+
+## bench-ab: A/B of the working tree against BASE=<git rev>: both runners (the working tree's runner code, each build's SDK) run alternately ROUNDS times (default 6), one repetition of AB_N events (default 3000000) each, on BENCH_ONLY's parts; prints each figure's medians and ranges side by side.
+bench-ab:
+	@GO="$(GO)" BENCH_BIN="$(BENCH_BIN)" bash bench/ab.sh
