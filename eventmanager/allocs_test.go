@@ -3,8 +3,6 @@ package eventmanager_test
 import (
 	"testing"
 	"time"
-
-	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
 
 // TestPublishKeepsTheEventOnTheStack guards the hot path against a
@@ -17,18 +15,8 @@ func TestPublishKeepsTheEventOnTheStack(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's runtime allocates on its own")
 	}
-	m, err := eventmanager.New(disabledConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, q := startPublisher[LoginEvent](t, disabledConfig(), "login")
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	q, err := eventmanager.CreatePublisher[LoginEvent](ctx, m, "login")
-	if err != nil {
-		t.Fatal(err)
-	}
 	client := "portal"
 	ev := LoginEvent{Username: "ann", Attempts: 2, Client: &client, Elapsed: time.Second}
 	allocs := testing.AllocsPerRun(1000, func() {

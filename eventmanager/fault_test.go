@@ -470,22 +470,35 @@ func restartableSetup(t *testing.T, tweak func(*config.Config)) (config.Config, 
 	return cfg, b
 }
 
-// startQueries builds a quiet manager for cfg, initializes it and creates the
-// QueryEvent publisher "query", failing the test on any error.
-func startQueries(t *testing.T, cfg config.Config, opts ...eventmanager.Option) (*eventmanager.Manager, *eventmanager.Publisher[QueryEvent]) {
-	t.Helper()
+// startManager builds a quiet manager for cfg and initializes it, failing
+// the test on any error.
+func startManager(tb testing.TB, cfg config.Config, opts ...eventmanager.Option) *eventmanager.Manager {
+	tb.Helper()
 	m, err := eventmanager.New(cfg, append([]eventmanager.Option{eventmanager.WithLogger(quietLogger())}, opts...)...)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	if err := m.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
+	if err := m.Initialize(tb.Context()); err != nil {
+		tb.Fatal(err)
 	}
-	q, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query")
+	return m
+}
+
+// startPublisher is startManager, then the publisher of T named name.
+func startPublisher[T any](tb testing.TB, cfg config.Config, name string, opts ...eventmanager.Option) (*eventmanager.Manager, *eventmanager.Publisher[T]) {
+	tb.Helper()
+	m := startManager(tb, cfg, opts...)
+	p, err := eventmanager.CreatePublisher[T](tb.Context(), m, name)
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
-	return m, q
+	return m, p
+}
+
+// startQueries is startPublisher of the QueryEvent publisher "query".
+func startQueries(t *testing.T, cfg config.Config, opts ...eventmanager.Option) (*eventmanager.Manager, *eventmanager.Publisher[QueryEvent]) {
+	t.Helper()
+	return startPublisher[QueryEvent](t, cfg, "query", opts...)
 }
 
 // waitFor polls cond until it holds, failing after a bounded wait.

@@ -55,19 +55,9 @@ func TestPublishMetadata(t *testing.T) {
 			ctx := t.Context()
 			id := uuid.MustParse("12345678-1234-4678-9234-567812345678")
 			at := time.Unix(1700000000, 123456789)
-			m, err := eventmanager.New(tt.cfg, eventmanager.WithLogger(quietLogger()),
+			_, q := startQueries(t, tt.cfg,
 				eventmanager.WithIDSource(func() uuid.UUID { return id }),
 				eventmanager.WithClock(func() time.Time { return at }))
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := m.Initialize(ctx); err != nil {
-				t.Fatal(err)
-			}
-			q, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, "query")
-			if err != nil {
-				t.Fatal(err)
-			}
 			md, err := q.PublishMetadata(ctx, QueryEvent{Type: QuerySync})
 			if err != nil || md.ID != id || md.TimestampNS != at.UnixNano() || md.Application != tt.cfg.AppName {
 				t.Fatalf("PublishMetadata = %+v, %v; want id %s, time %d, application %s", md, err, id, at.UnixNano(), tt.cfg.AppName)

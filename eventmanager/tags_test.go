@@ -29,17 +29,11 @@ type regionTaggedToo struct {
 // field tagged in both is fine, and the refused name can be registered
 // again once fixed.
 func TestTagConflict(t *testing.T) {
-	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	m := startManager(t, mockConfig())
 	if _, err := eventmanager.CreatePublisher[regionTagged](t.Context(), m, "a"); err != nil {
 		t.Fatal(err)
 	}
-	_, err = eventmanager.CreatePublisher[regionPlain](t.Context(), m, "b")
+	_, err := eventmanager.CreatePublisher[regionPlain](t.Context(), m, "b")
 	var te *eventmanager.TagConflictError
 	if !errors.As(err, &te) || !errors.Is(err, eventmanager.ErrTagConflict) ||
 		te.Field != "region" || te.TagEvent != "a" || te.FieldEvent != "b" || !strings.Contains(err.Error(), `influx:"tag"`) {
@@ -50,13 +44,7 @@ func TestTagConflict(t *testing.T) {
 	}
 
 	// The other order: the plain field first, then the tag.
-	m2, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := m2.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	m2 := startManager(t, mockConfig())
 	if _, err := eventmanager.CreatePublisher[regionPlain](t.Context(), m2, "b"); err != nil {
 		t.Fatal(err)
 	}

@@ -6,13 +6,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
 // JobEvent is a timed event with an outcome.
@@ -39,18 +36,8 @@ func timedJob(ctx context.Context, timer *eventmanager.Timer[JobEvent], name str
 // duration at least as long as the block.
 func TestTimerKafka(t *testing.T) {
 	env := newKafkaEnv(t, false)
-	m, err := eventmanager.New(env.cfg, eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, jobs := startPublisher[JobEvent](t, env.cfg, "job")
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
-	if err != nil {
-		t.Fatal(err)
-	}
 	timer, err := eventmanager.NewTimer(jobs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -97,18 +84,8 @@ func TestTimerKafka(t *testing.T) {
 // TestTimerSetFunc uses a set function, for an event whose fields have
 // other names; a nil event pointer and a nil error pointer are allowed.
 func TestTimerSetFunc(t *testing.T) {
-	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, logins := startPublisher[LoginEvent](t, mockConfig(), "login")
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	logins, err := eventmanager.CreatePublisher[LoginEvent](ctx, m, "login")
-	if err != nil {
-		t.Fatal(err)
-	}
 	timer, err := eventmanager.NewTimer(logins, func(ev LoginEvent, elapsed time.Duration, err error) LoginEvent {
 		ev.Elapsed, ev.Success = elapsed, err == nil
 		return ev
@@ -134,18 +111,8 @@ func TestNewTimerErrors(t *testing.T) {
 		Duration time.Duration
 		Success  string
 	}
-	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	m, a := startPublisher[noDuration](t, mockConfig(), "a")
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	a, err := eventmanager.CreatePublisher[noDuration](ctx, m, "a")
-	if err != nil {
-		t.Fatal(err)
-	}
 	if _, err := eventmanager.NewTimer(a, nil); !errors.Is(err, eventmanager.ErrTimerField) || !errors.Is(err, payload.ErrNoField) {
 		t.Errorf("NewTimer without a duration field = %v, want ErrTimerField", err)
 	}
@@ -165,18 +132,8 @@ func TestTimerAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("the race detector's runtime allocates on its own")
 	}
-	m, err := eventmanager.New(disabledConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
+	_, jobs := startPublisher[JobEvent](t, disabledConfig(), "job")
 	ctx := t.Context()
-	if err := m.Initialize(ctx); err != nil {
-		t.Fatal(err)
-	}
-	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
-	if err != nil {
-		t.Fatal(err)
-	}
 	auto, err := eventmanager.NewTimer(jobs, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -204,28 +161,9 @@ func TestTimerAllocations(t *testing.T) {
 // BenchmarkTimer compares a deferred Time with a plain Publish of the same
 // event, against a kfake broker (ns/op and allocs/op in the same run).
 func BenchmarkTimer(b *testing.B) {
-	cfg := baseConfig()
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(2, cfg.Topic()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer cluster.Close()
-	reg := registrytest.NewServer()
-	defer reg.Close()
-	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		b.Fatal(err)
-	}
+	m, jobs := startPublisher[JobEvent](b, newKafkaEnvB(b), "job")
 	ctx := context.Background()
-	if err := m.Initialize(ctx); err != nil {
-		b.Fatal(err)
-	}
 	defer m.Close(ctx)
-	jobs, err := eventmanager.CreatePublisher[JobEvent](ctx, m, "job")
-	if err != nil {
-		b.Fatal(err)
-	}
 	timer, err := eventmanager.NewTimer(jobs, nil)
 	if err != nil {
 		b.Fatal(err)
