@@ -206,6 +206,17 @@ func (e *env) data(w workload) (*wlData, error) {
 	return d, nil
 }
 
+// workloadClient returns what prepare made for w and a snappy client for one
+// of its runs, which the caller closes.
+func (e *env) workloadClient(ctx context.Context, w workload) (*wlData, *kgo.Client, error) {
+	d, err := e.data(w)
+	if err != nil {
+		return nil, nil, err
+	}
+	cl, err := e.newClient(ctx, snappy)
+	return d, cl, err
+}
+
 // runWorkloadRaw is raw's counterpart of w: franz-go producing the
 // pre-encoded values, event k taking values[k % len(values)] (of name
 // k % len(names)), from w.goroutines goroutines on one client.
@@ -219,11 +230,7 @@ func (e *env) data(w workload) (*wlData, error) {
 // been evicted by the time the client copies it into its batch, and fresh
 // against raw is what that costs (RATIO <name>_fresh_vs_raw, information).
 func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) (result, error) {
-	d, err := e.data(w)
-	if err != nil {
-		return result{}, err
-	}
-	cl, err := e.newClient(ctx, snappy)
+	d, cl, err := e.workloadClient(ctx, w)
 	if err != nil {
 		return result{}, err
 	}
@@ -258,11 +265,7 @@ func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) 
 // raw's, one Publisher per name, Publish round-robin from w.goroutines
 // goroutines; Manager.Close waits for every delivery.
 func runWorkloadSDK(ctx context.Context, e *env, w workload, n int) (result, error) {
-	d, err := e.data(w)
-	if err != nil {
-		return result{}, err
-	}
-	cl, err := e.newClient(ctx, snappy)
+	d, cl, err := e.workloadClient(ctx, w)
 	if err != nil {
 		return result{}, err
 	}
