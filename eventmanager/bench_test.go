@@ -6,12 +6,10 @@ import (
 	"sync"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
-
 	"github.com/lsst-sqre/sasquatch-go/bench/event"
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 )
 
 // BenchmarkPublishShapes is Publish against an in-process kfake for the
@@ -82,13 +80,7 @@ func benchTypes[T any](b *testing.B, types, goroutines int, v T) {
 func newKafkaEnvB(b *testing.B) config.Config {
 	b.Helper()
 	cfg := baseConfig()
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(2, cfg.Topic()))
-	if err != nil {
-		b.Fatal(err)
-	}
-	b.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	b.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(b, cfg.Topic(), 2)
 	cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
 	cfg.Registry.URL = reg.URL()
 	return cfg

@@ -19,6 +19,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
@@ -71,17 +72,11 @@ func newKafkaEnv(t *testing.T, noTopic bool) *kafkaEnv {
 		}
 		return newExternalEnv(t, cfg, strings.Split(brokers, ","), registryURL, noTopic)
 	}
-	opts := []kfake.Opt{kfake.Ports(0)}
-	if !noTopic {
-		opts = append(opts, kfake.SeedTopics(2, cfg.Topic()))
+	topic := cfg.Topic()
+	if noTopic {
+		topic = ""
 	}
-	cluster, err := kfake.NewCluster(opts...)
-	if err != nil {
-		t.Fatalf("kfake: %v", err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, topic, 2)
 	cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
 	cfg.Registry.URL = reg.URL()
 	return &kafkaEnv{cluster: cluster, registry: reg, cfg: cfg}

@@ -10,12 +10,11 @@ import (
 	"time"
 
 	"github.com/hamba/avro/v2"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 )
 
 // pendingEvent is the event of TestPendingFlushLeavesPublishFree.
@@ -54,13 +53,7 @@ func (h *flushHook) OnProduceRecordBuffered(*kgo.Record) {
 func TestPendingFlushLeavesPublishFree(t *testing.T) {
 	const waiting = 1000
 	topic := "lsst.square.metrics.events.pendingtest"
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, topic, 1)
 	reg.SetDown(true)
 
 	hook := &flushHook{}

@@ -8,12 +8,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
 const testApp = "cli_test"
@@ -40,13 +39,7 @@ type infra struct {
 
 func startInfra(t *testing.T) infra {
 	topic := "lsst.square.metrics.events." + testApp
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, topic, 1)
 	return infra{brokers: cluster.ListenAddrs(), registry: reg.URL(), topic: topic}
 }
 

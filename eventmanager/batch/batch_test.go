@@ -15,7 +15,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/batch"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 )
 
 type JobEvent struct {
@@ -36,13 +36,7 @@ func setup(t *testing.T) (*eventmanager.Manager, *kfake.Cluster, *eventmanager.T
 		Delivery: config.Delivery{MaxBufferedEvents: 1000, MaxBufferedBytes: 1 << 20,
 			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, StartupBackoffMax: 50 * time.Millisecond},
 	}
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, cfg.Topic()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, cfg.Topic(), 1)
 	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()
 	m, err := eventmanager.New(cfg, eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))),
 		eventmanager.WithKafkaOptions(kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond })))

@@ -9,15 +9,14 @@ import (
 	"time"
 
 	"github.com/linkedin/goavro/v2"
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
 const (
@@ -39,16 +38,10 @@ func startKafka(t testing.TB, tweak ...func(*config.Config)) *kafka {
 	for _, f := range tweak {
 		f(&cfg)
 	}
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, cfg.Topic()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, cfg.Topic(), 1)
 	cfg.Kafka.BootstrapServers = cluster.ListenAddrs()
 	cfg.Registry.URL = reg.URL()
-	cfg, err = cfg.Resolve()
+	cfg, err := cfg.Resolve()
 	if err != nil {
 		t.Fatal(err)
 	}

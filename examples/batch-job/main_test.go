@@ -5,11 +5,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/twmb/franz-go/pkg/kfake"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 )
 
 const testApp = "batch_test_app"
@@ -18,13 +17,7 @@ const testApp = "batch_test_app"
 // the environment at them.
 func brokerEnv(t *testing.T) (brokers []string, registryURL, topic string) {
 	topic = "lsst.square.metrics.events." + testApp
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, topic))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, topic, 1)
 	t.Setenv("METRICS_APP_NAME", testApp)
 	t.Setenv("KAFKA_BOOTSTRAP_SERVERS", strings.Join(cluster.ListenAddrs(), ","))
 	t.Setenv("SCHEMA_MANAGER_REGISTRY_URL", reg.URL())

@@ -9,11 +9,12 @@
 // the registry's schema; and RegistryCall, a JSON request to a registry's REST
 // API. Its subpackages are
 // pki, a throw-away certificate authority and its PEM files for the TLS
-// tests, and proc, which builds a main package and runs it as a child
-// process for the end-to-end tests.
+// tests; proc, which builds a main package and runs it as a child
+// process for the end-to-end tests; and fakes, which starts the in-process
+// broker and registry the tests publish to.
 //
 // It is internal and for tests only: users test with
 // eventmanager/eventmanagertest and schemaregistry/registrytest. It imports
 // nothing else of this module, so the tests of any package, white-box ones
-// included, may use it.
+// included, may use it (fakes imports registrytest).
 package testkit

@@ -29,6 +29,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
@@ -46,13 +47,7 @@ type liveEnv struct {
 // at close, whichever comes first.
 func newLiveEnv(t testing.TB) *liveEnv {
 	t.Helper()
-	cluster, err := kfake.NewCluster(kfake.Ports(0), kfake.SeedTopics(1, topic))
-	if err != nil {
-		t.Fatalf("kfake: %v", err)
-	}
-	t.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	t.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(t, topic, 1)
 	return &liveEnv{brokers: cluster.ListenAddrs(), cluster: cluster, registry: reg}
 }
 

@@ -13,24 +13,18 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/bench/event"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
+	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 )
 
 // newTestEnv starts an in-process kfake cluster and a registry. The cluster
 // stores records, so that a test can read them back, unless blackhole.
 func newTestEnv(tb testing.TB, blackhole bool) (*env, *kfake.Cluster) {
 	tb.Helper()
-	opts := []kfake.Opt{kfake.Ports(0), kfake.SeedTopics(2, event.Topic)}
+	var opts []kfake.Opt
 	if blackhole {
 		opts = append(opts, kfake.BlackholeProduce())
 	}
-	cluster, err := kfake.NewCluster(opts...)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	tb.Cleanup(cluster.Close)
-	reg := registrytest.NewServer()
-	tb.Cleanup(reg.Close)
+	cluster, reg := fakes.Start(tb, event.Topic, 2, opts...)
 	e, err := newEnv(tb.Context(), cluster.ListenAddrs()[0], reg.URL(), time.Millisecond)
 	if err != nil {
 		tb.Fatal(err)
