@@ -47,10 +47,7 @@ func TestCluster(t *testing.T) {
 		c.Kill(t, leader)
 		time.Sleep(leaderDown) // the fault's length, not a wait for a condition
 		c.Start(t, leader)
-		l.FaultEnded()
-		l.WaitCaughtUp(t)
-		time.Sleep(after)
-		l.Stop()
+		endFault(t, l)
 		closeManager(t, m)
 		return []row{l.Verify(t, r, readAll(t, c, topic), false)}
 	})
@@ -65,10 +62,7 @@ func TestCluster(t *testing.T) {
 			c.Stop(t, n)
 			c.Start(t, n)
 		}
-		l.FaultEnded()
-		l.WaitCaughtUp(t)
-		time.Sleep(after)
-		l.Stop()
+		endFault(t, l)
 		closeManager(t, m)
 		return []row{l.Verify(t, r, readAll(t, c, topic), false)}
 	})
@@ -95,13 +89,7 @@ func TestCluster(t *testing.T) {
 		}
 		c.WaitReady(t)
 		t.Logf("nodes %d and %d restarted and in sync in %v", down[0].id, down[1].id, time.Since(t0).Round(time.Millisecond))
-		la.FaultEnded()
-		lb.FaultEnded()
-		la.WaitCaughtUp(t)
-		lb.WaitCaughtUp(t)
-		time.Sleep(after)
-		la.Stop()
-		lb.Stop()
+		endFault(t, la, lb)
 		closeManager(t, ma)
 		closeManager(t, mb)
 		return []row{
@@ -122,13 +110,7 @@ func TestCluster(t *testing.T) {
 		l5 := startLoad(t, m, "registry_down_new_publisher")
 		time.Sleep(registryDown) // the outage's length
 		r.Start(t)
-		l4.FaultEnded()
-		l5.FaultEnded()
-		l4.WaitCaughtUp(t)
-		l5.WaitCaughtUp(t)
-		time.Sleep(after)
-		l4.Stop()
-		l5.Stop()
+		endFault(t, l4, l5)
 		closeManager(t, m)
 		recs := readAll(t, c, topic)
 		return []row{l4.Verify(t, r, recs, false), l5.Verify(t, r, recs, false)}
@@ -148,4 +130,21 @@ func TestCluster(t *testing.T) {
 		}
 	}
 	t.Log(b.String())
+}
+
+// endFault ends a scenario's loads once its fault is over: it marks the
+// fault's end, waits for each load to catch up, lets them publish for after
+// more, and stops them.
+func endFault(t *testing.T, loads ...*load) {
+	t.Helper()
+	for _, l := range loads {
+		l.FaultEnded()
+	}
+	for _, l := range loads {
+		l.WaitCaughtUp(t)
+	}
+	time.Sleep(after)
+	for _, l := range loads {
+		l.Stop()
+	}
 }
