@@ -110,6 +110,21 @@ func NewAvro(v *Event10, id uuid.UUID, app string, now time.Time) Avro {
 // writes by hand for Event10, with no plan and no checks beyond the enum. It
 // appends the framed value (0x00, schemaID big-endian, Avro body) to dst.
 func AppendHand(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) []byte {
+	dst = hwMeta(dst, schemaID, md)
+	dst = hwString(dst, v.Method)
+	dst = hwString(dst, v.Path)
+	dst = hwLong(dst, int64(v.Status))
+	dst = hwLong(dst, v.Bytes)
+	dst = hwDuration(dst, v.Latency)
+	dst = hwBool(dst, v.Cached)
+	dst = hwDouble(dst, v.Ratio)
+	dst = hwKind(dst, v.Kind)
+	dst = hwRetries(dst, v.Retries)
+	return hwUUID(dst, &v.User)
+}
+
+// hwMeta appends the framing and the SDK's metadata fields.
+func hwMeta(dst []byte, schemaID uint32, md *payload.Metadata) []byte {
 	dst = append(dst, 0)
 	dst = binary.BigEndian.AppendUint32(dst, schemaID)
 	dst = hwUUID(dst, &md.ID)
@@ -119,31 +134,36 @@ func AppendHand(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) [
 		ms--
 	}
 	dst = hwLong(dst, ms)
-	dst = hwLong(dst, md.TimestampNS)
-	dst = hwString(dst, v.Method)
-	dst = hwString(dst, v.Path)
-	dst = hwLong(dst, int64(v.Status))
-	dst = hwLong(dst, v.Bytes)
-	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(float64(v.Latency)/1e9))
-	if v.Cached {
-		dst = append(dst, 1)
-	} else {
-		dst = append(dst, 0)
+	return hwLong(dst, md.TimestampNS)
+}
+
+func hwDuration(dst []byte, d time.Duration) []byte {
+	return hwDouble(dst, float64(d)/1e9)
+}
+
+func hwDouble(dst []byte, f float64) []byte {
+	return binary.LittleEndian.AppendUint64(dst, math.Float64bits(f))
+}
+
+func hwBool(dst []byte, b bool) []byte {
+	if b {
+		return append(dst, 1)
 	}
-	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Ratio))
-	switch v.Kind {
-	case QueryAsync:
-		dst = append(dst, 0)
-	case QuerySync:
-		dst = append(dst, 2)
+	return append(dst, 0)
+}
+
+func hwKind(dst []byte, k QueryType) []byte {
+	if k == QuerySync {
+		return append(dst, 2)
 	}
-	if v.Retries == nil {
-		dst = append(dst, 0)
-	} else {
-		dst = append(dst, 2)
-		dst = hwLong(dst, int64(*v.Retries))
+	return append(dst, 0)
+}
+
+func hwRetries(dst []byte, r *int32) []byte {
+	if r == nil {
+		return append(dst, 0)
 	}
-	return hwUUID(dst, &v.User)
+	return hwLong(append(dst, 2), int64(*r))
 }
 
 func hwLong(dst []byte, v int64) []byte {

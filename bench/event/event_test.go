@@ -86,9 +86,20 @@ func TestWorkloadEvents(t *testing.T) {
 	if got := wide.Fields(); !slices.Equal(got, want) {
 		t.Errorf("Event50 fields %q, want %q", got, want)
 	}
-	v := event.Sample50()
-	if _, err := wide.Encode(42, &payload.Metadata{Application: event.App}, &v); err != nil {
-		t.Fatal(err)
+	md := &payload.Metadata{ID: uuid.MustParse("12345678-1234-4678-9234-567812345678"),
+		Application: event.App, TimestampNS: 1700000000123456789}
+	other := event.Sample50()
+	other.Kind1, other.Kind2, other.Retries1, other.Cached1, other.Status3 = event.QueryAsync, event.QuerySync, nil, false, -7
+	for _, v := range []event.Event50{event.Sample50(), other} {
+		sdk, err := wide.Encode(42, md, &v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// The hand-written wide encoder (the workloads' floor run) writes
+		// the SDK's bytes.
+		if hand := event.AppendHand50(nil, 42, md, &v); !bytes.Equal(hand, sdk) {
+			t.Errorf("AppendHand50 %x\nSDK          %x", hand, sdk)
+		}
 	}
 	for _, n := range []int{200, 1024, 7} {
 		s := event.SampleLong(n)

@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/google/uuid"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
 // Text returns an n-byte ASCII string that reads like what services put in
@@ -73,4 +75,61 @@ func Sample50() Event50 {
 		*users[i] = u
 	}
 	return v
+}
+
+// AppendHand50 is AppendHand for Event50: the hand-written encoder of the
+// wide event, field after field, with no plan and no checks.
+func AppendHand50(dst []byte, schemaID uint32, md *payload.Metadata, v *Event50) []byte {
+	dst = hwMeta(dst, schemaID, md)
+	dst = hwString(dst, v.Method1)
+	dst = hwString(dst, v.Method2)
+	dst = hwString(dst, v.Method3)
+	dst = hwString(dst, v.Method4)
+	dst = hwString(dst, v.Method5)
+	dst = hwString(dst, v.Path1)
+	dst = hwString(dst, v.Path2)
+	dst = hwString(dst, v.Path3)
+	dst = hwString(dst, v.Path4)
+	dst = hwString(dst, v.Path5)
+	dst = hwLong(dst, int64(v.Status1))
+	dst = hwLong(dst, int64(v.Status2))
+	dst = hwLong(dst, int64(v.Status3))
+	dst = hwLong(dst, int64(v.Status4))
+	dst = hwLong(dst, int64(v.Status5))
+	dst = hwLong(dst, v.Bytes1)
+	dst = hwLong(dst, v.Bytes2)
+	dst = hwLong(dst, v.Bytes3)
+	dst = hwLong(dst, v.Bytes4)
+	dst = hwLong(dst, v.Bytes5)
+	dst = hwDuration(dst, v.Latency1)
+	dst = hwDuration(dst, v.Latency2)
+	dst = hwDuration(dst, v.Latency3)
+	dst = hwDuration(dst, v.Latency4)
+	dst = hwDuration(dst, v.Latency5)
+	dst = hwBool(dst, v.Cached1)
+	dst = hwBool(dst, v.Cached2)
+	dst = hwBool(dst, v.Cached3)
+	dst = hwBool(dst, v.Cached4)
+	dst = hwBool(dst, v.Cached5)
+	dst = hwDouble(dst, v.Ratio1)
+	dst = hwDouble(dst, v.Ratio2)
+	dst = hwDouble(dst, v.Ratio3)
+	dst = hwDouble(dst, v.Ratio4)
+	dst = hwDouble(dst, v.Ratio5)
+	dst = hwKind(dst, v.Kind1)
+	dst = hwKind(dst, v.Kind2)
+	dst = hwKind(dst, v.Kind3)
+	dst = hwKind(dst, v.Kind4)
+	dst = hwKind(dst, v.Kind5)
+	dst = hwRetries(dst, v.Retries1)
+	dst = hwRetries(dst, v.Retries2)
+	dst = hwRetries(dst, v.Retries3)
+	dst = hwRetries(dst, v.Retries4)
+	dst = hwRetries(dst, v.Retries5)
+	dst = hwUUID(dst, &v.User1)
+	dst = hwUUID(dst, &v.User2)
+	dst = hwUUID(dst, &v.User3)
+	dst = hwUUID(dst, &v.User4)
+	dst = hwUUID(dst, &v.User5)
+	return dst
 }

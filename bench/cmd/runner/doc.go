@@ -15,8 +15,8 @@
 //     process built from the bench/ck module with cgo and -tags ck.
 //
 // Then, in the same repetition, the realistic workloads of issue 17, each a
-// raw run, a fresh run and an sdk run (mix_raw, mix_fresh, mix_sdk, ...) on
-// snappy clients; each
+// raw run, a fresh run, a floor run and an sdk run (mix_raw, mix_fresh,
+// mix_floor, mix_sdk, ...) on snappy clients; each
 // event name is its own schema, subject, codec and Publisher, and events go
 // round-robin over the names (event k has name k mod names, in both runs):
 //
@@ -39,6 +39,15 @@
 // written per event is out of them by the time the client copies it into
 // its batch, on another core. fresh against raw is what that costs, sdk
 // against fresh what the SDK adds to it (encoding, metadata, accounting).
+// floor is the least a producer that meets the SDK's wire contract does per
+// event, written by hand for the type: one clock read, a random id drawn as
+// the SDK draws it, the event encoded by the type's hand-written encoder
+// (event.AppendHand, event.AppendHand50: no plan, no checks of strings,
+// floats or lengths) into the value buffer of a pooled record, and no
+// accounting, statistics or Flush epochs. floor against raw bounds what any
+// producer that encodes each event when it is published reaches here; sdk
+// against floor is the cost of the SDK's own work (its checks, its plan
+// encoder, the exact account of SPEC section 6).
 //
 // Last, the outage: both clients and the SDK's Publisher are set up on a
 // broker process of their own, which is then stopped; raw Produces -heap-n
@@ -64,7 +73,8 @@
 //
 // (the workloads' are RATIO <workload>_sdk_vs_raw, events/s with a target,
 // and, for information, RATIO cpu_per_event_<workload>_sdk_vs_raw,
-// <workload>_fresh_vs_raw and <workload>_sdk_vs_fresh; the outage's are HEAP
+// <workload>_fresh_vs_raw, <workload>_sdk_vs_fresh, <workload>_floor_vs_raw
+// and <workload>_sdk_vs_floor; the outage's are HEAP
 // sdk_bytes_per_buffered_event and raw_bytes_per_buffered_event, and RATIO
 // heap_per_buffered_event_sdk_vs_raw, target <= 1.1),
 // where the value is the median over repetitions of the per-repetition

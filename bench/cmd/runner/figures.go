@@ -212,9 +212,15 @@ type wlFigures struct {
 	sdk *figure // RATIO <name>_sdk_vs_raw: events/s, with the workload's target
 	cpu *figure // RATIO cpu_per_event_<name>_sdk_vs_raw: information
 	// RATIO <name>_fresh_vs_raw and <name>_sdk_vs_fresh: information, raw
-	// with a value of its own per event (runWorkloadRaw with fresh) against raw, and
+	// with a value of its own per event (runWorkloadRaw with rawFresh) against raw, and
 	// the SDK against it: how much of the gap a value per event is.
 	fresh, sdkFresh *figure
+	// RATIO <name>_floor_vs_raw and <name>_sdk_vs_floor: information, the
+	// floor run (runWorkloadRaw with rawFloor: hand-written encoding and
+	// metadata, no accounting) against raw, and the SDK against it: whether
+	// any producer that encodes per event reaches the target here, and what
+	// the SDK's own work (checks, plan, accounting, statistics) costs.
+	floor, sdkFloor *figure
 }
 
 func newFigures(f flags) *figures {
@@ -253,6 +259,8 @@ func newFigures(f flags) *figures {
 				cpu:      &figure{kind: "RATIO", name: "cpu_per_event_" + w.name + "_sdk_vs_raw"},
 				fresh:    &figure{kind: "RATIO", name: w.name + "_fresh_vs_raw"},
 				sdkFresh: &figure{kind: "RATIO", name: w.name + "_sdk_vs_fresh"},
+				floor:    &figure{kind: "RATIO", name: w.name + "_floor_vs_raw"},
+				sdkFloor: &figure{kind: "RATIO", name: w.name + "_sdk_vs_floor"},
 			})
 		}
 	}
@@ -299,7 +307,7 @@ func (fs *figures) all() []*figure {
 		out = append(out, fs.httpOverhead, fs.httpAllocs)
 	}
 	for _, wf := range fs.wls {
-		out = append(out, wf.cpu, wf.fresh, wf.sdkFresh)
+		out = append(out, wf.cpu, wf.fresh, wf.sdkFresh, wf.floor, wf.sdkFloor)
 	}
 	if fs.sel.has("heap") {
 		out = append(out, fs.heapSDK, fs.heapRaw)
@@ -356,6 +364,9 @@ func (fs *figures) addThroughput(res map[step]result, errs map[step]error) {
 		pair(wf.cpu, sdk, raw, cpuRatio)
 		pair(wf.fresh, fresh, raw, ratio)
 		pair(wf.sdkFresh, sdk, fresh, ratio)
+		floor := step{producer: "floor", comp: snappy, wl: wf.w.name}
+		pair(wf.floor, floor, raw, ratio)
+		pair(wf.sdkFloor, sdk, floor, ratio)
 	}
 	if !fs.sel.has("base") {
 		return

@@ -186,8 +186,8 @@ func TestFigureNames(t *testing.T) {
 	var want []string
 	for _, kind := range []string{"RATE", "CPU", "ALLOCS"} {
 		for _, s := range []string{"raw_snappy", "hand_snappy", "sdk_snappy", "ck_snappy", "raw_none", "sdk_none",
-			"mix_raw", "mix_fresh", "mix_sdk", "wide_raw", "wide_fresh", "wide_sdk",
-			"types100_raw", "types100_fresh", "types100_sdk", "str1k_raw", "str1k_fresh", "str1k_sdk"} {
+			"mix_raw", "mix_fresh", "mix_floor", "mix_sdk", "wide_raw", "wide_fresh", "wide_floor", "wide_sdk",
+			"types100_raw", "types100_fresh", "types100_floor", "types100_sdk", "str1k_raw", "str1k_fresh", "str1k_floor", "str1k_sdk"} {
 			switch {
 			case kind == "ALLOCS" && s == "ck_snappy":
 				continue
@@ -209,10 +209,10 @@ func TestFigureNames(t *testing.T) {
 		"RATIO cpu_per_event_sdk_vs_raw", "ALLOCS sdk_beyond_raw_per_publish",
 		"LATENCY publish_p99_us", "RATIO encode_sdk_vs_hand",
 		"OVERHEAD http_middleware_ns_per_request", "ALLOCS http_middleware_beyond_publish_per_request",
-		"RATIO cpu_per_event_mix_sdk_vs_raw", "RATIO mix_fresh_vs_raw", "RATIO mix_sdk_vs_fresh",
-		"RATIO cpu_per_event_wide_sdk_vs_raw", "RATIO wide_fresh_vs_raw", "RATIO wide_sdk_vs_fresh",
-		"RATIO cpu_per_event_types100_sdk_vs_raw", "RATIO types100_fresh_vs_raw", "RATIO types100_sdk_vs_fresh",
-		"RATIO cpu_per_event_str1k_sdk_vs_raw", "RATIO str1k_fresh_vs_raw", "RATIO str1k_sdk_vs_fresh",
+		"RATIO cpu_per_event_mix_sdk_vs_raw", "RATIO mix_fresh_vs_raw", "RATIO mix_sdk_vs_fresh", "RATIO mix_floor_vs_raw", "RATIO mix_sdk_vs_floor",
+		"RATIO cpu_per_event_wide_sdk_vs_raw", "RATIO wide_fresh_vs_raw", "RATIO wide_sdk_vs_fresh", "RATIO wide_floor_vs_raw", "RATIO wide_sdk_vs_floor",
+		"RATIO cpu_per_event_types100_sdk_vs_raw", "RATIO types100_fresh_vs_raw", "RATIO types100_sdk_vs_fresh", "RATIO types100_floor_vs_raw", "RATIO types100_sdk_vs_floor",
+		"RATIO cpu_per_event_str1k_sdk_vs_raw", "RATIO str1k_fresh_vs_raw", "RATIO str1k_sdk_vs_fresh", "RATIO str1k_floor_vs_raw", "RATIO str1k_sdk_vs_floor",
 		"HEAP sdk_bytes_per_buffered_event", "HEAP raw_bytes_per_buffered_event",
 		"RATIO mix_sdk_vs_raw", "RATIO wide_sdk_vs_raw", "RATIO types100_sdk_vs_raw", "RATIO str1k_sdk_vs_raw",
 		"RATIO heap_per_buffered_event_sdk_vs_raw")
@@ -252,11 +252,11 @@ func TestOnly(t *testing.T) {
 	}{
 		{
 			only:  "mix, heap",
-			steps: []string{"mix_raw", "mix_fresh", "mix_sdk"},
-			figs: []string{"RATE mix_raw_rec_per_s", "RATE mix_fresh_rec_per_s", "RATE mix_sdk_rec_per_s",
-				"CPU mix_raw_ns_per_event", "CPU mix_fresh_ns_per_event", "CPU mix_sdk_ns_per_event",
-				"ALLOCS mix_raw_per_event", "ALLOCS mix_fresh_per_event", "ALLOCS mix_sdk_per_event",
-				"RATIO cpu_per_event_mix_sdk_vs_raw", "RATIO mix_fresh_vs_raw", "RATIO mix_sdk_vs_fresh",
+			steps: []string{"mix_raw", "mix_fresh", "mix_floor", "mix_sdk"},
+			figs: []string{"RATE mix_raw_rec_per_s", "RATE mix_fresh_rec_per_s", "RATE mix_floor_rec_per_s", "RATE mix_sdk_rec_per_s",
+				"CPU mix_raw_ns_per_event", "CPU mix_fresh_ns_per_event", "CPU mix_floor_ns_per_event", "CPU mix_sdk_ns_per_event",
+				"ALLOCS mix_raw_per_event", "ALLOCS mix_fresh_per_event", "ALLOCS mix_floor_per_event", "ALLOCS mix_sdk_per_event",
+				"RATIO cpu_per_event_mix_sdk_vs_raw", "RATIO mix_fresh_vs_raw", "RATIO mix_sdk_vs_fresh", "RATIO mix_floor_vs_raw", "RATIO mix_sdk_vs_floor",
 				"HEAP sdk_bytes_per_buffered_event", "HEAP raw_bytes_per_buffered_event",
 				"RATIO mix_sdk_vs_raw", "RATIO heap_per_buffered_event_sdk_vs_raw"},
 		},
@@ -273,11 +273,11 @@ func TestOnly(t *testing.T) {
 		},
 		{
 			only:  "str1k",
-			steps: []string{"str1k_raw", "str1k_fresh", "str1k_sdk"},
-			figs: []string{"RATE str1k_raw_rec_per_s", "RATE str1k_fresh_rec_per_s", "RATE str1k_sdk_rec_per_s",
-				"CPU str1k_raw_ns_per_event", "CPU str1k_fresh_ns_per_event", "CPU str1k_sdk_ns_per_event",
-				"ALLOCS str1k_raw_per_event", "ALLOCS str1k_fresh_per_event", "ALLOCS str1k_sdk_per_event",
-				"RATIO cpu_per_event_str1k_sdk_vs_raw", "RATIO str1k_fresh_vs_raw", "RATIO str1k_sdk_vs_fresh", "RATIO str1k_sdk_vs_raw"},
+			steps: []string{"str1k_raw", "str1k_fresh", "str1k_floor", "str1k_sdk"},
+			figs: []string{"RATE str1k_raw_rec_per_s", "RATE str1k_fresh_rec_per_s", "RATE str1k_floor_rec_per_s", "RATE str1k_sdk_rec_per_s",
+				"CPU str1k_raw_ns_per_event", "CPU str1k_fresh_ns_per_event", "CPU str1k_floor_ns_per_event", "CPU str1k_sdk_ns_per_event",
+				"ALLOCS str1k_raw_per_event", "ALLOCS str1k_fresh_per_event", "ALLOCS str1k_floor_per_event", "ALLOCS str1k_sdk_per_event",
+				"RATIO cpu_per_event_str1k_sdk_vs_raw", "RATIO str1k_fresh_vs_raw", "RATIO str1k_sdk_vs_fresh", "RATIO str1k_floor_vs_raw", "RATIO str1k_sdk_vs_floor", "RATIO str1k_sdk_vs_raw"},
 		},
 	}
 	for _, tt := range tests {

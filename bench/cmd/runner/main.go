@@ -134,8 +134,8 @@ func (s step) String() string {
 }
 
 // steps is the order of the runs inside every repetition: the 10-field
-// event's runs (part "base"), then raw, fresh and sdk of each selected
-// workload.
+// event's runs (part "base"), then raw, fresh, floor and sdk of each
+// selected workload.
 func steps(sel selection) []step {
 	var out []step
 	if sel.has("base") {
@@ -147,7 +147,8 @@ func steps(sel selection) []step {
 	for _, w := range workloads() {
 		if sel.has(w.name) {
 			out = append(out, step{producer: "raw", comp: snappy, wl: w.name},
-				step{producer: "fresh", comp: snappy, wl: w.name}, step{producer: "sdk", comp: snappy, wl: w.name})
+				step{producer: "fresh", comp: snappy, wl: w.name}, step{producer: "floor", comp: snappy, wl: w.name},
+				step{producer: "sdk", comp: snappy, wl: w.name})
 		}
 	}
 	return out
@@ -386,9 +387,11 @@ func runStep(ctx context.Context, f flags, e *env, s step, n int) (result, error
 		}
 		switch s.producer {
 		case "raw":
-			return runWorkloadRaw(ctx, e, w, n, false)
+			return runWorkloadRaw(ctx, e, w, n, rawShared)
 		case "fresh":
-			return runWorkloadRaw(ctx, e, w, n, true)
+			return runWorkloadRaw(ctx, e, w, n, rawFresh)
+		case "floor":
+			return runWorkloadRaw(ctx, e, w, n, rawFloor)
 		case "sdk":
 			return runWorkloadSDK(ctx, e, w, n)
 		}

@@ -117,10 +117,13 @@ func TestWorkloadProducers(t *testing.T) {
 			fn   func(context.Context, *env, workload, int) (result, error)
 		}{
 			{"raw", func(ctx context.Context, e *env, w workload, n int) (result, error) {
-				return runWorkloadRaw(ctx, e, w, n, false)
+				return runWorkloadRaw(ctx, e, w, n, rawShared)
 			}},
 			{"fresh", func(ctx context.Context, e *env, w workload, n int) (result, error) {
-				return runWorkloadRaw(ctx, e, w, n, true)
+				return runWorkloadRaw(ctx, e, w, n, rawFresh)
+			}},
+			{"floor", func(ctx context.Context, e *env, w workload, n int) (result, error) {
+				return runWorkloadRaw(ctx, e, w, n, rawFloor)
 			}},
 			{"sdk", runWorkloadSDK},
 		} {
@@ -135,7 +138,7 @@ func TestWorkloadProducers(t *testing.T) {
 			want[uint32(e.schemaID)]++
 		}
 		for i, id := range d.ids {
-			want[uint32(id)] += 3 * n / len(w.names) // raw, fresh and sdk
+			want[uint32(id)] += 4 * n / len(w.names) // raw, fresh, floor and sdk
 			size[uint32(id)] = len(d.values[i])
 		}
 	}

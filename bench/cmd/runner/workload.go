@@ -2,10 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
+	"math/rand/v2"
 	"sync"
 	"time"
+	"unsafe"
 
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
@@ -33,13 +36,13 @@ type workload struct {
 func workloads() []workload {
 	return []workload{
 		{name: "mix", goroutines: 8, names: eventNames("mix_", 10), target: 0.75,
-			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(200) }}},
+			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(200) }, hand: event.AppendHand}},
 		{name: "wide", goroutines: 1, names: []string{"wide"}, target: 0.60,
-			kind: kindOf[event.Event50]{sample: event.Sample50}},
+			kind: kindOf[event.Event50]{sample: event.Sample50, hand: event.AppendHand50}},
 		{name: "types100", goroutines: 1, names: eventNames("type_", 100), target: 0.70,
-			kind: kindOf[event.Event10]{sample: event.Sample}},
+			kind: kindOf[event.Event10]{sample: event.Sample, hand: event.AppendHand}},
 		{name: "str1k", goroutines: 1, names: []string{"str1k"}, target: 0.75,
-			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(1024) }}},
+			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(1024) }, hand: event.AppendHand}},
 	}
 }
 
@@ -76,11 +79,25 @@ type eventKind interface {
 	// schema id raw uses, and measures n events published round-robin from
 	// goroutines goroutines; Manager.Close waits for the deliveries.
 	publish(ctx context.Context, m *eventmanager.Manager, names []string, ids []int, goroutines, n int) (result, error)
+	// encoder returns the floor run's encoder: it appends event k (of
+	// names[k%len(ids)], with schema id ids[k%len(ids)]) with metadata md
+	// to dst, encoded by the hand-written encoder of the type.
+	encoder(ids []int) func(dst []byte, k int, md *payload.Metadata) []byte
 }
 
-// kindOf is an eventKind for the payload type T: every event is sample().
+// kindOf is an eventKind for the payload type T: every event is sample(),
+// and hand is T's hand-written encoder (bench/event), which writes the
+// SDK's bytes with no plan and no checks.
 type kindOf[T any] struct {
 	sample func() T
+	hand   func(dst []byte, schemaID uint32, md *payload.Metadata, v *T) []byte
+}
+
+func (kd kindOf[T]) encoder(ids []int) func(dst []byte, k int, md *payload.Metadata) []byte {
+	v := kd.sample()
+	return func(dst []byte, k int, md *payload.Metadata) []byte {
+		return kd.hand(dst, uint32(ids[k%len(ids)]), md, &v)
+	}
 }
 
 func (kd kindOf[T]) schemaJSON(name string) (string, error) {
@@ -217,11 +234,25 @@ func (e *env) workloadClient(ctx context.Context, w workload) (*wlData, *kgo.Cli
 	return d, cl, err
 }
 
+// rawMode is what a franz-go run of a workload sends per event.
+type rawMode int
+
+const (
+	// rawShared: raw's pre-encoded values, shared by the records that send
+	// them, in a new record per event (as in runRaw).
+	rawShared rawMode = iota
+	// rawFresh: a copy of the pre-encoded value in a pooled record.
+	rawFresh
+	// rawFloor: the event encoded by hand, with new metadata, in a pooled
+	// record.
+	rawFloor
+)
+
 // runWorkloadRaw is raw's counterpart of w: franz-go producing the
 // pre-encoded values, event k taking values[k % len(values)] (of name
 // k % len(names)), from w.goroutines goroutines on one client.
 //
-// With fresh, it is the fresh run: raw with a value of its own per event,
+// With rawFresh, it is the fresh run: raw with a value of its own per event,
 // as any producer that encodes each event has. The pre-encoded value of
 // event k is copied into the value buffer of a pooled record, which the
 // promise returns to the pool (the SDK's discipline, without encoding or
@@ -229,7 +260,17 @@ func (e *env) workloadClient(ctx context.Context, w workload) (*wlData, *kgo.Cli
 // shares, so they stay in the caches; a value written for each event has
 // been evicted by the time the client copies it into its batch, and fresh
 // against raw is what that costs (RATIO <name>_fresh_vs_raw, information).
-func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) (result, error) {
+//
+// With rawFloor, it is the floor run: the least a producer that meets the
+// SDK's wire contract does per event, written by hand for the event's type.
+// It reads the clock once (the event's timestamp and the record's), draws a
+// random id as the SDK does, encodes the event with the type's hand-written
+// encoder (no plan, no checks of strings, floats or lengths) into the value
+// buffer of a pooled record, and produces it; no accounting, no statistics,
+// no Flush epochs. Where floor itself misses a workload's target, no SDK
+// built on franz-go that encodes in Publish meets it on this machine
+// (RATIO <name>_floor_vs_raw, information).
+func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, mode rawMode) (result, error) {
 	d, cl, err := e.workloadClient(ctx, w)
 	if err != nil {
 		return result{}, err
@@ -237,6 +278,15 @@ func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) 
 	defer cl.Close()
 	var dl deliveries
 	values := d.values
+	encode := w.kind.encoder(d.ids)
+	// The floor's metadata, one per goroutine (goroutine g sends the events
+	// k = g mod goroutines) on a cache line of its own: a local would escape
+	// through the encoder, a function value, and cost an allocation per event.
+	type lineMD struct {
+		md payload.Metadata
+		_  [64 - unsafe.Sizeof(payload.Metadata{})%64]byte
+	}
+	mds := make([]lineMD, w.goroutines)
 	records := sync.Pool{New: func() any { return new(kgo.Record) }}
 	recycle := func(r *kgo.Record, err error) {
 		dl.promise(r, err)
@@ -245,20 +295,38 @@ func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, fresh bool) 
 	}
 	res, err := measure(n, func() error {
 		_ = fanOut(w.goroutines, n, func(k int) error {
-			v := values[k%len(values)]
-			if !fresh {
-				// A new record and promise per event, as in runRaw.
-				cl.Produce(ctx, &kgo.Record{Value: v}, dl.promise)
-				return nil
+			switch mode {
+			case rawShared:
+				cl.Produce(ctx, &kgo.Record{Value: values[k%len(values)]}, dl.promise)
+			case rawFresh:
+				r := records.Get().(*kgo.Record)
+				r.Value = append(r.Value, values[k%len(values)]...)
+				cl.Produce(ctx, r, recycle)
+			case rawFloor:
+				now := time.Now()
+				md := &mds[k%w.goroutines].md
+				*md = payload.Metadata{ID: randomID(), Application: event.App, TimestampNS: now.UnixNano()}
+				r := records.Get().(*kgo.Record)
+				r.Value = encode(r.Value, k, md)
+				r.Timestamp = now
+				cl.Produce(ctx, r, recycle)
 			}
-			r := records.Get().(*kgo.Record)
-			r.Value = append(r.Value, v...)
-			cl.Produce(ctx, r, recycle)
 			return nil
 		})
 		return cl.Flush(ctx)
 	})
 	return res, errors.Join(err, dl.err())
+}
+
+// randomID is a version 4 UUID drawn as the SDK draws event ids
+// (eventmanager's newRandomID: the runtime's ChaCha8 generator).
+func randomID() uuid.UUID {
+	var id uuid.UUID
+	binary.LittleEndian.PutUint64(id[:8], rand.Uint64())
+	binary.LittleEndian.PutUint64(id[8:], rand.Uint64())
+	id[6] = id[6]&0x0f | 0x40
+	id[8] = id[8]&0x3f | 0x80
+	return id
 }
 
 // runWorkloadSDK is the SDK's side of w: a Manager on a client built like
