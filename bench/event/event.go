@@ -110,6 +110,47 @@ func NewAvro(v *Event10, id uuid.UUID, app string, now time.Time) Avro {
 // writes by hand for Event10, with no plan and no checks beyond the enum. It
 // appends the framed value (0x00, schemaID big-endian, Avro body) to dst.
 func AppendHand(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) []byte {
+	dst = append(dst, 0)
+	dst = binary.BigEndian.AppendUint32(dst, schemaID)
+	dst = hwUUID(dst, &md.ID)
+	dst = hwString(dst, md.Application)
+	ms := md.TimestampNS / 1e6
+	if md.TimestampNS%1e6 < 0 {
+		ms--
+	}
+	dst = hwLong(dst, ms)
+	dst = hwLong(dst, md.TimestampNS)
+	dst = hwString(dst, v.Method)
+	dst = hwString(dst, v.Path)
+	dst = hwLong(dst, int64(v.Status))
+	dst = hwLong(dst, v.Bytes)
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(float64(v.Latency)/1e9))
+	if v.Cached {
+		dst = append(dst, 1)
+	} else {
+		dst = append(dst, 0)
+	}
+	dst = binary.LittleEndian.AppendUint64(dst, math.Float64bits(v.Ratio))
+	switch v.Kind {
+	case QueryAsync:
+		dst = append(dst, 0)
+	case QuerySync:
+		dst = append(dst, 2)
+	}
+	if v.Retries == nil {
+		dst = append(dst, 0)
+	} else {
+		dst = append(dst, 2)
+		dst = hwLong(dst, int64(*v.Retries))
+	}
+	return hwUUID(dst, &v.User)
+}
+
+// AppendFast writes what AppendHand writes, with the fastest UUID text
+// known here (eight hex digits at a time, as payload writes them): the
+// encoder of the workloads' floor run, which is to bound what a producer
+// can do. AppendHand stays as it was, the baseline of the encode figure.
+func AppendFast(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) []byte {
 	dst = hwMeta(dst, schemaID, md)
 	dst = hwString(dst, v.Method)
 	dst = hwString(dst, v.Path)
@@ -120,14 +161,15 @@ func AppendHand(dst []byte, schemaID uint32, md *payload.Metadata, v *Event10) [
 	dst = hwDouble(dst, v.Ratio)
 	dst = hwKind(dst, v.Kind)
 	dst = hwRetries(dst, v.Retries)
-	return hwUUID(dst, &v.User)
+	return hwUUIDFast(dst, &v.User)
 }
 
-// hwMeta appends the framing and the SDK's metadata fields.
+// hwMeta appends the framing and the SDK's metadata fields, for the fast
+// encoders.
 func hwMeta(dst []byte, schemaID uint32, md *payload.Metadata) []byte {
 	dst = append(dst, 0)
 	dst = binary.BigEndian.AppendUint32(dst, schemaID)
-	dst = hwUUID(dst, &md.ID)
+	dst = hwUUIDFast(dst, &md.ID)
 	dst = hwString(dst, md.Application)
 	ms := md.TimestampNS / 1e6
 	if md.TimestampNS%1e6 < 0 {
@@ -187,4 +229,34 @@ func hwUUID(dst []byte, u *uuid.UUID) []byte {
 		buf[pos[i]], buf[pos[i]+1] = hex[b>>4], hex[b&0xf]
 	}
 	return append(dst, buf[:]...)
+}
+
+// hwUUIDFast is hwUUID with each group of eight hex digits made at once
+// (hex8).
+func hwUUIDFast(dst []byte, u *uuid.UUID) []byte {
+	hi := hex8(binary.BigEndian.Uint32(u[0:4]))
+	mid := hex8(binary.BigEndian.Uint32(u[4:8]))
+	lo := hex8(binary.BigEndian.Uint32(u[8:12]))
+	dst = append(dst, 36<<1) // the zig-zag length
+	dst = binary.BigEndian.AppendUint64(dst, hi)
+	dst = append(dst, '-')
+	dst = binary.BigEndian.AppendUint32(dst, uint32(mid>>32))
+	dst = append(dst, '-')
+	dst = binary.BigEndian.AppendUint32(dst, uint32(mid))
+	dst = append(dst, '-')
+	dst = binary.BigEndian.AppendUint32(dst, uint32(lo>>32))
+	dst = append(dst, '-')
+	dst = binary.BigEndian.AppendUint32(dst, uint32(lo))
+	return binary.BigEndian.AppendUint64(dst, hex8(binary.BigEndian.Uint32(u[12:16])))
+}
+
+// hex8 returns the 8 lower-case hex digits of v as the bytes of a uint64,
+// the most significant digit in the most significant byte (SWAR).
+func hex8(v uint32) uint64 {
+	x := uint64(v)
+	x = (x | x<<16) & 0x0000ffff0000ffff
+	x = (x | x<<8) & 0x00ff00ff00ff00ff
+	x = (x | x<<4) & 0x0f0f0f0f0f0f0f0f
+	letters := ((x + 0x0606060606060606) >> 4) & 0x0101010101010101
+	return x + 0x3030303030303030 + letters*('a'-'0'-10)
 }

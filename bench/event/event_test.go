@@ -52,6 +52,9 @@ func TestEncodersAgree(t *testing.T) {
 			if hand := event.AppendHand(nil, schemaID, md, &v); !bytes.Equal(hand, sdk) {
 				t.Errorf("AppendHand %x\nSDK        %x", hand, sdk)
 			}
+			if fast := event.AppendFast(nil, schemaID, md, &v); !bytes.Equal(fast, sdk) {
+				t.Errorf("AppendFast %x\nSDK        %x", fast, sdk)
+			}
 			var serde sr.Serde
 			serde.Register(schemaID, event.Avro{}, sr.EncodeFn(func(v any) ([]byte, error) { return avro.Marshal(schema, v) }))
 			hamba, err := serde.Encode(event.NewAvro(&v, id, event.App, now))
@@ -97,8 +100,8 @@ func TestWorkloadEvents(t *testing.T) {
 		}
 		// The hand-written wide encoder (the workloads' floor run) writes
 		// the SDK's bytes.
-		if hand := event.AppendHand50(nil, 42, md, &v); !bytes.Equal(hand, sdk) {
-			t.Errorf("AppendHand50 %x\nSDK          %x", hand, sdk)
+		if hand := event.AppendFast50(nil, 42, md, &v); !bytes.Equal(hand, sdk) {
+			t.Errorf("AppendFast50 %x\nSDK          %x", hand, sdk)
 		}
 	}
 	for _, n := range []int{200, 1024, 7} {

@@ -77,9 +77,9 @@ func Sample50() Event50 {
 	return v
 }
 
-// AppendHand50 is AppendHand for Event50: the hand-written encoder of the
+// AppendFast50 is AppendFast for Event50: the hand-written encoder of the
 // wide event, field after field, with no plan and no checks.
-func AppendHand50(dst []byte, schemaID uint32, md *payload.Metadata, v *Event50) []byte {
+func AppendFast50(dst []byte, schemaID uint32, md *payload.Metadata, v *Event50) []byte {
 	dst = hwMeta(dst, schemaID, md)
 	dst = hwString(dst, v.Method1)
 	dst = hwString(dst, v.Method2)
@@ -126,10 +126,10 @@ func AppendHand50(dst []byte, schemaID uint32, md *payload.Metadata, v *Event50)
 	dst = hwRetries(dst, v.Retries3)
 	dst = hwRetries(dst, v.Retries4)
 	dst = hwRetries(dst, v.Retries5)
-	dst = hwUUID(dst, &v.User1)
-	dst = hwUUID(dst, &v.User2)
-	dst = hwUUID(dst, &v.User3)
-	dst = hwUUID(dst, &v.User4)
-	dst = hwUUID(dst, &v.User5)
+	dst = hwUUIDFast(dst, &v.User1)
+	dst = hwUUIDFast(dst, &v.User2)
+	dst = hwUUIDFast(dst, &v.User3)
+	dst = hwUUIDFast(dst, &v.User4)
+	dst = hwUUIDFast(dst, &v.User5)
 	return dst
 }

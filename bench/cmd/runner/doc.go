@@ -42,7 +42,7 @@
 // floor is the least a producer that meets the SDK's wire contract does per
 // event, written by hand for the type: one clock read, a random id drawn as
 // the SDK draws it, the event encoded by the type's hand-written encoder
-// (event.AppendHand, event.AppendHand50: no plan, no checks of strings,
+// (event.AppendFast, event.AppendFast50: no plan, no checks of strings,
 // floats or lengths) into the value buffer of a pooled record, and no
 // accounting, statistics or Flush epochs. floor against raw bounds what any
 // producer that encodes each event when it is published reaches here; sdk

@@ -36,13 +36,13 @@ type workload struct {
 func workloads() []workload {
 	return []workload{
 		{name: "mix", goroutines: 8, names: eventNames("mix_", 10), target: 0.75,
-			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(200) }, hand: event.AppendHand}},
+			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(200) }, hand: event.AppendFast}},
 		{name: "wide", goroutines: 1, names: []string{"wide"}, target: 0.60,
-			kind: kindOf[event.Event50]{sample: event.Sample50, hand: event.AppendHand50}},
+			kind: kindOf[event.Event50]{sample: event.Sample50, hand: event.AppendFast50}},
 		{name: "types100", goroutines: 1, names: eventNames("type_", 100), target: 0.70,
-			kind: kindOf[event.Event10]{sample: event.Sample, hand: event.AppendHand}},
+			kind: kindOf[event.Event10]{sample: event.Sample, hand: event.AppendFast}},
 		{name: "str1k", goroutines: 1, names: []string{"str1k"}, target: 0.75,
-			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(1024) }, hand: event.AppendHand}},
+			kind: kindOf[event.Event10]{sample: func() event.Event10 { return event.SampleLong(1024) }, hand: event.AppendFast}},
 	}
 }
 
