@@ -307,6 +307,11 @@ func runWorkloadRaw(ctx context.Context, e *env, w workload, n int, mode rawMode
 				md := &mds[k%w.goroutines].md
 				*md = payload.Metadata{ID: randomID(), Application: event.App, TimestampNS: now.UnixNano()}
 				r := records.Get().(*kgo.Record)
+				if r.Value == nil {
+					// Sized once, as fresh's copy and the SDK's buffers are,
+					// not grown by doubling.
+					r.Value = make([]byte, 0, len(values[k%len(values)]))
+				}
 				r.Value = encode(r.Value, k, md)
 				r.Timestamp = now
 				cl.Produce(ctx, r, recycle)
