@@ -11,8 +11,9 @@ import (
 )
 
 // encoders times payload's Codec.Append against the hand-written append
-// encoder for the same event, metadata and buffer, as payload's
-// BenchmarkEncode10Fields/Append and BenchmarkHandWritten10Fields do.
+// encoder (event.AppendHand) for the same event, metadata and buffer, as
+// payload's BenchmarkEncode10Fields/Append and BenchmarkHandWritten10Fields
+// do (the latter with event.AppendFast, whose UUIDs are faster).
 type encoders struct {
 	codec *payload.Codec[event.Event10]
 	md    payload.Metadata
