@@ -72,16 +72,18 @@ const (
 // never shows a secret (passwords, URL user-info, private keys); see the
 // package documentation for the one gap (%p of a non-pointer).
 type Config struct {
-	// AppName is METRICS_APP_NAME (or Safir's METRICS_APPLICATION). It
-	// must match [A-Za-z_][A-Za-z0-9_]* and is required unless metrics are
-	// disabled.
+	// AppName is METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets
+	// it (Safir's name). It is required in every mode and must match
+	// [A-Za-z_][A-Za-z0-9_]*; to deploy on Sasquatch it must match
+	// SasquatchAppPattern, [a-z][a-z0-9]* (see CheckSasquatchAppName).
 	AppName string
 	// Disabled is set by METRICS_ENABLED=false or METRICS_DISABLE=true
 	// (default false: enabled). Disabled mode validates events and drops
-	// them, whatever Mock says.
+	// them; with Mock set too it is mock mode, as in Safir.
 	Disabled bool
-	// Mock is METRICS_MOCK (default false): publishers record events in
-	// memory instead of sending them (unless Disabled).
+	// Mock is set by METRICS_MOCK=true together with METRICS_ENABLED=false,
+	// Safir's mock setting (default false): publishers record events in
+	// memory instead of sending them. In code, Mock alone selects mock mode.
 	Mock bool
 	// TopicPrefix is METRICS_EVENTS_TOPIC_PREFIX (or METRICS_TOPIC_PREFIX),
 	// default "lsst.square.metrics.events"; each dot-separated part must

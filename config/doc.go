@@ -25,7 +25,8 @@
 //
 // The variables, their defaults and their aliases:
 //
-//	METRICS_APP_NAME (alias METRICS_APPLICATION)   required unless disabled; [A-Za-z_][A-Za-z0-9_]*
+//	METRICS_APP_NAME (alias METRICS_APPLICATION, the name Phalanx sets)  required in every mode; [A-Za-z_][A-Za-z0-9_]*,
+//	                                               and [a-z][a-z0-9]* to deploy on Sasquatch (CheckSasquatchAppName)
 //	METRICS_ENABLED (or METRICS_DISABLE, negated)  true
 //	METRICS_MOCK                                   false
 //	METRICS_EVENTS_TOPIC_PREFIX (alias METRICS_TOPIC_PREFIX)  lsst.square.metrics.events
@@ -51,16 +52,25 @@
 // Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
 // is ignored; EnvWarnings reports it, with the closest of the names above
 // when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?), and the
-// misspelt KAFKA_BOOSTRAP_SERVERS. Config.Warnings reports settings that
-// are set but ignored (SCHEMA_MANAGER_CA_PATH with an http registry, say).
+// misspelt KAFKA_BOOSTRAP_SERVERS, and METRICS_MOCK=true ignored in Kafka
+// mode. Config.Warnings reports settings that are set but ignored
+// (SCHEMA_MANAGER_CA_PATH with an http registry, say) and, in Kafka mode, an
+// application name that Sasquatch cannot deploy.
 // eventmanager.New logs both.
 //
-// The mode (Config.Mode): METRICS_ENABLED=false is disabled mode (whatever
-// METRICS_MOCK says), else METRICS_MOCK=true is mock mode, else Kafka mode.
+// The modes are Safir's (its metrics_configuration_factory): METRICS_ENABLED=false
+// with METRICS_MOCK=true is mock mode (Safir's documented setting for an
+// app's tests), METRICS_ENABLED=false alone is disabled mode, anything else
+// is Kafka mode. METRICS_MOCK=true without METRICS_ENABLED=false is Kafka
+// mode in Safir, and here: EnvWarnings says it is ignored, and when Kafka
+// settings are missing FromEnv's error says so too, naming both variables
+// (never a silent mock). METRICS_DISABLE=true counts as METRICS_ENABLED=false.
 // In a Config built in code the zero value means the default: enabled, not
-// mock, so Config{AppName: "x", Mock: true} is mock mode. In mock and
-// disabled modes no Kafka or registry setting is required and no file is
-// read, but every value that is set must be well-formed.
+// mock, and Mock selects mock mode whatever Disabled says, so
+// Config{AppName: "x", Mock: true} is mock mode (Config.Mode decides). In
+// mock and disabled modes no Kafka or registry setting is required and no
+// file is read, but every value that is set must be well-formed, and the
+// application name is required in every mode.
 //
 // Secrets (the SASL and registry passwords, user-info in the registry URL)
 // are held in Secret values (private keys stay in their files), and never

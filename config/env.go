@@ -94,22 +94,8 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), &p)
 	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), &p)
 
-	enabled, enabledSet, enabledOK := parseBool(envEnabled, s(raw.Enabled), &p)
-	disable, disableSet, disableOK := parseBool(envDisable, s(raw.Disable), &p)
-	switch {
-	case enabledSet && disableSet && enabled == disable:
-		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", s(raw.Disable), envEnabled, s(raw.Enabled)), nil)
-		r.modeUnknown = true
-	case enabledSet:
-		c.Disabled = !enabled
-	case disableSet:
-		c.Disabled = disable
-	}
-	var mockOK bool
-	c.Mock, _, mockOK = parseBool(envMock, s(raw.Mock), &p)
-	if !enabledOK || !disableOK || !mockOK {
-		r.modeUnknown = true
-	}
+	sw := readSwitches(raw, &p)
+	c.Disabled, c.Mock, r.modeUnknown = sw.disabled, sw.mock, sw.unknown
 	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), &p)
 
 	b := bootstrapServers(raw)
@@ -143,6 +129,11 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	c = r.resolve(c, &p)
 	unknown := unknownVars(environ)
 	if len(p.vars) > 0 {
+		// METRICS_MOCK=true without METRICS_ENABLED=false is Kafka mode, as
+		// in Safir; when Kafka mode then fails, that is likely why.
+		if sw.mockNote != "" {
+			p.add(envMock, sw.mockNote, nil)
+		}
 		// A misspelt variable may be why the configuration is bad
 		// (METRICS_MOK=true: Kafka mode, and no broker): say so in the error.
 		for _, u := range unknown {
@@ -153,6 +144,48 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 		return Config{}, p.err()
 	}
 	return c, nil
+}
+
+// switches are the mode variables of the environment, read with Safir's
+// rules (safirSwitches).
+type switches struct {
+	disabled, mock bool
+	// unknown is set when METRICS_ENABLED, METRICS_DISABLE or METRICS_MOCK
+	// did not parse, or contradict each other.
+	unknown bool
+	// mockNote is the note about METRICS_MOCK=true ignored, or "".
+	mockNote string
+}
+
+// readSwitches reads METRICS_ENABLED, its negated alias METRICS_DISABLE
+// and METRICS_MOCK of raw, recording their problems in p.
+func readSwitches(raw rawEnv, p *problems) switches {
+	var sw switches
+	enabledVar, enabledRaw := envEnabled, trim(raw.Enabled)
+	enabled, enabledSet, enabledOK := parseBool(envEnabled, enabledRaw, p)
+	disable, disableSet, disableOK := parseBool(envDisable, trim(raw.Disable), p)
+	switch {
+	case enabledSet && disableSet && enabled == disable:
+		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", trim(raw.Disable), envEnabled, enabledRaw), nil)
+		sw.unknown = true
+	case !enabledSet && disableSet:
+		enabled, enabledSet = !disable, true
+		enabledVar, enabledRaw = envDisable, trim(raw.Disable)
+	}
+	mock, _, mockOK := parseBool(envMock, trim(raw.Mock), p)
+	if !enabledOK || !disableOK || !mockOK {
+		sw.unknown = true
+	}
+	var ignored bool
+	sw.disabled, sw.mock, ignored = safirSwitches(enabled, enabledSet, mock)
+	if ignored && !sw.unknown {
+		if enabledVar == envDisable {
+			sw.mockNote = mockIgnoredNote(envEnabled, "", envMock) + fmt.Sprintf(" (%s=%s)", envDisable, enabledRaw)
+		} else {
+			sw.mockNote = mockIgnoredNote(envEnabled, enabledRaw, envMock)
+		}
+	}
+	return sw
 }
 
 // trim trims the surrounding white space of a value.

@@ -62,7 +62,7 @@ func kafkaEnv(extra map[string]string) map[string]string {
 
 // mockEnv is a minimal valid mock-mode environment plus extra.
 func mockEnv(extra map[string]string) map[string]string {
-	env := map[string]string{"METRICS_APP_NAME": "myapp", "METRICS_MOCK": "true"}
+	env := map[string]string{"METRICS_APP_NAME": "myapp", "METRICS_ENABLED": "false", "METRICS_MOCK": "true"}
 	maps.Copy(env, extra)
 	return env
 }
@@ -185,15 +185,15 @@ func TestFromEnvVariables(t *testing.T) {
 			func(c config.Config) (any, any) { return c.AppName, "my_App2" }},
 		{"METRICS_APPLICATION", kafkaEnv(map[string]string{"METRICS_APP_NAME": "", "METRICS_APPLICATION": "safir_app"}),
 			func(c config.Config) (any, any) { return c.AppName, "safir_app" }},
-		{"METRICS_ENABLED=false", map[string]string{"METRICS_ENABLED": "false"},
+		{"METRICS_ENABLED=false", map[string]string{"METRICS_APP_NAME": "a", "METRICS_ENABLED": "false"},
 			func(c config.Config) (any, any) { return c.Disabled, true }},
 		{"METRICS_ENABLED=TRUE", kafkaEnv(map[string]string{"METRICS_ENABLED": "TRUE"}),
 			func(c config.Config) (any, any) { return c.Disabled, false }},
-		{"METRICS_DISABLE=yes", map[string]string{"METRICS_DISABLE": "yes"},
+		{"METRICS_DISABLE=yes", map[string]string{"METRICS_APP_NAME": "a", "METRICS_DISABLE": "yes"},
 			func(c config.Config) (any, any) { return c.Disabled, true }},
 		{"METRICS_DISABLE=0", kafkaEnv(map[string]string{"METRICS_DISABLE": "0"}),
 			func(c config.Config) (any, any) { return c.Disabled, false }},
-		{"METRICS_MOCK", map[string]string{"METRICS_APP_NAME": "a", "METRICS_MOCK": "On"},
+		{"METRICS_MOCK", map[string]string{"METRICS_APP_NAME": "a", "METRICS_ENABLED": "off", "METRICS_MOCK": "On"},
 			func(c config.Config) (any, any) { return c.Mock, true }},
 		{"METRICS_EVENTS_TOPIC_PREFIX", mockEnv(map[string]string{"METRICS_EVENTS_TOPIC_PREFIX": "lsst.dev._x1"}),
 			func(c config.Config) (any, any) { return c.Topic(), "lsst.dev._x1.myapp" }},
@@ -305,7 +305,7 @@ func TestFromEnvAliases(t *testing.T) {
 		{name: "enabled true, disable false agree",
 			env: kafkaEnv(map[string]string{"METRICS_ENABLED": "true", "METRICS_DISABLE": "false"}), wantApp: "myapp"},
 		{name: "enabled false, disable true agree",
-			env: map[string]string{"METRICS_ENABLED": "false", "METRICS_DISABLE": "true"}, wantDisabled: true},
+			env: map[string]string{"METRICS_APP_NAME": "myapp", "METRICS_ENABLED": "false", "METRICS_DISABLE": "true"}, wantApp: "myapp", wantDisabled: true},
 		{name: "enabled true, disable true contradict",
 			env:     kafkaEnv(map[string]string{"METRICS_ENABLED": "true", "METRICS_DISABLE": "true"}),
 			wantErr: []wantProblem{{"METRICS_DISABLE", `"true" contradicts METRICS_ENABLED "true"`}}},
@@ -362,8 +362,8 @@ func TestFromEnvAliases(t *testing.T) {
 			if tt.wantPrefix == "" {
 				tt.wantPrefix = "lsst.square.metrics.events"
 			}
-			if c.AppName != tt.wantApp || c.Disabled != tt.wantDisabled || c.TopicPrefix != tt.wantPrefix {
-				t.Errorf("app %q disabled %t prefix %q, want %q %t %q", c.AppName, c.Disabled, c.TopicPrefix, tt.wantApp, tt.wantDisabled, tt.wantPrefix)
+			if disabled := c.Mode() == config.ModeDisabled; c.AppName != tt.wantApp || disabled != tt.wantDisabled || c.TopicPrefix != tt.wantPrefix {
+				t.Errorf("app %q disabled %t prefix %q, want %q %t %q", c.AppName, disabled, c.TopicPrefix, tt.wantApp, tt.wantDisabled, tt.wantPrefix)
 			}
 			if tt.wantServers != "" && strings.Join(c.Kafka.BootstrapServers, ",") != tt.wantServers {
 				t.Errorf("BootstrapServers = %q, want %q", c.Kafka.BootstrapServers, tt.wantServers)
@@ -510,13 +510,13 @@ func TestFromEnvModes(t *testing.T) {
 		mock     bool
 		want     []wantProblem // nil: success
 	}{
-		{name: "mock needs no Kafka or registry", env: mockEnv(nil), mock: true},
+		{name: "mock needs no Kafka or registry", env: mockEnv(nil), disabled: true, mock: true},
 		{name: "mock reads no file and requires no pairing",
 			env: mockEnv(map[string]string{
 				"KAFKA_SECURITY_PROTOCOL": "SSL", "KAFKA_CLIENT_CERT_PATH": missing, "KAFKA_CLUSTER_CA_PATH": missing,
 				"SCHEMA_MANAGER_CA_PATH": missing, "SCHEMA_MANAGER_USERNAME": "u",
 			}),
-			mock: true},
+			disabled: true, mock: true},
 		{name: "mock still checks what is set",
 			env: mockEnv(map[string]string{
 				"KAFKA_SECURITY_PROTOCOL": "TLS", "SCHEMA_MANAGER_REGISTRY_URL": "ftp://x", "KAFKA_BOOTSTRAP_SERVERS": "a:b",
@@ -526,8 +526,12 @@ func TestFromEnvModes(t *testing.T) {
 				{"KAFKA_SECURITY_PROTOCOL", `"TLS" is not one of`},
 				{"SCHEMA_MANAGER_REGISTRY_URL", "must be an http or https URL"},
 			}},
-		{name: "disabled needs nothing, not even the app name", env: map[string]string{"METRICS_ENABLED": "false"}, disabled: true},
-		{name: "disabled wins over mock", env: map[string]string{"METRICS_DISABLE": "true", "METRICS_MOCK": "true"}, disabled: true, mock: true},
+		{name: "disabled needs no Kafka or registry", env: map[string]string{"METRICS_ENABLED": "false", "METRICS_APP_NAME": "a"}, disabled: true},
+		{name: "disabled requires the app name", env: map[string]string{"METRICS_ENABLED": "false"},
+			want: []wantProblem{{"METRICS_APP_NAME", "required in every mode (set METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets it"}}},
+		{name: "mock requires the app name", env: map[string]string{"METRICS_ENABLED": "false", "METRICS_MOCK": "true"},
+			want: []wantProblem{{"METRICS_APP_NAME", "required in every mode"}}},
+		{name: "METRICS_DISABLE=true with METRICS_MOCK=true is mock", env: map[string]string{"METRICS_APP_NAME": "a", "METRICS_DISABLE": "true", "METRICS_MOCK": "true"}, disabled: true, mock: true},
 		{name: "disabled still checks the app name if set",
 			env:  map[string]string{"METRICS_ENABLED": "false", "METRICS_APP_NAME": "a b"},
 			want: []wantProblem{{"METRICS_APP_NAME", `"a b" must match`}}},
@@ -539,7 +543,7 @@ func TestFromEnvModes(t *testing.T) {
 				{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"},
 			}},
 		{name: "unknown mode requires nothing more",
-			env:  map[string]string{"METRICS_MOCK": "perhaps"},
+			env:  map[string]string{"METRICS_APP_NAME": "a", "METRICS_MOCK": "perhaps"},
 			want: []wantProblem{{"METRICS_MOCK", `"perhaps" is not a boolean`}}},
 	}
 	for _, tt := range tests {
@@ -646,8 +650,8 @@ func TestFromEnvMultipleErrors(t *testing.T) {
 
 // TestErrorMessage pins the exact message format.
 func TestErrorMessage(t *testing.T) {
-	ce := fromEnvError(t, map[string]string{"METRICS_MOCK": "true", "KAFKA_SECURITY_PROTOCOL": "FOO"})
-	want := `config: invalid configuration: METRICS_APP_NAME: required; KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL`
+	ce := fromEnvError(t, map[string]string{"METRICS_ENABLED": "false", "METRICS_MOCK": "true", "KAFKA_SECURITY_PROTOCOL": "FOO"})
+	want := `config: invalid configuration: METRICS_APP_NAME: required in every mode (set METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets it; e.g. "myapp"); KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL`
 	if got := ce.Error(); got != want {
 		t.Errorf("Error() =\n%s\nwant\n%s", got, want)
 	}

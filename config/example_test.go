@@ -13,6 +13,7 @@ import (
 func ExampleFromEnv() {
 	restore := setenvForExample(map[string]string{
 		"METRICS_APP_NAME": "myapp",
+		"METRICS_ENABLED":  "false", // with METRICS_MOCK=true: mock mode, as in Safir
 		"METRICS_MOCK":     "true",
 	})
 	defer restore()
@@ -33,6 +34,7 @@ func ExampleFromEnv() {
 func ExampleFromEnv_invalid() {
 	restore := setenvForExample(map[string]string{
 		"METRICS_APP_NAME":        "my-app",
+		"METRICS_ENABLED":         "false",
 		"METRICS_MOCK":            "true",
 		"KAFKA_SECURITY_PROTOCOL": "TLS",
 	})

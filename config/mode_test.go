@@ -18,7 +18,7 @@ func TestMode(t *testing.T) {
 		{"kafka", config.Config{AppName: "x"}, config.ModeKafka, "kafka"},
 		{"mock", config.Config{AppName: "x", Mock: true}, config.ModeMock, "mock"},
 		{"disabled", config.Config{AppName: "x", Disabled: true}, config.ModeDisabled, "disabled"},
-		{"disabled wins over mock", config.Config{AppName: "x", Disabled: true, Mock: true}, config.ModeDisabled, "disabled"},
+		{"disabled and mock is mock, as in Safir", config.Config{AppName: "x", Disabled: true, Mock: true}, config.ModeMock, "mock"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -26,9 +26,9 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 
 	switch {
 	case c.AppName == "":
-		if c.Mode() != ModeDisabled && !r.modeUnknown {
-			p.add(r.names.appName, "required", nil)
-		}
+		// Required in every mode: the topic and the subjects of every mode
+		// are built from it (Safir requires it in every mode too).
+		p.add(r.names.appName, fmt.Sprintf("required in every mode (set %s, or %s as Phalanx sets it; e.g. %q)", envAppName, envApplication, "myapp"), nil)
 	case !avroname.Valid(c.AppName):
 		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit)", c.AppName, avroname.Pattern), nil)
 	}
@@ -54,7 +54,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 		}
 	}
 	if kafkaMode && len(k.BootstrapServers) == 0 {
-		p.add(r.names.bootstrap, "required in Kafka mode (a comma-separated host:port list, or set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)", nil)
+		p.add(r.names.bootstrap, "required in Kafka mode (a comma-separated host:port list; or run without Kafka: METRICS_ENABLED=false for disabled mode, with METRICS_MOCK=true for mock mode)", nil)
 	}
 
 	proto, protocolOK := r.securityProtocol(k.SecurityProtocol, p)

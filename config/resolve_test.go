@@ -50,7 +50,7 @@ func TestResolveLiteral(t *testing.T) {
 				{"KAFKA_BOOTSTRAP_SERVERS", "required in Kafka mode"},
 				{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"},
 			}},
-		{name: "disabled Config needs nothing", in: config.Config{Disabled: true, Mock: true},
+		{name: "disabled Config needs only the app name", in: config.Config{AppName: "a", Disabled: true},
 			check: func(t *testing.T, c config.Config) {
 				if c.Mode() != config.ModeDisabled || c.TopicPrefix != "lsst.square.metrics.events" {
 					t.Errorf("Resolve() = %v", c)
@@ -242,8 +242,8 @@ func TestString(t *testing.T) {
 				"registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
 				"delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s"},
-		{config.Config{Disabled: true},
-			"mode=disabled topic=lsst.square.metrics.events. raise_on_error=false kafka.security_protocol=PLAINTEXT " +
+		{config.Config{AppName: "a", Disabled: true},
+			"mode=disabled app=a topic=lsst.square.metrics.events.a raise_on_error=false kafka.security_protocol=PLAINTEXT " +
 				"kafka.sasl_mechanism=SCRAM-SHA-512 registry.compatibility=NONE registry.timeout=10s " +
 				"delivery.max_buffered_events=100000 delivery.max_buffered_bytes=67108864 delivery.block_timeout=0s " +
 				`delivery.delivery_timeout=2m0s delivery.log_interval=1m0s delivery.backoff_max=1m0s`},

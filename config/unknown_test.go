@@ -29,7 +29,7 @@ func rawFromEnviron(environ []string) rawEnv {
 func TestUnknownVariables(t *testing.T) {
 	t.Parallel()
 	mock := func(extra ...string) []string {
-		return append([]string{"METRICS_APP_NAME=app", "METRICS_MOCK=true", "PATH=/bin", "HOME=/root"}, extra...)
+		return append([]string{"METRICS_APP_NAME=app", "METRICS_ENABLED=false", "METRICS_MOCK=true", "PATH=/bin", "HOME=/root"}, extra...)
 	}
 	tests := []struct {
 		name    string
@@ -58,7 +58,7 @@ func TestUnknownVariables(t *testing.T) {
 		{name: "a bad configuration names its near misses, not the others",
 			environ: []string{"METRICS_APP_NAME=app", "METRICS_MOK=true", "KAFKA_HEAP_OPTS=-Xmx1g"},
 			wantErr: []VarError{
-				{Name: envBootstrap, Reason: "required in Kafka mode (a comma-separated host:port list, or set METRICS_MOCK=true or METRICS_ENABLED=false to run without Kafka)"},
+				{Name: envBootstrap, Reason: "required in Kafka mode (a comma-separated host:port list; or run without Kafka: METRICS_ENABLED=false for disabled mode, with METRICS_MOCK=true for mock mode)"},
 				{Name: envRegistryURL, Reason: "required in Kafka mode (http or https URL of the schema registry)"},
 				{Name: "METRICS_MOK", Reason: "not a variable of the metrics SDK, ignored: did you mean METRICS_MOCK?"},
 			}},

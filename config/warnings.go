@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"slices"
+	"strings"
 
 	"github.com/kelseyhightower/envconfig"
 )
@@ -12,7 +13,8 @@ import (
 // nil: in Kafka mode, KAFKA_SASL_USERNAME or KAFKA_SASL_PASSWORD with a
 // protocol without SASL, KAFKA_CLUSTER_CA_PATH, KAFKA_CLIENT_CERT_PATH or
 // KAFKA_CLIENT_KEY_PATH with a protocol without TLS, and
-// SCHEMA_MANAGER_CA_PATH with a registry URL that is not https. It computes
+// SCHEMA_MANAGER_CA_PATH with a registry URL that is not https, and an
+// AppName that Sasquatch cannot deploy (CheckSasquatchAppName). It computes
 // them from c alone (resolved or not) and does no I/O. eventmanager.New logs
 // them, with EnvWarnings.
 func (c Config) Warnings() []string {
@@ -20,6 +22,11 @@ func (c Config) Warnings() []string {
 		return nil
 	}
 	var w []string
+	if c.AppName != "" {
+		if err := CheckSasquatchAppName(c.AppName); err != nil {
+			w = append(w, strings.TrimPrefix(err.Error(), "config: ")+" (it works with Kafka set-ups outside Sasquatch)")
+		}
+	}
 	k := c.Kafka
 	var p problems
 	r := resolver{}
@@ -45,7 +52,9 @@ func (c Config) Warnings() []string {
 	return w
 }
 
-// EnvWarnings returns notes about the environment, or nil: the misspelt
+// EnvWarnings returns notes about the environment, or nil: METRICS_MOCK=true
+// ignored because METRICS_ENABLED is not false (Safir's rule: that is Kafka
+// mode), the misspelt
 // KAFKA_BOOSTRAP_SERVERS (used when KAFKA_BOOTSTRAP_SERVERS is not set, or
 // repeating it), and every other non-empty variable named METRICS_*, KAFKA_*
 // or SCHEMA_MANAGER_* that FromEnv does not read, with the closest known
@@ -64,6 +73,10 @@ func EnvWarnings() []string {
 // envWarnings is EnvWarnings for raw and environ ("NAME=value" entries).
 func envWarnings(raw rawEnv, environ []string) []string {
 	var w []string
+	var p problems
+	if sw := readSwitches(raw, &p); sw.mockNote != "" {
+		w = append(w, sw.mockNote)
+	}
 	if b := bootstrapServers(raw); b.warning != "" {
 		w = append(w, b.warning)
 	}

@@ -15,8 +15,9 @@
 // The manager runs in one of three modes chosen by the configuration: Kafka
 // (METRICS_ENABLED=true, the default), disabled (METRICS_ENABLED=false: events
 // are validated and logged at debug level, nothing is sent) and mock
-// (METRICS_MOCK=true: events are validated and recorded for the app's own
-// tests, read them with package eventmanagertest). Usage errors (unsupported
+// (METRICS_ENABLED=false with METRICS_MOCK=true, as in Safir: events are
+// validated and recorded for the app's own tests, read them with package
+// eventmanagertest). Usage errors (unsupported
 // payload types, bad or duplicate names, a missing topic) are returned in every
 // mode so that tests in mock mode catch them.
 //

@@ -43,11 +43,11 @@ for its delivery. Prints the event id on stdout. Exit status: 0 delivered;
 2 usage error (flags, fields, schema file, configuration).
 
 Configuration comes from the environment, exactly as for a service using
-the sasquatch-go SDK: METRICS_APP_NAME (required), KAFKA_BOOTSTRAP_SERVERS,
+the sasquatch-go SDK: METRICS_APP_NAME (or METRICS_APPLICATION, as Phalanx sets it; required), KAFKA_BOOTSTRAP_SERVERS,
 KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_*_PATH, SCHEMA_MANAGER_REGISTRY_URL,
 SCHEMA_MANAGER_SUFFIX, METRICS_EVENTS_TOPIC_PREFIX, ... (see the SDK's
-docs/configuration.md). METRICS_MOCK=true or METRICS_ENABLED=false only
-validate the event. The event goes to the topic <prefix>.<app>, which must
+docs/configuration.md). METRICS_ENABLED=false (disabled; with
+METRICS_MOCK=true, mock, as in Safir) only validates the event. The event goes to the topic <prefix>.<app>, which must
 exist; its schema is registered under <prefix>.<app>.<event><suffix>, and a
 field whose InfluxDB type differs from the latest registered schema's is
 refused, as in the SDK.

@@ -1,6 +1,7 @@
 // Package eventmanagertest helps an application's own tests check the events
 // it publishes, the way net/http/httptest helps with handlers. Run the manager
-// in mock mode (METRICS_MOCK=true, or config.Config{Mock: true}); every
+// in mock mode (METRICS_ENABLED=false with METRICS_MOCK=true, as in Safir, or
+// config.Config{Mock: true}); every
 // Publisher then records its payloads instead of sending them, and this
 // package reads and asserts them.
 //

@@ -51,8 +51,8 @@ func begin[T any](tb testing.TB, p *eventmanager.Publisher[T], n int, opts []Mat
 	rec, mode := lookup(p)
 	if rec == nil {
 		tb.Fatalf("eventmanagertest: publisher %q is not in mock mode (its manager runs in %s mode), so it records "+
-			"nothing to assert on: run the manager in mock mode, with METRICS_MOCK=true (and metrics not disabled) "+
-			"in the environment or config.Config{Mock: true}", p.Name(), mode)
+			"nothing to assert on: run the manager in mock mode, with METRICS_ENABLED=false with METRICS_MOCK=true "+
+			"in the environment (Safir's test setting) or config.Config{Mock: true}", p.Name(), mode)
 		return nil, nil, false
 	}
 	m, ok := newMatcher[T](tb, n, opts)

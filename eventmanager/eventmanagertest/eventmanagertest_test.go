@@ -210,13 +210,13 @@ func TestAssertions(t *testing.T) {
 }
 
 // TestNotMockModeFailsLoudly: a publisher whose manager does not record
-// (here disabled, as config.Config{AppName: "x", Mock: true} once ran) must
+// (here disabled: METRICS_ENABLED=false without METRICS_MOCK=true) must
 // fail every assertion, even one that wants nothing published, and say how
 // to turn mock mode on.
 func TestNotMockModeFailsLoudly(t *testing.T) {
 	t.Setenv("METRICS_APP_NAME", "app")
 	t.Setenv("METRICS_ENABLED", "false")
-	t.Setenv("METRICS_MOCK", "true")
+	t.Setenv("METRICS_MOCK", "")
 	cfg, err := config.FromEnv()
 	if err != nil {
 		t.Fatal(err)
@@ -258,7 +258,7 @@ func TestNotMockModeFailsLoudly(t *testing.T) {
 		p    *eventmanager.Publisher[QueryEvent]
 		want []string
 	}{
-		"disabled": {disabled, []string{`publisher "query" is not in mock mode`, "disabled mode", "METRICS_MOCK=true"}},
+		"disabled": {disabled, []string{`publisher "query" is not in mock mode`, "disabled mode", "METRICS_ENABLED=false with METRICS_MOCK=true"}},
 		"nil":      {nil, []string{"nil publisher"}},
 	}
 	for pname, pc := range publishers {

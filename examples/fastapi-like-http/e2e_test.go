@@ -243,11 +243,11 @@ func TestStartFailures(t *testing.T) {
 	}
 }
 
-// In mock mode (METRICS_MOCK=true) the same service runs without sending
+// In mock mode (METRICS_ENABLED=false with METRICS_MOCK=true) the same service runs without sending
 // anything: no tail, the demo still passes.
 func TestDemoMockMode(t *testing.T) {
 	t.Parallel()
-	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv("METRICS_MOCK=true"), "-demo")
+	p := proc.Start(t, proc.Build(t, "."), proc.CleanEnv("METRICS_ENABLED=false", "METRICS_MOCK=true"), "-demo")
 	if err := p.WaitExit(t); err != nil {
 		t.Fatalf("-demo in mock mode: %v, want exit status 0", err)
 	}

@@ -19,8 +19,10 @@ import (
 // the pipeline depends on the code and the app name only, so it needs no
 // Kafka and no registry.
 func printPipeline(ctx context.Context, stdout io.Writer) error {
-	if err := os.Setenv("METRICS_MOCK", "true"); err != nil {
-		return err
+	for k, v := range map[string]string{"METRICS_ENABLED": "false", "METRICS_MOCK": "true"} {
+		if err := os.Setenv(k, v); err != nil {
+			return err
+		}
 	}
 	cfg, err := config.FromEnv()
 	if err != nil {

@@ -44,6 +44,7 @@ func TestPipelineGolden(t *testing.T) {
 func TestPipelineFlag(t *testing.T) {
 	t.Setenv("METRICS_APP_NAME", "")
 	t.Setenv("METRICS_MOCK", "")
+	t.Setenv("METRICS_ENABLED", "")
 	t.Setenv("HTTP_ADDR", "256.0.0.1:1") // not listened on: -pipeline starts no server
 	var stdout, stderr bytes.Buffer
 	if err := run(t.Context(), []string{"-pipeline"}, &stdout, &stderr); err != nil {

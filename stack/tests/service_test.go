@@ -26,12 +26,12 @@ import (
 
 // exampleApp is the example service's default app name; the stack's Telegraf consumes its
 // topic (SASQUATCH_STACK_TOPICS).
-const exampleApp = "fastapi_example"
+const exampleApp = "fastapiexample"
 
 // TestExampleServicePipeline runs the example service (examples/fastapi-like-http) against the
 // stack's Kafka and registry, as a deployed service would run, calls its endpoints, stops it
 // with SIGTERM (graceful shutdown delivers every accepted event), and checks the InfluxDB points
-// of both its event types: measurement <prefix>.fastapi_example.<event>, tag application, each
+// of both its event types: measurement <prefix>.fastapiexample.<event>, tag application, each
 // field's value and InfluxDB type, the optional service field absent when not given, and point
 // time == timestamp_ns.
 func TestExampleServicePipeline(t *testing.T) {
@@ -188,7 +188,7 @@ type service struct {
 }
 
 // startService starts bin on a free loopback port with the stack's Kafka and registry and
-// METRICS_APP_NAME=fastapi_example (the environment's own SDK variables are not inherited),
+// METRICS_APP_NAME=fastapiexample (the environment's own SDK variables are not inherited),
 // and waits until it prints its address. The kit kills it at cleanup if it still runs and logs
 // its output when the test failed.
 func startService(t *testing.T, bin string, s *Stack) *service {
