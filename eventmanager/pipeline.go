@@ -2,7 +2,6 @@ package eventmanager
 
 import (
 	"fmt"
-	"slices"
 	"strings"
 )
 
@@ -13,53 +12,31 @@ import (
 // (see eventmanagertest.AssertPipeline).
 type Pipeline struct {
 	// App is the application name, METRICS_APP_NAME.
-	App string
+	App string `json:"app"`
 	// Topic is the Kafka topic of every event of the application.
-	Topic string
+	Topic string `json:"topic"`
 	// Measurements are the InfluxDB measurements of the application's
 	// events, <topic>.<event name>, sorted.
-	Measurements []string
+	Measurements []string `json:"measurements"`
 	// Tags are the fields declared influx:"tag" in any event of the
 	// application, sorted, without "application": Telegraf's avro_tags
 	// always lists it first.
-	Tags []string
+	Tags []string `json:"tags"`
+	// Events describe each event of the application, sorted by name: what
+	// MergePipelines needs to check the programs of one application
+	// together.
+	Events []PipelineEvent `json:"events"`
 }
 
 // Pipeline returns the description of what the publishers created so far
-// need: the application, its topic, each event's measurement and the
-// application's tag list, in a stable order. It is the same in every mode,
-// does no I/O and is safe for concurrent use; each call returns new slices.
+// need: the application, its topic, each event's measurement, tags and
+// fields, and the application's tag list, in a stable order. It is the same
+// in every mode, does no I/O and is safe for concurrent use; each call
+// returns new slices. An application whose programs (a service, its
+// CronJobs, its scripts) each create only some of its events combines their
+// pipelines with MergePipelines.
 func (m *Manager) Pipeline() Pipeline {
-	return Pipeline{App: m.cfg.AppName, Topic: m.topic, Measurements: m.events.measurements(m.topic), Tags: m.events.tags()}
-}
-
-// measurements returns the measurement of every registered event, sorted.
-func (t *eventTable) measurements(topic string) []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	ms := make([]string, 0, len(t.shapes))
-	for name := range t.shapes {
-		ms = append(ms, topic+"."+name)
-	}
-	slices.Sort(ms)
-	return ms
-}
-
-// tags returns the union of the registered events' tags, sorted, without
-// the metadata tag application.
-func (t *eventTable) tags() []string {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	var tags []string
-	for _, sh := range t.shapes {
-		for tag := range sh.tags {
-			if tag != applicationTag && !slices.Contains(tags, tag) {
-				tags = append(tags, tag)
-			}
-		}
-	}
-	slices.Sort(tags)
-	return tags
+	return m.events.pipeline(m.cfg.AppName, m.topic)
 }
 
 // applicationTag is the metadata field every event carries, which

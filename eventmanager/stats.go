@@ -64,46 +64,17 @@ type eventTable struct {
 	flushers []pendingFlusher // publishers created while the registry was unreachable
 }
 
-// shape is what Telegraf's avro_tags needs to know of an event: which of
-// its fields are InfluxDB tags and which are plain fields.
-type shape struct {
-	tags, fields map[string]bool
-}
-
-func newShape(tags, fields []string) shape {
-	s := shape{tags: map[string]bool{}, fields: map[string]bool{}}
-	for _, t := range tags {
-		s.tags[t] = true
-	}
-	for _, f := range fields {
-		if !s.tags[f] {
-			s.fields[f] = true
-		}
-	}
-	return s
-}
-
 // add reserves an event name with its shape; it returns the event's
-// counters. Telegraf's avro_tags applies to the whole application topic, so
-// a name that is a tag in one event and a plain field in another is
-// refused with a *TagConflictError naming both events.
+// counters. A shape that conflicts with another event's (shape.conflict)
+// is refused.
 func (t *eventTable) add(name string, sh shape) (*counters, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if _, dup := t.byName[name]; dup {
 		return nil, &DuplicateEventError{Event: name}
 	}
-	for other, o := range t.shapes {
-		for f := range sh.tags {
-			if o.fields[f] {
-				return nil, &TagConflictError{Field: f, TagEvent: name, FieldEvent: other}
-			}
-		}
-		for f := range sh.fields {
-			if o.tags[f] {
-				return nil, &TagConflictError{Field: f, TagEvent: other, FieldEvent: name}
-			}
-		}
+	if err := sh.conflict(name, t.shapes); err != nil {
+		return nil, err
 	}
 	c := &counters{}
 	t.byName[name] = c
