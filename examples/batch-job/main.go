@@ -5,6 +5,12 @@
 // delivered (1: the job failed; 2: the event was not delivered within
 // -timeout). It uses eventmanager/batch.
 //
+// It is a program of the same application as the example service
+// (examples/fastapi-like-http): both publish as fastapiexample to one
+// topic, and both register every event of the application, declared once in
+// examples/appevents, so each checks the application's tags as a whole and
+// both have the same pipeline (Manager.Pipeline).
+//
 // Configuration comes from the environment, as for any service using the
 // SDK (config.FromEnv). When KAFKA_BOOTSTRAP_SERVERS is unset it runs on an
 // in-process Kafka broker (kfake) and schema registry, like the example
@@ -31,21 +37,13 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/batch"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 	"github.com/lsst-sqre/sasquatch-go/internal/embedded"
 )
 
 // defaultAppName is used for METRICS_APP_NAME when neither it nor Safir's
-// METRICS_APPLICATION is set.
-const defaultAppName = "batch_example"
-
-// ReportEvent is the event the job publishes once per run. Report is an
-// InfluxDB tag; Duration and Success are filled in by the timer.
-type ReportEvent struct {
-	Report   string        `influx:"tag" doc:"Which report was built"`
-	Rows     int64         `doc:"Rows written to the report"`
-	Duration time.Duration `doc:"How long building the report took"`
-	Success  bool          `doc:"Whether the report was built"`
-}
+// METRICS_APPLICATION is set: the application of the example service.
+const defaultAppName = appevents.App
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
@@ -103,18 +101,20 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("initialize metrics events", "error", err)
 		return 2
 	}
-	reports, err := eventmanager.CreatePublisher[ReportEvent](ctx, m, "report")
+	// Every event of the application, though the job publishes only its
+	// report: the application's tags are checked as a whole.
+	events, err := appevents.Register(ctx, m)
 	if err != nil {
-		log.Error("create publisher", "error", err)
+		log.Error("create publishers", "error", err)
 		return 2
 	}
-	timer, err := eventmanager.NewTimer(reports, nil)
+	timer, err := eventmanager.NewTimer(events.Report, nil)
 	if err != nil {
 		log.Error("timer", "error", err)
 		return 2
 	}
 
-	event := ReportEvent{Report: *report}
+	event := appevents.ReportEvent{Report: *report}
 	code, err := batch.Run(ctx, m, timer, &event, *timeout, func(ctx context.Context) error {
 		rows, err := buildReport(ctx, *fail)
 		event.Rows = rows

@@ -18,6 +18,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 	"github.com/lsst-sqre/sasquatch-go/internal/envfile"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
@@ -585,8 +586,8 @@ func TestComposeGrafana(t *testing.T) {
 
 	topic := topicFromCompose(t, c)
 	fields := map[string][]string{
-		topic + "." + queryEventName: avroFields[QueryEvent](t, queryEventName, topic),
-		topic + "." + loginEventName: avroFields[LoginEvent](t, loginEventName, topic),
+		topic + "." + appevents.QueryEventName: avroFields[appevents.QueryEvent](t, appevents.QueryEventName, topic),
+		topic + "." + appevents.LoginEventName: avroFields[appevents.LoginEvent](t, appevents.LoginEventName, topic),
 	}
 	from := regexp.MustCompile(`FROM "([^"]+)"`)
 	ident := regexp.MustCompile(`"([^"]+)"`)

@@ -10,8 +10,8 @@
 //
 // Endpoints:
 //
-//	GET /query?type=sync|async   run a fake query and publish a QueryEvent
-//	GET /login?user=U[&scope=S...][&service=N]   publish a LoginEvent
+//	GET /query?type=sync|async   run a fake query and publish an appevents.QueryEvent
+//	GET /login?user=U[&scope=S...][&service=N]   publish an appevents.LoginEvent
 //	GET /health/live             the process is up
 //	GET /health/ready            the event manager can deliver (Manager.Check)
 //	GET /metrics                 Prometheus: SDK counters and franz-go client metrics

@@ -1,10 +1,13 @@
 package main
 
-import local "github.com/lsst-sqre/sasquatch-go/internal/embedded"
+import (
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
+	local "github.com/lsst-sqre/sasquatch-go/internal/embedded"
+)
 
 // defaultAppName is used for METRICS_APP_NAME when neither it nor Safir's
 // METRICS_APPLICATION is set, so that `make run` needs no environment.
-const defaultAppName = "fastapiexample"
+const defaultAppName = appevents.App
 
 // embedded is the infrastructure of embedded mode: a Kafka broker (kfake)
 // and a schema registry in this process, shared with the other examples

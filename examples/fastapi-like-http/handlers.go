@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 // readyTimeout bounds the readiness probe's call to Manager.Check.
@@ -21,7 +22,7 @@ const readyTimeout = 2 * time.Second
 // app is the HTTP API. Its dependencies are injected by newApp at start-up,
 // like FastAPI dependencies; the handlers only publish through them.
 type app struct {
-	events    *Events
+	events    *appevents.Events
 	check     func(context.Context) error // readiness: the event manager's Check
 	metrics   http.Handler                // GET /metrics
 	log       *slog.Logger
@@ -38,7 +39,7 @@ type app struct {
 
 // newApp returns the API. queryTime may be nil: fake queries then take a
 // random 10-50 ms.
-func newApp(events *Events, check func(context.Context) error, metrics http.Handler, log *slog.Logger, queryTime func() time.Duration) *app {
+func newApp(events *appevents.Events, check func(context.Context) error, metrics http.Handler, log *slog.Logger, queryTime func() time.Duration) *app {
 	if queryTime == nil {
 		queryTime = func() time.Duration { return 10*time.Millisecond + rand.N(40*time.Millisecond) }
 	}
@@ -78,14 +79,14 @@ func (a *app) routes() http.Handler {
 
 // queryResponse is the body of GET /query.
 type queryResponse struct {
-	Type            QueryType `json:"type"`
-	Status          string    `json:"status"`
-	DurationSeconds float64   `json:"duration_seconds,omitempty"`
+	Type            appevents.QueryType `json:"type"`
+	Status          string              `json:"status"`
+	DurationSeconds float64             `json:"duration_seconds,omitempty"`
 }
 
 // query runs a fake query. type=sync runs it in the request and answers 200
 // when it is done; type=async answers 202 at once and runs it in the
-// background. Either way a QueryEvent is published when the query finishes.
+// background. Either way an appevents.QueryEvent is published when the query finishes.
 // A missing or unknown type is a 400 and publishes nothing.
 func (a *app) query(w http.ResponseWriter, r *http.Request) {
 	typ, err := parseQueryType(r.URL.Query().Get("type"))
@@ -93,12 +94,12 @@ func (a *app) query(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, err.Error())
 		return
 	}
-	if typ == QueryAsync {
+	if typ == appevents.QueryAsync {
 		started := a.background(func(stop <-chan struct{}) {
 			if d, ok := a.runQuery(stop); ok {
 				// No request ctx here: the request is long gone. Publish
 				// never waits for the broker anyway.
-				a.publishErr(typ, a.events.Query.Publish(context.Background(), QueryEvent{Type: typ, Duration: d}))
+				a.publishErr(typ, a.events.Query.Publish(context.Background(), appevents.QueryEvent{Type: typ, Duration: d}))
 			}
 		})
 		if !started {
@@ -113,13 +114,13 @@ func (a *app) query(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusServiceUnavailable, "query cancelled")
 		return
 	}
-	a.publishErr(typ, a.events.Query.Publish(r.Context(), QueryEvent{Type: typ, Duration: d}))
+	a.publishErr(typ, a.events.Query.Publish(r.Context(), appevents.QueryEvent{Type: typ, Duration: d}))
 	writeJSON(w, http.StatusOK, queryResponse{Type: typ, Status: "done", DurationSeconds: d.Seconds()})
 }
 
-// parseQueryType checks the type parameter against QueryType's symbols.
-func parseQueryType(s string) (QueryType, error) {
-	symbols := QueryType("").Symbols()
+// parseQueryType checks the type parameter against appevents.QueryType's symbols.
+func parseQueryType(s string) (appevents.QueryType, error) {
+	symbols := appevents.QueryType("").Symbols()
 	want := "type=" + strings.Join(symbols, " or type=")
 	if s == "" {
 		return "", fmt.Errorf("missing query parameter \"type\": use %s", want)
@@ -127,7 +128,7 @@ func parseQueryType(s string) (QueryType, error) {
 	if !slices.Contains(symbols, s) {
 		return "", fmt.Errorf("invalid query parameter type=%q: use %s", s, want)
 	}
-	return QueryType(s), nil
+	return appevents.QueryType(s), nil
 }
 
 // runQuery pretends to run a query and measures how long it took. It returns
@@ -199,7 +200,7 @@ func (a *app) login(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "missing query parameter \"user\": use user=<name>")
 		return
 	}
-	ev := LoginEvent{Username: user, Scopes: len(q["scope"])}
+	ev := appevents.LoginEvent{Username: user, Scopes: len(q["scope"])}
 	if s := q.Get("service"); s != "" {
 		ev.Service = &s
 	}
@@ -235,7 +236,7 @@ func (a *app) ready(w http.ResponseWriter, r *http.Request) {
 // publishErr logs a Publish error. Publish only fails on misuse (an enum
 // value outside its symbols, a closed manager), never because Kafka is
 // slow or down, and a metrics failure must not fail the request.
-func (a *app) publishErr(typ QueryType, err error) {
+func (a *app) publishErr(typ appevents.QueryType, err error) {
 	if err != nil {
 		a.log.Error("query event not published", "type", string(typ), "error", err)
 	}

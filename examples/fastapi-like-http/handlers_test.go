@@ -16,6 +16,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 // testQueryTime is how long every fake query takes in these tests.
@@ -33,7 +34,7 @@ func newTestApp(t *testing.T, queryTime time.Duration) (*app, *eventmanager.Mana
 	if err := m.Initialize(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	events, err := NewEvents(t.Context(), m)
+	events, err := appevents.Register(t.Context(), m)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,10 +68,10 @@ func TestQuery(t *testing.T) {
 		target     string
 		wantStatus int
 		wantBody   string
-		want       []QueryEvent
+		want       []appevents.QueryEvent
 	}{
-		{"/query?type=sync", http.StatusOK, `"status":"done"`, []QueryEvent{{Type: QuerySync}}},
-		{"/query?type=async", http.StatusAccepted, `"status":"accepted"`, []QueryEvent{{Type: QueryAsync}}},
+		{"/query?type=sync", http.StatusOK, `"status":"done"`, []appevents.QueryEvent{{Type: appevents.QuerySync}}},
+		{"/query?type=async", http.StatusAccepted, `"status":"accepted"`, []appevents.QueryEvent{{Type: appevents.QueryAsync}}},
 		{"/query?type=bogus", http.StatusBadRequest, `invalid query parameter type=\"bogus\": use type=async or type=sync`, nil},
 		{"/query?type=SYNC", http.StatusBadRequest, `invalid query parameter type=\"SYNC\"`, nil},
 		{"/query", http.StatusBadRequest, `missing query parameter \"type\": use type=async or type=sync`, nil},
@@ -149,12 +150,12 @@ func TestLogin(t *testing.T) {
 		target     string
 		wantStatus int
 		wantBody   string
-		want       []LoginEvent
+		want       []appevents.LoginEvent
 	}{
 		{"/login?user=ann&scope=read:tap&scope=exec:portal&service=portal", http.StatusOK,
-			`{"username":"ann","scopes":2,"service":"portal"}`, []LoginEvent{{Username: "ann", Scopes: 2, Service: &portal}}},
-		{"/login?user=bob", http.StatusOK, `{"username":"bob","scopes":0,"service":null}`, []LoginEvent{{Username: "bob"}}},
-		{"/login?user=bob&service=", http.StatusOK, `"service":null`, []LoginEvent{{Username: "bob"}}},
+			`{"username":"ann","scopes":2,"service":"portal"}`, []appevents.LoginEvent{{Username: "ann", Scopes: 2, Service: &portal}}},
+		{"/login?user=bob", http.StatusOK, `{"username":"bob","scopes":0,"service":null}`, []appevents.LoginEvent{{Username: "bob"}}},
+		{"/login?user=bob&service=", http.StatusOK, `"service":null`, []appevents.LoginEvent{{Username: "bob"}}},
 		{"/login", http.StatusBadRequest, `missing query parameter \"user\"`, nil},
 		{"/login?scope=x", http.StatusBadRequest, `missing query parameter \"user\"`, nil},
 	}

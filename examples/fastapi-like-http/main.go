@@ -25,6 +25,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/prom"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 func main() {
@@ -127,7 +128,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return fmt.Errorf("initialize metrics events: %w", err)
 	}
 	reg.MustRegister(prom.NewCollector(m))
-	events, err := NewEvents(ctx, m)
+	events, err := appevents.Register(ctx, m)
 	if err != nil {
 		return fmt.Errorf("create event publishers: %w", err)
 	}

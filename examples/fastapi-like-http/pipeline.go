@@ -9,6 +9,7 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 // printPipeline writes what Sasquatch must be configured with for this
@@ -36,7 +37,7 @@ func printPipeline(ctx context.Context, stdout io.Writer) error {
 	if err := m.Initialize(ctx); err != nil {
 		return err
 	}
-	if _, err := NewEvents(ctx, m); err != nil {
+	if _, err := appevents.Register(ctx, m); err != nil {
 		return err
 	}
 	p := m.Pipeline()

@@ -11,6 +11,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 // update rewrites testdata/pipeline.golden (go test -update), read by
@@ -59,7 +60,7 @@ func TestPipelineFlag(t *testing.T) {
 	if err := m.Initialize(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := NewEvents(t.Context(), m); err != nil {
+	if _, err := appevents.Register(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
 	p := m.Pipeline()

@@ -183,9 +183,10 @@ func (t *tail) Close() {
 
 // sasquatchTags returns the fields Sasquatch's Telegraf stores as InfluxDB
 // tags for this application (avro_tags): application, then the app's
-// influxTags in Phalanx, the tags of its events (those of http_request;
+// influxTags in Phalanx, the tags of its events (those of http_request and
+// report;
 // TestPipelineGolden checks them against the manager's pipeline).
-func sasquatchTags() []string { return []string{"application", "method", "route", "status"} }
+func sasquatchTags() []string { return []string{"application", "method", "report", "route", "status"} }
 
 // timestampField is Sasquatch's avro_timestamp: the point time, in unix
 // nanoseconds (avro_timestamp_format = "unix_ns").
