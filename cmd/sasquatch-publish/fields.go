@@ -3,9 +3,11 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -21,11 +23,16 @@ type fieldValue struct {
 }
 
 // A fieldSpec is one field of the event: its Avro name, its Go type (as
-// the SDK maps Go types to Avro, payload's table) and its doc.
+// the SDK maps Go types to Avro, payload's table), its doc, whether it is an
+// InfluxDB tag (-tag) and, when its type was inferred, the text it was
+// inferred from.
 type fieldSpec struct {
-	name string
-	typ  reflect.Type
-	doc  string
+	name     string
+	typ      reflect.Type
+	doc      string
+	tag      bool
+	inferred bool
+	text     string
 }
 
 // parseFields splits the -f flags; a name given twice is an error.
@@ -72,13 +79,67 @@ func inferType(text string) reflect.Type {
 	return typeString
 }
 
-// inferSpecs gives each -f field its inferred type.
-func inferSpecs(values []fieldValue) []fieldSpec {
+// inferSpecs gives each -f field its inferred type. A field declared a tag
+// is a string unless its value is true or false: InfluxDB tags are text, and
+// the SDK takes tags of string and boolean types only.
+func inferSpecs(values []fieldValue, tags map[string]bool) []fieldSpec {
 	specs := make([]fieldSpec, len(values))
 	for i, v := range values {
-		specs[i] = fieldSpec{name: v.name, typ: inferType(v.text)}
+		typ := inferType(v.text)
+		if tags[v.name] && typ != typeBool {
+			typ = typeString
+		}
+		specs[i] = fieldSpec{name: v.name, typ: typ, inferred: true, text: v.text}
 	}
 	return specs
+}
+
+// markTags sets the tag of each spec named in tags; a tag that names no
+// field of the event is an error.
+func markTags(specs []fieldSpec, tags map[string]bool) error {
+	known := map[string]bool{}
+	for i := range specs {
+		known[specs[i].name] = true
+		specs[i].tag = tags[specs[i].name]
+	}
+	for _, t := range slices.Sorted(maps.Keys(tags)) {
+		if !known[t] {
+			return fmt.Errorf("-tag %s: the event has no field %q (give it with -f %s=VALUE, or in -schema)", t, t, t)
+		}
+	}
+	return nil
+}
+
+// typeHint says, for a field whose inferred type the SDK's guard refused,
+// which type it was inferred as and how to send the registered type
+// instead (registered is an InfluxDB type class: string, integer, float or
+// boolean).
+func typeHint(s fieldSpec, registered string) string {
+	how := map[string]string{
+		"float":   fmt.Sprintf("write %s.0 (a double) or %ss (a duration)", s.text, s.text),
+		"integer": "write an integer such as 42",
+		"boolean": "write true or false",
+	}[registered]
+	if how != "" {
+		how += ", or "
+	}
+	return fmt.Sprintf("field %q was inferred as %s from %q but is %s in the registered schema: to send %s, %sgive the types with -schema FILE",
+		s.name, avroName(s.typ), s.text, registered, registered, how)
+}
+
+// avroName is the Avro type the SDK maps t to, for messages.
+func avroName(t reflect.Type) string {
+	switch t {
+	case typeDuration:
+		return "a duration (double seconds)"
+	case typeInt64:
+		return "long"
+	case typeFloat64:
+		return "double"
+	case typeBool:
+		return "boolean"
+	}
+	return "string"
 }
 
 // metadataFields are the fields the SDK adds to every event; a schema file
@@ -192,6 +253,9 @@ func buildRecord(specs []fieldSpec, values []fieldValue) (reflect.Type, payload.
 	fields := make([]reflect.StructField, len(specs))
 	for i, s := range specs {
 		tag := fmt.Sprintf("avro:%q", s.name)
+		if s.tag {
+			tag += ` influx:"tag"`
+		}
 		if s.doc != "" {
 			tag += fmt.Sprintf(" doc:%q", s.doc)
 		}

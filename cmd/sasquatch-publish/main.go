@@ -18,6 +18,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -35,7 +36,8 @@ const (
 	exitUsage       = 2 // bad flags, fields, schema file or configuration
 )
 
-const usage = `Usage: sasquatch-publish -event NAME [-schema FILE.avsc] [-timeout D] -f name=value ...
+const usage = `Usage: sasquatch-publish -event NAME [-schema FILE.avsc] [-tag NAME ...] [-timeout D] -f name=value ...
+       sasquatch-publish -pipeline|-pipeline-json -event NAME [-tag NAME ...] [-merge FILE.json ...] -f name=value ...
 
 Publishes one metrics event to Sasquatch (Kafka + schema registry) and waits
 for its delivery. Prints the event id on stdout. Exit status: 0 delivered;
@@ -69,6 +71,20 @@ Without -schema, each value's type is inferred, in this order:
   anything else                      -> string
 Inference looks only at the text: to send 42 as a string, give a schema.
 Field names must match [A-Za-z_][A-Za-z0-9_]*.
+
+Tags. -tag NAME (repeatable, or comma-separated) declares a field an
+InfluxDB tag, as influx:"tag" does in Go: Sasquatch's Telegraf then stores it
+as a tag (the app's avro_tags, one list per app topic, so every program of
+an app must agree). A tag's value is a string unless it is true or false.
+
+One app, several programs. A service, its CronJobs and its scripts publish
+under one app name to one topic. -pipeline prints what Sasquatch needs for
+this event (the Phalanx values, the app chart's pieces and the Telegraf
+block), -pipeline-json the same as JSON, for eventmanager.MergePipelines
+or for -merge; both publish nothing and need no Kafka or registry.
+-merge FILE.json (repeatable) merges the pipelines of the app's other
+programs (-pipeline-json output, or a Go program's Manager.Pipeline as JSON)
+into the printed one, and refuses tags that conflict.
 
 Examples:
   # at the end of an Argo step
@@ -106,8 +122,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	event := fs.String("event", "", "event `name` (the Avro record name and the last part of the subject); required")
 	schemaFile := fs.String("schema", "", "`file` (.avsc) giving the fields' types; default: inferred from the values")
 	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for delivery (and for start-up: topic check, registration)")
-	var fields fieldFlags
+	var fields, tagFlags, merges fieldFlags
 	fs.Var(&fields, "f", "a field, `name=value`; repeat for each field")
+	fs.Var(&tagFlags, "tag", "declare field `name` an InfluxDB tag (repeatable, or comma-separated)")
+	pipelineText := fs.Bool("pipeline", false, "print what Sasquatch needs for this event instead of publishing it")
+	pipelineJSON := fs.Bool("pipeline-json", false, "print the event's pipeline as JSON instead of publishing it")
+	fs.Var(&merges, "merge", "with -pipeline or -pipeline-json: merge the pipeline in `file` (JSON) into the printed one (repeatable)")
 	fs.Usage = func() {
 		_, _ = io.WriteString(fs.Output(), usage)
 		fs.PrintDefaults()
@@ -132,18 +152,41 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	tags := map[string]bool{}
+	for _, t := range tagFlags {
+		for name := range strings.SplitSeq(t, ",") {
+			if name = strings.TrimSpace(name); name != "" {
+				tags[name] = true
+			}
+		}
+	}
 	var specs []fieldSpec
 	if *schemaFile != "" {
 		specs, err = schemaSpecs(*schemaFile, values)
 	} else {
-		specs = inferSpecs(values)
+		specs = inferSpecs(values, tags)
+	}
+	if err == nil {
+		err = markTags(specs, tags)
 	}
 	if err != nil {
 		return fail(exitUsage, "%v", err)
 	}
+	if len(merges) > 0 && !*pipelineText && !*pipelineJSON {
+		return fail(exitUsage, "-merge needs -pipeline or -pipeline-json")
+	}
 	typ, rec, err := buildRecord(specs, values)
 	if err != nil {
 		return fail(exitUsage, "event %q: %v", *event, err)
+	}
+
+	if *pipelineText || *pipelineJSON {
+		out, err := printPipeline(ctx, *event, typ, merges, *pipelineJSON)
+		if err != nil {
+			return fail(exitUsage, "%v", err)
+		}
+		_, _ = io.WriteString(stdout, out)
+		return exitOK
 	}
 
 	cfg, err := config.FromEnv()
@@ -173,7 +216,11 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	if err != nil {
 		var unsupported *payload.UnsupportedError
 		var nameErr *payload.NameError
-		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.Is(err, eventmanager.ErrFieldTypeChanged) {
+		var changed *eventmanager.FieldTypeChangedError
+		if errors.As(err, &changed) {
+			return fail(exitUsage, "%v%s", err, changeHints(specs, changed))
+		}
+		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.Is(err, eventmanager.ErrTagConflict) {
 			return fail(exitUsage, "%v", err)
 		}
 		return fail(exitUndelivered, "%v", err)

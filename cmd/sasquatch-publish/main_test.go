@@ -1,15 +1,19 @@
 package main
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
@@ -28,6 +32,7 @@ func TestCLI(t *testing.T) {
 	t.Run("schema", testPublishSchema)
 	t.Run("undelivered", testPublishUndelivered)
 	t.Run("usage", testUsage)
+	t.Run("tags and pipelines", testTagsAndPipelines)
 }
 
 // infra is a kfake broker with the app's topic and a registry.
@@ -82,10 +87,18 @@ func testPublishInferred(t *testing.T) {
 	}
 	// The same event with bytes as a string changes its InfluxDB type: the
 	// SDK's guard refuses it (exit 2) and nothing is published.
-	code, _, stderr = publish(t, in, "-event", "backup", "-f", "target=s3", "-f", "duration=1s",
+	// Each refused field says what it was inferred as, and how to send the
+	// registered type.
+	code, _, stderr = publish(t, in, "-event", "backup", "-f", "target=s3", "-f", "duration=12",
 		"-f", "bytes=lots", "-f", "ratio=0.5", "-f", "success=false")
-	if code != 2 || !strings.Contains(stderr, `field "bytes" changes from integer to string`) {
-		t.Errorf("changed field type: exit %d, stderr:\n%s", code, stderr)
+	for _, want := range []string{
+		`field "bytes" changes from integer to string`,
+		`field "duration" was inferred as long from "12" but is float in the registered schema: to send float, write 12.0 (a double) or 12s (a duration), or give the types with -schema FILE`,
+		`field "bytes" was inferred as string from "lots" but is integer in the registered schema: to send integer, write an integer such as 42, or give the types with -schema FILE`,
+	} {
+		if code != 2 || !strings.Contains(stderr, want) {
+			t.Errorf("changed field types: exit %d, want 2 and %q in stderr:\n%s", code, want, stderr)
+		}
 	}
 }
 
@@ -162,6 +175,68 @@ func TestInferType(t *testing.T) {
 	} {
 		if got := inferType(text).String(); got != want {
 			t.Errorf("inferType(%q) = %s, want %s", text, got, want)
+		}
+	}
+}
+
+// testTagsAndPipelines: -tag declares tags (their values are strings
+// unless boolean), -pipeline-json prints the event's pipeline without
+// publishing, -merge merges another program's and refuses a tag conflict,
+// -pipeline renders the Phalanx values and the Telegraf block.
+func testTagsAndPipelines(t *testing.T) {
+	in := startInfra(t)
+	code, lines, stderr := publish(t, in, "-event", "backup", "-tag", "target,code", "-tag", "ok",
+		"-f", "target=s3", "-f", "code=42", "-f", "ok=true", "-f", "bytes=5")
+	if code != 0 || len(lines) != 1 {
+		t.Fatalf("publish with tags: exit %d, stdout %q, stderr:\n%s", code, lines, stderr)
+	}
+	recs := testkit.Consume(t, in.topic, 1, kgo.SeedBrokers(in.brokers...))
+	if _, rec := testkit.Decode(t, in.registry, recs[0].Value); rec["code"] != "42" || rec["ok"] != true || rec["bytes"] != int64(5) {
+		t.Errorf("decoded %v: want the tag code as the string \"42\", ok a boolean, bytes a long", rec)
+	}
+
+	pipelineJSON := func(args ...string) (int, eventmanager.Pipeline, string) {
+		t.Helper()
+		code, lines, stderr := publish(t, in, append([]string{"-pipeline-json"}, args...)...)
+		var p eventmanager.Pipeline
+		if code == 0 {
+			if err := json.Unmarshal([]byte(strings.Join(lines, "\n")), &p); err != nil {
+				t.Fatalf("-pipeline-json printed no pipeline: %v\n%s", err, lines)
+			}
+		}
+		return code, p, stderr
+	}
+	code, job, stderr := pipelineJSON("-event", "job", "-tag", "target", "-f", "target=s3", "-f", "rows=1")
+	want := eventmanager.PipelineEvent{Name: "job", Measurement: in.topic + ".job", Tags: []string{"target"}, Fields: []string{"rows"}}
+	if code != 0 || job.App != testApp || job.Topic != in.topic || len(job.Events) != 1 || !reflect.DeepEqual(job.Events[0], want) {
+		t.Fatalf("-pipeline-json: exit %d, pipeline %+v, want the event %+v; stderr:\n%s", code, job, want, stderr)
+	}
+	jobFile := filepath.Join(t.TempDir(), "job.json")
+	b, _ := json.Marshal(job)
+	if err := os.WriteFile(jobFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, merged, stderr := pipelineJSON("-event", "restore", "-tag", "target", "-f", "target=gs", "-f", "bytes=3", "-merge", jobFile)
+	if code != 0 || len(merged.Events) != 2 || !slices.Equal(merged.Tags, []string{"target"}) {
+		t.Errorf("-merge: exit %d, pipeline %+v, want events job and restore with the tag target; stderr:\n%s", code, merged, stderr)
+	}
+	// target is a tag of job but a plain field here: refused.
+	if code, _, stderr := publish(t, in, "-pipeline-json", "-event", "restore", "-f", "target=gs", "-merge", jobFile); code != 2 ||
+		!strings.Contains(stderr, `field "target" is an InfluxDB tag in event "job" but a plain field in event "restore"`) {
+		t.Errorf("-merge with a tag conflict: exit %d, want 2; stderr:\n%s", code, stderr)
+	}
+	code, lines, stderr = publish(t, in, "-pipeline", "-event", "job", "-tag", "target", "-f", "target=s3")
+	text := strings.Join(lines, "\n")
+	if code != 0 || !strings.Contains(text, `avro_tags = [ "application", "target" ]`) && !strings.Contains(text, `avro_tags = ["application", "target"]`) {
+		t.Errorf("-pipeline: exit %d, stdout:\n%s\nstderr:\n%s", code, text, stderr)
+	}
+	for _, args := range [][]string{
+		{"-event", "x", "-tag", "nosuch", "-f", "a=1"},
+		{"-event", "x", "-merge", jobFile, "-f", "a=1"},
+		{"-pipeline-json", "-event", "x", "-merge", filepath.Join(t.TempDir(), "missing.json"), "-f", "a=1"},
+	} {
+		if code, _, stderr := publish(t, in, args...); code != 2 {
+			t.Errorf("%q: exit %d, want 2; stderr:\n%s", args, code, stderr)
 		}
 	}
 }
