@@ -14,7 +14,7 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // Error reports every bad variable of a configuration at once. Its message
 // starts with ErrInvalid's and lists each VarError, separated by "; ":
 //
-//	config: invalid configuration: METRICS_APP_NAME: required; KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
+//	config: invalid configuration: METRICS_APP_NAME: required in every mode (set METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets it; e.g. "myapp"); KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
 //
 // Values of secret variables (passwords, URL user-info, key files) never
 // appear in it. errors.Is(err, ErrInvalid) is true; errors.As finds each

@@ -30,7 +30,8 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		// are built from it (Safir requires it in every mode too).
 		p.add(r.names.appName, fmt.Sprintf("required in every mode (set %s, or %s as Phalanx sets it; e.g. %q)", envAppName, envApplication, "myapp"), nil)
 	case !avroname.Valid(c.AppName):
-		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit)", c.AppName, avroname.Pattern), nil)
+		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit), and %s to deploy on Sasquatch (e.g. %q)",
+			c.AppName, avroname.Pattern, SasquatchAppPattern, SuggestSasquatchAppName(c.AppName)), nil)
 	}
 	if out.TopicPrefix == "" {
 		out.TopicPrefix = defaultTopicPrefix

@@ -159,7 +159,8 @@ func (m *Manager) clampBuffer() {
 }
 
 // Topic returns the Kafka topic every event of this application goes to,
-// <METRICS_EVENTS_TOPIC_PREFIX>.<METRICS_APP_NAME>.
+// <METRICS_EVENTS_TOPIC_PREFIX>.<app> (the app is METRICS_APP_NAME, or
+// METRICS_APPLICATION as Phalanx sets it).
 func (m *Manager) Topic() string { return m.topic }
 
 // register reserves an event name; it returns the event's counters.
