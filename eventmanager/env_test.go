@@ -235,11 +235,15 @@ func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record 
 }
 
 // TestNewLogsWarnings checks that New logs the warnings of the environment
-// (a misspelt variable) and of the settings (a SASL user with PLAINTEXT).
+// (a misspelt variable, METRICS_MOCK=true ignored as in Safir) and of the
+// settings (a SASL user with PLAINTEXT, an app name Sasquatch cannot
+// deploy).
 func TestNewLogsWarnings(t *testing.T) {
 	t.Setenv("METRICS_MOK", "true")
+	t.Setenv("METRICS_ENABLED", "")
+	t.Setenv("METRICS_MOCK", "true")
 	cfg := config.Config{
-		AppName:  testApp,
+		AppName:  "my_app",
 		Kafka:    config.Kafka{BootstrapServers: []string{"127.0.0.1:1"}, SASLUsername: "u"},
 		Registry: config.Registry{URL: "http://127.0.0.1:1"},
 	}
@@ -252,6 +256,9 @@ func TestNewLogsWarnings(t *testing.T) {
 	for _, want := range []string{
 		"metrics configuration: METRICS_MOK is not a variable of the metrics SDK and is ignored; did you mean METRICS_MOCK?",
 		"metrics configuration: KAFKA_SASL_USERNAME is set but KAFKA_SECURITY_PROTOCOL=PLAINTEXT does not use SASL; it is ignored",
+		"metrics configuration: METRICS_MOCK=true is ignored because METRICS_ENABLED is not set: as in Safir, mock mode is METRICS_ENABLED=false with METRICS_MOCK=true",
+		`metrics configuration: application name cannot be deployed on Sasquatch: \"my_app\" must match [a-z][a-z0-9]*`,
+		`\"myapp\" would work`,
 	} {
 		if !strings.Contains(logs.String(), want) {
 			t.Errorf("log lacks %q:\n%s", want, logs)
