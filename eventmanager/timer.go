@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
+	"runtime"
 	"slices"
 	"time"
 
@@ -76,7 +78,9 @@ func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, e
 //	defer timer.Time(ctx, time.Now(), &ev, &err)
 //
 // When Time is deferred and the function panics, the event is published as
-// a failure and the panic goes on. Time returns Publish's error (misuse
+// a failure and the panic goes on; when the function is ended by
+// runtime.Goexit (testing.T's FailNow, say), the event is published as a
+// failure too. Time returns Publish's error (misuse
 // only, see Publisher.Publish), which a deferred call drops: it is counted
 // in Manager.Stats. It allocates no more than Publish.
 func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *error) error {
@@ -86,8 +90,11 @@ func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *er
 		outcome = *errp
 	}
 	r := recover()
-	if r != nil && outcome == nil {
+	switch {
+	case r != nil && outcome == nil:
 		outcome = errPanicked
+	case r == nil && outcome == nil && goexiting():
+		outcome = errGoexit // t.FailNow, log.Fatal's runtime.Goexit: not a success
 	}
 	var ev T
 	if event != nil {
@@ -111,3 +118,27 @@ func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *er
 
 // errPanicked is the outcome Time reports for a block that panicked.
 var errPanicked = errors.New("eventmanager: timed block panicked")
+
+// errGoexit is the outcome Time reports for a block ended by
+// runtime.Goexit (testing's FailNow and SkipNow among others).
+var errGoexit = errors.New("eventmanager: timed block ended by runtime.Goexit")
+
+// goexitEntry is the entry PC of runtime.Goexit.
+var goexitEntry = runtime.FuncForPC(reflect.ValueOf(runtime.Goexit).Pointer()).Entry()
+
+// goexiting reports whether Time runs as a deferred call of a goroutine
+// that runtime.Goexit is ending: runtime.Goexit then calls the deferred
+// functions itself, so it is the caller of Time (deferred directly) or of
+// the function that calls Time (deferred in a closure). recover returns nil
+// then, as after a normal return, so the stack is the only witness. It
+// does not allocate.
+func goexiting() bool {
+	var pcs [2]uintptr
+	n := runtime.Callers(3, pcs[:]) // skip Callers, goexiting and Time
+	for _, pc := range pcs[:n] {
+		if f := runtime.FuncForPC(pc - 1); f != nil && f.Entry() == goexitEntry {
+			return true
+		}
+	}
+	return false
+}

@@ -3,6 +3,8 @@ package eventmanager_test
 import (
 	"context"
 	"errors"
+	"reflect"
+	"runtime"
 	"testing"
 	"time"
 
@@ -186,4 +188,83 @@ func BenchmarkTimer(b *testing.B) {
 		}
 		_ = m.Flush(ctx)
 	})
+}
+
+// TestTimerGoexit: a block ended by runtime.Goexit (t.FailNow in a test,
+// directly or in a deferred closure) is published as a failure, not a
+// success (issue 24, item 15); a normal return in a closure still succeeds.
+func TestTimerGoexit(t *testing.T) {
+	_, jobs := startPublisher[JobEvent](t, mockConfig(), "job")
+	ctx := t.Context()
+	timer, err := eventmanager.NewTimer(jobs, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := func(body func(ev *JobEvent, err *error)) {
+		done := make(chan struct{})
+		go func() {
+			defer close(done)
+			var err error
+			ev := JobEvent{Job: "j"}
+			body(&ev, &err)
+		}()
+		<-done
+	}
+	run(func(ev *JobEvent, err *error) {
+		defer timer.Time(ctx, time.Now(), ev, err)
+		runtime.Goexit()
+	})
+	run(func(ev *JobEvent, err *error) {
+		defer func() { _ = timer.Time(ctx, time.Now(), ev, err) }()
+		runtime.Goexit()
+	})
+	run(func(ev *JobEvent, err *error) {
+		defer func() { _ = timer.Time(ctx, time.Now(), ev, err) }()
+	})
+	got := eventmanagertest.Published(jobs)
+	if len(got) != 3 || got[0].Success || got[1].Success || !got[2].Success {
+		t.Errorf("recorded %+v, want two failures (Goexit) and a success", got)
+	}
+}
+
+// TestTimerRecordPublisher: NewTimer(p, nil) on a publisher of records
+// built at run time writes the duration and the outcome into the record's
+// value, whatever fields come before them (issue 24, item 1: it wrote into
+// the Record header and crashed the process).
+func TestTimerRecordPublisher(t *testing.T) {
+	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.StructOf([]reflect.StructField{
+		{Name: "Label", Type: reflect.TypeFor[string](), Tag: `avro:"label"`},
+		{Name: "Note", Type: reflect.TypeFor[string](), Tag: `avro:"note"`},
+		{Name: "Duration", Type: reflect.TypeFor[time.Duration](), Tag: `avro:"duration"`},
+		{Name: "Success", Type: reflect.TypeFor[bool](), Tag: `avro:"success"`},
+	})
+	p, err := eventmanager.CreateRecordPublisher(t.Context(), m, "job", typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	timer, err := eventmanager.NewTimer(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := payload.NewRecord(typ)
+	rec.Value().Field(0).SetString("nightly")
+	rec.Value().Field(1).SetString("a note")
+	if err := timer.Time(t.Context(), time.Now().Add(-time.Second), &rec, nil); err != nil {
+		t.Fatalf("Time on a record: %v", err)
+	}
+	v := rec.Value()
+	if v.Field(0).String() != "nightly" || v.Field(1).String() != "a note" || v.Field(2).Interface().(time.Duration) < time.Second || !v.Field(3).Bool() {
+		t.Errorf("record after Time = %v, want its strings kept, a duration of at least 1s and success", rec)
+	}
+	if st := m.Stats().Total; st.Published != 1 || st.Rejected != 0 {
+		t.Errorf("stats %+v, want the record published once, nothing rejected", st)
+	}
 }

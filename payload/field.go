@@ -17,6 +17,9 @@ var ErrNoField = errors.New("payload: no such field")
 type Field[T, F any] struct {
 	off   uintptr
 	found bool
+	// record is the struct type of a codec of Records (T is Record): the
+	// field then lives in the value the Record refers to.
+	record reflect.Type
 }
 
 // FieldOf locates the payload field whose Avro name is name (embedded
@@ -34,7 +37,7 @@ func FieldOf[T, F any](c *Codec[T], name string) (Field[T, F], error) {
 		if got := c.c.goTypes[i]; got != want {
 			return Field[T, F]{}, fmt.Errorf("%w: event %q: field %q (%s) is a %s, not a %s", ErrNoField, c.c.name, name, c.c.goNames[i], got, want)
 		}
-		return Field[T, F]{off: c.c.ops[i].off, found: true}, nil
+		return Field[T, F]{off: c.c.ops[i].off, found: true, record: c.c.record}, nil
 	}
 	return Field[T, F]{}, fmt.Errorf("%w: event %q has no field %q of type %s (fields: %v): add one, or name it with an avro:%q tag", ErrNoField, c.c.name, name, want, c.Fields(), name)
 }
@@ -43,10 +46,22 @@ func FieldOf[T, F any](c *Codec[T], name string) (Field[T, F], error) {
 func (f Field[T, F]) Found() bool { return f.found }
 
 // Set stores x in v's field, without reflection or allocation; it does
-// nothing for the zero Field. It is safe for concurrent use on different
-// values.
+// nothing for the zero Field. For a codec of Records (NewRecordCodec) it
+// stores x in the value *v refers to, and does nothing when *v is not a
+// Record of the codec's type (the codec refuses such a Record anyway): it
+// never writes outside the value it is given. It is safe for concurrent use
+// on different values.
 func (f Field[T, F]) Set(v *T, x F) {
-	if f.found {
-		*(*F)(unsafe.Add(unsafe.Pointer(v), f.off)) = x
+	if !f.found || v == nil {
+		return
 	}
+	p := unsafe.Pointer(v)
+	if f.record != nil {
+		r := (*Record)(p)
+		if r.typ != f.record || r.ptr == nil {
+			return
+		}
+		p = r.ptr
+	}
+	*(*F)(unsafe.Add(p, f.off)) = x
 }

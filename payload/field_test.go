@@ -2,6 +2,7 @@ package payload_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 	"time"
@@ -91,4 +92,49 @@ func TestFieldOfErrors(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFieldOfRecord: a Field of a codec of Records writes into the value the
+// Record refers to, never into the Record header (issue 24, item 1: it
+// wrote at the field's offset from &rec, corrupting memory), and does
+// nothing for a Record of another type or the zero Record.
+func TestFieldOfRecord(t *testing.T) {
+	typ := reflect.TypeFor[timedEvent]()
+	c, err := payload.NewRecordCodec(typ, "timed", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setDuration, err := payload.FieldOf[payload.Record, time.Duration](c, "duration")
+	if err != nil {
+		t.Fatal(err)
+	}
+	setOK, err := payload.FieldOf[payload.Record, bool](c, "success")
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := payload.NewRecord(typ)
+	rec.Value().Field(0).Field(0).SetString("label")
+	header := rec
+	setDuration.Set(&rec, 3*time.Second)
+	setOK.Set(&rec, true)
+	if rec != header {
+		t.Fatalf("Set changed the Record header itself")
+	}
+	got := rec.Value().Interface().(timedEvent)
+	if got.Elapsed != 3*time.Second || !got.OK || got.Label != "label" {
+		t.Errorf("record value = %+v, want duration 3s, success true, label kept", got)
+	}
+	if _, err := c.Append(nil, 1, &payload.Metadata{}, &rec); err != nil {
+		t.Errorf("Append after Set: %v", err)
+	}
+
+	other := payload.NewRecord(reflect.TypeFor[struct{ A, B, C, D string }]())
+	before := other.Value().Interface()
+	setDuration.Set(&other, time.Hour)
+	if after := other.Value().Interface(); after != before {
+		t.Errorf("Set wrote into a Record of another type: %+v", after)
+	}
+	var zero payload.Record
+	setDuration.Set(&zero, time.Hour) // must not crash
+	setDuration.Set(nil, time.Hour)
 }
