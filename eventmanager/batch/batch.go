@@ -57,8 +57,14 @@ var ErrUndelivered = errors.New("batch: metrics events not delivered")
 // fill in other fields of *event meanwhile (a row count, say). Then it flushes
 // m for at most timeout (eventmanager.Manager.Flush), and returns the
 // process's exit code with an error saying why it is not ExitOK: the job's
-// error, ErrUndelivered, or both (errors.Join). A panic in the job is
-// published as a failure, flushed, and raised again.
+// error, ErrUndelivered, or both (errors.Join). ExitOK means the job
+// succeeded and its event was delivered: an event that could not even be
+// published (a closed manager, say: Publish's error is in the chain) is
+// ExitUndelivered.
+//
+// A job that panics (or calls runtime.Goexit) has its event published as a
+// failure and flushed while the panic goes on: Run does not recover it, so
+// the crash shows the job's own frames, where it panicked.
 //
 // Delivery is judged on all of m's events, not only the one Run publishes:
 // those the job published itself count, and so do the failures, drops and
@@ -67,24 +73,27 @@ var ErrUndelivered = errors.New("batch: metrics events not delivered")
 // sent and only drops and rejections count. Run does not close m.
 func Run[T any](ctx context.Context, m *eventmanager.Manager, timer *eventmanager.Timer[T], event *T, timeout time.Duration, job func(context.Context) error) (int, error) {
 	before := m.Stats().Total
-	panicked, jobErr := runTimed(ctx, timer, event, job)
-	if panicked != nil {
-		defer panic(panicked) // once the event is flushed
-	}
+	start := time.Now()
+	returned := false
+	defer func() {
+		if returned {
+			return
+		}
+		// The job panicked or called runtime.Goexit. Nothing here recovers,
+		// so the panic goes on from the job's frames once its event is out.
+		failed := errJobAborted
+		_ = timer.Time(ctx, start, event, &failed)
+		_ = flush(ctx, m, before, timeout)
+	}()
+	jobErr := job(ctx)
+	returned = true
 
-	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
-	defer cancel()
-	flushErr := m.Flush(flushCtx)
-	after := m.Stats().Total
-	lost := (after.Failed - before.Failed) + (after.Unknown - before.Unknown) +
-		(after.Dropped - before.Dropped) + (after.Rejected - before.Rejected)
-
-	var deliveryErr error
-	switch {
-	case flushErr != nil:
-		deliveryErr = fmt.Errorf("%w: %w", ErrUndelivered, flushErr)
-	case lost > 0:
-		deliveryErr = fmt.Errorf("%w: %d events failed, were dropped or were rejected while the job ran (see Manager.Stats and the logs)", ErrUndelivered, lost)
+	// Called, not deferred: Time's recover finds nothing, and its error is
+	// Publish's.
+	pubErr := timer.Time(ctx, start, event, &jobErr)
+	deliveryErr := flush(ctx, m, before, timeout)
+	if pubErr != nil {
+		deliveryErr = errors.Join(fmt.Errorf("%w: the job's event was not published: %w", ErrUndelivered, pubErr), deliveryErr)
 	}
 	switch {
 	case jobErr != nil:
@@ -95,11 +104,24 @@ func Run[T any](ctx context.Context, m *eventmanager.Manager, timer *eventmanage
 	return ExitOK, nil
 }
 
-// runTimed runs job under a deferred Time, which publishes a panic as a
-// failure; the panic is then recovered here and returned, for Run to
-// re-raise once the event is flushed.
-func runTimed[T any](ctx context.Context, timer *eventmanager.Timer[T], event *T, job func(context.Context) error) (panicked any, err error) {
-	defer func() { panicked = recover() }()
-	defer timer.Time(ctx, time.Now(), event, &err)
-	return nil, job(ctx)
+// errJobAborted is the outcome published for a job that panicked or called
+// runtime.Goexit.
+var errJobAborted = errors.New("batch: the job panicked or called runtime.Goexit")
+
+// flush flushes m for at most timeout and returns ErrUndelivered (with
+// Flush's error) when events accepted since before were not all delivered.
+func flush(ctx context.Context, m *eventmanager.Manager, before eventmanager.EventStats, timeout time.Duration) error {
+	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	flushErr := m.Flush(flushCtx)
+	after := m.Stats().Total
+	lost := (after.Failed - before.Failed) + (after.Unknown - before.Unknown) +
+		(after.Dropped - before.Dropped) + (after.Rejected - before.Rejected)
+	switch {
+	case flushErr != nil:
+		return fmt.Errorf("%w: %w", ErrUndelivered, flushErr)
+	case lost > 0:
+		return fmt.Errorf("%w: %d events failed, were dropped or were rejected while the job ran (see Manager.Stats and the logs)", ErrUndelivered, lost)
+	}
+	return nil
 }

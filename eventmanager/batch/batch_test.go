@@ -5,6 +5,9 @@ import (
 	"errors"
 	"io"
 	"log/slog"
+	"runtime"
+	"runtime/debug"
+	"strings"
 	"testing"
 	"time"
 
@@ -130,5 +133,69 @@ func TestRunPanic(t *testing.T) {
 	}
 	if rec := onlyEvent(t, cfg); rec["success"] != false {
 		t.Errorf("event %v, want success false", rec)
+	}
+}
+
+// panickingJob is a job that panics in a frame of its own, for
+// TestRunPanicKeepsStack to find.
+func panickingJob(context.Context) error { panic("job panicked here") }
+
+// TestRunPanicKeepsStack: the panic of a job goes on from the job's own
+// frames, unrecovered, so a crashing CronJob's trace says where it panicked
+// (issue 24, item 10: it showed batch.Run's deferred re-panic).
+func TestRunPanicKeepsStack(t *testing.T) {
+	m, _, timer, cfg := setup(t)
+	var stack string
+	func() {
+		defer func() {
+			if r := recover(); r != "job panicked here" {
+				t.Errorf("recovered %v, want the job's panic", r)
+			}
+			stack = string(debug.Stack())
+		}()
+		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "panics"}, 10*time.Second, panickingJob)
+	}()
+	if !strings.Contains(stack, "batch_test.panickingJob") {
+		t.Errorf("the panic's stack lacks the job's frame:\n%s", stack)
+	}
+	if rec := onlyEvent(t, cfg); rec["success"] != false {
+		t.Errorf("event %v, want success false", rec)
+	}
+}
+
+// TestRunGoexit: a job ended by runtime.Goexit has its event published as a
+// failure and flushed.
+func TestRunGoexit(t *testing.T) {
+	m, _, timer, cfg := setup(t)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "exits"}, 10*time.Second, func(context.Context) error {
+			runtime.Goexit()
+			return nil
+		})
+	}()
+	<-done
+	if rec := onlyEvent(t, cfg); rec["success"] != false || rec["job"] != "exits" {
+		t.Errorf("event %v, want the job's event with success false", rec)
+	}
+}
+
+// TestRunClosedManager: exit 0 means the job's event was delivered; on a
+// closed manager it cannot even be published, and Run says so (issue 24,
+// item 4: it returned 0).
+func TestRunClosedManager(t *testing.T) {
+	m, _, timer, _ := setup(t)
+	if err := m.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return nil })
+	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.Is(err, eventmanager.ErrClosed) {
+		t.Errorf("Run on a closed manager = %d, %v; want %d, ErrUndelivered and ErrClosed", code, err, batch.ExitUndelivered)
+	}
+	boom := errors.New("boom")
+	code, err = batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return boom })
+	if code != batch.ExitJobFailed || !errors.Is(err, boom) || !errors.Is(err, eventmanager.ErrClosed) {
+		t.Errorf("Run of a failing job on a closed manager = %d, %v; want %d, the job's error and ErrClosed", code, err, batch.ExitJobFailed)
 	}
 }
