@@ -227,7 +227,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
 		}
-		p.rec.Add(*event)
+		p.rec.Add(p.codec.Clone(event)) // the value published, not what *event becomes
 		p.stats.published.Add(1)
 		p.stats.delivered.Add(1)
 		if out != nil {

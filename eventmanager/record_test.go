@@ -1,12 +1,15 @@
 package eventmanager_test
 
 import (
+	"context"
 	"errors"
 	"reflect"
+	"slices"
 	"testing"
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
@@ -65,5 +68,52 @@ func TestRecordPublisher(t *testing.T) {
 	}
 	if _, err := eventmanager.CreateRecordPublisher(ctx, m2, "job", changed); !errors.Is(err, eventmanager.ErrFieldTypeChanged) {
 		t.Errorf("CreateRecordPublisher with a changed field type = %v, want ErrFieldTypeChanged", err)
+	}
+}
+
+// TestMockRecordsValues: mock mode records the value published, even when
+// the caller reuses its event (a payload.Record filled again, an optional
+// field's variable changed): issue 24, item 11 (it recorded [3 3 3]).
+func TestMockRecordsValues(t *testing.T) {
+	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	typ := reflect.StructOf([]reflect.StructField{{Name: "N", Type: reflect.TypeFor[int64](), Tag: `avro:"n"`}})
+	recs, err := eventmanager.CreateRecordPublisher(t.Context(), m, "counted", typ)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := payload.NewRecord(typ)
+	for n := int64(1); n <= 3; n++ {
+		rec.Value().Field(0).SetInt(n)
+		if err := recs.Publish(t.Context(), rec); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var got []int64
+	for _, r := range eventmanagertest.Published(recs) {
+		got = append(got, r.Value().Field(0).Int())
+	}
+	if !slices.Equal(got, []int64{1, 2, 3}) {
+		t.Errorf("recorded %v, want [1 2 3]", got)
+	}
+
+	type optional struct{ Service *string }
+	opts, err := eventmanager.CreatePublisher[optional](t.Context(), m, "optional")
+	if err != nil {
+		t.Fatal(err)
+	}
+	service := "a"
+	if err := opts.Publish(t.Context(), optional{Service: &service}); err != nil {
+		t.Fatal(err)
+	}
+	service = "b"
+	if got := eventmanagertest.Published(opts); len(got) != 1 || *got[0].Service != "a" {
+		t.Errorf("recorded service %q, want the published \"a\"", *got[0].Service)
 	}
 }
