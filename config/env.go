@@ -87,16 +87,29 @@ func FromEnv() (Config, error) {
 // environment ("NAME=value" entries), searched for misspelt variables.
 func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	var p problems
+	c, sw := parse(raw, &p, now, false)
+	if err := finish(&p, sw.mockNote(&p, false), environ); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// parse reads the settings of raw into a Config and resolves it as of now,
+// recording every problem in p. modeUnknown says that a mode setting is
+// already known to be bad (SafirMetrics: a YAML value of the wrong type):
+// nothing mode-dependent is required then.
+func parse(raw rawEnv, p *problems, now time.Time, modeUnknown bool) (Config, switches) {
 	var c Config
 	r := resolver{names: canonicalNames(), now: now}
 	s := trim
 
-	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), &p)
-	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), &p)
+	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), p)
+	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), p)
 
-	sw := readSwitches(raw, &p)
+	sw := readSwitches(raw, p)
+	sw.unknown = sw.unknown || modeUnknown
 	c.Disabled, c.Mock, r.modeUnknown = sw.disabled, sw.mock, sw.unknown
-	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), &p)
+	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), p)
 
 	b := bootstrapServers(raw)
 	c.Kafka.BootstrapServers, r.names.bootstrap = b.servers, b.from
@@ -117,33 +130,36 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	c.Registry.Suffix = s(raw.RegistrySuffix)
 	c.Registry.Compatibility = s(raw.Compatibility)
 	c.Registry.CAPath = s(raw.RegistryCAPath)
-	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), &p)
+	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), p)
 
-	c.Delivery.MaxBufferedEvents = parseInt(envMaxBufferedEvents, s(raw.MaxBufferedEvents), &p)
-	c.Delivery.MaxBufferedBytes = parseBytes(envMaxBufferedBytes, s(raw.MaxBufferedBytes), &p)
-	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), &p)
-	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), &p)
-	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), &p)
-	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), &p)
+	c.Delivery.MaxBufferedEvents = parseInt(envMaxBufferedEvents, s(raw.MaxBufferedEvents), p)
+	c.Delivery.MaxBufferedBytes = parseBytes(envMaxBufferedBytes, s(raw.MaxBufferedBytes), p)
+	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), p)
+	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), p)
+	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), p)
+	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), p)
 
-	c = r.resolve(c, &p)
-	unknown := unknownVars(environ)
-	if len(p.vars) > 0 {
-		// METRICS_MOCK=true without METRICS_ENABLED=false is Kafka mode, as
-		// in Safir; when Kafka mode then fails, that is likely why.
-		if sw.mockNote != "" {
-			p.add(envMock, sw.mockNote, nil)
-		}
-		// A misspelt variable may be why the configuration is bad
-		// (METRICS_MOK=true: Kafka mode, and no broker): say so in the error.
-		for _, u := range unknown {
-			if u.suggestion != "" {
-				p.add(u.name, fmt.Sprintf("not a variable of the metrics SDK, ignored: did you mean %s?", u.suggestion), nil)
-			}
-		}
-		return Config{}, p.err()
+	return r.resolve(c, p), sw
+}
+
+// finish returns the error of p, or nil when p holds no problem. The error
+// then also carries mockNote (the note about METRICS_MOCK=true ignored, or
+// ""): Kafka mode failing is likely why; and the variables of environ that
+// look like misspellings of the SDK's (METRICS_MOK=true: Kafka mode, and no
+// broker), as they may be its cause.
+func finish(p *problems, mockNote string, environ []string) error {
+	if !p.any() {
+		return nil
 	}
-	return c, nil
+	if mockNote != "" {
+		p.add(envMock, mockNote, nil)
+	}
+	for _, u := range unknownVars(environ) {
+		if u.suggestion != "" {
+			p.add(u.name, fmt.Sprintf("not a variable of the metrics SDK, ignored: did you mean %s?", u.suggestion), nil)
+		}
+	}
+	return p.err()
 }
 
 // switches are the mode variables of the environment, read with Safir's
@@ -153,24 +169,29 @@ type switches struct {
 	// unknown is set when METRICS_ENABLED, METRICS_DISABLE or METRICS_MOCK
 	// did not parse, or contradict each other.
 	unknown bool
-	// mockNote is the note about METRICS_MOCK=true ignored, or "".
-	mockNote string
+	// mockIgnored is set when METRICS_MOCK=true is ignored because
+	// METRICS_ENABLED is not false (Safir's rule: Kafka mode).
+	mockIgnored bool
+	// enabledVar and enabledRaw are the variable that said whether metrics
+	// are enabled (METRICS_ENABLED, or METRICS_DISABLE negated) and its
+	// value, "" when neither is set.
+	enabledVar, enabledRaw string
 }
 
 // readSwitches reads METRICS_ENABLED, its negated alias METRICS_DISABLE
 // and METRICS_MOCK of raw, recording their problems in p.
 func readSwitches(raw rawEnv, p *problems) switches {
 	var sw switches
-	enabledVar, enabledRaw := envEnabled, trim(raw.Enabled)
-	enabled, enabledSet, enabledOK := parseBool(envEnabled, enabledRaw, p)
+	sw.enabledVar, sw.enabledRaw = envEnabled, trim(raw.Enabled)
+	enabled, enabledSet, enabledOK := parseBool(envEnabled, sw.enabledRaw, p)
 	disable, disableSet, disableOK := parseBool(envDisable, trim(raw.Disable), p)
 	switch {
 	case enabledSet && disableSet && enabled == disable:
-		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", trim(raw.Disable), envEnabled, enabledRaw), nil)
+		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", trim(raw.Disable), p.name(envEnabled), sw.enabledRaw), nil)
 		sw.unknown = true
 	case !enabledSet && disableSet:
 		enabled, enabledSet = !disable, true
-		enabledVar, enabledRaw = envDisable, trim(raw.Disable)
+		sw.enabledVar, sw.enabledRaw = envDisable, trim(raw.Disable)
 	}
 	mock, _, mockOK := parseBool(envMock, trim(raw.Mock), p)
 	if !enabledOK || !disableOK || !mockOK {
@@ -178,14 +199,21 @@ func readSwitches(raw rawEnv, p *problems) switches {
 	}
 	var ignored bool
 	sw.disabled, sw.mock, ignored = safirSwitches(enabled, enabledSet, mock)
-	if ignored && !sw.unknown {
-		if enabledVar == envDisable {
-			sw.mockNote = mockIgnoredNote(envEnabled, "", envMock) + fmt.Sprintf(" (%s=%s)", envDisable, enabledRaw)
-		} else {
-			sw.mockNote = mockIgnoredNote(envEnabled, enabledRaw, envMock)
-		}
-	}
+	sw.mockIgnored = ignored && !sw.unknown
 	return sw
+}
+
+// mockNote returns the note about METRICS_MOCK=true ignored, naming the
+// settings as p does, or "" when it is not ignored. refused makes it the
+// error of a YAML file, where Safir refuses the setting.
+func (sw switches) mockNote(p *problems, refused bool) string {
+	if !sw.mockIgnored {
+		return ""
+	}
+	if sw.enabledVar == envDisable {
+		return mockIgnoredNote(p.name(envEnabled), "", p.name(envMock), refused) + fmt.Sprintf(" (%s=%s)", envDisable, sw.enabledRaw)
+	}
+	return mockIgnoredNote(p.name(envEnabled), sw.enabledRaw, p.name(envMock), refused)
 }
 
 // trim trims the surrounding white space of a value.
@@ -196,7 +224,7 @@ func trim(v string) string { return strings.TrimSpace(v) }
 func alias(name, value, aliasName, aliasValue string, p *problems) (string, string) {
 	switch {
 	case value != "" && aliasValue != "" && value != aliasValue:
-		p.add(aliasName, fmt.Sprintf("%q differs from %s %q (set only one)", aliasValue, name, value), nil)
+		p.add(aliasName, fmt.Sprintf("%q differs from %s %q (set only one)", aliasValue, p.name(name), value), nil)
 		return value, name
 	case value == "" && aliasValue != "":
 		return aliasValue, aliasName

@@ -3,6 +3,7 @@ package config
 import (
 	"cmp"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 )
@@ -74,18 +75,60 @@ func (e *VarError) Unwrap() error { return e.Err }
 
 // problems collects VarErrors while a configuration is checked.
 type problems struct {
-	vars []VarError
+	list []problem
+	// names maps a variable to the setting of a YAML file that stands for
+	// it (SafirMetrics): problems, and the reasons that mention the
+	// variable (p.name), then name the YAML path. nil for FromEnv.
+	names map[string]yamlName
 }
 
-// add records a problem with variable name.
-func (p *problems) add(name, reason string, err error) {
-	p.vars = append(p.vars, VarError{Name: name, Reason: reason, Err: err})
+// problem is one VarError and the variable whose documented place orders
+// it in the error.
+type problem struct {
+	v    VarError
+	rank string
 }
+
+// yamlName is the YAML path that errors name for a variable.
+type yamlName struct {
+	path string
+	// unset is set when the setting is neither in the file nor in the
+	// environment: a problem (a required setting, say) then also says that
+	// the variable may give it.
+	unset bool
+}
+
+// name returns the name errors give the setting of variable env: its YAML
+// path when it is read from a YAML file, else env.
+func (p *problems) name(env string) string {
+	if n, ok := p.names[env]; ok {
+		return n.path
+	}
+	return env
+}
+
+// add records a problem with the setting of variable name (named as
+// p.name(name) says).
+func (p *problems) add(name, reason string, err error) {
+	if n, ok := p.names[name]; ok && n.unset {
+		reason += fmt.Sprintf(" (or set %s in the environment)", name)
+	}
+	p.addAs(name, p.name(name), reason, err)
+}
+
+// addAs records a problem named shown, ordered as variable rank (last, in
+// the order they come, when rank is no variable).
+func (p *problems) addAs(rank, shown, reason string, err error) {
+	p.list = append(p.list, problem{v: VarError{Name: shown, Reason: reason, Err: err}, rank: rank})
+}
+
+// any reports whether a problem was recorded.
+func (p *problems) any() bool { return len(p.list) > 0 }
 
 // err returns nil when nothing was recorded, else an *Error with the
 // problems sorted in the order of the variables.
 func (p *problems) err() error {
-	if len(p.vars) == 0 {
+	if len(p.list) == 0 {
 		return nil
 	}
 	order := envOrder()
@@ -95,6 +138,10 @@ func (p *problems) err() error {
 		}
 		return len(order)
 	}
-	slices.SortStableFunc(p.vars, func(a, b VarError) int { return cmp.Compare(rank(a.Name), rank(b.Name)) })
-	return &Error{Vars: p.vars}
+	slices.SortStableFunc(p.list, func(a, b problem) int { return cmp.Compare(rank(a.rank), rank(b.rank)) })
+	vars := make([]VarError, len(p.list))
+	for i := range p.list {
+		vars[i] = p.list[i].v
+	}
+	return &Error{Vars: vars}
 }
