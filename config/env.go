@@ -58,8 +58,9 @@ type rawEnv struct {
 //
 // Empty variables count as unset. Values are trimmed of surrounding white
 // space, except passwords. Booleans accept true/false, 1/0, t/f, yes/no,
-// y/n, on/off in any case; durations are Go durations ("10s", "1m30s") or
-// plain numbers of seconds ("10", "0.5"). Aliases: METRICS_APPLICATION for
+// y/n, on/off in any case; durations are Go durations ("10s", "1m30s"),
+// plain numbers of seconds ("10", "0.5") or Safir's human durations
+// ("4h 3minutes", "8d"). Aliases: METRICS_APPLICATION for
 // METRICS_APP_NAME, METRICS_DISABLE for the negation of METRICS_ENABLED,
 // METRICS_TOPIC_PREFIX for METRICS_EVENTS_TOPIC_PREFIX, and the misspelt
 // KAFKA_BOOSTRAP_SERVERS (with a warning from EnvWarnings); an alias and
@@ -260,7 +261,8 @@ func parseBool(name, v string, p *problems) (value, set, ok bool) {
 	return false, false, false
 }
 
-// parseDuration parses a Go duration or a plain number of seconds; 0 for "".
+// parseDuration parses a Go duration, a plain number of seconds or
+// Safir's human form (parseHumanDuration); 0 for "".
 func parseDuration(name, v string, p *problems) time.Duration {
 	if v == "" {
 		return 0
@@ -272,8 +274,62 @@ func parseDuration(name, v string, p *problems) time.Duration {
 		math.Abs(f) < float64(math.MaxInt64)/float64(time.Second) {
 		return time.Duration(f * float64(time.Second))
 	}
-	p.add(name, fmt.Sprintf("%q is not a duration (e.g. \"10s\", \"1m30s\", or a number of seconds)", v), nil)
+	if d, ok := parseHumanDuration(v); ok {
+		return d
+	}
+	p.add(name, fmt.Sprintf("%q is not a duration (e.g. \"10s\", \"1m30s\", \"4h 3minutes\", or a number of seconds)", v), nil)
 	return 0
+}
+
+// parseHumanDuration parses the durations of Safir's HumanTimedelta
+// (safir.datetime.parse_timedelta): integers each followed by a unit, the
+// units in the order weeks, days, hours, minutes, seconds, each at most
+// once, white space allowed around them: "8d", "4h 3minutes", "5w4d",
+// "1 hour". The units are w, week(s); d, day(s); h, hr, hour(s); m, min(s),
+// minute(s); s, sec(s), second(s).
+func parseHumanDuration(v string) (time.Duration, bool) {
+	units := []struct {
+		names []string // longest first
+		size  time.Duration
+	}{
+		{[]string{"weeks", "week", "w"}, 7 * 24 * time.Hour},
+		{[]string{"days", "day", "d"}, 24 * time.Hour},
+		{[]string{"hours", "hour", "hr", "h"}, time.Hour},
+		{[]string{"minutes", "minute", "mins", "min", "m"}, time.Minute},
+		{[]string{"seconds", "second", "secs", "sec", "s"}, time.Second},
+	}
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return 0, false
+	}
+	var total time.Duration
+	next := 0 // the first unit still allowed
+	for s != "" {
+		digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+		n, err := strconv.ParseInt(s[:digits], 10, 64)
+		if digits == 0 || err != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(s[digits:])
+		found := false
+		for u := next; u < len(units) && !found; u++ {
+			for _, name := range units[u].names {
+				if !strings.HasPrefix(s, name) {
+					continue
+				}
+				if n > (math.MaxInt64-int64(total))/int64(units[u].size) {
+					return 0, false
+				}
+				total += time.Duration(n) * units[u].size
+				s, next, found = strings.TrimSpace(s[len(name):]), u+1, true
+				break
+			}
+		}
+		if !found {
+			return 0, false
+		}
+	}
+	return total, true
 }
 
 // parseInt parses a decimal integer; 0 for "".

@@ -52,6 +52,24 @@ func TestParseHelpers(t *testing.T) {
 			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
 		}
 	}
+	// Safir's human durations (safir.datetime.parse_timedelta), after Go's
+	// form and plain seconds.
+	human := map[string]time.Duration{
+		"1 second": time.Second, "4h 3minutes": 4*time.Hour + 3*time.Minute, "5w4d": (5*7 + 4) * 24 * time.Hour,
+		" 8d ": 8 * 24 * time.Hour, "2 hr 1 min 5 secs": 2*time.Hour + time.Minute + 5*time.Second, "1m 30s": 90 * time.Second,
+		"3 weeks": 21 * 24 * time.Hour, "1day1hour1minute1second": 24*time.Hour + time.Hour + time.Minute + time.Second,
+	}
+	for in, want := range human {
+		if got := parseDuration("D", in, &p); got != want {
+			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
+		}
+	}
+	for _, in := range []string{"3s 2m", "1w 1w", "1 fortnight", "h", "1.5h 2m", "-1 day", "1d 2", "99999999999w", "1 H"} {
+		var bad problems
+		if d := parseDuration("D", in, &bad); d != 0 || !bad.any() {
+			t.Errorf("parseDuration(%q) = %v with no problem, want a problem", in, d)
+		}
+	}
 	bytes := map[string]int64{"": 0, "10": 10, "1KiB": 1024, "3 MiB": 3 << 20, "2gib": 2 << 30}
 	for in, want := range bytes {
 		if got := parseBytes("B", in, &p); got != want {
