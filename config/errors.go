@@ -9,11 +9,13 @@ import (
 )
 
 // ErrInvalid is matched (with errors.Is) by every error that FromEnv,
-// Config.Resolve and Config.Validate return for a bad configuration.
+// SafirMetrics.Config, FromYAML, Config.Resolve and Config.Validate return
+// for a bad configuration.
 var ErrInvalid = errors.New("config: invalid configuration")
 
-// Error reports every bad variable of a configuration at once. Its message
-// starts with ErrInvalid's and lists each VarError, separated by "; ":
+// Error reports every bad variable (or setting of a YAML file) of a
+// configuration at once. Its message starts with ErrInvalid's and lists
+// each VarError, separated by "; ":
 //
 //	config: invalid configuration: METRICS_APP_NAME: required; KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
 //
@@ -23,7 +25,8 @@ var ErrInvalid = errors.New("config: invalid configuration")
 // *fs.PathError for a missing PEM file).
 type Error struct {
 	// Vars lists the problems in the order of the variables in the package
-	// documentation; a variable may appear more than once.
+	// documentation (a setting of a YAML file where its variable would be,
+	// the file's unknown keys last); a variable may appear more than once.
 	Vars []VarError
 }
 
@@ -55,9 +58,12 @@ func (e *Error) Unwrap() []error {
 }
 
 // VarError is one problem with one environment variable (or, for a Config
-// built in code, with the field that the variable would set).
+// built in code, with the field that the variable would set, and for
+// Safir's YAML block, SafirMetrics, with one of its settings).
 type VarError struct {
-	// Name is the environment variable, e.g. "KAFKA_SECURITY_PROTOCOL".
+	// Name is the environment variable, e.g. "KAFKA_SECURITY_PROTOCOL", or
+	// the YAML path of a setting read from Safir's metrics block, e.g.
+	// "metrics.schemaManager.registryUrl".
 	Name string
 	// Reason says what is wrong and how to fix it. It may quote the value of
 	// a non-secret variable, never that of a secret one.
@@ -92,10 +98,13 @@ type problem struct {
 // yamlName is the YAML path that errors name for a variable.
 type yamlName struct {
 	path string
-	// unset is set when the setting is neither in the file nor in the
-	// environment: a problem (a required setting, say) then also says that
-	// the variable may give it.
-	unset bool
+	// env is set when the setting is neither in the file nor in the
+	// environment: it is the variable that may give it too, which the
+	// setting's problems then mention.
+	env string
+	// bad is set when the file gives the setting a value of the wrong
+	// type, already reported: its other problems are not.
+	bad bool
 }
 
 // name returns the name errors give the setting of variable env: its YAML
@@ -110,8 +119,12 @@ func (p *problems) name(env string) string {
 // add records a problem with the setting of variable name (named as
 // p.name(name) says).
 func (p *problems) add(name, reason string, err error) {
-	if n, ok := p.names[name]; ok && n.unset {
-		reason += fmt.Sprintf(" (or set %s in the environment)", name)
+	n := p.names[name]
+	if n.bad {
+		return
+	}
+	if n.env != "" {
+		reason += fmt.Sprintf("; it may also come from %s in the environment", n.env)
 	}
 	p.addAs(name, p.name(name), reason, err)
 }

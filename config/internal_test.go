@@ -133,3 +133,40 @@ func withURL(r rawEnv, url string) rawEnv {
 	r.RegistryURL, r.RegistryPassword = url, ""
 	return r
 }
+
+// TestSafirSettingsVariables keeps safirSettings in step with rawEnv: each
+// setting stands for variables FromEnv reads, no variable twice, a group
+// for none; and no two settings of a mapping share a key in any case (keys
+// match in any case, as in Safir).
+func TestSafirSettingsVariables(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	var walk func(path string, settings []safirSetting)
+	walk = func(path string, settings []safirSetting) {
+		keys := map[string]string{}
+		for _, s := range settings {
+			for _, k := range s.keys {
+				if other, dup := keys[strings.ToLower(k)]; dup {
+					t.Errorf("%s: key %q of %s is also %s's", path, k, s.keys[0], other)
+				}
+				keys[strings.ToLower(k)] = s.keys[0]
+			}
+			if (s.kind == kindGroup) != (len(s.vars) == 0) || (s.kind == kindGroup) != (len(s.sub) > 0) {
+				t.Errorf("%s.%s: kind %d with %d variables and %d settings", path, s.keys[0], s.kind, len(s.vars), len(s.sub))
+			}
+			for _, v := range s.vars {
+				if !slices.Contains(envOrder(), v) || seen[v] {
+					t.Errorf("%s.%s: variable %s unknown or repeated", path, s.keys[0], v)
+				}
+				seen[v] = true
+				var raw rawEnv
+				*raw.field(v) = "x"
+				if raw == (rawEnv{}) {
+					t.Errorf("%s.%s: rawEnv has no field for %s", path, s.keys[0], v)
+				}
+			}
+			walk(path+"."+s.keys[0], s.sub)
+		}
+	}
+	walk("metrics", safirSettings())
+}

@@ -32,8 +32,8 @@ func (m Mode) String() string {
 // Mode returns the mode c selects: ModeMock when Mock is set (whatever
 // Disabled says: Safir's mock mode is metrics disabled and mocked), else
 // ModeDisabled when Disabled is set, else ModeKafka. It is the one place
-// where the mode is decided; FromEnv and FromSafirYAML translate Safir's
-// settings into Disabled and Mock with safirSwitches.
+// where the mode is decided; FromEnv and SafirMetrics.Config translate
+// Safir's settings into Disabled and Mock with safirSwitches.
 func (c Config) Mode() Mode {
 	switch {
 	case c.Mock:

@@ -28,7 +28,11 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 	case c.AppName == "":
 		// Required in every mode: the topic and the subjects of every mode
 		// are built from it (Safir requires it in every mode too).
-		p.add(r.names.appName, fmt.Sprintf("required in every mode (set %s, or %s as Phalanx sets it; e.g. %q)", p.name(envAppName), p.name(envApplication), "myapp"), nil)
+		how := fmt.Sprintf("set %s, or %s as Phalanx sets it", p.name(envAppName), p.name(envApplication))
+		if p.name(envAppName) == p.name(envApplication) { // one key of a YAML file
+			how = fmt.Sprintf("set %s, as Phalanx does", p.name(envApplication))
+		}
+		p.add(r.names.appName, fmt.Sprintf("required in every mode (%s; e.g. %q)", how, "myapp"), nil)
 	case !avroname.Valid(c.AppName):
 		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit)", c.AppName, avroname.Pattern), nil)
 	}
