@@ -160,7 +160,8 @@ type Registry struct {
 func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 
 // Delivery holds the knobs of the SDK's buffering and retries. Durations
-// are Go durations ("1m30s") or plain numbers of seconds ("90").
+// are Go durations ("1m30s"), plain numbers of seconds ("90") or Safir's
+// human durations ("1m 30s", "2 hours").
 type Delivery struct {
 	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
 	// events accepted but not yet delivered, at most. The event manager's

@@ -72,6 +72,22 @@
 // file is read, but every value that is set must be well-formed, and the
 // application name is required in every mode.
 //
+// Applications configured from a YAML file, as Safir applications are
+// (mobu, gafaelfawr: Phalanx renders Safir's metrics: block into their
+// config.yaml, and gives the pod only KAFKA_* in the environment), hold the
+// block in their own configuration struct as a SafirMetrics, a yaml.v3
+// Unmarshaler, and get the Config from SafirMetrics.Config (or from the
+// file's bytes with FromYAML). The block is read with Safir's keys
+// (application, enabled, mock, events.topicPrefix, raiseOnError,
+// backoffInterval, kafka.*, schemaManager.*) and Safir's rules: each
+// setting it leaves out comes from the variable above, the mode is
+// Safir's, Kafka mode refuses the keys Safir's Kafka configuration does
+// not have (mock and disabled modes ignore them; SafirMetrics.Warnings
+// reports them), and the values get FromEnv's checks and Resolve. The one
+// *Error names each bad setting by its YAML path
+// (metrics.schemaManager.registryUrl), or by its variable when it came
+// from the environment.
+//
 // Secrets (the SASL and registry passwords, user-info in the registry URL)
 // are held in Secret values (private keys stay in their files), and never
 // appear in errors, in fmt output of a Config (any verb), in its JSON

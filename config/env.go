@@ -58,8 +58,9 @@ type rawEnv struct {
 //
 // Empty variables count as unset. Values are trimmed of surrounding white
 // space, except passwords. Booleans accept true/false, 1/0, t/f, yes/no,
-// y/n, on/off in any case; durations are Go durations ("10s", "1m30s") or
-// plain numbers of seconds ("10", "0.5"). Aliases: METRICS_APPLICATION for
+// y/n, on/off in any case; durations are Go durations ("10s", "1m30s"),
+// plain numbers of seconds ("10", "0.5") or Safir's human durations
+// ("4h 3minutes", "8d"). Aliases: METRICS_APPLICATION for
 // METRICS_APP_NAME, METRICS_DISABLE for the negation of METRICS_ENABLED,
 // METRICS_TOPIC_PREFIX for METRICS_EVENTS_TOPIC_PREFIX, and the misspelt
 // KAFKA_BOOSTRAP_SERVERS (with a warning from EnvWarnings); an alias and
@@ -87,16 +88,29 @@ func FromEnv() (Config, error) {
 // environment ("NAME=value" entries), searched for misspelt variables.
 func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	var p problems
+	c, sw := parse(raw, &p, now, false)
+	if err := finish(&p, sw.mockNote(&p, false), environ); err != nil {
+		return Config{}, err
+	}
+	return c, nil
+}
+
+// parse reads the settings of raw into a Config and resolves it as of now,
+// recording every problem in p. modeUnknown says that a mode setting is
+// already known to be bad (SafirMetrics: a YAML value of the wrong type):
+// nothing mode-dependent is required then.
+func parse(raw rawEnv, p *problems, now time.Time, modeUnknown bool) (Config, switches) {
 	var c Config
 	r := resolver{names: canonicalNames(), now: now}
 	s := trim
 
-	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), &p)
-	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), &p)
+	c.AppName, r.names.appName = alias(envAppName, s(raw.AppName), envApplication, s(raw.Application), p)
+	c.TopicPrefix, r.names.topicPrefix = alias(envEventsTopicPrefix, s(raw.EventsTopicPrefix), envTopicPrefix, s(raw.TopicPrefix), p)
 
-	sw := readSwitches(raw, &p)
+	sw := readSwitches(raw, p)
+	sw.unknown = sw.unknown || modeUnknown
 	c.Disabled, c.Mock, r.modeUnknown = sw.disabled, sw.mock, sw.unknown
-	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), &p)
+	c.RaiseOnError, _, _ = parseBool(envRaiseOnError, s(raw.RaiseOnError), p)
 
 	b := bootstrapServers(raw)
 	c.Kafka.BootstrapServers, r.names.bootstrap = b.servers, b.from
@@ -117,33 +131,36 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	c.Registry.Suffix = s(raw.RegistrySuffix)
 	c.Registry.Compatibility = s(raw.Compatibility)
 	c.Registry.CAPath = s(raw.RegistryCAPath)
-	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), &p)
+	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), p)
 
-	c.Delivery.MaxBufferedEvents = parseInt(envMaxBufferedEvents, s(raw.MaxBufferedEvents), &p)
-	c.Delivery.MaxBufferedBytes = parseBytes(envMaxBufferedBytes, s(raw.MaxBufferedBytes), &p)
-	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), &p)
-	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), &p)
-	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), &p)
-	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), &p)
+	c.Delivery.MaxBufferedEvents = parseInt(envMaxBufferedEvents, s(raw.MaxBufferedEvents), p)
+	c.Delivery.MaxBufferedBytes = parseBytes(envMaxBufferedBytes, s(raw.MaxBufferedBytes), p)
+	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), p)
+	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), p)
+	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), p)
+	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), p)
 
-	c = r.resolve(c, &p)
-	unknown := unknownVars(environ)
-	if len(p.vars) > 0 {
-		// METRICS_MOCK=true without METRICS_ENABLED=false is Kafka mode, as
-		// in Safir; when Kafka mode then fails, that is likely why.
-		if sw.mockNote != "" {
-			p.add(envMock, sw.mockNote, nil)
-		}
-		// A misspelt variable may be why the configuration is bad
-		// (METRICS_MOK=true: Kafka mode, and no broker): say so in the error.
-		for _, u := range unknown {
-			if u.suggestion != "" {
-				p.add(u.name, fmt.Sprintf("not a variable of the metrics SDK, ignored: did you mean %s?", u.suggestion), nil)
-			}
-		}
-		return Config{}, p.err()
+	return r.resolve(c, p), sw
+}
+
+// finish returns the error of p, or nil when p holds no problem. The error
+// then also carries mockNote (the note about METRICS_MOCK=true ignored, or
+// ""): Kafka mode failing is likely why; and the variables of environ that
+// look like misspellings of the SDK's (METRICS_MOK=true: Kafka mode, and no
+// broker), as they may be its cause.
+func finish(p *problems, mockNote string, environ []string) error {
+	if !p.any() {
+		return nil
 	}
-	return c, nil
+	if mockNote != "" {
+		p.add(envMock, mockNote, nil)
+	}
+	for _, u := range unknownVars(environ) {
+		if u.suggestion != "" {
+			p.add(u.name, fmt.Sprintf("not a variable of the metrics SDK, ignored: did you mean %s?", u.suggestion), nil)
+		}
+	}
+	return p.err()
 }
 
 // switches are the mode variables of the environment, read with Safir's
@@ -153,24 +170,29 @@ type switches struct {
 	// unknown is set when METRICS_ENABLED, METRICS_DISABLE or METRICS_MOCK
 	// did not parse, or contradict each other.
 	unknown bool
-	// mockNote is the note about METRICS_MOCK=true ignored, or "".
-	mockNote string
+	// mockIgnored is set when METRICS_MOCK=true is ignored because
+	// METRICS_ENABLED is not false (Safir's rule: Kafka mode).
+	mockIgnored bool
+	// enabledVar and enabledRaw are the variable that said whether metrics
+	// are enabled (METRICS_ENABLED, or METRICS_DISABLE negated) and its
+	// value, "" when neither is set.
+	enabledVar, enabledRaw string
 }
 
 // readSwitches reads METRICS_ENABLED, its negated alias METRICS_DISABLE
 // and METRICS_MOCK of raw, recording their problems in p.
 func readSwitches(raw rawEnv, p *problems) switches {
 	var sw switches
-	enabledVar, enabledRaw := envEnabled, trim(raw.Enabled)
-	enabled, enabledSet, enabledOK := parseBool(envEnabled, enabledRaw, p)
+	sw.enabledVar, sw.enabledRaw = envEnabled, trim(raw.Enabled)
+	enabled, enabledSet, enabledOK := parseBool(envEnabled, sw.enabledRaw, p)
 	disable, disableSet, disableOK := parseBool(envDisable, trim(raw.Disable), p)
 	switch {
 	case enabledSet && disableSet && enabled == disable:
-		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", trim(raw.Disable), envEnabled, enabledRaw), nil)
+		p.add(envDisable, fmt.Sprintf("%q contradicts %s %q (set only one)", trim(raw.Disable), p.name(envEnabled), sw.enabledRaw), nil)
 		sw.unknown = true
 	case !enabledSet && disableSet:
 		enabled, enabledSet = !disable, true
-		enabledVar, enabledRaw = envDisable, trim(raw.Disable)
+		sw.enabledVar, sw.enabledRaw = envDisable, trim(raw.Disable)
 	}
 	mock, _, mockOK := parseBool(envMock, trim(raw.Mock), p)
 	if !enabledOK || !disableOK || !mockOK {
@@ -178,14 +200,21 @@ func readSwitches(raw rawEnv, p *problems) switches {
 	}
 	var ignored bool
 	sw.disabled, sw.mock, ignored = safirSwitches(enabled, enabledSet, mock)
-	if ignored && !sw.unknown {
-		if enabledVar == envDisable {
-			sw.mockNote = mockIgnoredNote(envEnabled, "", envMock) + fmt.Sprintf(" (%s=%s)", envDisable, enabledRaw)
-		} else {
-			sw.mockNote = mockIgnoredNote(envEnabled, enabledRaw, envMock)
-		}
-	}
+	sw.mockIgnored = ignored && !sw.unknown
 	return sw
+}
+
+// mockNote returns the note about METRICS_MOCK=true ignored, naming the
+// settings as p does, or "" when it is not ignored. refused makes it the
+// error of a YAML file, where Safir refuses the setting.
+func (sw switches) mockNote(p *problems, refused bool) string {
+	if !sw.mockIgnored {
+		return ""
+	}
+	if sw.enabledVar == envDisable {
+		return mockIgnoredNote(p.name(envEnabled), "", p.name(envMock), refused) + fmt.Sprintf(" (%s=%s)", envDisable, sw.enabledRaw)
+	}
+	return mockIgnoredNote(p.name(envEnabled), sw.enabledRaw, p.name(envMock), refused)
 }
 
 // trim trims the surrounding white space of a value.
@@ -196,7 +225,7 @@ func trim(v string) string { return strings.TrimSpace(v) }
 func alias(name, value, aliasName, aliasValue string, p *problems) (string, string) {
 	switch {
 	case value != "" && aliasValue != "" && value != aliasValue:
-		p.add(aliasName, fmt.Sprintf("%q differs from %s %q (set only one)", aliasValue, name, value), nil)
+		p.add(aliasName, fmt.Sprintf("%q differs from %s %q (set only one)", aliasValue, p.name(name), value), nil)
 		return value, name
 	case value == "" && aliasValue != "":
 		return aliasValue, aliasName
@@ -232,7 +261,8 @@ func parseBool(name, v string, p *problems) (value, set, ok bool) {
 	return false, false, false
 }
 
-// parseDuration parses a Go duration or a plain number of seconds; 0 for "".
+// parseDuration parses a Go duration, a plain number of seconds or
+// Safir's human form (parseHumanDuration); 0 for "".
 func parseDuration(name, v string, p *problems) time.Duration {
 	if v == "" {
 		return 0
@@ -244,8 +274,62 @@ func parseDuration(name, v string, p *problems) time.Duration {
 		math.Abs(f) < float64(math.MaxInt64)/float64(time.Second) {
 		return time.Duration(f * float64(time.Second))
 	}
-	p.add(name, fmt.Sprintf("%q is not a duration (e.g. \"10s\", \"1m30s\", or a number of seconds)", v), nil)
+	if d, ok := parseHumanDuration(v); ok {
+		return d
+	}
+	p.add(name, fmt.Sprintf("%q is not a duration (e.g. \"10s\", \"1m30s\", \"4h 3minutes\", or a number of seconds)", v), nil)
 	return 0
+}
+
+// parseHumanDuration parses the durations of Safir's HumanTimedelta
+// (safir.datetime.parse_timedelta): integers each followed by a unit, the
+// units in the order weeks, days, hours, minutes, seconds, each at most
+// once, white space allowed around them: "8d", "4h 3minutes", "5w4d",
+// "1 hour". The units are w, week(s); d, day(s); h, hr, hour(s); m, min(s),
+// minute(s); s, sec(s), second(s).
+func parseHumanDuration(v string) (time.Duration, bool) {
+	units := []struct {
+		names []string // longest first
+		size  time.Duration
+	}{
+		{[]string{"weeks", "week", "w"}, 7 * 24 * time.Hour},
+		{[]string{"days", "day", "d"}, 24 * time.Hour},
+		{[]string{"hours", "hour", "hr", "h"}, time.Hour},
+		{[]string{"minutes", "minute", "mins", "min", "m"}, time.Minute},
+		{[]string{"seconds", "second", "secs", "sec", "s"}, time.Second},
+	}
+	s := strings.TrimSpace(v)
+	if s == "" {
+		return 0, false
+	}
+	var total time.Duration
+	next := 0 // the first unit still allowed
+	for s != "" {
+		digits := len(s) - len(strings.TrimLeft(s, "0123456789"))
+		n, err := strconv.ParseInt(s[:digits], 10, 64)
+		if digits == 0 || err != nil {
+			return 0, false
+		}
+		s = strings.TrimSpace(s[digits:])
+		found := false
+		for u := next; u < len(units) && !found; u++ {
+			for _, name := range units[u].names {
+				if !strings.HasPrefix(s, name) {
+					continue
+				}
+				if n > (math.MaxInt64-int64(total))/int64(units[u].size) {
+					return 0, false
+				}
+				total += time.Duration(n) * units[u].size
+				s, next, found = strings.TrimSpace(s[len(name):]), u+1, true
+				break
+			}
+		}
+		if !found {
+			return 0, false
+		}
+	}
+	return total, true
 }
 
 // parseInt parses a decimal integer; 0 for "".

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"os"
 
+	"gopkg.in/yaml.v3"
+
 	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
@@ -52,6 +54,72 @@ func ExampleFromEnv_invalid() {
 	// true
 	// METRICS_APP_NAME
 	// KAFKA_SECURITY_PROTOCOL
+}
+
+// An application configured from a YAML file, as Safir applications are,
+// keeps Safir's metrics block in its own configuration struct. Here the
+// block selects Safir's mock mode (enabled false, mock true), as in an
+// application's tests: no Kafka or registry setting is needed. In Kafka
+// mode the KAFKA_* variables of the environment give what the block leaves
+// out, as Phalanx sets them.
+func ExampleSafirMetrics() {
+	restore := setenvForExample(nil)
+	defer restore()
+
+	data := []byte(`
+logLevel: INFO
+metrics:
+  application: myapp
+  enabled: false
+  mock: true
+  events:
+    topicPrefix: lsst.square.metrics.events
+`)
+	var file struct {
+		LogLevel string              `yaml:"logLevel"`
+		Metrics  config.SafirMetrics `yaml:"metrics"`
+	}
+	if err := yaml.Unmarshal(data, &file); err != nil {
+		fmt.Println(err)
+		return
+	}
+	cfg, err := file.Metrics.Config()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(file.LogLevel, cfg.Mode(), cfg.Topic())
+	// Output:
+	// INFO mock lsst.square.metrics.events.myapp
+}
+
+// FromYAML reads the block from the file's bytes. Errors name each bad
+// setting by its YAML path, and a key that Safir's Kafka mode
+// configuration does not have is refused (mock and disabled modes ignore
+// it, as Safir does, and SafirMetrics.Warnings reports it).
+func ExampleFromYAML_invalid() {
+	restore := setenvForExample(nil)
+	defer restore()
+
+	_, err := config.FromYAML([]byte(`
+metrics:
+  application: my-app
+  events: 3
+  schemaManager:
+    registryUrl: "http://sasquatch-schema-registry:8081"
+    compatibility: NONE
+`), "metrics")
+	var cerr *config.Error
+	if errors.As(err, &cerr) {
+		for _, v := range cerr.Vars {
+			fmt.Println(v.Error())
+		}
+	}
+	// Output:
+	// metrics.application: "my-app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit)
+	// metrics.events: is a number (3), not a mapping of Safir's events settings (topicPrefix)
+	// metrics.kafka.bootstrapServers: required in Kafka mode (a comma-separated host:port list; or run without Kafka: metrics.enabled=false for disabled mode, with metrics.mock=true for mock mode); it may also come from KAFKA_BOOTSTRAP_SERVERS in the environment
+	// metrics.schemaManager.compatibility: not a setting of Safir's metrics configuration: its Kafka mode configuration refuses keys it does not have
 }
 
 // A Config built in code gets the same checks and defaults from Resolve.

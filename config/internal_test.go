@@ -52,6 +52,24 @@ func TestParseHelpers(t *testing.T) {
 			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
 		}
 	}
+	// Safir's human durations (safir.datetime.parse_timedelta), after Go's
+	// form and plain seconds.
+	human := map[string]time.Duration{
+		"1 second": time.Second, "4h 3minutes": 4*time.Hour + 3*time.Minute, "5w4d": (5*7 + 4) * 24 * time.Hour,
+		" 8d ": 8 * 24 * time.Hour, "2 hr 1 min 5 secs": 2*time.Hour + time.Minute + 5*time.Second, "1m 30s": 90 * time.Second,
+		"3 weeks": 21 * 24 * time.Hour, "1day1hour1minute1second": 24*time.Hour + time.Hour + time.Minute + time.Second,
+	}
+	for in, want := range human {
+		if got := parseDuration("D", in, &p); got != want {
+			t.Errorf("parseDuration(%q) = %v, want %v", in, got, want)
+		}
+	}
+	for _, in := range []string{"3s 2m", "1w 1w", "1 fortnight", "h", "1.5h 2m", "-1 day", "1d 2", "99999999999w", "1 H"} {
+		var bad problems
+		if d := parseDuration("D", in, &bad); d != 0 || !bad.any() {
+			t.Errorf("parseDuration(%q) = %v with no problem, want a problem", in, d)
+		}
+	}
 	bytes := map[string]int64{"": 0, "10": 10, "1KiB": 1024, "3 MiB": 3 << 20, "2gib": 2 << 30}
 	for in, want := range bytes {
 		if got := parseBytes("B", in, &p); got != want {
@@ -114,4 +132,41 @@ func FuzzFromRaw(f *testing.F) {
 func withURL(r rawEnv, url string) rawEnv {
 	r.RegistryURL, r.RegistryPassword = url, ""
 	return r
+}
+
+// TestSafirSettingsVariables keeps safirSettings in step with rawEnv: each
+// setting stands for variables FromEnv reads, no variable twice, a group
+// for none; and no two settings of a mapping share a key in any case (keys
+// match in any case, as in Safir).
+func TestSafirSettingsVariables(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	var walk func(path string, settings []safirSetting)
+	walk = func(path string, settings []safirSetting) {
+		keys := map[string]string{}
+		for _, s := range settings {
+			for _, k := range s.keys {
+				if other, dup := keys[strings.ToLower(k)]; dup {
+					t.Errorf("%s: key %q of %s is also %s's", path, k, s.keys[0], other)
+				}
+				keys[strings.ToLower(k)] = s.keys[0]
+			}
+			if (s.kind == kindGroup) != (len(s.vars) == 0) || (s.kind == kindGroup) != (len(s.sub) > 0) {
+				t.Errorf("%s.%s: kind %d with %d variables and %d settings", path, s.keys[0], s.kind, len(s.vars), len(s.sub))
+			}
+			for _, v := range s.vars {
+				if !slices.Contains(envOrder(), v) || seen[v] {
+					t.Errorf("%s.%s: variable %s unknown or repeated", path, s.keys[0], v)
+				}
+				seen[v] = true
+				var raw rawEnv
+				*raw.field(v) = "x"
+				if raw == (rawEnv{}) {
+					t.Errorf("%s.%s: rawEnv has no field for %s", path, s.keys[0], v)
+				}
+			}
+			walk(path+"."+s.keys[0], s.sub)
+		}
+	}
+	walk("metrics", safirSettings())
 }

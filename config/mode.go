@@ -32,8 +32,8 @@ func (m Mode) String() string {
 // Mode returns the mode c selects: ModeMock when Mock is set (whatever
 // Disabled says: Safir's mock mode is metrics disabled and mocked), else
 // ModeDisabled when Disabled is set, else ModeKafka. It is the one place
-// where the mode is decided; FromEnv and FromSafirYAML translate Safir's
-// settings into Disabled and Mock with safirSwitches.
+// where the mode is decided; FromEnv and SafirMetrics.Config translate
+// Safir's settings into Disabled and Mock with safirSwitches.
 func (c Config) Mode() Mode {
 	switch {
 	case c.Mock:
@@ -64,13 +64,19 @@ func safirSwitches(enabled, enabledSet, mock bool) (disabled, mockOut, mockIgnor
 
 // mockIgnoredNote is the note about a mock setting that Safir's rules
 // ignore: enabledName and mockName are the two settings' names, as the
-// user wrote them.
-func mockIgnoredNote(enabledName, enabledValue, mockName string) string {
+// user wrote them. refused words it as the error of a YAML file, where
+// Safir refuses the setting (its Kafka configuration forbids keys it does
+// not have) instead of ignoring it.
+func mockIgnoredNote(enabledName, enabledValue, mockName string, refused bool) string {
 	state := "is not set"
 	if enabledValue != "" {
 		state = fmt.Sprintf("is %q", enabledValue)
 	}
-	return fmt.Sprintf("%s=true is ignored because %s %s: as in Safir, mock mode is %s=false with %s=true, "+
-		"and this configuration is Kafka mode (set %s=false for mock mode, or remove %s)",
-		mockName, enabledName, state, enabledName, mockName, enabledName, mockName)
+	verdict, mode := "is ignored", "this configuration is Kafka mode"
+	if refused {
+		verdict, mode = "is not allowed", "Safir's Kafka mode configuration refuses a mock setting"
+	}
+	return fmt.Sprintf("%s=true %s because %s %s: as in Safir, mock mode is %s=false with %s=true, "+
+		"and %s (set %s=false for mock mode, or remove %s)",
+		mockName, verdict, enabledName, state, enabledName, mockName, mode, enabledName, mockName)
 }

@@ -28,7 +28,11 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 	case c.AppName == "":
 		// Required in every mode: the topic and the subjects of every mode
 		// are built from it (Safir requires it in every mode too).
-		p.add(r.names.appName, fmt.Sprintf("required in every mode (set %s, or %s as Phalanx sets it; e.g. %q)", envAppName, envApplication, "myapp"), nil)
+		how := fmt.Sprintf("set %s, or %s as Phalanx sets it", p.name(envAppName), p.name(envApplication))
+		if p.name(envAppName) == p.name(envApplication) { // one key of a YAML file
+			how = fmt.Sprintf("set %s, as Phalanx does", p.name(envApplication))
+		}
+		p.add(r.names.appName, fmt.Sprintf("required in every mode (%s; e.g. %q)", how, "myapp"), nil)
 	case !avroname.Valid(c.AppName):
 		p.add(r.names.appName, fmt.Sprintf("%q must match %s (letters, digits and underscores, not starting with a digit), and %s to deploy on Sasquatch (e.g. %q)",
 			c.AppName, avroname.Pattern, SasquatchAppPattern, SuggestSasquatchAppName(c.AppName)), nil)
@@ -55,7 +59,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 		}
 	}
 	if kafkaMode && len(k.BootstrapServers) == 0 {
-		p.add(r.names.bootstrap, "required in Kafka mode (a comma-separated host:port list; or run without Kafka: METRICS_ENABLED=false for disabled mode, with METRICS_MOCK=true for mock mode)", nil)
+		p.add(r.names.bootstrap, fmt.Sprintf("required in Kafka mode (a comma-separated host:port list; or run without Kafka: %s=false for disabled mode, with %s=true for mock mode)", p.name(envEnabled), p.name(envMock)), nil)
 	}
 
 	proto, protocolOK := r.securityProtocol(k.SecurityProtocol, p)
@@ -73,10 +77,10 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 
 	if k.SecurityProtocol.UsesSASL() {
 		if k.SASLUsername == "" {
-			p.add(envSASLUsername, fmt.Sprintf("required with %s=%s", envSecurityProtocol, k.SecurityProtocol), nil)
+			p.add(envSASLUsername, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
 		if k.SASLPassword == "" {
-			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", envSecurityProtocol, k.SecurityProtocol), nil)
+			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
 	}
 	if k.SecurityProtocol.UsesTLS() {
@@ -109,13 +113,13 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 			g.URL = u
 			if user != "" {
 				if g.Username != "" && g.Username != user {
-					p.add(envRegistryUsername, fmt.Sprintf("%q differs from the user name in %s (set only one)", g.Username, envRegistryURL), nil)
+					p.add(envRegistryUsername, fmt.Sprintf("%q differs from the user name in %s (set only one)", g.Username, p.name(envRegistryURL)), nil)
 				}
 				g.Username = user
 			}
 			if pass != "" {
 				if g.Password != "" && g.Password != pass {
-					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s (set only one)", envRegistryURL), nil)
+					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s (set only one)", p.name(envRegistryURL)), nil)
 				}
 				g.Password = pass
 			}
@@ -125,10 +129,10 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 	}
 	if kafkaMode {
 		if g.Password != "" && g.Username == "" {
-			p.add(envRegistryUsername, fmt.Sprintf("required when %s is set", envRegistryPassword), nil)
+			p.add(envRegistryUsername, fmt.Sprintf("required when %s is set", p.name(envRegistryPassword)), nil)
 		}
 		if g.Username != "" && g.Password == "" {
-			p.add(envRegistryPassword, fmt.Sprintf("required when %s is set", envRegistryUsername), nil)
+			p.add(envRegistryPassword, fmt.Sprintf("required when %s is set", p.name(envRegistryUsername)), nil)
 		}
 	}
 

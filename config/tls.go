@@ -90,13 +90,13 @@ func (r *resolver) kafkaTLS(k Kafka, p *problems) *tls.Config {
 	switch {
 	case k.ClientCertPath != "" && k.ClientKeyPath == "":
 		withClient = false
-		p.add(envClientKey, fmt.Sprintf("required when %s is set (the client certificate's private key)", envClientCert), nil)
+		p.add(envClientKey, fmt.Sprintf("required when %s is set (the client certificate's private key)", p.name(envClientCert)), nil)
 	case k.ClientCertPath == "" && k.ClientKeyPath != "":
 		withClient = false
-		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", envClientKey), nil)
+		p.add(envClientCert, fmt.Sprintf("required when %s is set (the certificate of that private key)", p.name(envClientKey)), nil)
 	case k.ClientCertPath == "" && k.SecurityProtocol == SSL:
 		withClient = false
-		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key, or use %s for password authentication)", envSecurityProtocol, SSL, SASLSSL)
+		reason := fmt.Sprintf("required with %s=%s (mutual TLS needs a client certificate and key, or use %s for password authentication)", p.name(envSecurityProtocol), SSL, SASLSSL)
 		p.add(envClientCert, reason, nil)
 		p.add(envClientKey, reason, nil)
 	}
@@ -162,7 +162,7 @@ func (r *resolver) loadKeyPair(certPath, keyPath string, p *problems) (tls.Certi
 	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
-		p.add(envClientKey, fmt.Sprintf("%q is not the private key of %s %q: %v", keyPath, envClientCert, certPath, err), err)
+		p.add(envClientKey, fmt.Sprintf("%q is not the private key of %s %q: %v", keyPath, p.name(envClientCert), certPath, err), err)
 		return tls.Certificate{}, false
 	}
 	return cert, true

@@ -74,8 +74,8 @@ func EnvWarnings() []string {
 func envWarnings(raw rawEnv, environ []string) []string {
 	var w []string
 	var p problems
-	if sw := readSwitches(raw, &p); sw.mockNote != "" {
-		w = append(w, sw.mockNote)
+	if note := readSwitches(raw, &p).mockNote(&p, false); note != "" {
+		w = append(w, note)
 	}
 	if b := bootstrapServers(raw); b.warning != "" {
 		w = append(w, b.warning)

@@ -1,8 +1,9 @@
 // Package safir holds the interoperability tests between this SDK and
 // Safir's safir.metrics (Python), the library whose wire contract the SDK
 // keeps. It has no code of its own: the tests (build tag safir) compare the
-// Go SDK with golden vectors and mock-assertion verdicts recorded from real
-// Safir (testdata/safir), run Safir's KafkaEventManager against a kfake broker
+// Go SDK with golden vectors, mock-assertion verdicts and the modes chosen
+// for metrics blocks of YAML files, recorded from real Safir
+// (testdata/safir), run Safir's KafkaEventManager against a kfake broker
 // and an in-process registry next to the Go publisher, and time both.
 //
 // Run them with make test-safir, which creates the pinned virtualenvs

@@ -21,8 +21,9 @@ safir15-venv:
 	@$(SAFIR_SETUP) 15 >/dev/null
 
 ## test-safir: golden vectors and mock-assertion verdicts against real Safir
-## (9.3.0, and 15.2.3 when possible), then the Go interop tests (tag safir):
-## golden comparison, live run on kfake, mock verdicts, benchmark smoke test.
+## (9.3.0, and 15.2.3 when possible; the verdicts on YAML metrics blocks with
+## 15.2.3 only), then the Go interop tests (tag safir): golden comparison,
+## live run on kfake, mock and YAML verdicts, benchmark smoke test.
 test-safir:
 	@set -e; \
 	py9=$$($(SAFIR_SETUP) 9 | tail -n1); \
@@ -35,15 +36,20 @@ test-safir:
 			else fail=$$((fail+1)); fi; \
 		done; \
 	done; \
+	if [ -n "$$py15" ]; then \
+		if (cd $(SAFIR_DIR) && $$py15 yaml_cases.py --check); then pass=$$((pass+1)); \
+		else fail=$$((fail+1)); fi; \
+	fi; \
 	echo "safir python checks: $$pass passed, $$fail failed"; \
 	test $$fail -eq 0; \
 	SAFIR_VENV_PYTHON=$$py9 SAFIR15_VENV_PYTHON=$$py15 \
 		$(GO) test -race -count=1 -timeout 5m -tags safir ./$(SAFIR_DIR)/...
 
-## safir-golden-update: regenerate testdata/safir from Safir 9.3.0.
+## safir-golden-update: regenerate testdata/safir from Safir 9.3.0, and
+## yaml_cases.json (metrics blocks of a YAML file) from Safir 15.2.3.
 safir-golden-update:
-	@py9=$$($(SAFIR_SETUP) 9 | tail -n1); cd $(SAFIR_DIR) && \
-		$$py9 golden.py --update && $$py9 mock_cases.py --update
+	@py9=$$($(SAFIR_SETUP) 9 | tail -n1); py15=$$($(SAFIR_SETUP) 15 | tail -n1); cd $(SAFIR_DIR) && \
+		$$py9 golden.py --update && $$py9 mock_cases.py --update && $$py15 yaml_cases.py --update
 
 ## bench-safir: Go Publish vs Safir's publish loop on one kfake broker; prints
 ## a RATIO go_vs_safir line per Safir venv that exists (none: a skip note).
