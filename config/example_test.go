@@ -116,7 +116,7 @@ metrics:
 		}
 	}
 	// Output:
-	// metrics.application: "my-app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit)
+	// metrics.application: "my-app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit), and [a-z][a-z0-9]* to deploy on Sasquatch (e.g. "myapp")
 	// metrics.events: is a number (3), not a mapping of Safir's events settings (topicPrefix)
 	// metrics.kafka.bootstrapServers: required in Kafka mode (a comma-separated host:port list; or run without Kafka: metrics.enabled=false for disabled mode, with metrics.mock=true for mock mode); it may also come from KAFKA_BOOTSTRAP_SERVERS in the environment
 	// metrics.schemaManager.compatibility: not a setting of Safir's metrics configuration: its Kafka mode configuration refuses keys it does not have
