@@ -14,6 +14,7 @@ import (
 
 	"github.com/google/uuid"
 
+	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
@@ -43,6 +44,9 @@ func parseFields(flags []string) ([]fieldValue, error) {
 		name, text, ok := strings.Cut(f, "=")
 		if !ok || name == "" {
 			return nil, fmt.Errorf("-f %q: want name=value", f)
+		}
+		if !avroname.Valid(name) {
+			return nil, fmt.Errorf("-f %q: field name %q must match %s (an Avro name)", f, name, avroname.Pattern)
 		}
 		if seen[name] {
 			return nil, fmt.Errorf("-f %s given twice", name)
@@ -175,6 +179,9 @@ func schemaSpecs(file string, values []fieldValue) ([]fieldSpec, error) {
 	var specs []fieldSpec
 	known := map[string]bool{}
 	for _, f := range rec.Fields {
+		if !avroname.Valid(f.Name) {
+			return nil, fmt.Errorf("-schema %s: field name %q must match %s (an Avro name)", file, f.Name, avroname.Pattern)
+		}
 		if metadataFields[f.Name] {
 			continue
 		}
@@ -284,6 +291,10 @@ func buildRecord(specs []fieldSpec, values []fieldValue) (reflect.Type, payload.
 	return typ, rec, nil
 }
 
+// maxDurationSeconds bounds a duration given in seconds: a time.Duration
+// holds at most math.MaxInt64 nanoseconds.
+const maxDurationSeconds = float64(math.MaxInt64) / float64(time.Second)
+
 // setValue parses text into f according to f's type.
 func setValue(f reflect.Value, text string) error {
 	switch f.Type() {
@@ -293,6 +304,9 @@ func setValue(f reflect.Value, text string) error {
 			secs, ferr := strconv.ParseFloat(text, 64)
 			if ferr != nil {
 				return fmt.Errorf("%q is not a duration (1m30s, 1.5s) nor seconds (95.2)", text)
+			}
+			if math.IsNaN(secs) || math.Abs(secs) >= maxDurationSeconds {
+				return fmt.Errorf("%q seconds is not a duration the SDK can hold (a time.Duration: finite, under %.0f seconds, about 292 years)", text, maxDurationSeconds)
 			}
 			d = time.Duration(secs * float64(time.Second))
 		}

@@ -240,3 +240,60 @@ func testTagsAndPipelines(t *testing.T) {
 		}
 	}
 }
+
+// TestRefusedInput: what the command cannot publish faithfully is refused
+// (exit 2) before anything is sent: a field name that is not an Avro name
+// (issue 24, item 8: "-" was silently dropped, "" published as f0) and
+// durations a time.Duration cannot hold (item 9: NaN, Inf, 1e300 and 1e12
+// seconds were sent as -9.22e9 s).
+func TestRefusedInput(t *testing.T) {
+	dir := t.TempDir()
+	avsc := func(name, fieldJSON string) string {
+		p := filepath.Join(dir, name)
+		if err := os.WriteFile(p, []byte(`{"type":"record","name":"x","fields":[`+fieldJSON+`]}`), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	dash := avsc("dash.avsc", `{"name":"-","type":"long"}`)
+	empty := avsc("empty.avsc", `{"name":"a","type":"long"},{"name":"","type":["null","string"],"default":null}`)
+	dur := avsc("dur.avsc", `{"name":"d","type":{"type":"double","logicalType":"dataclasses-avroschema-timedelta"}}`)
+	for _, tc := range []struct {
+		fields []string
+		schema string
+		want   string
+	}{
+		{[]string{"-=5"}, "", `field name "-" must match`},
+		{[]string{"a b=5"}, "", `field name "a b" must match`},
+		{[]string{"-=5"}, dash, `field name "-" must match`},
+		{[]string{"a=1"}, empty, `field name "" must match`},
+		{[]string{"d=NaN"}, dur, "not a duration"},
+		{[]string{"d=Inf"}, dur, "not a duration"},
+		{[]string{"d=-Inf"}, dur, "not a duration"},
+		{[]string{"d=1e300"}, dur, "not a duration"},
+		{[]string{"d=1e12"}, dur, "not a duration"},
+	} {
+		values, err := parseFields(tc.fields)
+		var specs []fieldSpec
+		if err == nil && tc.schema != "" {
+			specs, err = schemaSpecs(tc.schema, values)
+		} else if err == nil {
+			specs = inferSpecs(values, nil)
+		}
+		if err == nil {
+			_, _, err = buildRecord(specs, values)
+		}
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q with schema %q: error %v, want one saying %q", tc.fields, filepath.Base(tc.schema), err, tc.want)
+		}
+	}
+	// The largest durations that fit are accepted.
+	values, _ := parseFields([]string{"d=9e9"})
+	specs, err := schemaSpecs(dur, values)
+	if err == nil {
+		_, _, err = buildRecord(specs, values)
+	}
+	if err != nil {
+		t.Errorf("9e9 seconds: %v, want accepted", err)
+	}
+}
