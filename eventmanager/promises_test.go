@@ -664,7 +664,8 @@ func TestProducerIDRefused(t *testing.T) {
 // TestPassedClientSmallerBuffer is #14: with a client whose own buffer is
 // smaller than the SDK's (WithKafkaClient with kgo's default 50 000 records,
 // or kgo.MaxBufferedRecords in WithKafkaOptions), events are counted either
-// published or dropped, never both, and the pending gauge drains.
+// published or dropped, never both, Published never decreases, and the
+// pending gauge drains.
 func TestPassedClientSmallerBuffer(t *testing.T) {
 	for _, passed := range []bool{true, false} {
 		cfg, b := restartableSetup(t, nil)
@@ -684,9 +685,17 @@ func TestPassedClientSmallerBuffer(t *testing.T) {
 		m, q := startQueries(t, cfg, opts...)
 		b.stop()
 		const n = 3 * limit
-		for range n {
+		var last uint64
+		for i := range n {
 			if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
 				t.Fatal(err)
+			}
+			if i%10 == 0 {
+				if p := m.Stats().Total.Published; p < last {
+					t.Fatalf("passed=%v: Published went down from %d to %d", passed, last, p)
+				} else {
+					last = p
+				}
 			}
 		}
 		b.start(false)
@@ -833,4 +842,43 @@ func TestFranzGoQuiet(t *testing.T) {
 			t.Errorf("no franz-go line in the DEBUG log")
 		}
 	}
+}
+
+// TestSharedClientFull: a client passed by WithKafkaClient whose buffer
+// another producer filled refuses the SDK's records (kgo.ErrMaxBuffered)
+// after Publish accepted them: they are Failed (certainly not written), and
+// Published never decreases (issue 24, item 16: it was un-counted, though
+// eventmanager/prom exports it as a _total counter).
+func TestSharedClientFull(t *testing.T) {
+	cfg, b := restartableSetup(t, nil)
+	const limit = 10
+	cl, err := kgo.NewClient(kgo.SeedBrokers(cfg.Kafka.BootstrapServers...), kgo.DefaultProduceTopic(cfg.Topic()),
+		kgo.MaxBufferedRecords(limit), kgo.RetryBackoffFn(func(int) time.Duration { return 10 * time.Millisecond }))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(cl.Close)
+	m, q := startQueries(t, cfg, eventmanager.WithKafkaClient(cl))
+	b.stop()
+	for range limit { // the other producer of the shared client fills it
+		cl.TryProduce(context.Background(), &kgo.Record{Value: []byte("other")}, func(*kgo.Record, error) {})
+	}
+	const n = limit / 2 // within the SDK's own bound, which follows the client's
+	var last uint64
+	for range n {
+		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
+			t.Fatal(err)
+		}
+		p := m.Stats().Total.Published
+		if p < last {
+			t.Fatalf("Published went down from %d to %d", last, p)
+		}
+		last = p
+	}
+	waitFor(t, "the client to refuse the records", func() bool { return m.Stats().Total.Pending() == 0 })
+	st := m.Stats().Total
+	if st.Published != n || st.Failed != n || st.Dropped != 0 || st.Pending() != 0 {
+		t.Errorf("stats %+v: want %d published and failed (the client refused them), none dropped or pending", st, n)
+	}
+	b.start(false)
 }

@@ -213,7 +213,8 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
 		}
-		p.stats.published.Add(1)
+		// Not counted Published: nothing is accepted for delivery, so
+		// nothing is pending either.
 		if out != nil {
 			*out, _ = m.stamp.stamp()
 		}
@@ -329,10 +330,10 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		return
 	case errors.Is(err, kgo.ErrMaxBuffered):
 		// The client's own buffer was full (a client passed by
-		// WithKafkaClient that other producers share): the event was
-		// not accepted after all.
-		p.stats.published.Add(^uint64(0))
-		p.stats.dropped.Add(1)
+		// WithKafkaClient that other producers share): the accepted event
+		// certainly was not written. Published never decreases (it is a
+		// Prometheus counter), so the event is Failed.
+		p.stats.failed.Add(1)
 		p.env.logFailure(p.name, p.stats, err)
 	case errors.Is(err, kgo.ErrClientClosed) && p.env.kafka.wire.unanswered():
 		// Close's ctx expired and the client was closed with the record

@@ -9,22 +9,25 @@ import (
 // Stats.Total, of all types) since the manager was created.
 type EventStats struct {
 	// Published is the number of events Publish accepted into the buffer of
-	// unsent events (dropped and rejected events are not accepted).
+	// unsent events (dropped and rejected events are not accepted; in
+	// disabled mode nothing is accepted: events are validated and
+	// discarded). It never decreases.
 	Published uint64
 	// Delivered is the number of accepted events the broker acknowledged
 	// (in mock mode: recorded; in disabled mode: always 0).
 	Delivered uint64
 	// Failed is the number of accepted events that certainly were not
 	// written: they failed after the Kafka client's retries (bounded by
-	// METRICS_DELIVERY_TIMEOUT), or their schema was never registered.
+	// METRICS_DELIVERY_TIMEOUT), their schema was never registered, or the
+	// Kafka client's own buffer was full (a client passed by
+	// WithKafkaClient that other producers share).
 	Failed uint64
 	// Unknown is the number of accepted events whose outcome is unknown:
 	// Close's ctx expired and the Kafka client was closed while they were
 	// buffered or in flight, so they may or may not be in the topic.
 	Unknown uint64
 	// Dropped is the number of events Publish did not accept because the
-	// buffer of unsent events was full (or, with a client passed by
-	// WithKafkaClient, the client's own buffer was).
+	// buffer of unsent events was full.
 	Dropped uint64
 	// Rejected is the number of events Publish refused because their value was
 	// invalid (for example an enum value outside its symbols).
