@@ -97,7 +97,7 @@ func (p Pipeline) renderHeader() string {
 	if want := chartTopicPrefix + "." + p.App; p.Topic != want {
 		fmt.Fprintf(&b, "# WARNING: the topic is %s, not %s: Sasquatch's app-metrics chart hard-codes the prefix\n", p.Topic, want)
 		fmt.Fprintf(&b, "# %s in the KafkaTopic it creates, in the ACL of the KafkaUser app-metrics-%s and in\n", chartTopicPrefix, p.App)
-		fmt.Fprintf(&b, "# its Telegraf input, so on Sasquatch the app could not write its events and none would be read.\n")
+		b.WriteString("# its Telegraf input, so on Sasquatch the app could not write its events and none would be read.\n")
 		fmt.Fprintf(&b, "# Unset METRICS_EVENTS_TOPIC_PREFIX to deploy there. The Telegraf input below reads %s.\n", p.Topic)
 	}
 	return b.String()
