@@ -2,7 +2,7 @@
 GO ?= go
 PKGS ?= ./...
 
-.PHONY: test test-long lint fmt
+.PHONY: test test-long test-phalanx lint fmt
 
 .PHONY: run demo
 
@@ -29,6 +29,12 @@ test:
 ## test-long: the long fault tests (30 s broker outage, Close with 1 000 000 events).
 test-long:
 	$(GO) test -race -count=1 -tags long -run Long -timeout 20m ./eventmanager/
+
+## test-phalanx: Pipeline.Render against Phalanx's real app-metrics and herald charts, rendered
+## with text/template from a clone: make test-phalanx PHALANX=~/src/phalanx (PHALANX_REF=HEAD).
+test-phalanx:
+	@test -n "$(PHALANX)" || { echo "set PHALANX to a clone of github.com/lsst-sqre/phalanx"; exit 2; }
+	PHALANX=$(PHALANX) $(GO) test -count=1 -tags phalanx -run Phalanx -v ./eventmanager/
 
 # STATICCHECK is the pinned staticcheck, run with go run (fetched from the Go module proxy).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2

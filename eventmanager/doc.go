@@ -25,4 +25,12 @@
 // plan built once by CreatePublisher and hands the record to franz-go, which
 // batches, compresses, retries and delivers it in the background. Every
 // produce result is observed and counted; see Manager.Stats.
+//
+// Sasquatch must be configured for the application's events: after creating
+// the publishers, [Manager.Pipeline] describes what they need (topic,
+// measurements, tags) and [Pipeline.Render] renders every piece of Phalanx
+// configuration a deployment needs, each labelled with its file, and the
+// Telegraf input Sasquatch's chart renders for the app ([Pipeline.Telegraf]
+// renders it alone, also for a Telegraf of your own). Compare the rendering
+// with a golden file in the app's tests (eventmanagertest.AssertPipeline).
 package eventmanager

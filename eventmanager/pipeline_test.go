@@ -2,7 +2,6 @@ package eventmanager_test
 
 import (
 	"context"
-	"os"
 	"slices"
 	"strings"
 	"testing"
@@ -69,49 +68,13 @@ func TestPipeline(t *testing.T) {
 		t.Fatalf("Pipeline() = %+v, want %+v", p, want)
 	}
 
-	wantPhalanx := "globalAppConfig:\n  " + testApp + ":\n    influxTags: [\"kind\", \"service\", \"site\"]\n"
-	if got := p.Phalanx(); got != wantPhalanx {
-		t.Errorf("Phalanx() =\n%s\nwant\n%s", got, wantPhalanx)
-	}
-
-	tg := p.Telegraf(eventmanager.TelegrafConfig{Brokers: []string{"b1:9092", "b2:9092"}, RegistryURL: "http://sr:8081", KafkaVersion: "4.1.0", ConsumerGroup: "g1"})
-	for _, line := range []string{
-		"  consumer_group = \"g1\"\n",
-		"[[inputs.kafka_consumer]]\n",
-		"  brokers = [\"b1:9092\", \"b2:9092\"]\n",
-		"  kafka_version = \"4.1.0\"\n",
-		"  avro_schema_registry = \"http://sr:8081\"\n",
-		"  avro_tags = [\"application\", \"kind\", \"service\", \"site\"]\n",
-		"  topics = [\"" + topic + "\"]\n",
-		"# " + testApp + ": measurements " + topic + ".login, " + topic + ".query\n",
-	} {
-		if !strings.Contains(tg, line) {
-			t.Errorf("Telegraf() lacks %q:\n%s", line, tg)
-		}
-	}
-	if again := newPipelineManager(t).Pipeline(); again.Phalanx() != p.Phalanx() || again.Telegraf(eventmanager.TelegrafConfig{}) != p.Telegraf(eventmanager.TelegrafConfig{}) {
-		t.Error("two managers with the same events render different pipelines")
-	}
-}
-
-// TestPipelineTelegrafMatchesStack: with the zero TelegrafConfig, the block
-// is exactly the one stack/telegraf/render.sh makes from
-// kafka_consumer.conf.in, the settings the end-to-end stack runs Telegraf
-// with, apart from the leading comment.
-func TestPipelineTelegrafMatchesStack(t *testing.T) {
-	t.Parallel()
-	m := newPipelineManager(t)
-	p := m.Pipeline()
-	tmpl, err := os.ReadFile("../stack/telegraf/kafka_consumer.conf.in")
+	out, err := p.Render(eventmanager.RenderConfig{})
 	if err != nil {
 		t.Fatal(err)
 	}
-	app := strings.TrimPrefix(p.Topic, "lsst.square.metrics.events.")
-	want := strings.NewReplacer("@APP@", app, "@AVRO_TAGS@", `"application", "kind", "service", "site"`).Replace(string(tmpl))
-	got := p.Telegraf(eventmanager.TelegrafConfig{})
-	_, got, _ = strings.Cut(got, "\n") // the comment line
-	if strings.TrimSpace(got) != strings.TrimSpace(want) {
-		t.Errorf("Telegraf(zero config) =\n%s\nwant (stack/telegraf/kafka_consumer.conf.in)\n%s", got, want)
+	again, err := newPipelineManager(t).Pipeline().Render(eventmanager.RenderConfig{})
+	if err != nil || again != out {
+		t.Errorf("two managers with the same events render different pipelines (err %v):\n%s\n---\n%s", err, out, again)
 	}
 }
 
@@ -127,10 +90,23 @@ func TestPipelineEmpty(t *testing.T) {
 	if len(p.Measurements) != 0 || len(p.Tags) != 0 {
 		t.Fatalf("Pipeline() = %+v, want no measurements and no tags", p)
 	}
-	if got := p.Phalanx(); !strings.HasSuffix(got, "influxTags: []\n") {
-		t.Errorf("Phalanx() = %q, want an empty influxTags", got)
+	out, err := p.Render(eventmanager.RenderConfig{})
+	if err != nil {
+		t.Fatal(err)
 	}
-	if got := p.Telegraf(eventmanager.TelegrafConfig{}); !strings.Contains(got, "  avro_tags = [\"application\"]\n") {
-		t.Errorf("Telegraf() = %q, want avro_tags = [\"application\"]", got)
+	f := splitRendering(t, p.App, out)
+	var values influxTagsValues
+	decodeYAML(t, valuesFile, f[valuesFile].body, &values)
+	if tags, ok := values.GlobalAppConfig[p.App]; !ok || tags.InfluxTags == nil || len(tags.InfluxTags) != 0 {
+		t.Errorf("globalAppConfig = %+v, want an empty influxTags list for %s", values.GlobalAppConfig, p.App)
+	}
+	if got := f[valuesFile].body; !strings.HasSuffix(got, "    influxTags: []\n") {
+		t.Errorf("globalAppConfig fragment = %q, want an empty influxTags", got)
+	}
+	if got := f[telegrafFile].body; !strings.Contains(got, "  avro_tags = [ \"application\" ]\n") {
+		t.Errorf("Telegraf fragment = %q, want avro_tags = [ \"application\" ], as the chart renders an app without tags", got)
+	}
+	if got := f[""].label; !strings.Contains(got, "#   none (no publisher created)\n") {
+		t.Errorf("header = %q, want it to say there are no measurements", got)
 	}
 }

@@ -61,7 +61,7 @@ func printPipeline(ctx context.Context, event string, typ reflect.Type, merges [
 		}
 		return string(b) + "\n", nil
 	}
-	return p.Phalanx() + "\n" + p.Telegraf(eventmanager.TelegrafConfig{}), nil
+	return p.Render(eventmanager.RenderConfig{})
 }
 
 // changeHints is what follows the guard's error for fields whose type was

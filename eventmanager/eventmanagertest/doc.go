@@ -24,9 +24,12 @@
 // field that does: "event 2: field Username: got "bob", want "alice"".
 // Unexported fields, which are not published, are not compared.
 //
-// AssertPipeline compares the manager's pipeline (eventmanager.Pipeline: its
-// Phalanx influxTags fragment and Telegraf block) with a golden file under
+// AssertPipeline compares the manager's pipeline as
+// [eventmanager.Pipeline.Render] renders it (every piece of Phalanx
+// configuration the application needs, each labelled with its file, and the
+// Telegraf input Sasquatch's chart renders for it) with a golden file under
 // testdata/, and rewrites the file when the test runs with -update (a flag
 // the caller's test package declares) or SASQUATCH_UPDATE_GOLDEN=1, so that
 // CI sees when an application's events drift from its deployed configuration.
+// ComparePipeline is the same comparison returning an error.
 package eventmanagertest

@@ -3,6 +3,7 @@ package eventmanagertest
 import (
 	"errors"
 	"flag"
+	"fmt"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -18,54 +19,87 @@ import (
 const UpdateEnv = "SASQUATCH_UPDATE_GOLDEN"
 
 // AssertPipeline fails tb unless the file at goldenPath holds m's pipeline as
-// Sasquatch deploys it: m.Pipeline().Phalanx(), a blank line, then
-// m.Pipeline().Telegraf with the zero TelegrafConfig (environment references
-// for brokers, registry and Kafka version, so the file does not depend on
-// where the test runs). Call it after creating every publisher, with a path
-// under testdata/; an application's CI then fails when its events' tags or
-// names drift from the configuration deployed in Phalanx.
+// Sasquatch deploys it, m.Pipeline().Render with the zero RenderConfig: every
+// piece of Phalanx configuration the application needs, each labelled with
+// the file it goes in, and the Telegraf input the chart renders for it. Call
+// it after creating every publisher, with a path under testdata/; an
+// application's CI then fails when its events' tags or names drift from the
+// configuration deployed in Phalanx.
 //
 // It rewrites the file instead (creating its directory) when the test binary
 // has a boolean -update flag set to true (declare it in your test package,
 // the usual var update = flag.Bool("update", false, "rewrite golden files"),
 // and run go test -update) or when SASQUATCH_UPDATE_GOLDEN=1 is set. This
 // package declares no flag itself: a second "update" flag in the same binary
-// would panic. It fails tb when the file is missing or cannot be written,
-// and on a mismatch prints the first differing line, want and got.
+// would panic. On a mismatch it reports, without stopping the test, the
+// first differing line, want and got; it stops the test (tb.Fatal) when the
+// pipeline cannot be rendered (an application name Sasquatch cannot deploy)
+// or the file is missing or cannot be read or written. It is a thin wrapper
+// around ComparePipeline.
 func AssertPipeline(tb testing.TB, m *eventmanager.Manager, goldenPath string) {
 	tb.Helper()
+	err := ComparePipeline(m, goldenPath)
+	var mismatch *mismatchError
+	switch {
+	case err == nil:
+	case errors.As(err, &mismatch):
+		tb.Errorf("%v", err)
+	default:
+		tb.Fatalf("%v", err)
+	}
+}
+
+// ComparePipeline returns nil when the file at goldenPath holds m's pipeline
+// as AssertPipeline describes it, and otherwise an error that says why: the
+// pipeline cannot be rendered (errors.Is config.ErrNotDeployable for an
+// application name Sasquatch cannot deploy), the file is missing
+// (errors.Is fs.ErrNotExist) or unreadable, or it differs (the message names
+// the first differing line, want and got, and how to update the file). With
+// the update switch of AssertPipeline set it rewrites the file instead and
+// returns nil, or the error of writing it. Use it where a testing.TB is not
+// at hand, as prometheus's testutil.CollectAndCompare.
+func ComparePipeline(m *eventmanager.Manager, goldenPath string) error {
 	if m == nil {
-		tb.Fatalf("eventmanagertest: nil manager")
-		return
+		return errors.New("eventmanagertest: nil manager")
 	}
 	p := m.Pipeline()
-	got := p.Phalanx() + "\n" + p.Telegraf(eventmanager.TelegrafConfig{})
+	got, err := p.Render(eventmanager.RenderConfig{})
+	if err != nil {
+		return fmt.Errorf("eventmanagertest: the pipeline of app %q: %w", p.App, err)
+	}
 	if updating() {
 		if err := os.MkdirAll(filepath.Dir(goldenPath), 0o755); err != nil {
-			tb.Fatalf("eventmanagertest: update golden file: %v", err)
-			return
+			return fmt.Errorf("eventmanagertest: update golden file: %w", err)
 		}
 		if err := os.WriteFile(goldenPath, []byte(got), 0o644); err != nil {
-			tb.Fatalf("eventmanagertest: update golden file: %v", err)
+			return fmt.Errorf("eventmanagertest: update golden file: %w", err)
 		}
-		return
+		return nil
 	}
 	want, err := os.ReadFile(goldenPath)
 	if errors.Is(err, fs.ErrNotExist) {
-		tb.Fatalf("eventmanagertest: golden file %s does not exist: run the test with -update (or %s=1) to write it", goldenPath, UpdateEnv)
-		return
+		return fmt.Errorf("eventmanagertest: golden file %s does not exist: run the test with -update (or %s=1) to write it: %w", goldenPath, UpdateEnv, err)
 	}
 	if err != nil {
-		tb.Fatalf("eventmanagertest: read golden file: %v", err)
-		return
+		return fmt.Errorf("eventmanagertest: read golden file: %w", err)
 	}
 	if string(want) == got {
-		return
+		return nil
 	}
-	line, w, g := firstDiff(string(want), got)
-	tb.Errorf("eventmanagertest: the pipeline of app %q differs from %s at line %d:\n\twant %q\n\tgot  %q\n"+
-		"update the deployed configuration (Phalanx influxTags, Telegraf avro_tags) and rerun with -update (or %s=1) "+
-		"if the change is intended.\nwant:\n%s\ngot:\n%s", p.App, goldenPath, line, w, g, UpdateEnv, want, got)
+	return &mismatchError{app: p.App, path: goldenPath, want: string(want), got: got}
+}
+
+// mismatchError is ComparePipeline's error when the golden file differs
+// from the pipeline; AssertPipeline reports it without stopping the test.
+type mismatchError struct {
+	app, path, want, got string
+}
+
+func (e *mismatchError) Error() string {
+	line, w, g := firstDiff(e.want, e.got)
+	return fmt.Sprintf("eventmanagertest: the pipeline of app %q differs from %s at line %d:\n\twant %q\n\tgot  %q\n"+
+		"update the deployed configuration (Phalanx's app-metrics influxTags, the app's chart) and rerun with -update (or %s=1) "+
+		"if the change is intended.\nwant:\n%s\ngot:\n%s", e.app, e.path, line, w, g, UpdateEnv, e.want, e.got)
 }
 
 // updating reports whether the golden file should be rewritten: the test

@@ -2,9 +2,11 @@ package eventmanagertest_test
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -98,7 +100,7 @@ func TestAssertPipelineMismatch(t *testing.T) {
 		t.Fatalf("AssertPipeline on a drifted pipeline: errors %q (fatal %v), want one non-fatal error", rec.errors, rec.fatal)
 	}
 	msg := rec.errors[0]
-	for _, want := range []string{golden, "line 3", `influxTags: [\"kind\", \"site\"]`, `influxTags: [\"kind\", \"service\", \"site\"]`, "-update"} {
+	for _, want := range []string{golden, "line 5", "want \"\"", `got  "#   lsst.square.metrics.events.app.service"`, `- "service"`, "-update"} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("message lacks %q:\n%s", want, msg)
 		}
@@ -151,8 +153,11 @@ func TestAssertPipelineUpdate(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			p := m.Pipeline()
-			if want := p.Phalanx() + "\n" + p.Telegraf(eventmanager.TelegrafConfig{}); string(b) != want {
+			want, err := m.Pipeline().Render(eventmanager.RenderConfig{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if string(b) != want {
 				t.Fatalf("rewritten golden file =\n%s\nwant\n%s", b, want)
 			}
 			_ = flag.Set("update", "false")
@@ -163,5 +168,45 @@ func TestAssertPipelineUpdate(t *testing.T) {
 				t.Fatalf("AssertPipeline after the update, without the switch: %q", rec.errors)
 			}
 		})
+	}
+}
+
+// TestComparePipeline: the error-returning comparison behind AssertPipeline
+// says nil for the committed golden file, and otherwise why: a drift (the
+// first differing line), a missing file (fs.ErrNotExist), an application
+// name Sasquatch cannot deploy (config.ErrNotDeployable, which
+// AssertPipeline reports fatally).
+func TestComparePipeline(t *testing.T) {
+	if *update {
+		t.Skip("-update given: ComparePipeline rewrites instead of comparing")
+	}
+	golden := filepath.Join("testdata", "pipeline.golden")
+	if err := eventmanagertest.ComparePipeline(newPipelineManager(t, false), golden); err != nil {
+		t.Errorf("ComparePipeline with the committed golden file: %v", err)
+	}
+	if err := eventmanagertest.ComparePipeline(newPipelineManager(t, true), golden); err == nil || !strings.Contains(err.Error(), "line 5") {
+		t.Errorf("ComparePipeline of a drifted pipeline: %v, want the first differing line, 5", err)
+	}
+	if err := eventmanagertest.ComparePipeline(newPipelineManager(t, false), filepath.Join(t.TempDir(), "none.golden")); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ComparePipeline without a golden file: %v, want fs.ErrNotExist", err)
+	}
+	if err := eventmanagertest.ComparePipeline(nil, golden); err == nil {
+		t.Error("ComparePipeline(nil manager) = nil")
+	}
+
+	m, err := eventmanager.New(config.Config{AppName: "my_app", Mock: true},
+		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(context.Background()) })
+	err = eventmanagertest.ComparePipeline(m, golden)
+	if !errors.Is(err, config.ErrNotDeployable) || !strings.Contains(err.Error(), `"myapp" would work`) {
+		t.Errorf("ComparePipeline of app my_app: %v, want config.ErrNotDeployable suggesting myapp", err)
+	}
+	rec := newRecordingTB(t)
+	eventmanagertest.AssertPipeline(rec, m, golden)
+	if !rec.fatal || len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "my_app") {
+		t.Errorf("AssertPipeline of app my_app: errors %q (fatal %v), want one fatal error naming it", rec.errors, rec.fatal)
 	}
 }

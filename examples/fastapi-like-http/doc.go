@@ -35,7 +35,9 @@
 // port and the bound address is printed ("# listening on http://ADDR").
 // -demo sends a few requests to the service itself, waits until their events
 // are on the topic, prints a summary and exits (status 0 on success).
-// -pipeline prints the Phalanx values fragment and the Telegraf input block
-// the service's events need (from a mock-mode manager: no Kafka, no
-// registry) and exits.
+// -pipeline prints everything a Sasquatch deployment of the service's events
+// needs, each piece labelled with its Phalanx file (the app-metrics
+// influxTags and apps values, the app chart's KafkaAccess, env and
+// certificate mounts, and the Telegraf input Sasquatch's chart renders for
+// it), from a mock-mode manager (no Kafka, no registry), and exits.
 package main

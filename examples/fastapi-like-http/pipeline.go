@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -12,13 +11,14 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
-// printPipeline writes what Sasquatch must be configured with for this
-// service's events (-pipeline): the Phalanx values fragment with the app's
-// influxTags, then the Telegraf [[inputs.kafka_consumer]] block, with
-// environment references for brokers, registry and Kafka version as
-// Sasquatch's Telegraf substitutes them. It runs the manager in mock mode:
-// the pipeline depends on the code and the app name only, so it needs no
-// Kafka and no registry.
+// printPipeline writes what a Sasquatch deployment of this service's events
+// needs (-pipeline), eventmanager.Pipeline.Render: each piece of Phalanx
+// configuration labelled with the file it goes in (the app-metrics
+// influxTags and apps, the app chart's KafkaAccess, env and certificate
+// mounts) and the Telegraf input Sasquatch's chart renders for the app. It
+// runs the manager in mock mode: the pipeline depends on the code and the
+// app name only, so it needs no Kafka and no registry. An app name Sasquatch
+// cannot deploy is an error.
 func printPipeline(ctx context.Context, stdout io.Writer) error {
 	for k, v := range map[string]string{"METRICS_ENABLED": "false", "METRICS_MOCK": "true"} {
 		if err := os.Setenv(k, v); err != nil {
@@ -40,8 +40,10 @@ func printPipeline(ctx context.Context, stdout io.Writer) error {
 	if _, err := appevents.Register(ctx, m); err != nil {
 		return err
 	}
-	p := m.Pipeline()
-	_, err = fmt.Fprintf(stdout, "# Phalanx: applications/sasquatch values, app-metrics\n%s\n# Telegraf\n%s",
-		p.Phalanx(), p.Telegraf(eventmanager.TelegrafConfig{}))
+	out, err := m.Pipeline().Render(eventmanager.RenderConfig{})
+	if err != nil {
+		return err
+	}
+	_, err = io.WriteString(stdout, out)
 	return err
 }

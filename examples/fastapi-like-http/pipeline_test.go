@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"flag"
 	"path/filepath"
 	"strings"
@@ -38,10 +39,11 @@ func TestPipelineGolden(t *testing.T) {
 	}
 }
 
-// TestPipelineFlag: -pipeline prints the Phalanx fragment and the Telegraf
-// block of the service's events, from a mock-mode manager (no Kafka, no
-// registry, nothing listening), and exits without error. Not parallel: it
-// sets the environment.
+// TestPipelineFlag: -pipeline prints exactly the rendering of the service's
+// events (every Phalanx piece and the Telegraf input), from a mock-mode
+// manager (no Kafka, no registry, nothing listening), and exits without
+// error; with an app name Sasquatch cannot deploy it fails with config's
+// error and prints nothing. Not parallel: it sets the environment.
 func TestPipelineFlag(t *testing.T) {
 	t.Setenv("METRICS_APP_NAME", "")
 	t.Setenv("METRICS_MOCK", "")
@@ -63,12 +65,28 @@ func TestPipelineFlag(t *testing.T) {
 	if _, err := appevents.Register(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	p := m.Pipeline()
-	out := stdout.String()
-	for _, part := range []string{p.Phalanx(), p.Telegraf(eventmanager.TelegrafConfig{}),
-		"  " + defaultAppName + ":\n", `topics = ["lsst.square.metrics.events.` + defaultAppName + `"]`} {
-		if !strings.Contains(out, part) {
-			t.Errorf("-pipeline output lacks\n%s\ngot\n%s", part, out)
+	want, err := m.Pipeline().Render(eventmanager.RenderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out := stdout.String(); out != want {
+		t.Errorf("-pipeline printed\n%s\nwant Pipeline.Render's\n%s", out, want)
+	}
+	for _, part := range []string{
+		"# applications/sasquatch/charts/app-metrics/values.yaml:", "  \"" + defaultAppName + "\":\n",
+		"# applications/sasquatch/values-<env>.yaml:", "# applications/" + defaultAppName + "/templates/kafka-access.yaml:",
+		"# applications/" + defaultAppName + "/templates/deployment.yaml:", "[[inputs.kafka_consumer]]",
+		`"lsst.square.metrics.events.` + defaultAppName + `",`,
+	} {
+		if !strings.Contains(stdout.String(), part) {
+			t.Errorf("-pipeline output lacks %q", part)
 		}
+	}
+
+	t.Setenv("METRICS_APP_NAME", "fastapi_example")
+	stdout.Reset()
+	err = run(t.Context(), []string{"-pipeline"}, &stdout, &stderr)
+	if !errors.Is(err, config.ErrNotDeployable) || stdout.Len() != 0 {
+		t.Errorf("run -pipeline with app fastapi_example: %v, printed %q; want config.ErrNotDeployable and nothing", err, stdout.String())
 	}
 }

@@ -42,7 +42,7 @@ type (
 func TestFieldTypeChangeHarm(t *testing.T) {
 	s := loadStack(t)
 	ctx := t.Context()
-	app := uniqueName("retype")
+	app := uniqueApp("retype")
 	topic := s.createAppTopic(t, app)
 	const event = "reading"
 	subject := topic + "." + event
@@ -56,7 +56,7 @@ func TestFieldTypeChangeHarm(t *testing.T) {
 	// Release 1's first reading is stored before anything else is written:
 	// InfluxDB refuses a whole batch that brings a new field with two types,
 	// where a field it knows already loses only the conflicting point.
-	tg := s.startTelegraf(t, generatedTelegraf(v1))
+	tg := s.startTelegraf(t, generatedTelegraf(t, v1))
 	measurement := subject
 	if err := readings.Publish(ctx, readingV1{Value: 1}); err != nil {
 		t.Fatal(err)

@@ -32,7 +32,7 @@ import (
 func TestTagsThroughTelegraf(t *testing.T) {
 	s := loadStack(t)
 	ctx := t.Context()
-	app := uniqueName("tags")
+	app := uniqueApp("tags")
 	s.createAppTopic(t, app)
 	stamps := newStamps()
 	m := newManager(t, s, app, nil, stamps.options()...)
@@ -47,8 +47,8 @@ func TestTagsThroughTelegraf(t *testing.T) {
 	if tags := m.Pipeline().Tags; !slices.Equal(tags, []string{"method", "route"}) {
 		t.Fatalf("Pipeline().Tags = %q, want [method route]", tags)
 	}
-	block := generatedTelegraf(m)
-	if !strings.Contains(block, `avro_tags = ["application", "method", "route"]`) {
+	block := generatedTelegraf(t, m)
+	if !strings.Contains(block, `avro_tags = [ "application", "method", "route" ]`) {
 		t.Fatalf("generated block lacks the tags:\n%s", block)
 	}
 

@@ -3,10 +3,12 @@
 package tests_test
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
@@ -25,7 +27,7 @@ type telegraf struct {
 // startTelegraf runs the stack's Telegraf binary with Sasquatch's agent and outputs
 // (stack/telegraf/telegraf.conf.in, the stack's own) followed by inputs, the blocks under test,
 // e.g. what eventmanager.Pipeline.Telegraf generates. The blocks may use the environment
-// references the zero eventmanager.TelegrafConfig renders: they are given the stack's endpoints.
+// references of stackTelegraf: they are given the stack's endpoints.
 // The process stops at the test's cleanup (its output is logged if the test failed).
 func (s *Stack) startTelegraf(t *testing.T, inputs ...string) *telegraf {
 	t.Helper()
@@ -65,9 +67,35 @@ func (s *Stack) startTelegraf(t *testing.T, inputs ...string) *telegraf {
 	return &telegraf{Process: p, Config: conf}
 }
 
+// stackTelegraf is the TelegrafConfig of this stack's Telegraf (stack/telegraf/kafka_consumer.conf.in,
+// which eventmanager's TestTelegrafMatchesStack compares with it): the environment references that
+// startTelegraf gives the stack's endpoints, and no SASL (the PLAINTEXT listener).
+func stackTelegraf() eventmanager.TelegrafConfig {
+	return eventmanager.TelegrafConfig{
+		Brokers:      []string{"${TELEGRAF_KAFKA_BROKERS}"},
+		RegistryURL:  "${TELEGRAF_SCHEMA_REGISTRY_URL}",
+		KafkaVersion: "${TELEGRAF_KAFKA_VERSION}",
+		SASL:         &eventmanager.TelegrafSASL{},
+	}
+}
+
 // generatedTelegraf is what the SDK generates for m's application, for a Telegraf of its own
-// beside the stack's: the zero TelegrafConfig (environment references, as deployed) with a
-// consumer group unique to the test, so that the stack's Telegraf and its group are left alone.
-func generatedTelegraf(m *eventmanager.Manager) string {
-	return m.Pipeline().Telegraf(eventmanager.TelegrafConfig{ConsumerGroup: uniqueName("telegraf-test")})
+// beside the stack's: the stack's settings (stackTelegraf) with a consumer group unique to the
+// test, so that the stack's Telegraf and its group are left alone.
+func generatedTelegraf(t *testing.T, m *eventmanager.Manager) string {
+	t.Helper()
+	c := stackTelegraf()
+	c.ConsumerGroup = uniqueName("telegraf-test")
+	block, err := m.Pipeline().Telegraf(c)
+	if err != nil {
+		t.Fatalf("Pipeline().Telegraf: %v", err)
+	}
+	return block
+}
+
+// uniqueApp returns an application name that starts with prefix ([a-z][a-z0-9]*), unique to the
+// run and deployable on Sasquatch, which the SDK's pipeline rendering requires (uniqueName's '_'
+// is refused there).
+func uniqueApp(prefix string) string {
+	return fmt.Sprintf("%s%d", prefix, time.Now().UnixNano())
 }
