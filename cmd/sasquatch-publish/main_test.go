@@ -19,7 +19,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/proc"
 )
 
-const testApp = "cli_test"
+const testApp = "clitest"
 
 // binPath is the command built by TestCLI for its subtests.
 var binPath string
