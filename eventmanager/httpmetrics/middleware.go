@@ -68,9 +68,11 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 // unwraps for http.ResponseController. When next panics the event is
 // published (Panicked, and status 500 unless next wrote one) and the panic
 // continues unchanged: it is never recovered, so http.ErrAbortHandler keeps
-// its meaning. Publishing never blocks the request on Kafka; an error from
-// Publish (a closed manager, an invalid value in a NewFunc event) is logged
-// at most once a minute, and the response is unaffected.
+// its meaning. Publishing never delays the response: it never waits for
+// Kafka, nor for room in a full buffer whatever METRICS_BLOCK_TIMEOUT says
+// (eventmanager.Publisher.TryPublish: the event is dropped and counted). An
+// error from publishing (a closed manager, an invalid value in a NewFunc
+// event) is logged at most once a minute, and the response is unaffected.
 func (m *Middleware[T]) Wrap(next http.Handler) http.Handler {
 	return &handler[T]{m: m, next: next}
 }
@@ -124,7 +126,9 @@ func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.T
 		ResponseBytes: rw.size,
 		Panicked:      panicked,
 	}
-	if err := m.pub.Publish(r.Context(), m.build(r, ev)); err != nil {
+	// TryPublish: a full buffer drops the event (counted in Manager.Stats)
+	// rather than hold the response for METRICS_BLOCK_TIMEOUT.
+	if err := m.pub.TryPublish(r.Context(), m.build(r, ev)); err != nil {
 		m.logError(r.Context(), err)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
@@ -439,5 +441,40 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Errorf("events by method, route and status %v, want %v", count, want)
+	}
+}
+
+// With METRICS_BLOCK_TIMEOUT set and the buffer full, the middleware never
+// waits for room: each response leaves at once, and the events that do not
+// fit are dropped and counted, as without the timeout.
+func TestFullBufferNeverDelaysResponse(t *testing.T) {
+	k := startKafka(t, func(c *config.Config) {
+		c.Delivery.MaxBufferedEvents = 1
+		c.Delivery.BlockTimeout = time.Hour
+	})
+	// The schema is never registered: the first event stays buffered and
+	// fills the buffer.
+	k.reg.SetDown(true)
+	quiet := slog.New(slog.DiscardHandler) // the waits that Close ends would log ErrClosed
+	h := httpmetrics.New(k.publisher(t), httpmetrics.WithLogger(quiet)).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	const requests = 20
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range requests {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), "GET", "/", nil))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a watchdog: the requests take milliseconds, a wait an hour
+		_ = k.m.Close(t.Context()) // ends the waits
+		<-done
+		t.Fatal("the requests waited for room in the full buffer (METRICS_BLOCK_TIMEOUT)")
+	}
+	if st := k.m.Stats().Total; st.Published != 1 || st.Dropped != requests-1 {
+		t.Errorf("stats %+v, want 1 event accepted and %d dropped", st, requests-1)
 	}
 }
