@@ -10,10 +10,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
 
-// logInterval is the least time between two log lines about events the
-// middleware could not publish.
-const logInterval = time.Minute
-
 // Middleware publishes one event per request of the handlers it wraps. Build
 // it once at start-up with New or NewFunc; it is safe for concurrent use and
 // holds no per-request state.
@@ -23,6 +19,9 @@ type Middleware[T any] struct {
 	route   func(*http.Request) string // nil: Request.Pattern
 	exclude map[string]bool
 	log     *slog.Logger
+	// interval is the least time between two log lines about events not
+	// published: METRICS_LOG_INTERVAL, the publisher's manager's.
+	interval time.Duration
 
 	lastLog    atomic.Int64 // unix ns of the last "not published" log line
 	suppressed atomic.Int64 // errors not logged since
@@ -51,7 +50,7 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Middleware[T]{pub: p, build: build, route: o.route, exclude: o.exclude, log: o.log}
+	return &Middleware[T]{pub: p, build: build, route: o.route, exclude: o.exclude, log: o.log, interval: p.LogInterval()}
 }
 
 // Wrap returns a handler that serves each request with next and then
@@ -72,7 +71,9 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 // Kafka, nor for room in a full buffer whatever METRICS_BLOCK_TIMEOUT says
 // (eventmanager.Publisher.TryPublish: the event is dropped and counted). An
 // error from publishing (a closed manager, an invalid value in a NewFunc
-// event) is logged at most once a minute, and the response is unaffected.
+// event) is logged at most once per METRICS_LOG_INTERVAL (the interval of
+// the publisher's manager, eventmanager.Publisher.LogInterval), and the
+// response is unaffected.
 func (m *Middleware[T]) Wrap(next http.Handler) http.Handler {
 	return &handler[T]{m: m, next: next}
 }
@@ -133,17 +134,17 @@ func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.T
 	}
 }
 
-// logError logs a Publish error, at most once per logInterval, with the
+// logError logs a Publish error, at most once per m.interval, with the
 // number of errors not logged since the previous line.
 func (m *Middleware[T]) logError(ctx context.Context, err error) {
 	now := time.Now().UnixNano()
 	last := m.lastLog.Load()
-	if last != 0 && now-last < int64(logInterval) || !m.lastLog.CompareAndSwap(last, now) {
+	if last != 0 && now-last < int64(m.interval) || !m.lastLog.CompareAndSwap(last, now) {
 		m.suppressed.Add(1)
 		return
 	}
 	m.log.LogAttrs(ctx, slog.LevelWarn, "httpmetrics: request event not published",
 		slog.String("event", m.pub.Name()), slog.Any("error", err),
 		slog.Int64("suppressed", m.suppressed.Swap(0)),
-		slog.String("next_report_after", logInterval.String()))
+		slog.String("next_report_after", m.interval.String()))
 }

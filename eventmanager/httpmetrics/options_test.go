@@ -21,7 +21,13 @@ import (
 // mockPublisher returns a mock-mode manager and an Event publisher on it.
 func mockPublisher(t *testing.T) (*eventmanager.Manager, *eventmanager.Publisher[httpmetrics.Event]) {
 	t.Helper()
-	m, err := eventmanager.New(config.Config{AppName: testApp, Mock: true})
+	return mockPublisherWith(t, config.Delivery{})
+}
+
+// mockPublisherWith is mockPublisher with the manager's delivery settings.
+func mockPublisherWith(t *testing.T, d config.Delivery) (*eventmanager.Manager, *eventmanager.Publisher[httpmetrics.Event]) {
+	t.Helper()
+	m, err := eventmanager.New(config.Config{AppName: testApp, Mock: true, Delivery: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func TestDuration(t *testing.T) {
 }
 
 // A Publish error (here: the manager is closed) never fails the request;
-// it is logged once a minute at most, with the count of those not logged.
+// it is logged once per interval at most, with the count of those not logged.
 func TestPublishErrorLogged(t *testing.T) {
 	m, p := mockPublisher(t)
 	logger, logs := testkit.NewLogger(slog.LevelInfo)
@@ -127,6 +133,31 @@ func TestPublishErrorLogged(t *testing.T) {
 	if n := strings.Count(out, "request event not published"); n != 1 || !strings.Contains(out, "manager closed") || !strings.Contains(out, "event="+eventName) {
 		t.Errorf("want one warning naming the event and the error, got:\n%s", out)
 	}
+}
+
+// Publish errors are logged at most once per METRICS_LOG_INTERVAL of the
+// publisher's manager (config.Delivery.LogInterval), each line with the
+// count of those not logged since the previous one.
+func TestPublishErrorLogInterval(t *testing.T) {
+	m, p := mockPublisherWith(t, config.Delivery{LogInterval: 10 * time.Second})
+	if err := m.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		logger, logs := testkit.NewLogger(slog.LevelInfo)
+		h := httpmetrics.New(p, httpmetrics.WithLogger(logger)).Wrap(http.NotFoundHandler())
+		get(t, h, "/") // logged
+		time.Sleep(9 * time.Second)
+		get(t, h, "/")
+		get(t, h, "/")
+		time.Sleep(2 * time.Second)
+		get(t, h, "/") // 11 s after the first line: logged, with the 2 not logged
+		got := strings.Split(strings.TrimSpace(logs.String()), "\n")
+		if len(got) != 2 || !strings.Contains(got[0], "suppressed=0") || !strings.Contains(got[1], "suppressed=2") ||
+			!strings.Contains(got[1], "next_report_after=10s") {
+			t.Errorf("want two warnings 11 s apart, the second counting 2 not logged, every 10s, got:\n%s", logs)
+		}
+	})
 }
 
 // Mock mode records what the middleware published, as for any publisher:
