@@ -4,6 +4,8 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -108,9 +110,10 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.Time, panicked bool) {
 	d := time.Since(start)
 	var route string
-	if m.route != nil {
+	switch {
+	case m.route != nil:
 		route = m.route(r)
-	} else {
+	case !connectRedirect(r):
 		route = r.Pattern
 	}
 	if route == "" {
@@ -147,4 +150,36 @@ func (m *Middleware[T]) logError(ctx context.Context, err error) {
 		slog.String("event", m.pub.Name()), slog.Any("error", err),
 		slog.Int64("suppressed", m.suppressed.Swap(0)),
 		slog.String("next_report_after", m.interval.String()))
+}
+
+// connectRedirect reports whether r is a CONNECT request that a ServeMux
+// answered with its trailing-slash redirect (for /users/x under the pattern
+// /users/{id}/). The mux then sets Request.Pattern not to the pattern but to
+// the path it redirects to, /users/x/, which the client chose: as a route it
+// would mint one InfluxDB series per request. Other methods' redirects
+// carry the pattern. A registered pattern never equals that path: one that
+// ends in a slash cannot match the path without it, which is why the mux
+// redirects.
+func connectRedirect(r *http.Request) bool {
+	if r.Method != http.MethodConnect {
+		return false
+	}
+	p, ok := strings.CutSuffix(r.Pattern, "/")
+	return ok && p == cleanPath(r.URL.Path)
+}
+
+// cleanPath is the path a ServeMux redirects to, less the slash it adds:
+// p rooted and cleaned, a trailing slash kept (net/http's cleanPath).
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }

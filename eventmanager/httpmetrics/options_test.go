@@ -174,3 +174,36 @@ func TestMockMode(t *testing.T) {
 		{Method: "GET", Route: "GET /items/{id}", Status: "404", ResponseBytes: int64(len("no such item\n"))},
 	}, eventmanagertest.AnyValue("Duration"))
 }
+
+// A ServeMux answers a CONNECT request for /users/x under the pattern
+// /users/{id}/ with a redirect, and sets its Pattern to the path it
+// redirects to, which the client chose: such a request is UnmatchedRoute,
+// so that clients cannot mint one series per request. Other methods'
+// redirects carry the pattern, and a CONNECT request the pattern serves
+// has it.
+func TestConnectRedirectRoute(t *testing.T) {
+	_, p := mockPublisher(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/users/{id}/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "user") })
+	mux.HandleFunc("/static/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "static") })
+	h := httpmetrics.New(p).Wrap(mux)
+	serve := func(method, target string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), method, target, nil))
+		return rec.Code
+	}
+	for _, id := range []string{"1", "b7c9e0", "x%2Fy", "a.b", "trailing%2F"} {
+		if code := serve(http.MethodConnect, "/users/"+id); code != http.StatusTemporaryRedirect {
+			t.Fatalf("CONNECT /users/%s: %d, want the mux's redirect", id, code)
+		}
+	}
+	serve(http.MethodConnect, "/static") // the redirect path is a pattern's text: still no pattern served it
+	serve(http.MethodGet, "/users/1")
+	serve(http.MethodConnect, "/users/1/")
+	redirect := httpmetrics.Event{Method: http.MethodConnect, Route: httpmetrics.UnmatchedRoute, Status: "307"}
+	eventmanagertest.AssertPublishedAll(t, p, []httpmetrics.Event{
+		redirect, redirect, redirect, redirect, redirect, redirect,
+		{Method: http.MethodGet, Route: "/users/{id}/", Status: "307"},
+		{Method: http.MethodConnect, Route: "/users/{id}/", Status: "200"},
+	}, eventmanagertest.AnyValue("Duration", "ResponseBytes"))
+}
