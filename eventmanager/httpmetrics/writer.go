@@ -55,10 +55,11 @@ func (rw *responseWriter) Header() http.Header { return rw.w.Header() }
 
 // WriteHeader implements http.ResponseWriter. The first final status is
 // recorded: 1xx informational answers (103 Early Hints) other than 101 come
-// before it, and net/http ignores later calls.
+// before it, and net/http ignores later calls, and every call once the
+// connection is hijacked (the client got what the hijacker wrote).
 func (rw *responseWriter) WriteHeader(code int) {
 	rw.w.WriteHeader(code) // panics on a code outside 100-999: nothing to record
-	if rw.status == 0 && (code >= 200 || code == http.StatusSwitchingProtocols) {
+	if rw.status == 0 && !rw.hijacked && (code >= 200 || code == http.StatusSwitchingProtocols) {
 		rw.status = code
 	}
 }
