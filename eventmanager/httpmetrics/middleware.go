@@ -64,9 +64,11 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 // the copy: wrap below it, or the route is UnmatchedRoute (or the outer
 // mux's pattern).
 //
-// The handler gets a wrapping http.ResponseWriter that keeps the server's
-// io.ReaderFrom, io.StringWriter, http.Flusher and http.Hijacker and
-// unwraps for http.ResponseController. When next panics the event is
+// The handler gets a wrapping http.ResponseWriter that has http.Flusher,
+// http.Hijacker and io.ReaderFrom exactly when the server's writer has them
+// (over HTTP/2 it is no http.Hijacker, as net/http's writer is not), and
+// io.StringWriter, and unwraps for http.ResponseController (deadlines, full
+// duplex). When next panics the event is
 // published (Panicked, and status 500 unless next wrote one) and the panic
 // continues unchanged: it is never recovered, so http.ErrAbortHandler keeps
 // its meaning. Publishing never delays the response: it never waits for
@@ -94,14 +96,14 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	rw := &responseWriter{w: w}
+	ww, rw := wrap(w)
 	returned := false
 	defer func() {
 		if !returned { // a panic (or runtime.Goexit) is unwinding: record, never recover
 			m.record(r, rw, start, true)
 		}
 	}()
-	h.next.ServeHTTP(rw, r)
+	h.next.ServeHTTP(ww, r)
 	returned = true
 	m.record(r, rw, start, false)
 }
