@@ -66,13 +66,16 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 //
 // The handler gets a wrapping http.ResponseWriter that has http.Flusher,
 // http.Hijacker and io.ReaderFrom exactly when the server's writer has them
-// (over HTTP/2 it is no http.Hijacker, as net/http's writer is not), and
+// (over HTTP/2 it is no http.Hijacker, as net/http's writer is not), has
 // io.StringWriter, and unwraps for http.ResponseController (deadlines, full
-// duplex). When next panics the event is
-// published (Panicked, and status 500 unless next wrote one) and the panic
-// continues unchanged: it is never recovered, so http.ErrAbortHandler keeps
-// its meaning. Publishing never delays the response: it never waits for
-// Kafka, nor for room in a full buffer whatever METRICS_BLOCK_TIMEOUT says
+// duplex).
+//
+// When next panics the event is published (Panicked, and status 500 unless
+// next wrote one) and the panic continues unchanged: it is never
+// recovered, so http.ErrAbortHandler keeps its meaning.
+//
+// Publishing never makes the response wait: it waits neither for Kafka nor
+// for room in a full buffer, whatever METRICS_BLOCK_TIMEOUT says
 // (eventmanager.Publisher.TryPublish: the event is dropped and counted). An
 // error from publishing (a closed manager, an invalid value in a NewFunc
 // event) is logged at most once per METRICS_LOG_INTERVAL (the interval of
