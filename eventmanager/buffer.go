@@ -146,13 +146,14 @@ func (b *buffer) close(ctx context.Context) {
 }
 
 // reserve takes room for one event that costs n bytes, waiting up to
-// METRICS_BLOCK_TIMEOUT for room when the buffer is full. It reports
-// whether the event fits, and errClosing when Close began during the wait.
-func (b *buffer) reserve(ctx context.Context, n int64) (bool, error) {
+// METRICS_BLOCK_TIMEOUT for room when the buffer is full and wait is true
+// (Publish; TryPublish never waits). It reports whether the event fits,
+// and ErrClosed when Close began during the wait.
+func (b *buffer) reserve(ctx context.Context, n int64, wait bool) (bool, error) {
 	if b.tryReserve(n) {
 		return true, nil
 	}
-	if b.blockTimeout <= 0 {
+	if !wait || b.blockTimeout <= 0 {
 		return false, nil
 	}
 	return b.waitReserve(ctx, n)

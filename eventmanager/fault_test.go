@@ -548,6 +548,38 @@ func TestBlockingPublish(t *testing.T) {
 	}
 }
 
+// TestTryPublishNeverWaits: TryPublish drops at once when the buffer is
+// full, whatever METRICS_BLOCK_TIMEOUT says (Publish would wait an hour
+// here), counts the drop, and returns ErrBufferFull with
+// METRICS_RAISE_ON_ERROR; an event that fits is accepted as by Publish.
+func TestTryPublishNeverWaits(t *testing.T) {
+	for _, raise := range []bool{false, true} {
+		t.Run("raise="+strconv.FormatBool(raise), func(t *testing.T) {
+			cfg, b := restartableSetup(t, func(cfg *config.Config) {
+				cfg.Delivery.MaxBufferedEvents = 1
+				cfg.Delivery.BlockTimeout = time.Hour
+				cfg.RaiseOnError = raise
+			})
+			ctx := t.Context()
+			m, q := startQueries(t, cfg, fastRetries())
+			b.stop()
+			if err := q.TryPublish(ctx, QueryEvent{Type: QuerySync}); err != nil {
+				t.Fatal(err)
+			}
+			err := within(t, "TryPublish on a full buffer", func() error { return q.TryPublish(ctx, QueryEvent{Type: QueryAsync}) })
+			if raise && !errors.Is(err, eventmanager.ErrBufferFull) || !raise && err != nil {
+				t.Errorf("TryPublish on a full buffer = %v, want %v", err, map[bool]error{true: eventmanager.ErrBufferFull}[raise])
+			}
+			if st := m.Stats().Total; st.Published != 1 || st.Dropped != 1 {
+				t.Errorf("stats %+v, want 1 accepted and 1 dropped at once", st)
+			}
+			cctx, cancel := context.WithTimeout(ctx, 100*time.Millisecond)
+			defer cancel()
+			_ = m.Close(cctx) // the broker is down: the accepted event fails
+		})
+	}
+}
+
 // produceError answers a Produce request with err for every partition.
 func produceError(req kmsg.Request, err *kerr.Error) kmsg.Response {
 	preq := req.(*kmsg.ProduceRequest)

@@ -481,3 +481,24 @@ func TestIncompatibleChange(t *testing.T) {
 		t.Errorf("compatible version has schema id 0")
 	}
 }
+
+// Publisher.LogInterval is the manager's METRICS_LOG_INTERVAL, 1m when
+// unset, in every mode.
+func TestPublisherLogInterval(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		cfg  config.Config
+		want time.Duration
+	}{
+		{"unset", config.Config{AppName: testApp, Mock: true}, time.Minute},
+		{"set, mock", config.Config{AppName: testApp, Mock: true, Delivery: config.Delivery{LogInterval: 7 * time.Second}}, 7 * time.Second},
+		{"set, disabled", config.Config{AppName: testApp, Disabled: true, Delivery: config.Delivery{LogInterval: 3 * time.Hour}}, 3 * time.Hour},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			_, q := startQueries(t, tc.cfg)
+			if got := q.LogInterval(); got != tc.want {
+				t.Errorf("LogInterval() = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

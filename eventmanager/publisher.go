@@ -8,6 +8,7 @@ import (
 	"reflect"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
@@ -185,8 +186,27 @@ func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
 // also ErrBufferFull.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
-	return p.publish(ctx, &event, nil)
+	return p.publish(ctx, &event, nil, true)
 }
+
+// TryPublish is Publish that never waits for room, whatever
+// METRICS_BLOCK_TIMEOUT says: when the buffer of unsent events is full, the
+// event is dropped at once, counted (Stats' Dropped) and logged at most once
+// per METRICS_LOG_INTERVAL, as Publish does with the default timeout of 0.
+// Use it where a caller must never be delayed by metrics, such as code that
+// publishes in an HTTP request's path (package httpmetrics does): there a
+// full buffer costs events, never latency. The errors are Publish's, and
+// ctx is used only for logging. Like Publish, it is safe for concurrent use.
+func (p *Publisher[T]) TryPublish(ctx context.Context, event T) error {
+	return p.publish(ctx, &event, nil, false)
+}
+
+// LogInterval returns the least time between two log lines of the
+// publisher's manager about its events not delivered: METRICS_LOG_INTERVAL
+// (config.Delivery.LogInterval), 1m when unset. Code that logs the errors
+// Publish returns, such as package httpmetrics, throttles its lines to it
+// too, so that one setting rules every metrics log line of an application.
+func (p *Publisher[T]) LogInterval() time.Duration { return p.env.interval }
 
 // PublishMetadata is Publish that also returns the metadata the SDK added to
 // the event: its id, the application name and its time (TimestampNS, the
@@ -196,13 +216,14 @@ func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 // WithClock when given), although nothing is sent.
 func (p *Publisher[T]) PublishMetadata(ctx context.Context, event T) (payload.Metadata, error) {
 	var md payload.Metadata
-	err := p.publish(ctx, &event, &md)
+	err := p.publish(ctx, &event, &md, true)
 	return md, err
 }
 
 // publish is Publish; it stores the event's metadata in out, when out is
-// not nil.
-func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metadata) error {
+// not nil, and waits for room in a full buffer (METRICS_BLOCK_TIMEOUT) only
+// when wait is true.
+func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metadata, wait bool) error {
 	m := p.env
 	if err := m.usable(); err != nil {
 		return err
@@ -273,7 +294,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		r.Timestamp = now
 	}
 	r.Topic = m.topic
-	fits, err := buf.reserve(ctx, cost(cap(value)))
+	fits, err := buf.reserve(ctx, cost(cap(value)), wait)
 	if !fits {
 		p.recycle(r)
 		if err != nil { // Close began during the wait: not accepted

@@ -25,7 +25,8 @@ type Event struct {
 }
 
 // UnmatchedRoute is the route of a request that no ServeMux pattern served:
-// a 404 or 405 answered by the mux, or a handler not behind a ServeMux (see
+// a 404 or 405 answered by the mux, a CONNECT request it redirected (for
+// /users/x under /users/{id}/), or a handler not behind a ServeMux (see
 // WithRouteFunc). Pass it to WithExcludedRoutes to publish nothing for them.
 const UnmatchedRoute = "unmatched"
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -37,10 +38,18 @@ func Example() {
 		panic(err)
 	}
 	handler := httpmetrics.New(requests, httpmetrics.WithExcludedRoutes("GET /healthz")).Wrap(mux)
-	// srv := &http.Server{Addr: ":8080", Handler: handler}
+	srv := &http.Server{
+		Addr:              ":8080",
+		Handler:           handler,
+		ReadHeaderTimeout: 5 * time.Second,  // a client that sends its headers slowly (Slowloris)
+		ReadTimeout:       30 * time.Second, // the whole request, body included
+		WriteTimeout:      60 * time.Second, // from the end of the headers to the end of the response
+		IdleTimeout:       2 * time.Minute,  // a kept-alive connection between requests
+	}
+	// A service runs srv.ListenAndServe(); the example serves in-process.
 
 	for _, path := range []string{"/items/1", "/items/22", "/healthz", "/nothing"} {
-		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
+		srv.Handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, path, nil))
 	}
 	for _, e := range eventmanagertest.Published(requests) {
 		fmt.Printf("%s %q %s %d bytes\n", e.Method, e.Route, e.Status, e.ResponseBytes)

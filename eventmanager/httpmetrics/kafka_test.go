@@ -17,6 +17,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit/fakes"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry/registrytest"
 )
 
 const (
@@ -30,6 +31,7 @@ const (
 type kafka struct {
 	cfg config.Config
 	m   *eventmanager.Manager
+	reg *registrytest.Server
 }
 
 func startKafka(t testing.TB, tweak ...func(*config.Config)) *kafka {
@@ -53,7 +55,7 @@ func startKafka(t testing.TB, tweak ...func(*config.Config)) *kafka {
 	if err := m.Initialize(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	return &kafka{cfg: cfg, m: m}
+	return &kafka{cfg: cfg, m: m, reg: reg}
 }
 
 // publisher creates the Event publisher.

@@ -4,15 +4,13 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"sync/atomic"
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
-
-// logInterval is the least time between two log lines about events the
-// middleware could not publish.
-const logInterval = time.Minute
 
 // Middleware publishes one event per request of the handlers it wraps. Build
 // it once at start-up with New or NewFunc; it is safe for concurrent use and
@@ -23,6 +21,9 @@ type Middleware[T any] struct {
 	route   func(*http.Request) string // nil: Request.Pattern
 	exclude map[string]bool
 	log     *slog.Logger
+	// interval is the least time between two log lines about events not
+	// published: METRICS_LOG_INTERVAL, the publisher's manager's.
+	interval time.Duration
 
 	lastLog    atomic.Int64 // unix ns of the last "not published" log line
 	suppressed atomic.Int64 // errors not logged since
@@ -51,7 +52,7 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 	for _, opt := range opts {
 		opt(&o)
 	}
-	return &Middleware[T]{pub: p, build: build, route: o.route, exclude: o.exclude, log: o.log}
+	return &Middleware[T]{pub: p, build: build, route: o.route, exclude: o.exclude, log: o.log, interval: p.LogInterval()}
 }
 
 // Wrap returns a handler that serves each request with next and then
@@ -63,14 +64,23 @@ func NewFunc[T any](p *eventmanager.Publisher[T], build func(*http.Request, Even
 // the copy: wrap below it, or the route is UnmatchedRoute (or the outer
 // mux's pattern).
 //
-// The handler gets a wrapping http.ResponseWriter that keeps the server's
-// io.ReaderFrom, io.StringWriter, http.Flusher and http.Hijacker and
-// unwraps for http.ResponseController. When next panics the event is
-// published (Panicked, and status 500 unless next wrote one) and the panic
-// continues unchanged: it is never recovered, so http.ErrAbortHandler keeps
-// its meaning. Publishing never blocks the request on Kafka; an error from
-// Publish (a closed manager, an invalid value in a NewFunc event) is logged
-// at most once a minute, and the response is unaffected.
+// The handler gets a wrapping http.ResponseWriter that has http.Flusher,
+// http.Hijacker and io.ReaderFrom exactly when the server's writer has them
+// (over HTTP/2 it is no http.Hijacker, as net/http's writer is not), has
+// io.StringWriter, and unwraps for http.ResponseController (deadlines, full
+// duplex).
+//
+// When next panics the event is published (Panicked, and status 500 unless
+// next wrote one) and the panic continues unchanged: it is never
+// recovered, so http.ErrAbortHandler keeps its meaning.
+//
+// Publishing never makes the response wait: it waits neither for Kafka nor
+// for room in a full buffer, whatever METRICS_BLOCK_TIMEOUT says
+// (eventmanager.Publisher.TryPublish: the event is dropped and counted). An
+// error from publishing (a closed manager, an invalid value in a NewFunc
+// event) is logged at most once per METRICS_LOG_INTERVAL (the interval of
+// the publisher's manager, eventmanager.Publisher.LogInterval), and the
+// response is unaffected.
 func (m *Middleware[T]) Wrap(next http.Handler) http.Handler {
 	return &handler[T]{m: m, next: next}
 }
@@ -89,14 +99,14 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	start := time.Now()
-	rw := &responseWriter{w: w}
+	ww, rw := wrap(w)
 	returned := false
 	defer func() {
 		if !returned { // a panic (or runtime.Goexit) is unwinding: record, never recover
 			m.record(r, rw, start, true)
 		}
 	}()
-	h.next.ServeHTTP(rw, r)
+	h.next.ServeHTTP(ww, r)
 	returned = true
 	m.record(r, rw, start, false)
 }
@@ -105,9 +115,10 @@ func (h *handler[T]) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.Time, panicked bool) {
 	d := time.Since(start)
 	var route string
-	if m.route != nil {
+	switch {
+	case m.route != nil:
 		route = m.route(r)
-	} else {
+	case !connectRedirect(r):
 		route = r.Pattern
 	}
 	if route == "" {
@@ -124,22 +135,56 @@ func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.T
 		ResponseBytes: rw.size,
 		Panicked:      panicked,
 	}
-	if err := m.pub.Publish(r.Context(), m.build(r, ev)); err != nil {
+	// TryPublish: a full buffer drops the event (counted in Manager.Stats)
+	// rather than hold the response for METRICS_BLOCK_TIMEOUT.
+	if err := m.pub.TryPublish(r.Context(), m.build(r, ev)); err != nil {
 		m.logError(r.Context(), err)
 	}
 }
 
-// logError logs a Publish error, at most once per logInterval, with the
+// logError logs a Publish error, at most once per m.interval, with the
 // number of errors not logged since the previous line.
 func (m *Middleware[T]) logError(ctx context.Context, err error) {
 	now := time.Now().UnixNano()
 	last := m.lastLog.Load()
-	if last != 0 && now-last < int64(logInterval) || !m.lastLog.CompareAndSwap(last, now) {
+	if last != 0 && now-last < int64(m.interval) || !m.lastLog.CompareAndSwap(last, now) {
 		m.suppressed.Add(1)
 		return
 	}
 	m.log.LogAttrs(ctx, slog.LevelWarn, "httpmetrics: request event not published",
 		slog.String("event", m.pub.Name()), slog.Any("error", err),
 		slog.Int64("suppressed", m.suppressed.Swap(0)),
-		slog.String("next_report_after", logInterval.String()))
+		slog.String("next_report_after", m.interval.String()))
+}
+
+// connectRedirect reports whether r is a CONNECT request that a ServeMux
+// answered with its trailing-slash redirect (for /users/x under the pattern
+// /users/{id}/). The mux then sets Request.Pattern not to the pattern but to
+// the path it redirects to, /users/x/, which the client chose: as a route it
+// would mint one InfluxDB series per request. Other methods' redirects
+// carry the pattern. A registered pattern never equals that path: one that
+// ends in a slash cannot match the path without it, which is why the mux
+// redirects.
+func connectRedirect(r *http.Request) bool {
+	if r.Method != http.MethodConnect {
+		return false
+	}
+	p, ok := strings.CutSuffix(r.Pattern, "/")
+	return ok && p == cleanPath(r.URL.Path)
+}
+
+// cleanPath is the path a ServeMux redirects to, less the slash it adds:
+// p rooted and cleaned, a trailing slash kept (net/http's cleanPath).
+func cleanPath(p string) string {
+	if p == "" {
+		return "/"
+	}
+	if p[0] != '/' {
+		p = "/" + p
+	}
+	np := path.Clean(p)
+	if p[len(p)-1] == '/' && np != "/" {
+		np += "/"
+	}
+	return np
 }

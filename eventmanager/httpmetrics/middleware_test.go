@@ -1,10 +1,13 @@
 package httpmetrics_test
 
 import (
+	"bufio"
 	"errors"
 	"fmt"
 	"io"
 	"log"
+	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"slices"
@@ -13,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
@@ -309,6 +313,21 @@ func TestStatusAndSize(t *testing.T) {
 			buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n")
 			buf.Flush()
 		}, 101, 0},
+		{"hijack then WriteHeader and Write", func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := http.NewResponseController(w).Hijack()
+			if err != nil {
+				t.Errorf("Hijack: %v", err)
+				return
+			}
+			defer conn.Close()
+			buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n")
+			buf.Flush()
+			// Both fail (http.ErrHijacked) and must not change what is recorded.
+			w.WriteHeader(http.StatusInternalServerError)
+			if _, err := w.Write([]byte("late")); !errors.Is(err, http.ErrHijacked) {
+				t.Errorf("Write after Hijack: %v, want http.ErrHijacked", err)
+			}
+		}, 101, 0},
 	}
 	mux := http.NewServeMux()
 	for i, h := range handlers {
@@ -334,19 +353,17 @@ func TestStatusAndSize(t *testing.T) {
 		want = append(want, fmt.Sprintf("GET %q %d %dB panicked=false", fmt.Sprintf("GET /%d", i), h.wantStatus, h.wantSize))
 	}
 	srv.Close()
-	got := lines(k.consume(t, len(handlers)))
+	// A hijacking handler may return after the next request's: events are
+	// matched by route.
+	byRoute := map[string]string{}
+	for _, r := range k.consume(t, len(handlers)) {
+		byRoute[r.event().Route] = r.String()
+	}
 	for i := range want {
-		if i >= len(got) || got[i] != want[i] {
-			t.Errorf("%s: event %q, want %q", handlers[i].name, at(got, i), want[i])
+		if got := byRoute[fmt.Sprintf("GET /%d", i)]; got != want[i] {
+			t.Errorf("%s: event %q, want %q", handlers[i].name, got, want[i])
 		}
 	}
-}
-
-func at(s []string, i int) string {
-	if i < len(s) {
-		return s[i]
-	}
-	return "(none)"
 }
 
 // The wrapping writer hands ReadFrom to the server's writer, and reports
@@ -439,5 +456,216 @@ func TestConcurrentRequests(t *testing.T) {
 	}
 	if fmt.Sprint(count) != fmt.Sprint(want) {
 		t.Errorf("events by method, route and status %v, want %v", count, want)
+	}
+}
+
+// capabilities are the optional interfaces of a ResponseWriter that code
+// checks by type assertion before using them.
+type capabilities struct{ flusher, hijacker, readerFrom bool }
+
+func capabilitiesOf(w http.ResponseWriter) capabilities {
+	_, f := w.(http.Flusher)
+	_, h := w.(http.Hijacker)
+	_, r := w.(io.ReaderFrom)
+	return capabilities{f, h, r}
+}
+
+// The handler's writer has exactly the optional interfaces of the
+// server's: over HTTP/2, whose writer cannot hijack, w.(http.Hijacker) is
+// false behind the middleware as without it (so code that checks before
+// upgrading takes its HTTP/2 path), and ResponseController.Hijack reports
+// http.ErrNotSupported; over HTTP/1.1 Hijack works (see TestStatusAndSize).
+func TestWriterInterfacesOverHTTP2(t *testing.T) {
+	_, p := mockPublisher(t)
+	mw := httpmetrics.New(p)
+	for _, tc := range []struct {
+		proto string
+		want  capabilities
+	}{
+		{"HTTP/1.1", capabilities{flusher: true, hijacker: true, readerFrom: true}},
+		{"HTTP/2.0", capabilities{flusher: true}},
+	} {
+		t.Run(tc.proto, func(t *testing.T) {
+			type seen struct {
+				server, wrapped capabilities
+				hijackErr       error
+			}
+			saw := make(chan seen, 1)
+			wrapped := mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				s := seen{wrapped: capabilitiesOf(w)}
+				s.server = capabilitiesOf(w.(interface{ Unwrap() http.ResponseWriter }).Unwrap())
+				if !s.wrapped.hijacker {
+					_, _, s.hijackErr = http.NewResponseController(w).Hijack()
+				}
+				if err := http.NewResponseController(w).Flush(); err != nil {
+					t.Errorf("Flush: %v", err)
+				}
+				saw <- s
+			}))
+			srv := httptest.NewUnstartedServer(wrapped)
+			srv.EnableHTTP2 = tc.proto == "HTTP/2.0"
+			srv.Config.ErrorLog = log.New(io.Discard, "", 0)
+			srv.StartTLS()
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL)
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.Proto != tc.proto {
+				t.Fatalf("the client spoke %s, want %s", resp.Proto, tc.proto)
+			}
+			s := <-saw
+			if s.server != tc.want {
+				t.Fatalf("the server's writer has %+v, want %+v (net/http changed?)", s.server, tc.want)
+			}
+			if s.wrapped != s.server {
+				t.Errorf("the wrapped writer has %+v, the server's %+v: want the same", s.wrapped, s.server)
+			}
+			if !tc.want.hijacker && !errors.Is(s.hijackErr, http.ErrNotSupported) {
+				t.Errorf("ResponseController.Hijack over %s: %v, want http.ErrNotSupported", tc.proto, s.hijackErr)
+			}
+		})
+	}
+}
+
+// Every combination of the three optional interfaces is mirrored, no more
+// and no less, and what is there works.
+func TestWriterInterfacesMirrored(t *testing.T) {
+	_, p := mockPublisher(t)
+	mw := httpmetrics.New(p)
+	for i := range 8 {
+		want := capabilities{flusher: i&1 != 0, hijacker: i&2 != 0, readerFrom: i&4 != 0}
+		t.Run(fmt.Sprintf("%+v", want), func(t *testing.T) {
+			inner := newOptionalWriter(want)
+			mw.Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				if got := capabilitiesOf(w); got != want {
+					t.Errorf("the wrapped writer has %+v, want %+v", got, want)
+				}
+				if f, ok := w.(http.Flusher); ok {
+					f.Flush()
+				}
+				if h, ok := w.(http.Hijacker); ok {
+					if _, _, err := h.Hijack(); err != nil {
+						t.Errorf("Hijack: %v", err)
+					}
+				}
+				if rf, ok := w.(io.ReaderFrom); ok {
+					if n, err := rf.ReadFrom(strings.NewReader("abc")); n != 3 || err != nil {
+						t.Errorf("ReadFrom = %d, %v", n, err)
+					}
+				}
+			})).ServeHTTP(inner, httptest.NewRequestWithContext(t.Context(), "GET", "/", nil))
+			if got := inner.calls(); got != want {
+				t.Errorf("the server writer's methods ran: %+v, want %+v", got, want)
+			}
+		})
+	}
+}
+
+// optionalWriter is a ResponseWriter that counts the calls of its optional
+// methods; newOptionalWriter returns it behind the interfaces asked for.
+type optionalWriter struct {
+	plainWriter
+	flushed, hijacked, readFrom bool
+}
+
+func (w *optionalWriter) Flush() { w.flushed = true }
+func (w *optionalWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	w.hijacked = true
+	return nil, nil, nil
+}
+func (w *optionalWriter) ReadFrom(r io.Reader) (int64, error) {
+	w.readFrom = true
+	return io.Copy(w.plainWriter.rec, r)
+}
+func (w *optionalWriter) calls() capabilities { return capabilities{w.flushed, w.hijacked, w.readFrom} }
+
+func newOptionalWriter(c capabilities) interface {
+	http.ResponseWriter
+	calls() capabilities
+} {
+	w := &optionalWriter{plainWriter: plainWriter{httptest.NewRecorder()}}
+	type (
+		base = interface {
+			http.ResponseWriter
+			calls() capabilities
+		}
+		f = http.Flusher
+		h = http.Hijacker
+		r = io.ReaderFrom
+	)
+	switch c {
+	case capabilities{}:
+		return struct{ base }{w}
+	case capabilities{flusher: true}:
+		return struct {
+			base
+			f
+		}{w, w}
+	case capabilities{hijacker: true}:
+		return struct {
+			base
+			h
+		}{w, w}
+	case capabilities{readerFrom: true}:
+		return struct {
+			base
+			r
+		}{w, w}
+	case capabilities{flusher: true, hijacker: true}:
+		return struct {
+			base
+			f
+			h
+		}{w, w, w}
+	case capabilities{flusher: true, readerFrom: true}:
+		return struct {
+			base
+			f
+			r
+		}{w, w, w}
+	case capabilities{hijacker: true, readerFrom: true}:
+		return struct {
+			base
+			h
+			r
+		}{w, w, w}
+	}
+	return w
+}
+
+// With METRICS_BLOCK_TIMEOUT set and the buffer full, the middleware never
+// waits for room: each response leaves at once, and the events that do not
+// fit are dropped and counted, as without the timeout.
+func TestFullBufferNeverDelaysResponse(t *testing.T) {
+	k := startKafka(t, func(c *config.Config) {
+		c.Delivery.MaxBufferedEvents = 1
+		c.Delivery.BlockTimeout = time.Hour
+	})
+	// The schema is never registered: the first event stays buffered and
+	// fills the buffer.
+	k.reg.SetDown(true)
+	quiet := slog.New(slog.DiscardHandler) // the waits that Close ends would log ErrClosed
+	h := httpmetrics.New(k.publisher(t), httpmetrics.WithLogger(quiet)).Wrap(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.WriteString(w, "ok")
+	}))
+	const requests = 20
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for range requests {
+			h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequestWithContext(t.Context(), "GET", "/", nil))
+		}
+	}()
+	select {
+	case <-done:
+	case <-time.After(30 * time.Second): // a watchdog: the requests take milliseconds, a wait an hour
+		_ = k.m.Close(t.Context()) // ends the waits
+		<-done
+		t.Fatal("the requests waited for room in the full buffer (METRICS_BLOCK_TIMEOUT)")
+	}
+	if st := k.m.Stats().Total; st.Published != 1 || st.Dropped != requests-1 {
+		t.Errorf("stats %+v, want 1 event accepted and %d dropped", st, requests-1)
 	}
 }

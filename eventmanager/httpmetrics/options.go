@@ -38,8 +38,9 @@ func WithRouteFunc(route func(*http.Request) string) Option {
 	return func(o *options) { o.route = route }
 }
 
-// WithLogger sets where errors of Publish are logged (Warn, at most once a
-// minute). Default: slog.Default().
+// WithLogger sets where errors of Publish are logged (Warn, at most once
+// per METRICS_LOG_INTERVAL, the interval of the publisher's manager).
+// Default: slog.Default().
 func WithLogger(l *slog.Logger) Option {
 	return func(o *options) {
 		if l != nil {

@@ -21,7 +21,13 @@ import (
 // mockPublisher returns a mock-mode manager and an Event publisher on it.
 func mockPublisher(t *testing.T) (*eventmanager.Manager, *eventmanager.Publisher[httpmetrics.Event]) {
 	t.Helper()
-	m, err := eventmanager.New(config.Config{AppName: testApp, Mock: true})
+	return mockPublisherWith(t, config.Delivery{})
+}
+
+// mockPublisherWith is mockPublisher with the manager's delivery settings.
+func mockPublisherWith(t *testing.T, d config.Delivery) (*eventmanager.Manager, *eventmanager.Publisher[httpmetrics.Event]) {
+	t.Helper()
+	m, err := eventmanager.New(config.Config{AppName: testApp, Mock: true, Delivery: d})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +114,7 @@ func TestDuration(t *testing.T) {
 }
 
 // A Publish error (here: the manager is closed) never fails the request;
-// it is logged once a minute at most, with the count of those not logged.
+// it is logged once per interval at most, with the count of those not logged.
 func TestPublishErrorLogged(t *testing.T) {
 	m, p := mockPublisher(t)
 	logger, logs := testkit.NewLogger(slog.LevelInfo)
@@ -129,6 +135,31 @@ func TestPublishErrorLogged(t *testing.T) {
 	}
 }
 
+// Publish errors are logged at most once per METRICS_LOG_INTERVAL of the
+// publisher's manager (config.Delivery.LogInterval), each line with the
+// count of those not logged since the previous one.
+func TestPublishErrorLogInterval(t *testing.T) {
+	m, p := mockPublisherWith(t, config.Delivery{LogInterval: 10 * time.Second})
+	if err := m.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	synctest.Test(t, func(t *testing.T) {
+		logger, logs := testkit.NewLogger(slog.LevelInfo)
+		h := httpmetrics.New(p, httpmetrics.WithLogger(logger)).Wrap(http.NotFoundHandler())
+		get(t, h, "/") // logged
+		time.Sleep(9 * time.Second)
+		get(t, h, "/")
+		get(t, h, "/")
+		time.Sleep(2 * time.Second)
+		get(t, h, "/") // 11 s after the first line: logged, with the 2 not logged
+		got := strings.Split(strings.TrimSpace(logs.String()), "\n")
+		if len(got) != 2 || !strings.Contains(got[0], "suppressed=0") || !strings.Contains(got[1], "suppressed=2") ||
+			!strings.Contains(got[1], "next_report_after=10s") {
+			t.Errorf("want two warnings 11 s apart, the second counting 2 not logged, every 10s, got:\n%s", logs)
+		}
+	})
+}
+
 // Mock mode records what the middleware published, as for any publisher:
 // an application's tests assert on it with eventmanagertest.
 func TestMockMode(t *testing.T) {
@@ -142,4 +173,37 @@ func TestMockMode(t *testing.T) {
 		{Method: "GET", Route: "GET /items/{id}", Status: "404", ResponseBytes: int64(len("no such item\n"))},
 		{Method: "GET", Route: "GET /items/{id}", Status: "404", ResponseBytes: int64(len("no such item\n"))},
 	}, eventmanagertest.AnyValue("Duration"))
+}
+
+// A ServeMux answers a CONNECT request for /users/x under the pattern
+// /users/{id}/ with a redirect, and sets its Pattern to the path it
+// redirects to, which the client chose: such a request is UnmatchedRoute,
+// so that clients cannot mint one series per request. Other methods'
+// redirects carry the pattern, and a CONNECT request the pattern serves
+// has it.
+func TestConnectRedirectRoute(t *testing.T) {
+	_, p := mockPublisher(t)
+	mux := http.NewServeMux()
+	mux.HandleFunc("/users/{id}/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "user") })
+	mux.HandleFunc("/static/", func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, "static") })
+	h := httpmetrics.New(p).Wrap(mux)
+	serve := func(method, target string) int {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequestWithContext(t.Context(), method, target, nil))
+		return rec.Code
+	}
+	for _, id := range []string{"1", "b7c9e0", "x%2Fy", "a.b", "trailing%2F"} {
+		if code := serve(http.MethodConnect, "/users/"+id); code != http.StatusTemporaryRedirect {
+			t.Fatalf("CONNECT /users/%s: %d, want the mux's redirect", id, code)
+		}
+	}
+	serve(http.MethodConnect, "/static") // the redirect path is a pattern's text: still no pattern served it
+	serve(http.MethodGet, "/users/1")
+	serve(http.MethodConnect, "/users/1/")
+	redirect := httpmetrics.Event{Method: http.MethodConnect, Route: httpmetrics.UnmatchedRoute, Status: "307"}
+	eventmanagertest.AssertPublishedAll(t, p, []httpmetrics.Event{
+		redirect, redirect, redirect, redirect, redirect, redirect,
+		{Method: http.MethodGet, Route: "/users/{id}/", Status: "307"},
+		{Method: http.MethodConnect, Route: "/users/{id}/", Status: "200"},
+	}, eventmanagertest.AnyValue("Duration", "ResponseBytes"))
 }
