@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -241,18 +240,4 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// console serialises writes to standard output, which the HTTP side and the
-// tail share, so that lines never interleave.
-type console struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-// Printf writes one formatted message.
-func (c *console) Printf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fmt.Fprintf(c.w, format, args...)
 }
