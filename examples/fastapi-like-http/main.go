@@ -141,11 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	a := newApp(events, m.Check, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), log, nil)
-	srv := &http.Server{
-		Handler:           a.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.routes(), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
@@ -174,6 +170,16 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return demoSummary(out, m, cfg, t, want)
 	}
 	return nil
+}
+
+// newServer returns the service's HTTP server for h, its errors logged to
+// log at warning level.
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // shutdown stops the service in dependency order within timeout: stop
