@@ -10,17 +10,25 @@ import (
 )
 
 // console serialises writes to standard output, which the HTTP side and the
-// tail share, so that lines never interleave.
+// tail share, so that lines never interleave. Part of what it prints comes
+// from requests (the events' strings), so it writes every character that is
+// not printable as its Go escape (see printable): nothing printed can drive
+// a terminal (ESC sequences, BEL) or break a line (CR, U+2028).
 type console struct {
 	mu sync.Mutex
 	w  io.Writer
 }
 
-// Printf writes one formatted message.
+// Printf writes one formatted message; its newlines stay newlines, every
+// other character that is not printable is escaped.
 func (c *console) Printf(format string, args ...any) {
+	lines := strings.Split(fmt.Sprintf(format, args...), "\n")
+	for i, l := range lines {
+		lines[i] = printable(l, false)
+	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	fmt.Fprintf(c.w, format, args...)
+	_, _ = io.WriteString(c.w, strings.Join(lines, "\n"))
 }
 
 // printable returns s with every rune that strconv.IsPrint refuses (control

@@ -173,11 +173,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 }
 
 // newServer returns the service's HTTP server for h, its errors logged to
-// log at warning level.
+// log at warning level. Its timeouts are those a production server needs:
+// without them a client that sends slowly, reads slowly or keeps an idle
+// connection holds a connection (and its goroutine) open for as long as it
+// likes. WriteTimeout must exceed the slowest response (here a sync query,
+// at most 50 ms, and the readiness check, at most readyTimeout).
 func newServer(h http.Handler, log *slog.Logger) *http.Server {
 	return &http.Server{
 		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: 5 * time.Second,  // a client that sends its headers slowly (Slowloris)
+		ReadTimeout:       30 * time.Second, // the whole request, body included
+		WriteTimeout:      60 * time.Second, // from the end of the headers to the end of the response
+		IdleTimeout:       2 * time.Minute,  // a kept-alive connection between requests
 		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
 	}
 }
