@@ -227,10 +227,8 @@ const timestampField = "timestamp_ns"
 func lineProtocol(schema *avro.RecordSchema, record map[string]any, tags []string) (string, error) {
 	var enc lineprotocol.Encoder
 	enc.StartLine(printable(schema.FullName(), false))
-	keys := slices.Clone(tags)
-	slices.Sort(keys) // the encoder takes tags in key order, as InfluxDB keeps them
-	keys = slices.Compact(keys)
-	for _, key := range keys {
+	var pairs [][2]string
+	for _, key := range tags {
 		v, ok := record[key]
 		if !ok || v == nil {
 			continue
@@ -239,7 +237,13 @@ func lineProtocol(schema *avro.RecordSchema, record map[string]any, tags []strin
 		if k == "" || val == "" {
 			continue // line protocol has no empty tag keys or values; Telegraf drops them
 		}
-		enc.AddTag(k, val)
+		pairs = append(pairs, [2]string{k, val})
+	}
+	// The encoder takes tags in key order, as InfluxDB keeps them, each once.
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	pairs = slices.CompactFunc(pairs, func(a, b [2]string) bool { return a[0] == b[0] })
+	for _, p := range pairs {
+		enc.AddTag(p[0], p[1])
 	}
 	fields := 0
 	for _, f := range schema.Fields() {

@@ -105,6 +105,8 @@ func TestLineProtocol(t *testing.T) {
 			head + `username="ann",scopes=2i,ok=false 1700000000123456789`},
 		{"extra tag, escaped", func(r map[string]any) { r["username"] = "a b,c=d" }, []string{"application", "username"},
 			`lsst.square.metrics.events.app.login,application=app,username=a\ b\,c\=d id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
+		{"tags in key order, each once", nil, []string{"username", "application", "username"},
+			`lsst.square.metrics.events.app.login,application=app,username=ann id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
 		{"empty tag value dropped", func(r map[string]any) { r["application"] = "" }, []string{"application"},
 			`lsst.square.metrics.events.app.login id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,username="ann",scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
 	}
