@@ -18,8 +18,15 @@
 // (METRICS_ENABLED=false with METRICS_MOCK=true, as in Safir: events are
 // validated and recorded for the app's own tests, read them with package
 // eventmanagertest). Usage errors (unsupported
-// payload types, bad or duplicate names, a missing topic) are returned in every
-// mode so that tests in mock mode catch them.
+// payload types, bad or duplicate names) are returned in every mode so that
+// tests in mock mode catch them. A missing or unwritable topic is seen only
+// by asking the brokers, so only Kafka mode finds it: [Manager.Initialize]
+// returns a [*TopicError] (errors.Is [ErrTopic]) whatever
+// METRICS_RAISE_ON_ERROR when the brokers answer at start-up; when they do
+// not, the background connection finds it later, logs it as an error and
+// makes [Manager.Check] fail until the topic is usable, while events stay
+// buffered. Disabled and mock modes do no I/O and never see the topic: a
+// test in mock mode passes whether the topic exists or not.
 //
 // Publish never waits for the broker: it encodes the event with the per-type
 // plan built once by CreatePublisher and hands the record to franz-go, which

@@ -7,6 +7,7 @@ import (
 	"reflect"
 	"runtime"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/payload"
@@ -37,8 +38,9 @@ const (
 )
 
 // ErrTimerField is matched (with errors.Is) by NewTimer's error when it has
-// no set function and the event lacks the fields it needs.
-var ErrTimerField = errors.New("eventmanager: event has no field for the timer")
+// no set function and the event lacks the fields it needs, or has one of
+// another type.
+var ErrTimerField = errors.New("eventmanager: the timer cannot fill the event")
 
 // NewTimer returns a Timer for p's events. set returns the event with the
 // elapsed time and the block's outcome (err nil: success) written into it;
@@ -48,10 +50,11 @@ var ErrTimerField = errors.New("eventmanager: event has no field for the timer")
 // when the event has it, TimerSuccessField ("success", a bool). Time then
 // does no reflection.
 //
-// Errors: with a nil set, ErrTimerField (wrapping payload.ErrNoField) when
-// the event has no time.Duration field named "duration" (name yours so with
-// an avro:"duration" tag, or pass a set function), or a "success" field that
-// is not a bool.
+// Errors: with a nil set, ErrTimerField when the event has no field named
+// "duration" (wrapping payload.ErrNoField; name yours so with an
+// avro:"duration" tag, or pass a set function), or has one that is not a
+// time.Duration, or a "success" field that is not a bool (the message says
+// what the field is and what the timer needs).
 func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, err error) T) (*Timer[T], error) {
 	t := &Timer[T]{p: p, set: set}
 	if set != nil {
@@ -59,14 +62,31 @@ func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, e
 	}
 	var err error
 	if t.duration, err = payload.FieldOf[T, time.Duration](p.codec, TimerDurationField); err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrTimerField, err)
+		return nil, timerFieldError(err)
 	}
 	if slices.Contains(p.codec.Fields(), TimerSuccessField) {
 		if t.success, err = payload.FieldOf[T, bool](p.codec, TimerSuccessField); err != nil {
-			return nil, fmt.Errorf("%w: %w", ErrTimerField, err)
+			return nil, timerFieldError(err)
 		}
 	}
 	return t, nil
+}
+
+// timerFieldError is NewTimer's error for FieldOf's err: for a field of the
+// wrong type it says what the field is and what the timer needs.
+func timerFieldError(err error) error {
+	var te *payload.FieldTypeError
+	if !errors.As(err, &te) {
+		return fmt.Errorf("%w: %w", ErrTimerField, err)
+	}
+	a := func(t reflect.Type) string { // "a string", "an int64"
+		if s := t.String(); strings.ContainsRune("aeio", rune(s[0])) {
+			return "an " + s
+		}
+		return "a " + t.String()
+	}
+	return fmt.Errorf("%w: event %q: field %s is %s, the timer needs %s: make it one, or pass a set function to NewTimer",
+		ErrTimerField, te.Event, te.Field, a(te.Type), a(te.Want))
 }
 
 // Time publishes *event (the zero T when event is nil) after writing into

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"reflect"
 	"runtime"
+	"strings"
 	"testing"
 	"time"
 
@@ -122,8 +123,23 @@ func TestNewTimerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eventmanager.NewTimer(b, nil); !errors.Is(err, eventmanager.ErrTimerField) {
+	_, err = eventmanager.NewTimer(b, nil)
+	if !errors.Is(err, eventmanager.ErrTimerField) {
 		t.Errorf("NewTimer with a string success field = %v, want ErrTimerField", err)
+	}
+	// The field exists, with the wrong type: the error says so, not "no
+	// such field".
+	if err == nil || !strings.Contains(err.Error(), `event "b": field success is a string, the timer needs a bool`) || strings.Contains(err.Error(), "no such field") || strings.Contains(err.Error(), "has no field") {
+		t.Errorf("NewTimer with a string success field: %v, want it to say that field success is a string and the timer needs a bool", err)
+	}
+	type floatDuration struct{ Duration float64 }
+	f, err := eventmanager.CreatePublisher[floatDuration](ctx, m, "f")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = eventmanager.NewTimer(f, nil)
+	if !errors.Is(err, eventmanager.ErrTimerField) || err == nil || !strings.Contains(err.Error(), `field duration is a float64, the timer needs a time.Duration`) || strings.Contains(err.Error(), "no such field") {
+		t.Errorf("NewTimer with a float64 duration field: %v, want ErrTimerField saying that field duration is a float64 and the timer needs a time.Duration", err)
 	}
 }
 

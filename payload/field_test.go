@@ -72,13 +72,16 @@ func TestFieldOfErrors(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, tc := range []struct {
-		name string
-		call func() error
-		want []string
+		name      string
+		call      func() error
+		want      []string
+		wrongType bool // the field exists, with another type: a *FieldTypeError, not "no such field"
 	}{
-		{"missing", func() error { _, err := payload.FieldOf[timedEvent, time.Duration](c, "elapsed"); return err }, []string{`"timed"`, `"elapsed"`, "time.Duration"}},
-		{"wrong type", func() error { _, err := payload.FieldOf[timedEvent, float64](c, "duration"); return err }, []string{`"timed"`, `"duration"`, "Elapsed", "time.Duration", "float64"}},
-		{"pointer vs value", func() error { _, err := payload.FieldOf[timedEvent, int64](c, "retries"); return err }, []string{`"retries"`, "*int64"}},
+		{"missing", func() error { _, err := payload.FieldOf[timedEvent, time.Duration](c, "elapsed"); return err }, []string{`"timed"`, `"elapsed"`, "time.Duration", "no such field"}, false},
+		{"wrong type", func() error { _, err := payload.FieldOf[timedEvent, float64](c, "duration"); return err },
+			[]string{`event "timed": field duration (Go field timedBase.Elapsed) is a time.Duration, not float64`}, true},
+		{"pointer vs value", func() error { _, err := payload.FieldOf[timedEvent, int64](c, "retries"); return err },
+			[]string{`field retries (Go field Retries) is a *int64, not int64`}, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			err := tc.call()
@@ -89,6 +92,13 @@ func TestFieldOfErrors(t *testing.T) {
 				if !strings.Contains(err.Error(), w) {
 					t.Errorf("error %q does not mention %s", err, w)
 				}
+			}
+			var te *payload.FieldTypeError
+			if got := errors.As(err, &te); got != tc.wrongType {
+				t.Errorf("errors.As(%q, *FieldTypeError) = %v, want %v", err, got, tc.wrongType)
+			}
+			if tc.wrongType && strings.Contains(err.Error(), "no such field") {
+				t.Errorf("error %q says there is no such field; the field exists, with another type", err)
 			}
 		})
 	}

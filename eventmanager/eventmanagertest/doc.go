@@ -22,7 +22,11 @@
 // AnyValue or NotZero got wrong), prints events by value (pointers
 // dereferenced, nil as nil) and names, for each event that differs, the first
 // field that does: "event 2: field Username: got "bob", want "alice"".
-// Unexported fields, which are not published, are not compared.
+// Unexported fields, which are not published, are not compared. The fields
+// of an embedded struct are fields of the event, as the payload flattens
+// them: AnyValue and NotZero take their promoted names ("Duration" for an
+// event embedding httpmetrics.Event) or their paths ("Event.Duration"), and
+// a failure names the field, not the embedded struct.
 //
 // AssertPipeline compares the manager's pipeline as
 // [eventmanager.Pipeline.Render] renders it (every piece of Phalanx

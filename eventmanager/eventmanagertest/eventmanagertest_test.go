@@ -13,6 +13,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/httpmetrics"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
@@ -387,5 +388,190 @@ func TestReportedAtCallersLine(t *testing.T) {
 	}
 	if !strings.Contains(rec.errors[0], `no field "Durtion"`) {
 		t.Errorf("failure = %q, want it to name the field", rec.errors[0])
+	}
+}
+
+// ItemRequest embeds httpmetrics.Event, as docs/usage.md shows.
+type ItemRequest struct {
+	httpmetrics.Event
+	Client string `influx:"tag"`
+}
+
+// ItemBase is a base struct shared by an app's events; ItemCall embeds it,
+// so the fields of httpmetrics.Event are two levels down.
+type ItemBase struct {
+	httpmetrics.Event
+	Client string `influx:"tag"`
+}
+
+type ItemCall struct {
+	ItemBase
+	Item string
+}
+
+// itemBase is an unexported base struct: its exported fields are promoted
+// and published all the same.
+type itemBase struct {
+	Client string `influx:"tag"`
+}
+
+type ItemLocal struct {
+	itemBase
+	Item   string
+	secret string
+}
+
+// ItemShadow has a Client of its own, which shadows ItemBase.Client in Go
+// (and is published under another name).
+type ItemShadow struct {
+	ItemBase
+	Client string `avro:"caller"`
+}
+
+// newMockPublisher returns a publisher of T in mock mode.
+func newMockPublisher[T any](t *testing.T) *eventmanager.Publisher[T] {
+	t.Helper()
+	m, err := eventmanager.New(config.Config{AppName: "app", Mock: true},
+		eventmanager.WithLogger(slog.New(slog.NewTextHandler(io.Discard, nil))))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := m.Initialize(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = m.Close(t.Context()) })
+	p, err := eventmanager.CreatePublisher[T](t.Context(), m, "item")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestEmbeddedFields: the fields of an embedded struct are fields of the
+// event for AnyValue and NotZero, by their promoted name (Duration) or by
+// their path (Event.Duration, ItemBase.Client), one or two levels down, and
+// a failure names the field that differs, not the embedded struct.
+func TestEmbeddedFields(t *testing.T) {
+	event := httpmetrics.Event{Method: "GET", Route: "GET /items/{id}", Status: "200", Duration: 3 * time.Millisecond, ResponseBytes: 10}
+	zeroDuration := event
+	zeroDuration.Duration = 0
+
+	req := newMockPublisher[ItemRequest](t)
+	if err := req.Publish(t.Context(), ItemRequest{Event: event, Client: "portal"}); err != nil {
+		t.Fatal(err)
+	}
+	call := newMockPublisher[ItemCall](t)
+	if err := call.Publish(t.Context(), ItemCall{ItemBase: ItemBase{Event: event, Client: "portal"}, Item: "x"}); err != nil {
+		t.Fatal(err)
+	}
+	local := newMockPublisher[ItemLocal](t)
+	if err := local.Publish(t.Context(), ItemLocal{itemBase: itemBase{Client: "portal"}, Item: "x", secret: "s"}); err != nil {
+		t.Fatal(err)
+	}
+	shadow := newMockPublisher[ItemShadow](t)
+	if err := shadow.Publish(t.Context(), ItemShadow{ItemBase: ItemBase{Event: event, Client: "portal"}, Client: "me"}); err != nil {
+		t.Fatal(err)
+	}
+	unpredictable := ItemRequest{Event: zeroDuration, Client: "portal"} // what a test can write
+	wantCall := ItemCall{ItemBase: ItemBase{Event: zeroDuration, Client: "portal"}, Item: "x"}
+	status500 := zeroDuration
+	status500.Status = "500"
+	otherClient := wantCall
+	otherClient.Client = "notebook"
+
+	tests := []struct {
+		name   string
+		assert func(tb testing.TB)
+		fail   []string // substrings of the failure; nil = must pass
+	}{
+		{"promoted name", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable}, eventmanagertest.AnyValue("Duration"))
+		}, nil},
+		{"path through the embedded struct", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable}, eventmanagertest.AnyValue("Event.Duration"))
+		}, nil},
+		{"not zero, promoted", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable}, eventmanagertest.NotZero("Duration"))
+		}, nil},
+		{"per item, promoted", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable},
+				eventmanagertest.ForItem(0, eventmanagertest.AnyValue("Duration")))
+		}, nil},
+		{"no rule: the field is named", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable})
+		}, []string{"field Duration: got 3ms, want 0s"}},
+		{"another field still compared", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{{Event: status500, Client: "portal"}}, eventmanagertest.AnyValue("Duration"))
+		}, []string{`field Status: got "200", want "500"`}},
+		{"unknown path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable}, eventmanagertest.AnyValue("Event.Nope"))
+		}, []string{`no field "Event.Nope"`}},
+		{"two levels, promoted name", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{wantCall}, eventmanagertest.AnyValue("Duration"))
+		}, nil},
+		{"two levels, full path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{wantCall}, eventmanagertest.AnyValue("ItemBase.Event.Duration"))
+		}, nil},
+		{"two levels, promoted path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{wantCall}, eventmanagertest.AnyValue("Event.Duration"))
+		}, nil},
+		{"two levels, not zero", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{wantCall}, eventmanagertest.NotZero("ItemBase.Duration"))
+		}, nil},
+		{"two levels, base field by path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{otherClient}, eventmanagertest.AnyValue("Duration", "ItemBase.Client"))
+		}, nil},
+		{"two levels, base field promoted", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{otherClient}, eventmanagertest.AnyValue("Duration", "Client"))
+		}, nil},
+		{"two levels, the whole base", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{otherClient}, eventmanagertest.AnyValue("ItemBase"))
+		}, nil},
+		{"two levels, the field is named", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, call, []ItemCall{otherClient}, eventmanagertest.AnyValue("Duration"))
+		}, []string{`field Client: got "portal", want "notebook"`}},
+		{"unexported base, compared", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, local, []ItemLocal{{itemBase: itemBase{Client: "notebook"}, Item: "x"}})
+		}, []string{`field Client: got "portal", want "notebook"`, `itemBase:{Client:"notebook"}`}},
+		{"unexported base, promoted name", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, local, []ItemLocal{{itemBase: itemBase{Client: "notebook"}, Item: "x"}}, eventmanagertest.AnyValue("Client"))
+		}, nil},
+		{"a rule no comparison would see", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, local, []ItemLocal{{itemBase: itemBase{Client: "portal"}, Item: "x"}}, eventmanagertest.AnyValue("Item.Client"))
+		}, []string{`no field "Item.Client": Item is not an embedded struct`}},
+		{"an unexported field", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, local, []ItemLocal{{itemBase: itemBase{Client: "portal"}, Item: "x"}}, eventmanagertest.AnyValue("secret"))
+		}, []string{`field "secret" of eventmanagertest_test.ItemLocal is unexported`}},
+		{"two names of one field, two rules", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, req, []ItemRequest{unpredictable},
+				eventmanagertest.AnyValue("Duration"), eventmanagertest.NotZero("Event.Duration"))
+		}, []string{`"Duration" and "Event.Duration" name the same field`}},
+		{"shadowed field named by its path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, shadow, []ItemShadow{{ItemBase: ItemBase{Event: zeroDuration, Client: "notebook"}, Client: "me"}},
+				eventmanagertest.AnyValue("Duration"))
+		}, []string{`field ItemBase.Client: got "portal", want "notebook"`}},
+		{"shadowed field, rule by path", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, shadow, []ItemShadow{{ItemBase: ItemBase{Event: zeroDuration, Client: "notebook"}, Client: "me"}},
+				eventmanagertest.AnyValue("Duration", "ItemBase.Client"))
+		}, nil},
+		{"shadowing field, promoted name", func(tb testing.TB) {
+			eventmanagertest.AssertPublishedAll(tb, shadow, []ItemShadow{{ItemBase: ItemBase{Event: zeroDuration, Client: "portal"}, Client: "you"}},
+				eventmanagertest.AnyValue("Duration"))
+		}, []string{`field Client: got "me", want "you"`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			rec := newRecordingTB(t)
+			tc.assert(rec)
+			msg := strings.Join(rec.errors, "\n")
+			if tc.fail == nil && len(rec.errors) > 0 {
+				t.Errorf("assertion failed unexpectedly: %s", msg)
+			}
+			for _, w := range tc.fail {
+				if !strings.Contains(msg, w) {
+					t.Errorf("failure = %q\nwant it to contain %q", msg, w)
+				}
+			}
+		})
 	}
 }

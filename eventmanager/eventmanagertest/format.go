@@ -23,8 +23,9 @@ func formatEvent[T any](e T) string { return formatValue(reflect.ValueOf(&e).Ele
 
 // formatValue prints v for a failure message: pointers dereferenced, nil as
 // nil, strings quoted, Stringers (time.Duration, uuid.UUID) by their String,
-// times in RFC 3339, structs as {Field:value ...} with their exported
-// fields.
+// times in RFC 3339, structs as {Field:value ...} with their exported fields
+// and their embedded structs, exported or not (the payload publishes the
+// fields of both).
 func formatValue(v reflect.Value) string {
 	if !v.IsValid() {
 		return "nil"
@@ -52,13 +53,13 @@ func formatValue(v reflect.Value) string {
 		b.WriteByte('{')
 		t := v.Type()
 		for k := range t.NumField() {
-			if !t.Field(k).IsExported() {
+			if f := t.Field(k); !f.IsExported() && !embeddedStruct(f) {
 				continue
 			}
 			if b.Len() > 1 {
 				b.WriteByte(' ')
 			}
-			b.WriteString(t.Field(k).Name + ":" + formatValue(v.Field(k)))
+			b.WriteString(t.Field(k).Name + ":" + formatValue(readable(v.Field(k))))
 		}
 		b.WriteByte('}')
 		return b.String()

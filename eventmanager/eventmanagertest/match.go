@@ -1,8 +1,14 @@
 package eventmanagertest
 
 import (
+	"fmt"
+	"maps"
 	"reflect"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
+	"unsafe"
 )
 
 // MatchOption relaxes how a wanted event is compared with a published one.
@@ -17,18 +23,27 @@ const (
 
 // matcher holds the rules of one assertion: rules apply to every wanted
 // event, items[i] adds to (or, with anyEvent, replaces) them for wanted
-// event i.
+// event i. The options fill rules by the names the test gave; newMatcher
+// resolves them into fields, keyed by index path (see indexKey), for
+// compare.
 type matcher struct {
-	rules    map[string]fieldRule
+	rules    map[string]fieldRule // by name, as given
+	fields   map[string]fieldRule // by index path in the event type
 	anyEvent bool
 	items    map[int]*matcher
 }
 
 func newRules() *matcher { return &matcher{rules: map[string]fieldRule{}} }
 
-// AnyValue makes the named fields (Go field names, as in the struct) match any
-// value, like Safir's ANY: use it for durations and other values a test cannot
-// predict. A name T does not have fails the assertion at the caller's line.
+// AnyValue makes the named fields match any value, like Safir's ANY: use it
+// for durations and other values a test cannot predict. A field is named as
+// a Go selector would name it on a value of the event type: its Go name,
+// promoted names of embedded structs included ("Duration" for an event that
+// embeds httpmetrics.Event), or a path through embedded structs
+// ("Event.Duration", "ItemBase.Client"). Naming an embedded struct itself
+// ("Event") applies the rule to it as a whole. A name that selects no
+// field, or an unexported field (never published, never compared), fails
+// the assertion at the caller's line.
 func AnyValue(fields ...string) MatchOption {
 	return func(m *matcher) {
 		for _, f := range fields {
@@ -37,10 +52,10 @@ func AnyValue(fields ...string) MatchOption {
 	}
 }
 
-// NotZero makes the named fields match any value except their zero value.
-// On pointer fields it is Safir's NOT_NONE (anything but nil); on other
-// fields it also refuses 0, "" and false, where NOT_NONE would accept them
-// (use AnyValue there).
+// NotZero makes the named fields (named as for AnyValue) match any value
+// except their zero value. On pointer fields it is Safir's NOT_NONE
+// (anything but nil); on other fields it also refuses 0, "" and false, where
+// NOT_NONE would accept them (use AnyValue there).
 func NotZero(fields ...string) MatchOption {
 	return func(m *matcher) {
 		for _, f := range fields {
@@ -85,8 +100,8 @@ func (m *matcher) item(i int) *matcher {
 }
 
 // newMatcher builds the rules of an assertion over n wanted events. It fails
-// tb, at the caller's line, and returns false for a field T does not have or
-// an index outside the wanted events.
+// tb, at the caller's line, and returns false for a name that selects no
+// field of T, or an index outside the wanted events.
 func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool) {
 	tb.Helper()
 	m := newRules()
@@ -94,7 +109,7 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 		o(m)
 	}
 	t := reflect.TypeFor[T]()
-	if !checkRules(tb, t, m.rules) {
+	if !m.resolve(tb, t) {
 		return nil, false
 	}
 	for i, it := range m.items {
@@ -102,38 +117,108 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 			tb.Fatalf("eventmanagertest: ForItem/AnyEvent index %d outside the %d wanted events", i, n)
 			return nil, false
 		}
-		if !checkRules(tb, t, it.rules) {
+		if !it.resolve(tb, t) {
 			return nil, false
 		}
 	}
 	return m, true
 }
 
-// checkRules fails tb and returns false unless every field named in rules is
-// a field of t.
-func checkRules(tb testing.TB, t reflect.Type, rules map[string]fieldRule) bool {
+// resolve fills m.fields from m.rules: it fails tb and returns false unless
+// every name selects a field of t that compare sees, and two names of one
+// field have the same rule.
+func (m *matcher) resolve(tb testing.TB, t reflect.Type) bool {
 	tb.Helper()
-	for name := range rules {
+	m.fields = make(map[string]fieldRule, len(m.rules))
+	byField := map[string]string{} // the name that set each field's rule
+	for _, name := range slices.Sorted(maps.Keys(m.rules)) {
 		if t.Kind() != reflect.Struct {
 			tb.Fatalf("eventmanagertest: field rule %q given for non-struct type %s", name, t)
 			return false
 		}
-		if _, ok := t.FieldByName(name); !ok {
-			tb.Fatalf("eventmanagertest: type %s has no field %q (use the Go field name)", t, name)
+		index, problem := resolveField(t, name)
+		if problem != "" {
+			tb.Fatalf("eventmanagertest: %s", problem)
 			return false
 		}
+		key := indexKey(index)
+		if other, ok := byField[key]; ok && m.rules[other] != m.rules[name] {
+			tb.Fatalf("eventmanagertest: %q and %q name the same field of %s with different rules", other, name, t)
+			return false
+		}
+		byField[key] = name
+		m.fields[key] = m.rules[name]
 	}
 	return true
 }
 
-// rule returns the rule for a field of wanted event i.
-func (m *matcher) rule(i int, field string) fieldRule {
+// resolveField returns the index path of the field of the struct type t that
+// name selects, as a Go selector on a value of t would: a field name,
+// promoted names included, or dot-separated names through embedded structs,
+// each resolved in the type the previous one selected. Otherwise it says why
+// not.
+func resolveField(t reflect.Type, name string) ([]int, string) {
+	root := t
+	var index []int
+	parts := strings.Split(name, ".")
+	for k, part := range parts {
+		f, ok := t.FieldByName(part)
+		switch {
+		case !ok:
+			return nil, fmt.Sprintf("type %s has no field %q (use the Go field name, a promoted one, or a path through embedded structs such as Event.Duration)", root, name)
+		case !f.IsExported() && !embeddedStruct(f):
+			return nil, fmt.Sprintf("field %q of %s is unexported: it is not published, and not compared", name, root)
+		case k < len(parts)-1 && !embeddedStruct(f):
+			return nil, fmt.Sprintf("type %s has no field %q: %s is not an embedded struct, whose fields would be the event's", root, name, part)
+		}
+		index = append(index, f.Index...)
+		t = f.Type
+	}
+	return index, ""
+}
+
+// embeddedStruct reports whether f is an embedded struct (not a pointer to
+// one), whose fields the payload flattens into the event's, exported or not.
+func embeddedStruct(f reflect.StructField) bool {
+	return f.Anonymous && f.Type.Kind() == reflect.Struct
+}
+
+// indexKey is an index path as a map key.
+func indexKey(index []int) string {
+	var b strings.Builder
+	for k, i := range index {
+		if k > 0 {
+			b.WriteByte('.')
+		}
+		b.WriteString(strconv.Itoa(i))
+	}
+	return b.String()
+}
+
+// fieldName names the field of t at index as a failure prints it: its
+// promoted name when that selects it ("Duration"), else its path
+// ("ItemBase.Client" when the event has a Client of its own).
+func fieldName(t reflect.Type, index []int) string {
+	names := make([]string, len(index))
+	for k := range index {
+		names[k] = t.FieldByIndex(index[:k+1]).Name
+	}
+	leaf := names[len(names)-1]
+	if f, ok := t.FieldByName(leaf); ok && slices.Equal(f.Index, index) {
+		return leaf
+	}
+	return strings.Join(names, ".")
+}
+
+// rule returns the rule for the field at index of wanted event i.
+func (m *matcher) rule(i int, index []int) fieldRule {
+	key := indexKey(index)
 	if it, ok := m.items[i]; ok {
-		if r, ok := it.rules[field]; ok {
+		if r, ok := it.fields[key]; ok {
 			return r
 		}
 	}
-	return m.rules[field]
+	return m.fields[key]
 }
 
 // difference is one field where a published event differs from a wanted
@@ -151,7 +236,9 @@ func match[T any](m *matcher, i int, want, got T) bool {
 
 // compare returns the fields where got differs from want, the wanted event at
 // index i, in field order: all of them, or only the first unless all is set.
-// Unexported fields, which are not published, are not compared.
+// The fields of an embedded struct are compared one by one, as the payload
+// flattens them into the event's; unexported fields, which are not
+// published, are not compared.
 func compare[T any](m *matcher, i int, want, got T, all bool) []difference {
 	if it := m.items[i]; it != nil && it.anyEvent {
 		return nil
@@ -164,30 +251,58 @@ func compare[T any](m *matcher, i int, want, got T, all bool) []difference {
 		return []difference{{got: gv, want: wv}}
 	}
 	var diffs []difference
-	t := wv.Type()
+	m.compareFields(i, wv.Type(), nil, wv, gv, &diffs, all)
+	return diffs
+}
+
+// compareFields appends to diffs the fields of the structs w and g, at index
+// path prefix in the event type root, where they differ. It returns false
+// when it stopped at a difference (all unset).
+func (m *matcher) compareFields(i int, root reflect.Type, prefix []int, w, g reflect.Value, diffs *[]difference, all bool) bool {
+	t := w.Type()
 	for k := range t.NumField() {
 		f := t.Field(k)
-		if !f.IsExported() {
+		embedded := embeddedStruct(f)
+		if !f.IsExported() && !embedded {
 			continue
 		}
-		w, g := wv.Field(k), gv.Field(k)
-		switch m.rule(i, f.Name) {
+		index := append(prefix[:len(prefix):len(prefix)], k)
+		fw, fg := readable(w.Field(k)), readable(g.Field(k))
+		switch m.rule(i, index) {
 		case ruleAny:
 			continue
 		case ruleNotZero:
-			if g.IsZero() {
-				diffs = append(diffs, difference{name: f.Name, got: g, want: w, notZero: true})
+			if fg.IsZero() {
+				*diffs = append(*diffs, difference{name: fieldName(root, index), got: fg, want: fw, notZero: true})
 			}
 		default:
-			if !reflect.DeepEqual(w.Interface(), g.Interface()) {
-				diffs = append(diffs, difference{name: f.Name, got: g, want: w})
+			if embedded {
+				if !m.compareFields(i, root, index, fw, fg, diffs, all) {
+					return false
+				}
+				continue
+			}
+			if !reflect.DeepEqual(fw.Interface(), fg.Interface()) {
+				*diffs = append(*diffs, difference{name: fieldName(root, index), got: fg, want: fw})
 			}
 		}
-		if !all && len(diffs) > 0 {
-			return diffs
+		if !all && len(*diffs) > 0 {
+			return false
 		}
 	}
-	return diffs
+	return true
+}
+
+// readable returns v, or, when v is an unexported embedded struct (whose
+// exported fields are promoted and published like the event's own), the same
+// variable without reflect's read-only mark, so that its fields can be
+// compared and printed. v must be addressable for that; compare's and
+// formatEvent's values are.
+func readable(v reflect.Value) reflect.Value {
+	if v.CanInterface() || !v.CanAddr() {
+		return v
+	}
+	return reflect.NewAt(v.Type(), unsafe.Pointer(v.UnsafeAddr())).Elem()
 }
 
 // unmatched returns the indexes of the wanted events left over by a maximum

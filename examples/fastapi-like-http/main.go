@@ -12,7 +12,6 @@ import (
 	"os"
 	"os/signal"
 	"strings"
-	"sync"
 	"syscall"
 	"time"
 
@@ -142,11 +141,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	}
 
 	a := newApp(events, m.Check, promhttp.HandlerFor(reg, promhttp.HandlerOpts{}), log, nil)
-	srv := &http.Server{
-		Handler:           a.routes(),
-		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
-	}
+	srv := newServer(a.routes(), log)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	base := "http://" + ln.Addr().String()
@@ -175,6 +170,23 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 		return demoSummary(out, m, cfg, t, want)
 	}
 	return nil
+}
+
+// newServer returns the service's HTTP server for h, its errors logged to
+// log at warning level. Its timeouts are those a production server needs:
+// without them a client that sends slowly, reads slowly or keeps an idle
+// connection holds a connection (and its goroutine) open for as long as it
+// likes. WriteTimeout must exceed the slowest response (here a sync query,
+// at most 50 ms, and the readiness check, at most readyTimeout).
+func newServer(h http.Handler, log *slog.Logger) *http.Server {
+	return &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 5 * time.Second,  // a client that sends its headers slowly (Slowloris)
+		ReadTimeout:       30 * time.Second, // the whole request, body included
+		WriteTimeout:      60 * time.Second, // from the end of the headers to the end of the response
+		IdleTimeout:       2 * time.Minute,  // a kept-alive connection between requests
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+	}
 }
 
 // shutdown stops the service in dependency order within timeout: stop
@@ -241,18 +253,4 @@ func envOr(name, def string) string {
 		return v
 	}
 	return def
-}
-
-// console serialises writes to standard output, which the HTTP side and the
-// tail share, so that lines never interleave.
-type console struct {
-	mu sync.Mutex
-	w  io.Writer
-}
-
-// Printf writes one formatted message.
-func (c *console) Printf(format string, args ...any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	fmt.Fprintf(c.w, format, args...)
 }

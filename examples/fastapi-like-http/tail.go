@@ -6,14 +6,13 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
-	"math"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/hamba/avro/v2"
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
@@ -195,39 +194,58 @@ const timestampField = "timestamp_ns"
 // lineProtocol formats a decoded event as Telegraf's Avro parser, configured
 // as Sasquatch deploys it (avro_tags = tags, avro_timestamp = "timestamp_ns",
 // avro_timestamp_format = "unix_ns", avro_union_mode = "nullable"), turns it
-// into an InfluxDB point:
+// into an InfluxDB point, and as Telegraf's influx serializer writes that
+// point:
 //
 //   - measurement: the schema's full name, <namespace>.<name>, which the SDK
 //     makes <topic>.<event name>;
-//   - tags: the fields named in tags (application), as strings;
+//   - tags: the fields named in tags (application), as strings, sorted by
+//     key; an empty value is left out, as line protocol has none;
 //   - fields: every other field, in schema order (Telegraf's order is
 //     random): strings and enum symbols quoted, longs with the i suffix,
-//     doubles and floats as decimals (1.5, and 2 for 2.0: still a float),
-//     booleans; a null optional field is left out; timestamp_ns stays a
-//     field; the timestamp-millis field "timestamp" decodes to a time value,
-//     which a Telegraf metric cannot hold, so Telegraf drops it and so do we;
+//     doubles and floats as decimals (1.5, and 2 for 2.0: still a float;
+//     the shortest form, so 1e-05 for 0.00001), booleans; a null optional
+//     field is left out; timestamp_ns stays a field; the timestamp-millis
+//     field "timestamp" decodes to a time value, which a Telegraf metric
+//     cannot hold, so Telegraf drops it and so do we;
 //   - time: timestamp_ns.
 //
-// Unlike Telegraf, control characters in strings are escaped so that each
-// event stays on one line.
+// The line is written by the line protocol encoder of InfluxDB's own
+// library (github.com/influxdata/line-protocol/v2), which escapes what
+// InfluxDB 1.x's line protocol specifies: commas and spaces in the
+// measurement; commas, equals signs and spaces in tag keys, tag values and
+// field keys; double quotes and backslashes in string field values (and
+// newlines, carriage returns and tabs, as Telegraf does). What line protocol
+// cannot carry is written as Telegraf writes it: a tag key or value loses its
+// trailing backslashes (a backslash there would escape the separator after
+// it, and the tag would swallow the field set), and a newline, carriage
+// return, tab or form feed in a name or tag is the two characters \n, \r, \t
+// or \f. Unlike Telegraf, every other character that is not printable (ESC,
+// BEL, U+2028, invalid UTF-8...) is written as its Go escape (\x1b, \a,
+// \u2028, \xff), so that each event stays on one line and nothing printed
+// can drive a terminal.
 func lineProtocol(schema *avro.RecordSchema, record map[string]any, tags []string) (string, error) {
-	var b strings.Builder
-	b.WriteString(escapeName(schema.FullName(), measurementSpecials))
-	for _, tag := range tags {
-		v, ok := record[tag]
+	var enc lineprotocol.Encoder
+	enc.StartLine(printable(schema.FullName(), false))
+	var pairs [][2]string
+	for _, key := range tags {
+		v, ok := record[key]
 		if !ok || v == nil {
 			continue
 		}
-		s := fmt.Sprint(v)
-		if s == "" {
-			continue // line protocol has no empty tag values; Telegraf drops them
+		k, val := tagText(key), tagText(fmt.Sprint(v))
+		if k == "" || val == "" {
+			continue // line protocol has no empty tag keys or values; Telegraf drops them
 		}
-		b.WriteByte(',')
-		b.WriteString(escapeName(tag, keySpecials))
-		b.WriteByte('=')
-		b.WriteString(escapeName(s, keySpecials))
+		pairs = append(pairs, [2]string{k, val})
 	}
-	sep := byte(' ')
+	// The encoder takes tags in key order, as InfluxDB keeps them, each once.
+	slices.SortFunc(pairs, func(a, b [2]string) int { return strings.Compare(a[0], b[0]) })
+	pairs = slices.CompactFunc(pairs, func(a, b [2]string) bool { return a[0] == b[0] })
+	for _, p := range pairs {
+		enc.AddTag(p[0], p[1])
+	}
+	fields := 0
 	for _, f := range schema.Fields() {
 		name := f.Name()
 		if slices.Contains(tags, name) {
@@ -237,107 +255,56 @@ func lineProtocol(schema *avro.RecordSchema, record map[string]any, tags []strin
 		if !ok {
 			continue
 		}
-		b.WriteByte(sep)
-		sep = ','
-		b.WriteString(escapeName(name, keySpecials))
-		b.WriteByte('=')
-		b.WriteString(v)
+		enc.AddField(printable(name, false), v)
+		fields++
 	}
-	if sep == ' ' {
+	if fields == 0 {
 		return "", fmt.Errorf("event %s has no field InfluxDB can store", schema.FullName())
 	}
-	switch ts := record[timestampField].(type) {
+	var ts time.Time // zero: no point time on the line
+	switch x := record[timestampField].(type) {
 	case int64:
-		b.WriteByte(' ')
-		b.WriteString(strconv.FormatInt(ts, 10))
+		ts = time.Unix(0, x)
 	case int:
-		b.WriteByte(' ')
-		b.WriteString(strconv.Itoa(ts))
+		ts = time.Unix(0, int64(x))
 	}
-	return b.String(), nil
+	enc.EndLine(ts)
+	if err := enc.Err(); err != nil {
+		return "", fmt.Errorf("event %s: %w", schema.FullName(), err)
+	}
+	return strings.TrimSuffix(string(enc.Bytes()), "\n"), nil
 }
 
-// fieldValue formats one decoded Avro value as a line protocol field value;
+// tagText is a tag key or value as Telegraf writes it: without trailing
+// backslashes, which line protocol cannot carry, and printable.
+func tagText(s string) string {
+	return strings.TrimRight(printable(s, false), `\`)
+}
+
+// fieldValue converts one decoded Avro value to a line protocol field value;
 // false means Telegraf would not store the field.
-func fieldValue(v any) (string, bool) {
+func fieldValue(v any) (lineprotocol.Value, bool) {
 	switch x := v.(type) {
 	case string:
-		return quote(x), true
+		return lineprotocol.StringValue(printable(x, true))
 	case []byte:
-		return quote(string(x)), true
+		return lineprotocol.StringValue(printable(string(x), true))
 	case bool:
-		return strconv.FormatBool(x), true
+		return lineprotocol.BoolValue(x), true
 	case int:
-		return strconv.Itoa(x) + "i", true
+		return lineprotocol.IntValue(int64(x)), true
 	case int32:
-		return strconv.FormatInt(int64(x), 10) + "i", true
+		return lineprotocol.IntValue(int64(x)), true
 	case int64:
-		return strconv.FormatInt(x, 10) + "i", true
+		return lineprotocol.IntValue(x), true
 	case float32:
-		return formatFloat(float64(x))
+		// NaN and infinities cannot be stored and are left out.
+		return lineprotocol.FloatValue(float64(x))
 	case float64:
-		return formatFloat(x)
+		return lineprotocol.FloatValue(x)
 	default:
 		// nil (a null optional field), time.Time (timestamp-millis), and
 		// anything else the SDK never writes.
-		return "", false
+		return lineprotocol.Value{}, false
 	}
-}
-
-// formatFloat writes a float as Telegraf's influx serializer does; NaN and
-// infinities cannot be stored and are left out.
-func formatFloat(f float64) (string, bool) {
-	if math.IsNaN(f) || math.IsInf(f, 0) {
-		return "", false
-	}
-	return strconv.FormatFloat(f, 'f', -1, 64), true
-}
-
-// Line protocol escapes: a measurement name escapes commas and spaces; tag
-// keys, tag values and field keys also escape equals signs.
-const (
-	measurementSpecials = ", "
-	keySpecials         = ",= "
-)
-
-// escapeName escapes the specials of a name with a backslash, and a newline
-// as \n so that a line stays one line.
-func escapeName(s, specials string) string {
-	var b strings.Builder
-	for _, r := range s {
-		switch {
-		case r == '\n':
-			b.WriteString(`\n`)
-		case strings.ContainsRune(specials, r):
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	return b.String()
-}
-
-// quote formats a string field value: quoted, with quotes and backslashes
-// escaped (and, here, control characters, to keep one line per event).
-func quote(s string) string {
-	var b strings.Builder
-	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
-		case '"', '\\':
-			b.WriteByte('\\')
-			b.WriteRune(r)
-		case '\n':
-			b.WriteString(`\n`)
-		case '\r':
-			b.WriteString(`\r`)
-		case '\t':
-			b.WriteString(`\t`)
-		default:
-			b.WriteRune(r)
-		}
-	}
-	b.WriteByte('"')
-	return b.String()
 }

@@ -5,10 +5,15 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/hamba/avro/v2"
+	"github.com/influxdata/line-protocol/v2/lineprotocol"
 )
 
 // goldenValue is SPEC §5's golden vector: event query of app myapp, schema
@@ -100,6 +105,8 @@ func TestLineProtocol(t *testing.T) {
 			head + `username="ann",scopes=2i,ok=false 1700000000123456789`},
 		{"extra tag, escaped", func(r map[string]any) { r["username"] = "a b,c=d" }, []string{"application", "username"},
 			`lsst.square.metrics.events.app.login,application=app,username=a\ b\,c\=d id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
+		{"tags in key order, each once", nil, []string{"username", "application", "username"},
+			`lsst.square.metrics.events.app.login,application=app,username=ann id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
 		{"empty tag value dropped", func(r map[string]any) { r["application"] = "" }, []string{"application"},
 			`lsst.square.metrics.events.app.login id="0b4e3c8e-5d0c-4a59-9a65-3d1f1b7a2c11",timestamp_ns=1700000000123456789i,username="ann",scopes=2i,ok=true,ratio=2,small=0.5 1700000000123456789`},
 	}
@@ -126,5 +133,131 @@ func TestLineProtocolNoField(t *testing.T) {
 	_, err := lineProtocol(schema, map[string]any{"application": "app", "x": nil}, []string{"application"})
 	if err == nil {
 		t.Fatal("lineProtocol of an event without fields: no error")
+	}
+}
+
+// readLine parses one printed line with InfluxDB's own line protocol parser
+// (github.com/influxdata/line-protocol/v2): what a write of it would store.
+func readLine(t *testing.T, line string) storedPoint {
+	t.Helper()
+	if strings.ContainsAny(line, "\r\n") {
+		t.Fatalf("line %q: more than one line", line)
+	}
+	dec := lineprotocol.NewDecoderWithBytes([]byte(line))
+	if !dec.Next() {
+		t.Fatalf("line %q: no point", line)
+	}
+	p := storedPoint{tags: map[string]string{}, fields: map[string]any{}}
+	m, err := dec.Measurement()
+	if err != nil {
+		t.Fatalf("line %q: measurement: %v", line, err)
+	}
+	p.measurement = string(m)
+	for {
+		k, v, err := dec.NextTag()
+		if err != nil {
+			t.Fatalf("line %q: tag: %v", line, err)
+		}
+		if k == nil {
+			break
+		}
+		p.tags[string(k)] = string(v)
+	}
+	for {
+		k, v, err := dec.NextField()
+		if err != nil {
+			t.Fatalf("line %q: field: %v", line, err)
+		}
+		if k == nil {
+			break
+		}
+		p.fields[string(k)] = v.Interface()
+	}
+	ts, err := dec.Time(lineprotocol.Nanosecond, time.Time{})
+	if err != nil {
+		t.Fatalf("line %q: time: %v", line, err)
+	}
+	p.time = ts.UnixNano()
+	if dec.Next() {
+		t.Fatalf("line %q: more than one point", line)
+	}
+	return p
+}
+
+// storedPoint is a point as InfluxDB reads it from a line.
+type storedPoint struct {
+	measurement string
+	tags        map[string]string
+	fields      map[string]any
+	time        int64
+}
+
+// Hostile strings, in tags and in string fields, come back from a real line
+// protocol parser as they went in, with the field set intact; what line
+// protocol cannot carry is handled as Telegraf's influx serializer does (a
+// tag value loses its trailing backslashes, a newline in a tag is the text
+// \n), and nothing printed can drive a terminal (control characters and
+// U+2028 as Go escapes).
+func TestLineProtocolHostileValues(t *testing.T) {
+	const schemaText = `{"type":"record","name":"login","namespace":"lsst.square.metrics.events.app",
+	"fields":[
+	{"name":"timestamp_ns","type":"long"},
+	{"name":"route","type":"string"},
+	{"name":"username","type":"string"},
+	{"name":"n","type":"long"}]}`
+	schema := parseRecord(t, schemaText)
+	tests := []struct {
+		name, in  string
+		tag       string // the tag value stored; "" for none
+		field     string // the string field value stored
+		wantField string // when it differs from in
+	}{
+		{name: "trailing backslash", in: `a\`, tag: "a"},
+		{name: "trailing backslashes", in: `a\\\`, tag: "a"},
+		{name: "only backslashes", in: `\\`, tag: ""},
+		{name: "double backslash inside", in: `a\\b`, tag: `a\\b`},
+		{name: "backslash before separator", in: `a\ b\,c\=d`, tag: `a\ b\,c\=d`},
+		{name: "comma equals space", in: "a,b=c d", tag: "a,b=c d"},
+		{name: "leading space and equals", in: " =x", tag: " =x"},
+		{name: "quotes", in: `"a" 'b'`, tag: `"a" 'b'`},
+		{name: "newline", in: "a\nb\r\tc", tag: `a\nb\r\tc`},
+		{name: "unicode", in: "Ω ü 🚀 日本", tag: "Ω ü 🚀 日本"},
+		{name: "terminal escapes", in: "a\x1b[31mred\a\u2028b\x7f", tag: `a\x1b[31mred\a\u2028b\x7f`, wantField: `a\x1b[31mred\a\u2028b\x7f`},
+		{name: "invalid UTF-8", in: "a\xffb", tag: `a\xffb`, wantField: `a\xffb`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			record := map[string]any{"timestamp_ns": int64(1700000000123456789), "route": tt.in, "username": tt.in, "n": int64(7)}
+			line, err := lineProtocol(schema, record, []string{"route"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !utf8.ValidString(line) {
+				t.Fatalf("line %q: invalid UTF-8", line)
+			}
+			for _, r := range line {
+				if !strconv.IsPrint(r) {
+					t.Fatalf("line %q: rune %U is not printable", line, r)
+				}
+			}
+			got := readLine(t, line)
+			wantTags := map[string]string{}
+			if tt.tag != "" {
+				wantTags["route"] = tt.tag
+			}
+			field := tt.in
+			if tt.wantField != "" {
+				field = tt.wantField
+			}
+			want := storedPoint{
+				measurement: "lsst.square.metrics.events.app.login",
+				tags:        wantTags,
+				fields:      map[string]any{"timestamp_ns": int64(1700000000123456789), "username": field, "n": int64(7)},
+				time:        1700000000123456789,
+			}
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("line %s\n read %+v\n want %+v", line, got, want)
+			}
+		})
 	}
 }
