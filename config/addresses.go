@@ -61,26 +61,26 @@ func parseRegistryURL(raw string) (clean, user string, pass Secret, reason strin
 		} else {
 			reason += " (percent-encode special characters in the user name and password)"
 		}
-		return "", "", "", reason
+		return "", "", Secret{}, reason
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", "", "", fmt.Sprintf("%s must be an http or https URL", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s must be an http or https URL", shown)
 	}
 	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return "", "", "", fmt.Sprintf("%s has no host", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s has no host", shown)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "", "", "", fmt.Sprintf("%s must not have a query or fragment", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s must not have a query or fragment", shown)
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "", "", "", fmt.Sprintf("%s: port %q is not a number from 1 to 65535", shown, port)
+			return "", "", Secret{}, fmt.Sprintf("%s: port %q is not a number from 1 to 65535", shown, port)
 		}
 	}
 	if u.User != nil {
 		user = u.User.Username()
 		if pw, ok := u.User.Password(); ok {
-			pass = Secret(pw)
+			pass = NewSecret(pw)
 		}
 		u.User = nil
 	}

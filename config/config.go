@@ -68,9 +68,11 @@ const (
 // which mode a Config selects; only Kafka mode requires Kafka and registry
 // settings and reads PEM files.
 //
-// Printing a Config with fmt, encoding it as JSON or logging it with slog
-// never shows a secret (passwords, URL user-info, private keys); see the
-// package documentation for the one gap (%p of a non-pointer).
+// Printing a Config with fmt (any verb, wherever the Config sits: in an
+// unexported field of another struct too), encoding it as JSON or logging
+// it with slog never shows a secret (passwords, URL user-info, private
+// keys); see the package documentation for the one gap (user-info written
+// into Registry.URL in code, before Resolve).
 type Config struct {
 	// AppName is METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets
 	// it (Safir's name). It is required in every mode and must match
@@ -131,7 +133,11 @@ type Kafka struct {
 type Registry struct {
 	// URL is SCHEMA_MANAGER_REGISTRY_URL, http or https with a host, without
 	// user-info (Resolve moves credentials found in the URL to Username and
-	// Password) and without a trailing slash. Required in Kafka mode.
+	// Password) and without a trailing slash. Required in Kafka mode. In
+	// code, give credentials in Username and Password: until Resolve moves
+	// it out, user-info in URL is a plain string, which Registry's and
+	// Config's methods redact but which fmt prints as it is where it cannot
+	// call them (a Registry in an unexported field of another struct).
 	URL string
 	// Username is SCHEMA_MANAGER_USERNAME or the URL's user name; both set
 	// and different is an error.

@@ -90,8 +90,14 @@
 //
 // Secrets (the SASL and registry passwords, user-info in the registry URL)
 // are held in Secret values (private keys stay in their files), and never
-// appear in errors, in fmt output of a Config (any verb), in its JSON
-// or in its slog value. The one gap is fmt's %p verb applied to a value that
-// is not a pointer, a misuse that go vet reports: fmt then prints the fields
-// by reflection without calling any method.
+// appear in errors, in fmt output of a Config, a Kafka or a Registry (any
+// verb, wherever it sits: an unexported field of another struct, a map, a
+// slice), in their JSON or in their slog value. A Secret holds its text
+// behind a pointer, so that even where fmt prints by reflection without
+// calling any method (a value reached through an unexported field, or %p
+// of a value that is not a pointer) it shows an address. The one gap is
+// user-info written into Registry.URL by code, a plain string until Resolve
+// moves it to Username and Password: the methods of Registry and Config
+// redact it, reflection cannot; so code gives credentials in Username and
+// Password.
 package config

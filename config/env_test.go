@@ -170,7 +170,13 @@ func equalConfig(a, b config.Config) bool {
 		a.Kafka.ClientCertPath == b.Kafka.ClientCertPath && a.Kafka.ClientKeyPath == b.Kafka.ClientKeyPath &&
 		a.Kafka.SASLMechanism == b.Kafka.SASLMechanism && a.Kafka.SASLUsername == b.Kafka.SASLUsername &&
 		a.Kafka.SASLPassword.Value() == b.Kafka.SASLPassword.Value() &&
-		a.Registry == b.Registry && a.Delivery == b.Delivery
+		equalRegistry(a.Registry, b.Registry) && a.Delivery == b.Delivery
+}
+
+// equalRegistry compares two registry settings, their passwords by value.
+func equalRegistry(a, b config.Registry) bool {
+	return a.URL == b.URL && a.Username == b.Username && a.Password.Value() == b.Password.Value() &&
+		a.Suffix == b.Suffix && a.Compatibility == b.Compatibility && a.CAPath == b.CAPath && a.Timeout == b.Timeout
 }
 
 // TestFromEnvVariables sets each variable to a valid value and checks the

@@ -140,7 +140,7 @@ func ExampleConfig_Resolve() {
 
 // A Secret prints redacted however it is printed; Value reads it.
 func ExampleSecret() {
-	pw := config.Secret("hunter2")
+	pw := config.NewSecret("hunter2")
 	fmt.Println(pw, len(pw.Value()))
 	fmt.Printf("%q %+v\n", pw, struct{ Password config.Secret }{pw})
 	// Output:

@@ -79,7 +79,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 		if k.SASLUsername == "" {
 			p.add(envSASLUsername, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
-		if k.SASLPassword == "" {
+		if k.SASLPassword.empty() {
 			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
 	}
@@ -117,8 +117,8 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 				}
 				g.Username = user
 			}
-			if pass != "" {
-				if g.Password != "" && g.Password != pass {
+			if !pass.empty() {
+				if !g.Password.empty() && g.Password.Value() != pass.Value() {
 					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s (set only one)", p.name(envRegistryURL)), nil)
 				}
 				g.Password = pass
@@ -128,10 +128,10 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 		p.add(envRegistryURL, "required in Kafka mode (http or https URL of the schema registry)", nil)
 	}
 	if kafkaMode {
-		if g.Password != "" && g.Username == "" {
+		if !g.Password.empty() && g.Username == "" {
 			p.add(envRegistryUsername, fmt.Sprintf("required when %s is set", p.name(envRegistryPassword)), nil)
 		}
-		if g.Username != "" && g.Password == "" {
+		if g.Username != "" && g.Password.empty() {
 			p.add(envRegistryPassword, fmt.Sprintf("required when %s is set", p.name(envRegistryUsername)), nil)
 		}
 	}

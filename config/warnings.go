@@ -32,7 +32,7 @@ func (c Config) Warnings() []string {
 	r := resolver{}
 	if proto, ok := r.securityProtocol(k.SecurityProtocol, &p); ok {
 		if !proto.UsesSASL() {
-			for _, v := range []struct{ name, value string }{{envSASLUsername, k.SASLUsername}, {envSASLPassword, string(k.SASLPassword)}} {
+			for _, v := range []struct{ name, value string }{{envSASLUsername, k.SASLUsername}, {envSASLPassword, k.SASLPassword.Value()}} {
 				if v.value != "" {
 					w = append(w, fmt.Sprintf("%s is set but %s=%s does not use SASL; it is ignored", v.name, envSecurityProtocol, proto))
 				}

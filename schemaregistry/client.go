@@ -80,7 +80,7 @@ func New(cfg config.Registry) (*Client, error) {
 	if cfg.Username != "" {
 		c.creds = &credentials{user: cfg.Username, password: cfg.Password.Value()}
 	}
-	c.cfg.Password = "" // kept once, in creds
+	c.cfg.Password = config.Secret{} // kept once, in creds
 	return c, nil
 }
 

@@ -97,7 +97,7 @@ func TestNew(t *testing.T) {
 
 func TestClientRedactsPassword(t *testing.T) {
 	t.Parallel()
-	cfg := config.Registry{URL: "http://r", Username: "u", Password: password}
+	cfg := config.Registry{URL: "http://r", Username: "u", Password: config.NewSecret(password)}
 	c := newClient(t, cfg)
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "registry", c)
@@ -355,14 +355,14 @@ func wantIncompatible(t *testing.T, err error, subject, level string) {
 func TestBasicAuth(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, registrytest.WithBasicAuth("metrics", password))
-	good := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: password})
+	good := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: config.NewSecret(password)})
 	if err := good.Check(t.Context()); err != nil {
 		t.Fatalf("Check with the right password: %v", err)
 	}
 	register(t, good, fullName, record(fieldA))
 
 	const wrong = "wr0ng-pa55-not-shown"
-	bad := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: wrong})
+	bad := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: config.NewSecret(wrong)})
 	for op, call := range map[string]func() error{
 		opSetCompat: func() error { _, err := bad.Register(t.Context(), fullName, record(fieldB)); return err },
 		opCheck:     func() error { return bad.Check(t.Context()) },
