@@ -61,7 +61,8 @@ const (
 // pass it through Resolve (or Validate). A Config is plain settings:
 // copying it is cheap, and it holds no built object and no output.
 // Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
-// paths; Warnings and EnvWarnings give the notes about ignored settings.
+// paths; Warnings gives the notes about ignored or unsafe settings (and,
+// for a Config read from the environment, EnvWarnings' notes about it).
 //
 // The zero value of every field is its default, so a literal sets only what
 // differs: Config{AppName: "x", Mock: true} is mock mode. Config.Mode says
@@ -100,6 +101,19 @@ type Config struct {
 	Registry Registry
 	// Delivery holds the buffering and retry knobs.
 	Delivery Delivery
+
+	// env is set in a Config read from the environment (FromEnv, FromYAML,
+	// SafirMetrics.Config) and nil in one built in code: errors and
+	// warnings name the variables of the first and the fields of the
+	// second, and only the first carries notes about the environment.
+	// Compare Configs field by field, not with reflect.DeepEqual.
+	env *envOrigin
+}
+
+// envOrigin is what a Config read from the environment keeps of it.
+type envOrigin struct {
+	// notes are EnvWarnings as they were when the Config was read.
+	notes []string
 }
 
 // Kafka is the Kafka part of a Config.
@@ -206,8 +220,8 @@ func (c Config) Topic() string {
 
 // Validate reports whether c is a valid configuration: it is Resolve
 // without the result. Like Resolve it reads the PEM files named by c in
-// Kafka mode, so that a bad file is reported. The error is an *Error (errors.Is ErrInvalid) naming the
-// environment variable that corresponds to each bad field.
+// Kafka mode, so that a bad file is reported. The error is an *Error
+// (errors.Is ErrInvalid) naming each bad field as Resolve does.
 func (c Config) Validate() error {
 	_, err := c.Resolve()
 	return err
@@ -230,10 +244,12 @@ func (c Config) Validate() error {
 // what is set must still be well-formed. Resolve is idempotent (a resolved
 // Config resolves to an equal Config; the files are read again) and does
 // not read the environment. The error is an *Error naming every bad
-// variable.
+// setting: by its Go path (Config.Kafka.BootstrapServers) in a Config
+// built in code, by its variable (KAFKA_BOOTSTRAP_SERVERS) in one that
+// FromEnv, FromYAML or SafirMetrics.Config read from the environment.
 func (c Config) Resolve() (Config, error) {
-	var p problems
-	r := resolver{names: canonicalNames(), now: time.Now()}
+	p := problems{names: c.settingNames()}
+	r := resolver{names: canonicalNames(), now: time.Now(), code: c.env == nil}
 	out := r.resolve(c, &p)
 	if err := p.err(); err != nil {
 		return Config{}, err

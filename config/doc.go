@@ -54,9 +54,15 @@
 // when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?), and the
 // misspelt KAFKA_BOOSTRAP_SERVERS, and METRICS_MOCK=true ignored in Kafka
 // mode. Config.Warnings reports settings that are set but ignored
-// (SCHEMA_MANAGER_CA_PATH with an http registry, say) and, in Kafka mode, an
-// application name that Sasquatch cannot deploy.
-// eventmanager.New logs both.
+// (SCHEMA_MANAGER_CA_PATH with an http registry, say), credentials sent in
+// clear text (SASL PLAIN over SASL_PLAINTEXT, basic auth to an http
+// registry) and, in Kafka mode, an application name that Sasquatch cannot
+// deploy. A Config read from the environment (FromEnv, FromYAML,
+// SafirMetrics.Config) keeps the notes of EnvWarnings about it, and
+// Config.Warnings begins with them; eventmanager.New logs Config.Warnings.
+// A Config built in code gets no note about the process environment, and
+// the errors of Resolve and the warnings name its fields
+// (Config.Kafka.BootstrapServers) rather than the variables.
 //
 // The modes are Safir's (its metrics_configuration_factory): METRICS_ENABLED=false
 // with METRICS_MOCK=true is mock mode (Safir's documented setting for an

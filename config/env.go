@@ -92,6 +92,7 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	if err := finish(&p, sw.mockNote(&p, false), environ); err != nil {
 		return Config{}, err
 	}
+	c.env = &envOrigin{notes: envWarnings(raw, environ)}
 	return c, nil
 }
 

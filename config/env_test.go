@@ -158,7 +158,7 @@ func TestFromEnvDefaults(t *testing.T) {
 // warnings returns what eventmanager.New logs for c: the environment's
 // warnings, then the settings'.
 func warnings(c config.Config) []string {
-	return append(config.EnvWarnings(), c.Warnings()...)
+	return c.Warnings() // a Config read from the environment carries EnvWarnings
 }
 
 // equalConfig compares two configs.
@@ -592,6 +592,21 @@ func TestFromEnvWarnings(t *testing.T) {
 			}},
 		{"registry CA with http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_CA_PATH": p.Missing}),
 			[]string{"SCHEMA_MANAGER_CA_PATH is set but SCHEMA_MANAGER_REGISTRY_URL is not https; it is ignored"}},
+		{"SASL PLAIN over SASL_PLAINTEXT", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "plain", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}),
+			[]string{"KAFKA_SASL_MECHANISM=PLAIN with KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT sends the SASL password in clear text: anyone on the network path can read it; use SASL_SSL (TLS), or the SCRAM-SHA-512 mechanism"}},
+		{"SASL SCRAM over SASL_PLAINTEXT sends no password", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}), nil},
+		{"SASL PLAIN over SASL_SSL", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}), nil},
+		{"registry basic auth over http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_USERNAME": "u", "SCHEMA_MANAGER_PASSWORD": "p"}),
+			[]string{"SCHEMA_MANAGER_REGISTRY_URL is http: the registry credentials (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD) are sent in clear text with each request (HTTP basic auth); use an https URL"}},
+		{"registry user-info over http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "HTTP://u:p@registry:8081"}),
+			[]string{"SCHEMA_MANAGER_REGISTRY_URL is http: the registry credentials (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD) are sent in clear text with each request (HTTP basic auth); use an https URL"}},
+		{"registry basic auth over https", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u:p@registry:8081"}), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -600,6 +615,34 @@ func TestFromEnvWarnings(t *testing.T) {
 				t.Errorf("warnings =\n%q\nwant\n%q", w, tt.want)
 			}
 		})
+	}
+}
+
+// TestWarningsBuiltInCode: a Config built in code gets the warnings of
+// its settings, naming its fields (before and after Resolve, user-info
+// still in the URL or moved out), and none about the process environment,
+// which is not where it came from.
+func TestWarningsBuiltInCode(t *testing.T) {
+	setEnv(t, map[string]string{"METRICS_MOK": "true", "KAFKA_BOOSTRAP_SERVERS": "b:1", "METRICS_MOCK": "true"})
+	if len(config.EnvWarnings()) != 3 {
+		t.Fatalf("EnvWarnings() = %q, want the three notes under test", config.EnvWarnings())
+	}
+	c := config.Config{AppName: "app",
+		Kafka:    config.Kafka{BootstrapServers: []string{"b:1"}, SecurityProtocol: config.SASLPlaintext, SASLMechanism: config.MechanismPlain, SASLUsername: "u", SASLPassword: config.NewSecret("p")},
+		Registry: config.Registry{URL: "http://u:p@registry:8081"}}
+	want := []string{
+		"Config.Kafka.SASLMechanism=PLAIN with Config.Kafka.SecurityProtocol=SASL_PLAINTEXT sends the SASL password in clear text: anyone on the network path can read it; use SASL_SSL (TLS), or the SCRAM-SHA-512 mechanism",
+		"Config.Registry.URL is http: the registry credentials (Config.Registry.Username, Config.Registry.Password) are sent in clear text with each request (HTTP basic auth); use an https URL",
+	}
+	if w := c.Warnings(); !slices.Equal(w, want) {
+		t.Errorf("Warnings() =\n%q\nwant\n%q", w, want)
+	}
+	resolved, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := resolved.Warnings(); !slices.Equal(w, want) {
+		t.Errorf("Warnings() after Resolve =\n%q\nwant\n%q", w, want)
 	}
 }
 

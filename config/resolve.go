@@ -16,6 +16,9 @@ type resolver struct {
 	// modeUnknown is set when METRICS_ENABLED, METRICS_DISABLE or
 	// METRICS_MOCK did not parse: nothing mode-dependent is required then.
 	modeUnknown bool
+	// code is set for a Config built in code: the hints then speak of its
+	// fields rather than of variables.
+	code bool
 }
 
 // resolve returns c completed, recording every problem in p.
@@ -29,7 +32,10 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		// Required in every mode: the topic and the subjects of every mode
 		// are built from it (Safir requires it in every mode too).
 		how := fmt.Sprintf("set %s, or %s as Phalanx sets it", p.name(envAppName), p.name(envApplication))
-		if p.name(envAppName) == p.name(envApplication) { // one key of a YAML file
+		switch {
+		case r.code:
+			how = "set " + p.name(envAppName)
+		case p.name(envAppName) == p.name(envApplication): // one key of a YAML file
 			how = fmt.Sprintf("set %s, as Phalanx does", p.name(envApplication))
 		}
 		p.add(r.names.appName, fmt.Sprintf("required in every mode (%s; e.g. %q)", how, "myapp"), nil)
@@ -58,7 +64,11 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 			p.add(r.names.bootstrap, reason, nil)
 		}
 	}
-	if kafkaMode && len(k.BootstrapServers) == 0 {
+	switch {
+	case !kafkaMode || len(k.BootstrapServers) > 0:
+	case r.code:
+		p.add(r.names.bootstrap, fmt.Sprintf("required in Kafka mode (host:port entries; or run without Kafka: %s: true for disabled mode, %s: true for mock mode)", p.name(envDisable), p.name(envMock)), nil)
+	default:
 		p.add(r.names.bootstrap, fmt.Sprintf("required in Kafka mode (a comma-separated host:port list; or run without Kafka: %s=false for disabled mode, with %s=true for mock mode)", p.name(envEnabled), p.name(envMock)), nil)
 	}
 

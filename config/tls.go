@@ -82,6 +82,20 @@ func (g Registry) caIgnored() bool {
 	return !strings.EqualFold(scheme, "https")
 }
 
+// basicAuthInClear reports whether g sends basic-auth credentials (from
+// Username and Password, or from the URL's user-info) to an http URL.
+func (g Registry) basicAuthInClear() bool {
+	scheme, _, found := strings.Cut(g.URL, "://")
+	if !found || !strings.EqualFold(scheme, "http") {
+		return false
+	}
+	if g.Username != "" || !g.Password.empty() {
+		return true
+	}
+	_, user, pass, reason := parseRegistryURL(g.URL)
+	return reason == "" && (user != "" || !pass.empty())
+}
+
 // kafkaTLS checks the pairing of the client certificate and key of k (whose
 // protocol is SSL or SASL_SSL) and builds its TLS configuration. It returns
 // nil when something is wrong (the problems are in p).
