@@ -56,6 +56,17 @@ const (
 	defaultBackoffMax        = time.Minute
 )
 
+// Bounds of the Delivery knobs, checked by Resolve. The buffer limits are
+// what the event manager's account of unsent events holds: a larger value
+// acts as the limit. A duration below its minimum is an error.
+const (
+	maxBufferedEvents  = 32 << 20  // 32 Mi events
+	maxBufferedBytes   = 128 << 30 // 128 GiB
+	minDeliveryTimeout = time.Second
+	minLogInterval     = time.Second
+	minBackoffMax      = 10 * time.Millisecond
+)
+
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
 // from the environment; code may also build one as a literal and
 // pass it through Resolve (or Validate). A Config is plain settings:
@@ -185,26 +196,27 @@ func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 type Delivery struct {
 	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
 	// events accepted but not yet delivered, at most. The event manager's
-	// account holds 32 Mi events: a larger value acts as that.
+	// account holds 32 Mi events: Resolve makes a larger value that.
 	MaxBufferedEvents int
 	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: memory
 	// of the events accepted but not yet delivered, at most; each event
 	// counts its encoded buffer's capacity plus 320 B for the Kafka record
 	// and the client's bookkeeping. A plain integer of bytes, or with a KiB,
-	// MiB or GiB suffix. The event manager's account holds 128 GiB: a
-	// larger value acts as that.
+	// MiB or GiB suffix. The event manager's account holds 128 GiB: Resolve
+	// makes a larger value that.
 	MaxBufferedBytes int64
 	// BlockTimeout is METRICS_BLOCK_TIMEOUT, default 0: how long Publish may
 	// wait for buffer space; 0 never blocks and drops the event when full.
 	BlockTimeout time.Duration
-	// DeliveryTimeout is METRICS_DELIVERY_TIMEOUT, default 2m: the bound of
-	// each event's delivery attempts.
+	// DeliveryTimeout is METRICS_DELIVERY_TIMEOUT, default 2m, at least 1s:
+	// the bound of each event's delivery attempts.
 	DeliveryTimeout time.Duration
-	// LogInterval is METRICS_LOG_INTERVAL, default 1m: at most one failure
-	// log of each kind per interval.
+	// LogInterval is METRICS_LOG_INTERVAL, default 1m, at least 1s: at most
+	// one failure log of each kind per interval.
 	LogInterval time.Duration
-	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m: the cap of the
-	// background retry backoff when Kafka or the registry is down.
+	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m, at least 10ms:
+	// the cap of the background retry backoff when Kafka or the registry is
+	// down.
 	StartupBackoffMax time.Duration
 }
 

@@ -42,12 +42,12 @@
 //	SCHEMA_MANAGER_COMPATIBILITY                   NONE
 //	SCHEMA_MANAGER_CA_PATH                         PEM CA of an https registry; system pool otherwise
 //	SCHEMA_MANAGER_TIMEOUT                         10s
-//	METRICS_MAX_BUFFERED_EVENTS                    100000
-//	METRICS_MAX_BUFFERED_BYTES                     64MiB
+//	METRICS_MAX_BUFFERED_EVENTS                    100000 (a larger value than 32Mi acts as 32Mi)
+//	METRICS_MAX_BUFFERED_BYTES                     64MiB (a larger value than 128GiB acts as 128GiB)
 //	METRICS_BLOCK_TIMEOUT                          0 (never block: drop when full)
-//	METRICS_DELIVERY_TIMEOUT                       2m
-//	METRICS_LOG_INTERVAL                           1m
-//	METRICS_BACKOFF_MAX                            1m
+//	METRICS_DELIVERY_TIMEOUT                       2m, at least 1s
+//	METRICS_LOG_INTERVAL                           1m, at least 1s
+//	METRICS_BACKOFF_MAX                            1m, at least 10ms (a shorter cap retries in a hot loop)
 //
 // Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
 // is ignored; EnvWarnings reports it, with the closest of the names above

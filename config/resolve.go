@@ -169,37 +169,47 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 	return g
 }
 
-// resolveDelivery checks and completes the delivery knobs.
+// resolveDelivery checks and completes the delivery knobs: defaults for
+// zero values, the buffer limits capped at what the event manager's account
+// holds (maxBufferedEvents, maxBufferedBytes: a larger value acts as that,
+// as documented), and the durations no shorter than their minimums.
 func (r *resolver) resolveDelivery(d Delivery, p *problems) Delivery {
 	switch {
 	case d.MaxBufferedEvents == 0:
 		d.MaxBufferedEvents = defaultMaxBufferedEvents
 	case d.MaxBufferedEvents < 0:
 		p.add(envMaxBufferedEvents, fmt.Sprintf("%d is negative", d.MaxBufferedEvents), nil)
+	case d.MaxBufferedEvents > maxBufferedEvents:
+		d.MaxBufferedEvents = maxBufferedEvents
 	}
 	switch {
 	case d.MaxBufferedBytes == 0:
 		d.MaxBufferedBytes = defaultMaxBufferedBytes
 	case d.MaxBufferedBytes < 0:
 		p.add(envMaxBufferedBytes, fmt.Sprintf("%d is negative", d.MaxBufferedBytes), nil)
+	case d.MaxBufferedBytes > maxBufferedBytes:
+		d.MaxBufferedBytes = maxBufferedBytes
 	}
 	if d.BlockTimeout < 0 {
 		p.add(envBlockTimeout, fmt.Sprintf("%s is negative (0 never blocks)", d.BlockTimeout), nil)
 	}
 	for _, v := range []struct {
-		name string
-		d    *time.Duration
-		def  time.Duration
+		name     string
+		d        *time.Duration
+		def, min time.Duration
+		why      string
 	}{
-		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout},
-		{envLogInterval, &d.LogInterval, defaultLogInterval},
-		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax},
+		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout, minDeliveryTimeout, "a shorter bound fails events before a broker can answer"},
+		{envLogInterval, &d.LogInterval, defaultLogInterval, minLogInterval, "a shorter interval floods the log with failures"},
+		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax, minBackoffMax, "a shorter backoff retries in a hot loop"},
 	} {
 		switch {
 		case *v.d == 0:
 			*v.d = v.def
 		case *v.d < 0:
 			p.add(v.name, fmt.Sprintf("%s is negative", *v.d), nil)
+		case *v.d < v.min:
+			p.add(v.name, fmt.Sprintf("%s is below the minimum %s (%s; the default is %s)", *v.d, v.min, v.why, v.def), nil)
 		}
 	}
 	return d

@@ -60,10 +60,10 @@ func TestResolveLiteral(t *testing.T) {
 			in: config.Config{AppName: "app", Mock: true, TopicPrefix: "p",
 				Kafka:    config.Kafka{SecurityProtocol: "sasl_ssl", SASLMechanism: "plain"},
 				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
-				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4, LogInterval: 5, StartupBackoffMax: 6}},
+				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4 * time.Second, LogInterval: 5 * time.Second, StartupBackoffMax: 60 * time.Millisecond}},
 			check: func(t *testing.T, c config.Config) {
 				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.MechanismPlain || c.Registry.Compatibility != "FULL" ||
-					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4, 5, 6}) || c.Topic() != "p.app" {
+					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4 * time.Second, 5 * time.Second, 60 * time.Millisecond}) || c.Topic() != "p.app" {
 					t.Errorf("Resolve() = %v", c)
 				}
 			}},
@@ -260,4 +260,40 @@ func TestString(t *testing.T) {
 			t.Errorf("%%#v =\n%s\nwant\n%s", got, want)
 		}
 	}
+}
+
+// TestDeliveryBounds: the buffer limits beyond what the event manager's
+// account holds become that limit (32 Mi events, 128 GiB), as documented,
+// instead of overflowing later; durations below their minimums (a retry
+// hot loop, a log flood, a delivery bound no broker can meet) are errors at
+// load, from the environment as in code.
+func TestDeliveryBounds(t *testing.T) {
+	huge := "9223372036854775807"
+	c := mustFromEnv(t, kafkaEnv(map[string]string{
+		"METRICS_MAX_BUFFERED_EVENTS": huge, "METRICS_MAX_BUFFERED_BYTES": huge,
+		"METRICS_BACKOFF_MAX": "10ms", "METRICS_LOG_INTERVAL": "1s", "METRICS_DELIVERY_TIMEOUT": "1s",
+	}))
+	if d := c.Delivery; d.MaxBufferedEvents != 32<<20 || d.MaxBufferedBytes != 128<<30 ||
+		d.StartupBackoffMax != 10*time.Millisecond || d.LogInterval != time.Second || d.DeliveryTimeout != time.Second {
+		t.Errorf("Delivery = %+v, want the buffer limits capped at 32Mi events and 128GiB, the minimum durations kept", d)
+	}
+	again, err := c.Resolve()
+	if err != nil || again.Delivery != c.Delivery {
+		t.Errorf("Resolve() of the capped Config = %+v, %v", again.Delivery, err)
+	}
+
+	ce := fromEnvError(t, kafkaEnv(map[string]string{
+		"METRICS_BACKOFF_MAX": "1ns", "METRICS_LOG_INTERVAL": "999ms", "METRICS_DELIVERY_TIMEOUT": "0.5",
+	}))
+	checkProblems(t, ce,
+		wantProblem{"METRICS_DELIVERY_TIMEOUT", "500ms is below the minimum 1s"},
+		wantProblem{"METRICS_LOG_INTERVAL", "999ms is below the minimum 1s"},
+		wantProblem{"METRICS_BACKOFF_MAX", "1ns is below the minimum 10ms (a shorter backoff retries in a hot loop"},
+	)
+
+	_, err = config.Config{AppName: "app", Mock: true, Delivery: config.Delivery{StartupBackoffMax: time.Millisecond}}.Resolve()
+	if !errors.As(err, &ce) {
+		t.Fatalf("Resolve() of a 1ms backoff = %v, want a *config.Error", err)
+	}
+	checkProblems(t, ce, wantProblem{"Config.Delivery.StartupBackoffMax", "1ms is below the minimum 10ms"})
 }

@@ -299,3 +299,18 @@ func TestNewLogsWarnings(t *testing.T) {
 		check(t, newLogs(t, cfg), want, append(envWarnings, "METRICS_MOK", "METRICS_MOCK"))
 	})
 }
+
+// TestNewHugeBufferLimits: METRICS_MAX_BUFFERED_EVENTS and _BYTES at
+// math.MaxInt64 pass FromEnv and New (they act as the account's limits, as
+// documented), instead of New failing with a negative franz-go record limit.
+func TestNewHugeBufferLimits(t *testing.T) {
+	cfg := secureFromEnv(t, map[string]string{
+		"METRICS_APP_NAME": "myapp", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "SCHEMA_MANAGER_REGISTRY_URL": "http://127.0.0.1:1",
+		"METRICS_MAX_BUFFERED_EVENTS": "9223372036854775807", "METRICS_MAX_BUFFERED_BYTES": "9223372036854775807",
+	})
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatalf("New with the largest buffer limits: %v", err)
+	}
+	_ = m.Close(t.Context())
+}
