@@ -140,6 +140,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"ftp://[redacted]@reg" must be an http or https URL`}},
 		{"URL without scheme and user-info", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "user:" + pw + "@reg"}),
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@reg" must be an http or https URL`}},
+		{"host:port with user-info and no scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "user:" + pw + "@reg:8081"}),
+			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@reg:8081" must be an http or https URL`}},
 		{"URL with an unescaped slash in the password", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://user:a/" + pw + "@reg"}),
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"http://[redacted]@reg" is not a valid URL (percent-encode`}},
 		{"URL with a bad escape in the password", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://user:%zz" + pw + "@reg"}),

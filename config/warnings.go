@@ -75,7 +75,9 @@ func (c Config) Warnings() []string {
 // KAFKA_BOOSTRAP_SERVERS (used when KAFKA_BOOTSTRAP_SERVERS is not set, or
 // repeating it), and every other non-empty variable named METRICS_*, KAFKA_*
 // or SCHEMA_MANAGER_* that FromEnv does not read, with the closest known
-// name when one is near (METRICS_MOK: did you mean METRICS_MOCK?). It reads
+// name when one is near (METRICS_MOK: did you mean METRICS_MOCK?), and
+// other tools' names for the SDK's settings (SCHEMA_REGISTRY_URL, Confluent's:
+// did you mean SCHEMA_MANAGER_REGISTRY_URL?). It reads
 // the environment at each call. FromEnv, FromYAML and SafirMetrics.Config
 // keep its notes in the Config they return, whose Warnings begin with them
 // (what eventmanager.New logs). What FromEnv reports as an error (the misspelling and
