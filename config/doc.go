@@ -51,11 +51,10 @@
 //
 // Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
 // is ignored; EnvWarnings reports it, with the closest of the names above
-// when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?),
-// Confluent's SCHEMA_REGISTRY_URL (did you mean SCHEMA_MANAGER_REGISTRY_URL?),
-// and the
-// misspelt KAFKA_BOOSTRAP_SERVERS, and METRICS_MOCK=true ignored in Kafka
-// mode. Config.Warnings reports settings that are set but ignored
+// when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?); it also
+// reports Confluent's SCHEMA_REGISTRY_URL (did you mean
+// SCHEMA_MANAGER_REGISTRY_URL?), the misspelt KAFKA_BOOSTRAP_SERVERS, and
+// METRICS_MOCK=true ignored in Kafka mode. Config.Warnings reports settings that are set but ignored
 // (SCHEMA_MANAGER_CA_PATH with an http registry, say), credentials sent in
 // clear text (SASL PLAIN over SASL_PLAINTEXT, basic auth to an http
 // registry) and, in Kafka mode, an application name that Sasquatch cannot
