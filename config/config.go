@@ -70,10 +70,17 @@ const (
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
 // from the environment; code may also build one as a literal and
 // pass it through Resolve (or Validate). A Config is plain settings:
-// copying it is cheap, and it holds no built object and no output.
+// copying it is cheap, and it holds no built object.
 // Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
 // paths; Warnings gives the notes about ignored or unsafe settings (and,
 // for a Config read from the environment, EnvWarnings' notes about it).
+//
+// A Config remembers, in an unexported field, whether it was read from the
+// environment (FromEnv, FromYAML, SafirMetrics.Config) or built in code:
+// the first's errors and warnings name variables and its Warnings carry the
+// notes about that environment, the second's name its fields. So compare
+// Configs field by field: reflect.DeepEqual tells a Config read from the
+// environment from an equal literal.
 //
 // The zero value of every field is its default, so a literal sets only what
 // differs: Config{AppName: "x", Mock: true} is mock mode. Config.Mode says
