@@ -50,6 +50,14 @@ func checkHostPort(s string) string {
 // reason never includes the user-info.
 func parseRegistryURL(raw string) (clean, user string, pass Secret, reason string) {
 	shown := strconv.Quote(redactURL(raw))
+	if noScheme(raw) {
+		reason = fmt.Sprintf("%s has no scheme: it must be an %s", shown, urlExample)
+		hostPort := strings.TrimPrefix(raw, "//")
+		if u, err := url.Parse("http://" + hostPort); err == nil && u.Host != "" && u.Hostname() != "" {
+			reason += fmt.Sprintf(" (did you mean %q?)", "http://"+redactURL(hostPort))
+		}
+		return "", "", Secret{}, reason
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		reason = shown + " is not a valid URL"
@@ -61,32 +69,55 @@ func parseRegistryURL(raw string) (clean, user string, pass Secret, reason strin
 		} else {
 			reason += " (percent-encode special characters in the user name and password)"
 		}
-		return "", "", "", reason
+		return "", "", Secret{}, reason
 	}
 	if u.Scheme != "http" && u.Scheme != "https" {
-		return "", "", "", fmt.Sprintf("%s must be an http or https URL", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s must be an %s", shown, urlExample)
 	}
 	if u.Opaque != "" || u.Host == "" || u.Hostname() == "" {
-		return "", "", "", fmt.Sprintf("%s has no host", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s has no host", shown)
 	}
 	if u.RawQuery != "" || u.ForceQuery || u.Fragment != "" {
-		return "", "", "", fmt.Sprintf("%s must not have a query or fragment", shown)
+		return "", "", Secret{}, fmt.Sprintf("%s must not have a query or fragment", shown)
 	}
 	if port := u.Port(); port != "" {
 		if n, err := strconv.Atoi(port); err != nil || n < 1 || n > 65535 {
-			return "", "", "", fmt.Sprintf("%s: port %q is not a number from 1 to 65535", shown, port)
+			return "", "", Secret{}, fmt.Sprintf("%s: port %q is not a number from 1 to 65535", shown, port)
 		}
 	}
 	if u.User != nil {
 		user = u.User.Username()
 		if pw, ok := u.User.Password(); ok {
-			pass = Secret(pw)
+			pass = NewSecret(pw)
 		}
 		u.User = nil
 	}
 	u.Path = strings.TrimRight(u.Path, "/")
 	u.RawPath = ""
 	return u.String(), user, pass, ""
+}
+
+// urlExample ends the reasons that a registry URL is not one.
+const urlExample = "http or https URL such as http://host:8081"
+
+// noScheme reports whether raw is a host, host:port or //host... given
+// without a scheme ("registry:8081", "127.0.0.1:8081", "[::1]:8081",
+// "registry"), which Go's URL parser takes for a scheme and an opaque part,
+// or refuses with its own wording. A scheme that is not http(s)
+// ("ftp://x", "mailto:x@y") is not missing.
+func noScheme(raw string) bool {
+	if strings.Contains(raw, "://") {
+		return false
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil: // "127.0.0.1:8081": first path segment cannot contain a colon
+		return true
+	case u.Scheme == "":
+		return true
+	default: // "registry:8081" parses as scheme "registry" and opaque "8081"
+		return u.Opaque != "" && u.Opaque[0] >= '0' && u.Opaque[0] <= '9'
+	}
 }
 
 // redactURL replaces the user-info of a URL-like string by "[redacted]". It

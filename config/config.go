@@ -56,21 +56,42 @@ const (
 	defaultBackoffMax        = time.Minute
 )
 
+// Bounds of the Delivery knobs, checked by Resolve. The buffer limits are
+// what the event manager's account of unsent events holds: a larger value
+// acts as the limit. A duration below its minimum is an error.
+const (
+	maxBufferedEvents  = 32 << 20  // 32 Mi events
+	maxBufferedBytes   = 128 << 30 // 128 GiB
+	minDeliveryTimeout = time.Second
+	minLogInterval     = time.Second
+	minBackoffMax      = 10 * time.Millisecond
+)
+
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
 // from the environment; code may also build one as a literal and
 // pass it through Resolve (or Validate). A Config is plain settings:
-// copying it is cheap, and it holds no built object and no output.
+// copying it is cheap, and it holds no built object.
 // Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
-// paths; Warnings and EnvWarnings give the notes about ignored settings.
+// paths; Warnings gives the notes about ignored or unsafe settings (and,
+// for a Config read from the environment, EnvWarnings' notes about it).
+//
+// A Config remembers, in an unexported field, whether it was read from the
+// environment (FromEnv, FromYAML, SafirMetrics.Config) or built in code:
+// the first's errors and warnings name variables and its Warnings carry the
+// notes about that environment, the second's name its fields. So compare
+// Configs field by field: reflect.DeepEqual tells a Config read from the
+// environment from an equal literal.
 //
 // The zero value of every field is its default, so a literal sets only what
 // differs: Config{AppName: "x", Mock: true} is mock mode. Config.Mode says
 // which mode a Config selects; only Kafka mode requires Kafka and registry
 // settings and reads PEM files.
 //
-// Printing a Config with fmt, encoding it as JSON or logging it with slog
-// never shows a secret (passwords, URL user-info, private keys); see the
-// package documentation for the one gap (%p of a non-pointer).
+// Printing a Config with fmt (any verb, wherever the Config sits: in an
+// unexported field of another struct too), encoding it as JSON or logging
+// it with slog never shows a secret (passwords, URL user-info, private
+// keys); see the package documentation for the one gap (user-info written
+// into Registry.URL in code, before Resolve).
 type Config struct {
 	// AppName is METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets
 	// it (Safir's name). It is required in every mode and must match
@@ -98,6 +119,19 @@ type Config struct {
 	Registry Registry
 	// Delivery holds the buffering and retry knobs.
 	Delivery Delivery
+
+	// env is set in a Config read from the environment (FromEnv, FromYAML,
+	// SafirMetrics.Config) and nil in one built in code: errors and
+	// warnings name the variables of the first and the fields of the
+	// second, and only the first carries notes about the environment.
+	// Compare Configs field by field, not with reflect.DeepEqual.
+	env *envOrigin
+}
+
+// envOrigin is what a Config read from the environment keeps of it.
+type envOrigin struct {
+	// notes are EnvWarnings as they were when the Config was read.
+	notes []string
 }
 
 // Kafka is the Kafka part of a Config.
@@ -131,7 +165,11 @@ type Kafka struct {
 type Registry struct {
 	// URL is SCHEMA_MANAGER_REGISTRY_URL, http or https with a host, without
 	// user-info (Resolve moves credentials found in the URL to Username and
-	// Password) and without a trailing slash. Required in Kafka mode.
+	// Password) and without a trailing slash. Required in Kafka mode. In
+	// code, give credentials in Username and Password: until Resolve moves
+	// it out, user-info in URL is a plain string, which Registry's and
+	// Config's methods redact but which fmt prints as it is where it cannot
+	// call them (a Registry in an unexported field of another struct).
 	URL string
 	// Username is SCHEMA_MANAGER_USERNAME or the URL's user name; both set
 	// and different is an error.
@@ -165,26 +203,27 @@ func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 type Delivery struct {
 	// MaxBufferedEvents is METRICS_MAX_BUFFERED_EVENTS, default 100000:
 	// events accepted but not yet delivered, at most. The event manager's
-	// account holds 32 Mi events: a larger value acts as that.
+	// account holds 32 Mi events: Resolve makes a larger value that.
 	MaxBufferedEvents int
 	// MaxBufferedBytes is METRICS_MAX_BUFFERED_BYTES, default 64 MiB: memory
 	// of the events accepted but not yet delivered, at most; each event
 	// counts its encoded buffer's capacity plus 320 B for the Kafka record
 	// and the client's bookkeeping. A plain integer of bytes, or with a KiB,
-	// MiB or GiB suffix. The event manager's account holds 128 GiB: a
-	// larger value acts as that.
+	// MiB or GiB suffix. The event manager's account holds 128 GiB: Resolve
+	// makes a larger value that.
 	MaxBufferedBytes int64
 	// BlockTimeout is METRICS_BLOCK_TIMEOUT, default 0: how long Publish may
 	// wait for buffer space; 0 never blocks and drops the event when full.
 	BlockTimeout time.Duration
-	// DeliveryTimeout is METRICS_DELIVERY_TIMEOUT, default 2m: the bound of
-	// each event's delivery attempts.
+	// DeliveryTimeout is METRICS_DELIVERY_TIMEOUT, default 2m, at least 1s:
+	// the bound of each event's delivery attempts.
 	DeliveryTimeout time.Duration
-	// LogInterval is METRICS_LOG_INTERVAL, default 1m: at most one failure
-	// log of each kind per interval.
+	// LogInterval is METRICS_LOG_INTERVAL, default 1m, at least 1s: at most
+	// one failure log of each kind per interval.
 	LogInterval time.Duration
-	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m: the cap of the
-	// background retry backoff when Kafka or the registry is down.
+	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m, at least 10ms:
+	// the cap of the background retry backoff when Kafka or the registry is
+	// down.
 	StartupBackoffMax time.Duration
 }
 
@@ -200,8 +239,8 @@ func (c Config) Topic() string {
 
 // Validate reports whether c is a valid configuration: it is Resolve
 // without the result. Like Resolve it reads the PEM files named by c in
-// Kafka mode, so that a bad file is reported. The error is an *Error (errors.Is ErrInvalid) naming the
-// environment variable that corresponds to each bad field.
+// Kafka mode, so that a bad file is reported. The error is an *Error
+// (errors.Is ErrInvalid) naming each bad field as Resolve does.
 func (c Config) Validate() error {
 	_, err := c.Resolve()
 	return err
@@ -224,10 +263,12 @@ func (c Config) Validate() error {
 // what is set must still be well-formed. Resolve is idempotent (a resolved
 // Config resolves to an equal Config; the files are read again) and does
 // not read the environment. The error is an *Error naming every bad
-// variable.
+// setting: by its Go path (Config.Kafka.BootstrapServers) in a Config
+// built in code, by its variable (KAFKA_BOOTSTRAP_SERVERS) in one that
+// FromEnv, FromYAML or SafirMetrics.Config read from the environment.
 func (c Config) Resolve() (Config, error) {
-	var p problems
-	r := resolver{names: canonicalNames(), now: time.Now()}
+	p := problems{names: c.settingNames()}
+	r := resolver{names: canonicalNames(), now: time.Now(), code: c.env == nil}
 	out := r.resolve(c, &p)
 	if err := p.err(); err != nil {
 		return Config{}, err

@@ -42,21 +42,28 @@
 //	SCHEMA_MANAGER_COMPATIBILITY                   NONE
 //	SCHEMA_MANAGER_CA_PATH                         PEM CA of an https registry; system pool otherwise
 //	SCHEMA_MANAGER_TIMEOUT                         10s
-//	METRICS_MAX_BUFFERED_EVENTS                    100000
-//	METRICS_MAX_BUFFERED_BYTES                     64MiB
+//	METRICS_MAX_BUFFERED_EVENTS                    100000 (a larger value than 32Mi acts as 32Mi)
+//	METRICS_MAX_BUFFERED_BYTES                     64MiB (a larger value than 128GiB acts as 128GiB)
 //	METRICS_BLOCK_TIMEOUT                          0 (never block: drop when full)
-//	METRICS_DELIVERY_TIMEOUT                       2m
-//	METRICS_LOG_INTERVAL                           1m
-//	METRICS_BACKOFF_MAX                            1m
+//	METRICS_DELIVERY_TIMEOUT                       2m, at least 1s
+//	METRICS_LOG_INTERVAL                           1m, at least 1s
+//	METRICS_BACKOFF_MAX                            1m, at least 10ms (a shorter cap retries in a hot loop)
 //
 // Any other non-empty variable named METRICS_*, KAFKA_* or SCHEMA_MANAGER_*
 // is ignored; EnvWarnings reports it, with the closest of the names above
-// when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?), and the
-// misspelt KAFKA_BOOSTRAP_SERVERS, and METRICS_MOCK=true ignored in Kafka
-// mode. Config.Warnings reports settings that are set but ignored
-// (SCHEMA_MANAGER_CA_PATH with an http registry, say) and, in Kafka mode, an
-// application name that Sasquatch cannot deploy.
-// eventmanager.New logs both.
+// when one is near (METRICS_MOK=true: did you mean METRICS_MOCK?); it also
+// reports Confluent's SCHEMA_REGISTRY_URL (did you mean
+// SCHEMA_MANAGER_REGISTRY_URL?), the misspelt KAFKA_BOOSTRAP_SERVERS, and
+// METRICS_MOCK=true ignored in Kafka mode. Config.Warnings reports settings that are set but ignored
+// (SCHEMA_MANAGER_CA_PATH with an http registry, say), credentials sent in
+// clear text (SASL PLAIN over SASL_PLAINTEXT, basic auth to an http
+// registry) and, in Kafka mode, an application name that Sasquatch cannot
+// deploy. A Config read from the environment (FromEnv, FromYAML,
+// SafirMetrics.Config) keeps the notes of EnvWarnings about it, and
+// Config.Warnings begins with them; eventmanager.New logs Config.Warnings.
+// A Config built in code gets no note about the process environment, and
+// the errors of Resolve and the warnings name its fields
+// (Config.Kafka.BootstrapServers) rather than the variables.
 //
 // The modes are Safir's (its metrics_configuration_factory): METRICS_ENABLED=false
 // with METRICS_MOCK=true is mock mode (Safir's documented setting for an
@@ -90,8 +97,14 @@
 //
 // Secrets (the SASL and registry passwords, user-info in the registry URL)
 // are held in Secret values (private keys stay in their files), and never
-// appear in errors, in fmt output of a Config (any verb), in its JSON
-// or in its slog value. The one gap is fmt's %p verb applied to a value that
-// is not a pointer, a misuse that go vet reports: fmt then prints the fields
-// by reflection without calling any method.
+// appear in errors, in fmt output of a Config, a Kafka or a Registry (any
+// verb, wherever it sits: an unexported field of another struct, a map, a
+// slice), in their JSON or in their slog value. A Secret holds its text
+// behind a pointer, so that even where fmt prints by reflection without
+// calling any method (a value reached through an unexported field, or %p
+// of a value that is not a pointer) it shows an address. The one gap is
+// user-info written into Registry.URL by code, a plain string until Resolve
+// moves it to Username and Password: the methods of Registry and Config
+// redact it, reflection cannot; so code gives credentials in Username and
+// Password.
 package config

@@ -92,6 +92,7 @@ func fromRaw(raw rawEnv, environ []string, now time.Time) (Config, error) {
 	if err := finish(&p, sw.mockNote(&p, false), environ); err != nil {
 		return Config{}, err
 	}
+	c.env = &envOrigin{notes: envWarnings(raw, environ)}
 	return c, nil
 }
 
@@ -123,11 +124,11 @@ func parse(raw rawEnv, p *problems, now time.Time, modeUnknown bool) (Config, sw
 	c.Kafka.ClientKeyPath = s(raw.ClientKeyPath)
 	c.Kafka.SASLMechanism = SASLMechanism(s(raw.SASLMechanism))
 	c.Kafka.SASLUsername = s(raw.SASLUsername)
-	c.Kafka.SASLPassword = Secret(raw.SASLPassword)
+	c.Kafka.SASLPassword = NewSecret(raw.SASLPassword)
 
 	c.Registry.URL = s(raw.RegistryURL)
 	c.Registry.Username = s(raw.RegistryUsername)
-	c.Registry.Password = Secret(raw.RegistryPassword)
+	c.Registry.Password = NewSecret(raw.RegistryPassword)
 	c.Registry.Suffix = s(raw.RegistrySuffix)
 	c.Registry.Compatibility = s(raw.Compatibility)
 	c.Registry.CAPath = s(raw.RegistryCAPath)

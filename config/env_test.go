@@ -158,7 +158,7 @@ func TestFromEnvDefaults(t *testing.T) {
 // warnings returns what eventmanager.New logs for c: the environment's
 // warnings, then the settings'.
 func warnings(c config.Config) []string {
-	return append(config.EnvWarnings(), c.Warnings()...)
+	return c.Warnings() // a Config read from the environment carries EnvWarnings
 }
 
 // equalConfig compares two configs.
@@ -170,7 +170,13 @@ func equalConfig(a, b config.Config) bool {
 		a.Kafka.ClientCertPath == b.Kafka.ClientCertPath && a.Kafka.ClientKeyPath == b.Kafka.ClientKeyPath &&
 		a.Kafka.SASLMechanism == b.Kafka.SASLMechanism && a.Kafka.SASLUsername == b.Kafka.SASLUsername &&
 		a.Kafka.SASLPassword.Value() == b.Kafka.SASLPassword.Value() &&
-		a.Registry == b.Registry && a.Delivery == b.Delivery
+		equalRegistry(a.Registry, b.Registry) && a.Delivery == b.Delivery
+}
+
+// equalRegistry compares two registry settings, their passwords by value.
+func equalRegistry(a, b config.Registry) bool {
+	return a.URL == b.URL && a.Username == b.Username && a.Password.Value() == b.Password.Value() &&
+		a.Suffix == b.Suffix && a.Compatibility == b.Compatibility && a.CAPath == b.CAPath && a.Timeout == b.Timeout
 }
 
 // TestFromEnvVariables sets each variable to a valid value and checks the
@@ -445,9 +451,15 @@ func TestFromEnvBadValues(t *testing.T) {
 		{"registry URL required", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": ""}),
 			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"}}},
 		{"registry URL scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "ftp://reg"}),
-			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"ftp://reg" must be an http or https URL`}}},
+			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"ftp://reg" must be an http or https URL such as http://host:8081`}}},
 		{"registry URL without scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "registry:8081"}),
-			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"registry:8081" must be an http or https URL`}}},
+			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"registry:8081" has no scheme: it must be an http or https URL such as http://host:8081 (did you mean "http://registry:8081"?)`}}},
+		{"registry IP address without scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "127.0.0.1:8081"}),
+			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"127.0.0.1:8081" has no scheme: it must be an http or https URL such as http://host:8081 (did you mean "http://127.0.0.1:8081"?)`}}},
+		{"registry IPv6 address without scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "[::1]:8081"}),
+			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"[::1]:8081" has no scheme: it must be an http or https URL such as http://host:8081 (did you mean "http://[::1]:8081"?)`}}},
+		{"registry host without scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "registry"}),
+			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"registry" has no scheme: it must be an http or https URL such as http://host:8081 (did you mean "http://registry"?)`}}},
 		{"registry URL without host", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http:///path"}),
 			[]wantProblem{{"SCHEMA_MANAGER_REGISTRY_URL", `"http:///path" has no host`}}},
 		{"registry URL with a query", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://reg?x=1"}),
@@ -586,6 +598,21 @@ func TestFromEnvWarnings(t *testing.T) {
 			}},
 		{"registry CA with http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_CA_PATH": p.Missing}),
 			[]string{"SCHEMA_MANAGER_CA_PATH is set but SCHEMA_MANAGER_REGISTRY_URL is not https; it is ignored"}},
+		{"SASL PLAIN over SASL_PLAINTEXT", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_MECHANISM": "plain", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}),
+			[]string{"KAFKA_SASL_MECHANISM=PLAIN with KAFKA_SECURITY_PROTOCOL=SASL_PLAINTEXT sends the SASL password in clear text: anyone on the network path can read it; use SASL_SSL (TLS), or the SCRAM-SHA-512 mechanism"}},
+		{"SASL SCRAM over SASL_PLAINTEXT sends no password", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_PLAINTEXT", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}), nil},
+		{"SASL PLAIN over SASL_SSL", kafkaEnv(map[string]string{
+			"KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "KAFKA_SASL_MECHANISM": "PLAIN", "KAFKA_SASL_USERNAME": "u", "KAFKA_SASL_PASSWORD": "p",
+		}), nil},
+		{"registry basic auth over http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_USERNAME": "u", "SCHEMA_MANAGER_PASSWORD": "p"}),
+			[]string{"SCHEMA_MANAGER_REGISTRY_URL is http: the registry credentials (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD) are sent in clear text with each request (HTTP basic auth); use an https URL"}},
+		{"registry user-info over http", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "HTTP://u:p@registry:8081"}),
+			[]string{"SCHEMA_MANAGER_REGISTRY_URL is http: the registry credentials (SCHEMA_MANAGER_USERNAME, SCHEMA_MANAGER_PASSWORD) are sent in clear text with each request (HTTP basic auth); use an https URL"}},
+		{"registry basic auth over https", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "https://u:p@registry:8081"}), nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -594,6 +621,34 @@ func TestFromEnvWarnings(t *testing.T) {
 				t.Errorf("warnings =\n%q\nwant\n%q", w, tt.want)
 			}
 		})
+	}
+}
+
+// TestWarningsBuiltInCode: a Config built in code gets the warnings of
+// its settings, naming its fields (before and after Resolve, user-info
+// still in the URL or moved out), and none about the process environment,
+// which is not where it came from.
+func TestWarningsBuiltInCode(t *testing.T) {
+	setEnv(t, map[string]string{"METRICS_MOK": "true", "KAFKA_BOOSTRAP_SERVERS": "b:1", "METRICS_MOCK": "true"})
+	if len(config.EnvWarnings()) != 3 {
+		t.Fatalf("EnvWarnings() = %q, want the three notes under test", config.EnvWarnings())
+	}
+	c := config.Config{AppName: "app",
+		Kafka:    config.Kafka{BootstrapServers: []string{"b:1"}, SecurityProtocol: config.SASLPlaintext, SASLMechanism: config.MechanismPlain, SASLUsername: "u", SASLPassword: config.NewSecret("p")},
+		Registry: config.Registry{URL: "http://u:p@registry:8081"}}
+	want := []string{
+		"Config.Kafka.SASLMechanism=PLAIN with Config.Kafka.SecurityProtocol=SASL_PLAINTEXT sends the SASL password in clear text: anyone on the network path can read it; use SASL_SSL (TLS), or the SCRAM-SHA-512 mechanism",
+		"Config.Registry.URL is http: the registry credentials (Config.Registry.Username, Config.Registry.Password) are sent in clear text with each request (HTTP basic auth); use an https URL",
+	}
+	if w := c.Warnings(); !slices.Equal(w, want) {
+		t.Errorf("Warnings() =\n%q\nwant\n%q", w, want)
+	}
+	resolved, err := c.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w := resolved.Warnings(); !slices.Equal(w, want) {
+		t.Errorf("Warnings() after Resolve =\n%q\nwant\n%q", w, want)
 	}
 }
 

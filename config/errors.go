@@ -61,9 +61,10 @@ func (e *Error) Unwrap() []error {
 // built in code, with the field that the variable would set, and for
 // Safir's YAML block, SafirMetrics, with one of its settings).
 type VarError struct {
-	// Name is the environment variable, e.g. "KAFKA_SECURITY_PROTOCOL", or
-	// the YAML path of a setting read from Safir's metrics block, e.g.
-	// "metrics.schemaManager.registryUrl".
+	// Name is the environment variable, e.g. "KAFKA_SECURITY_PROTOCOL", the
+	// YAML path of a setting read from Safir's metrics block, e.g.
+	// "metrics.schemaManager.registryUrl", or, for a Config built in code,
+	// the Go path of its field, e.g. "Config.Kafka.SecurityProtocol".
 	Name string
 	// Reason says what is wrong and how to fix it. It may quote the value of
 	// a non-secret variable, never that of a secret one.
@@ -83,8 +84,9 @@ func (e *VarError) Unwrap() error { return e.Err }
 type problems struct {
 	list []problem
 	// names maps a variable to the setting of a YAML file that stands for
-	// it (SafirMetrics): problems, and the reasons that mention the
-	// variable (p.name), then name the YAML path. nil for FromEnv.
+	// it (SafirMetrics), or to the field of a Config built in code
+	// (fieldNames): problems, and the reasons that mention the variable
+	// (p.name), then name that path. nil for FromEnv.
 	names map[string]yamlName
 }
 

@@ -122,7 +122,8 @@ metrics:
 	// metrics.schemaManager.compatibility: not a setting of Safir's metrics configuration: its Kafka mode configuration refuses keys it does not have
 }
 
-// A Config built in code gets the same checks and defaults from Resolve.
+// A Config built in code gets the same checks and defaults from Resolve;
+// its errors name its fields.
 func ExampleConfig_Resolve() {
 	cfg, err := config.Config{AppName: "myapp", Mock: true}.Resolve()
 	if err != nil {
@@ -135,12 +136,12 @@ func ExampleConfig_Resolve() {
 	fmt.Println(err)
 	// Output:
 	// lsst.square.metrics.events.myapp PLAINTEXT 2m0s
-	// config: invalid configuration: METRICS_APP_NAME: "my app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit), and [a-z][a-z0-9]* to deploy on Sasquatch (e.g. "myapp"); SCHEMA_MANAGER_COMPATIBILITY: "sometimes" is not one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE
+	// config: invalid configuration: Config.AppName: "my app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit), and [a-z][a-z0-9]* to deploy on Sasquatch (e.g. "myapp"); Config.Registry.Compatibility: "sometimes" is not one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE
 }
 
 // A Secret prints redacted however it is printed; Value reads it.
 func ExampleSecret() {
-	pw := config.Secret("hunter2")
+	pw := config.NewSecret("hunter2")
 	fmt.Println(pw, len(pw.Value()))
 	fmt.Printf("%q %+v\n", pw, struct{ Password config.Secret }{pw})
 	// Output:

@@ -9,12 +9,14 @@ import (
 )
 
 // How a Config prints. Secret redacts itself everywhere (fmt, JSON, slog,
-// text), so Config and Kafka need no JSON method. What is left is what
+// text), even where fmt cannot call its methods (it holds its text behind a
+// pointer), so Config and Kafka need no JSON method. What is left is what
 // Secret cannot do: the registry URL is a plain string that may hold
-// user-info in a Config built in code and not resolved (Registry.MarshalJSON
-// and the LogValue methods redact it); Config.Format keeps verbs such as %d
-// or %x from printing that URL field by field; LogValue names the settings
-// for logs and gives String its one-line summary.
+// user-info in a Config built in code and not resolved (Registry.MarshalJSON,
+// Registry.Format and the LogValue methods redact it); Config.Format and
+// Registry.Format keep verbs such as %d or %x from printing that URL field by
+// field; LogValue names the settings for logs and gives String its one-line
+// summary.
 
 // String returns a one-line summary of c for humans ("key=value ...",
 // settings that are empty left out), secrets redacted.
@@ -29,14 +31,18 @@ func (c Config) GoString() string { return "config.Config{" + c.String() + "}" }
 
 // Format implements fmt.Formatter so that every verb prints the redacted
 // summary: %#v the GoString, %q the quoted String, any other verb String.
-func (c Config) Format(f fmt.State, verb rune) {
+func (c Config) Format(f fmt.State, verb rune) { formatSummary(f, verb, c.String(), c.GoString()) }
+
+// formatSummary writes, for verb, goString (%#v), summary quoted (%q) or
+// summary (any other verb).
+func formatSummary(f fmt.State, verb rune, summary, goString string) {
 	switch {
 	case verb == 'v' && f.Flag('#'):
-		_, _ = f.Write([]byte(c.GoString()))
+		_, _ = f.Write([]byte(goString))
 	case verb == 'q':
-		_, _ = f.Write([]byte(strconv.Quote(c.String())))
+		_, _ = f.Write([]byte(strconv.Quote(summary)))
 	default:
-		_, _ = f.Write([]byte(c.String()))
+		_, _ = f.Write([]byte(summary))
 	}
 }
 
@@ -90,6 +96,23 @@ func (g Registry) LogValue() slog.Value {
 		slog.Duration("timeout", g.Timeout),
 	)
 }
+
+// String returns a one-line summary of g ("key=value ...", settings that
+// are empty left out), the password and any user-info in the URL redacted.
+func (g Registry) String() string {
+	var b strings.Builder
+	writeAttrs(&b, "", g.LogValue().Group())
+	return b.String()
+}
+
+// GoString returns the same summary as String, for %#v.
+func (g Registry) GoString() string { return "config.Registry{" + g.String() + "}" }
+
+// Format implements fmt.Formatter so that every verb prints the redacted
+// summary (a Registry built in code may hold user-info in its URL until
+// Resolve moves it out): %#v the GoString, %q the quoted String, any other
+// verb String.
+func (g Registry) Format(f fmt.State, verb rune) { formatSummary(f, verb, g.String(), g.GoString()) }
 
 // MarshalJSON encodes g with its field names, the URL's user-info redacted
 // (the password is a Secret, which redacts itself). Only the URL needs this

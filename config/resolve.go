@@ -16,6 +16,9 @@ type resolver struct {
 	// modeUnknown is set when METRICS_ENABLED, METRICS_DISABLE or
 	// METRICS_MOCK did not parse: nothing mode-dependent is required then.
 	modeUnknown bool
+	// code is set for a Config built in code: the hints then speak of its
+	// fields rather than of variables.
+	code bool
 }
 
 // resolve returns c completed, recording every problem in p.
@@ -29,7 +32,10 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		// Required in every mode: the topic and the subjects of every mode
 		// are built from it (Safir requires it in every mode too).
 		how := fmt.Sprintf("set %s, or %s as Phalanx sets it", p.name(envAppName), p.name(envApplication))
-		if p.name(envAppName) == p.name(envApplication) { // one key of a YAML file
+		switch {
+		case r.code:
+			how = "set " + p.name(envAppName)
+		case p.name(envAppName) == p.name(envApplication): // one key of a YAML file
 			how = fmt.Sprintf("set %s, as Phalanx does", p.name(envApplication))
 		}
 		p.add(r.names.appName, fmt.Sprintf("required in every mode (%s; e.g. %q)", how, "myapp"), nil)
@@ -58,7 +64,11 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 			p.add(r.names.bootstrap, reason, nil)
 		}
 	}
-	if kafkaMode && len(k.BootstrapServers) == 0 {
+	switch {
+	case !kafkaMode || len(k.BootstrapServers) > 0:
+	case r.code:
+		p.add(r.names.bootstrap, fmt.Sprintf("required in Kafka mode (host:port entries; or run without Kafka: %s: true for disabled mode, %s: true for mock mode)", p.name(envDisable), p.name(envMock)), nil)
+	default:
 		p.add(r.names.bootstrap, fmt.Sprintf("required in Kafka mode (a comma-separated host:port list; or run without Kafka: %s=false for disabled mode, with %s=true for mock mode)", p.name(envEnabled), p.name(envMock)), nil)
 	}
 
@@ -79,7 +89,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 		if k.SASLUsername == "" {
 			p.add(envSASLUsername, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
-		if k.SASLPassword == "" {
+		if k.SASLPassword.empty() {
 			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
 	}
@@ -117,8 +127,8 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 				}
 				g.Username = user
 			}
-			if pass != "" {
-				if g.Password != "" && g.Password != pass {
+			if !pass.empty() {
+				if !g.Password.empty() && g.Password.Value() != pass.Value() {
 					p.add(envRegistryPassword, fmt.Sprintf("differs from the password in %s (set only one)", p.name(envRegistryURL)), nil)
 				}
 				g.Password = pass
@@ -128,10 +138,10 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 		p.add(envRegistryURL, "required in Kafka mode (http or https URL of the schema registry)", nil)
 	}
 	if kafkaMode {
-		if g.Password != "" && g.Username == "" {
+		if !g.Password.empty() && g.Username == "" {
 			p.add(envRegistryUsername, fmt.Sprintf("required when %s is set", p.name(envRegistryPassword)), nil)
 		}
-		if g.Username != "" && g.Password == "" {
+		if g.Username != "" && g.Password.empty() {
 			p.add(envRegistryPassword, fmt.Sprintf("required when %s is set", p.name(envRegistryUsername)), nil)
 		}
 	}
@@ -159,37 +169,47 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 	return g
 }
 
-// resolveDelivery checks and completes the delivery knobs.
+// resolveDelivery checks and completes the delivery knobs: defaults for
+// zero values, the buffer limits capped at what the event manager's account
+// holds (maxBufferedEvents, maxBufferedBytes: a larger value acts as that,
+// as documented), and the durations no shorter than their minimums.
 func (r *resolver) resolveDelivery(d Delivery, p *problems) Delivery {
 	switch {
 	case d.MaxBufferedEvents == 0:
 		d.MaxBufferedEvents = defaultMaxBufferedEvents
 	case d.MaxBufferedEvents < 0:
 		p.add(envMaxBufferedEvents, fmt.Sprintf("%d is negative", d.MaxBufferedEvents), nil)
+	case d.MaxBufferedEvents > maxBufferedEvents:
+		d.MaxBufferedEvents = maxBufferedEvents
 	}
 	switch {
 	case d.MaxBufferedBytes == 0:
 		d.MaxBufferedBytes = defaultMaxBufferedBytes
 	case d.MaxBufferedBytes < 0:
 		p.add(envMaxBufferedBytes, fmt.Sprintf("%d is negative", d.MaxBufferedBytes), nil)
+	case d.MaxBufferedBytes > maxBufferedBytes:
+		d.MaxBufferedBytes = maxBufferedBytes
 	}
 	if d.BlockTimeout < 0 {
 		p.add(envBlockTimeout, fmt.Sprintf("%s is negative (0 never blocks)", d.BlockTimeout), nil)
 	}
 	for _, v := range []struct {
-		name string
-		d    *time.Duration
-		def  time.Duration
+		name     string
+		d        *time.Duration
+		def, min time.Duration
+		why      string
 	}{
-		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout},
-		{envLogInterval, &d.LogInterval, defaultLogInterval},
-		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax},
+		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout, minDeliveryTimeout, "a shorter bound fails events before a broker can answer"},
+		{envLogInterval, &d.LogInterval, defaultLogInterval, minLogInterval, "a shorter interval floods the log with failures"},
+		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax, minBackoffMax, "a shorter backoff retries in a hot loop"},
 	} {
 		switch {
 		case *v.d == 0:
 			*v.d = v.def
 		case *v.d < 0:
 			p.add(v.name, fmt.Sprintf("%s is negative", *v.d), nil)
+		case *v.d < v.min:
+			p.add(v.name, fmt.Sprintf("%s is below the minimum %s (%s; the default is %s)", *v.d, v.min, v.why, v.def), nil)
 		}
 	}
 	return d

@@ -46,9 +46,9 @@ func TestResolveLiteral(t *testing.T) {
 			}},
 		{name: "zero Config is Kafka mode", in: config.Config{},
 			wantErr: []wantProblem{
-				{"METRICS_APP_NAME", "required"},
-				{"KAFKA_BOOTSTRAP_SERVERS", "required in Kafka mode"},
-				{"SCHEMA_MANAGER_REGISTRY_URL", "required in Kafka mode"},
+				{"Config.AppName", "required"},
+				{"Config.Kafka.BootstrapServers", "required in Kafka mode"},
+				{"Config.Registry.URL", "required in Kafka mode"},
 			}},
 		{name: "disabled Config needs only the app name", in: config.Config{AppName: "a", Disabled: true},
 			check: func(t *testing.T, c config.Config) {
@@ -60,10 +60,10 @@ func TestResolveLiteral(t *testing.T) {
 			in: config.Config{AppName: "app", Mock: true, TopicPrefix: "p",
 				Kafka:    config.Kafka{SecurityProtocol: "sasl_ssl", SASLMechanism: "plain"},
 				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
-				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4, LogInterval: 5, StartupBackoffMax: 6}},
+				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4 * time.Second, LogInterval: 5 * time.Second, StartupBackoffMax: 60 * time.Millisecond}},
 			check: func(t *testing.T, c config.Config) {
 				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.MechanismPlain || c.Registry.Compatibility != "FULL" ||
-					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4, 5, 6}) || c.Topic() != "p.app" {
+					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4 * time.Second, 5 * time.Second, 60 * time.Millisecond}) || c.Topic() != "p.app" {
 					t.Errorf("Resolve() = %v", c)
 				}
 			}},
@@ -94,8 +94,8 @@ func TestResolveLiteral(t *testing.T) {
 		{name: "SSL without TLS or paths",
 			in: kafka(config.Kafka{SecurityProtocol: config.SSL}),
 			wantErr: []wantProblem{
-				{"KAFKA_CLIENT_CERT_PATH", "required with KAFKA_SECURITY_PROTOCOL=SSL"},
-				{"KAFKA_CLIENT_KEY_PATH", "required with KAFKA_SECURITY_PROTOCOL=SSL"},
+				{"Config.Kafka.ClientCertPath", "required with Config.Kafka.SecurityProtocol=SSL"},
+				{"Config.Kafka.ClientKeyPath", "required with Config.Kafka.SecurityProtocol=SSL"},
 			}},
 		{name: "bad values in code",
 			in: config.Config{AppName: "a b", Mock: true, TopicPrefix: ".x",
@@ -103,21 +103,21 @@ func TestResolveLiteral(t *testing.T) {
 				Registry: config.Registry{URL: "mailto:x@y", Suffix: "!", Compatibility: "ANY", Timeout: -1},
 				Delivery: config.Delivery{MaxBufferedEvents: -1, MaxBufferedBytes: -1, BlockTimeout: -1, DeliveryTimeout: -1, LogInterval: -1, StartupBackoffMax: -1}},
 			wantErr: []wantProblem{
-				{"METRICS_APP_NAME", `"a b" must match`},
-				{"METRICS_EVENTS_TOPIC_PREFIX", `".x"`},
-				{"KAFKA_BOOTSTRAP_SERVERS", `" b:1" is not a host[:port] address`},
-				{"KAFKA_SECURITY_PROTOCOL", `"TLS" is not one of`},
-				{"KAFKA_SASL_MECHANISM", `"X" is not one of`},
-				{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@y" must be an http or https URL`},
-				{"SCHEMA_MANAGER_SUFFIX", `"!"`},
-				{"SCHEMA_MANAGER_COMPATIBILITY", `"ANY" is not one of`},
-				{"SCHEMA_MANAGER_TIMEOUT", "-1ns is negative"},
-				{"METRICS_MAX_BUFFERED_EVENTS", "-1 is negative"},
-				{"METRICS_MAX_BUFFERED_BYTES", "-1 is negative"},
-				{"METRICS_BLOCK_TIMEOUT", "-1ns is negative"},
-				{"METRICS_DELIVERY_TIMEOUT", "-1ns is negative"},
-				{"METRICS_LOG_INTERVAL", "-1ns is negative"},
-				{"METRICS_BACKOFF_MAX", "-1ns is negative"},
+				{"Config.AppName", `"a b" must match`},
+				{"Config.TopicPrefix", `".x"`},
+				{"Config.Kafka.BootstrapServers", `" b:1" is not a host[:port] address`},
+				{"Config.Kafka.SecurityProtocol", `"TLS" is not one of`},
+				{"Config.Kafka.SASLMechanism", `"X" is not one of`},
+				{"Config.Registry.URL", `"[redacted]@y" must be an http or https URL`},
+				{"Config.Registry.Suffix", `"!"`},
+				{"Config.Registry.Compatibility", `"ANY" is not one of`},
+				{"Config.Registry.Timeout", "-1ns is negative"},
+				{"Config.Delivery.MaxBufferedEvents", "-1 is negative"},
+				{"Config.Delivery.MaxBufferedBytes", "-1 is negative"},
+				{"Config.Delivery.BlockTimeout", "-1ns is negative"},
+				{"Config.Delivery.DeliveryTimeout", "-1ns is negative"},
+				{"Config.Delivery.LogInterval", "-1ns is negative"},
+				{"Config.Delivery.StartupBackoffMax", "-1ns is negative"},
 			}},
 	}
 	for _, tt := range tests {
@@ -260,4 +260,40 @@ func TestString(t *testing.T) {
 			t.Errorf("%%#v =\n%s\nwant\n%s", got, want)
 		}
 	}
+}
+
+// TestDeliveryBounds: the buffer limits beyond what the event manager's
+// account holds become that limit (32 Mi events, 128 GiB), as documented,
+// instead of overflowing later; durations below their minimums (a retry
+// hot loop, a log flood, a delivery bound no broker can meet) are errors at
+// load, from the environment as in code.
+func TestDeliveryBounds(t *testing.T) {
+	huge := "9223372036854775807"
+	c := mustFromEnv(t, kafkaEnv(map[string]string{
+		"METRICS_MAX_BUFFERED_EVENTS": huge, "METRICS_MAX_BUFFERED_BYTES": huge,
+		"METRICS_BACKOFF_MAX": "10ms", "METRICS_LOG_INTERVAL": "1s", "METRICS_DELIVERY_TIMEOUT": "1s",
+	}))
+	if d := c.Delivery; d.MaxBufferedEvents != 32<<20 || d.MaxBufferedBytes != 128<<30 ||
+		d.StartupBackoffMax != 10*time.Millisecond || d.LogInterval != time.Second || d.DeliveryTimeout != time.Second {
+		t.Errorf("Delivery = %+v, want the buffer limits capped at 32Mi events and 128GiB, the minimum durations kept", d)
+	}
+	again, err := c.Resolve()
+	if err != nil || again.Delivery != c.Delivery {
+		t.Errorf("Resolve() of the capped Config = %+v, %v", again.Delivery, err)
+	}
+
+	ce := fromEnvError(t, kafkaEnv(map[string]string{
+		"METRICS_BACKOFF_MAX": "1ns", "METRICS_LOG_INTERVAL": "999ms", "METRICS_DELIVERY_TIMEOUT": "0.5",
+	}))
+	checkProblems(t, ce,
+		wantProblem{"METRICS_DELIVERY_TIMEOUT", "500ms is below the minimum 1s"},
+		wantProblem{"METRICS_LOG_INTERVAL", "999ms is below the minimum 1s"},
+		wantProblem{"METRICS_BACKOFF_MAX", "1ns is below the minimum 10ms (a shorter backoff retries in a hot loop"},
+	)
+
+	_, err = config.Config{AppName: "app", Mock: true, Delivery: config.Delivery{StartupBackoffMax: time.Millisecond}}.Resolve()
+	if !errors.As(err, &ce) {
+		t.Fatalf("Resolve() of a 1ms backoff = %v, want a *config.Error", err)
+	}
+	checkProblems(t, ce, wantProblem{"Config.Delivery.StartupBackoffMax", "1ms is below the minimum 10ms"})
 }

@@ -114,7 +114,7 @@ func TestSecretsNeverPrint(t *testing.T) {
 // formatting methods (Config's and Registry's) redact.
 func TestSecretsNeverPrintLiteral(t *testing.T) {
 	const pw = "litPWrt62mZ"
-	c := config.Config{AppName: "app", Registry: config.Registry{URL: "https://user:" + pw + "@reg", Password: pw}, Kafka: config.Kafka{SASLPassword: pw}}
+	c := config.Config{AppName: "app", Registry: config.Registry{URL: "https://user:" + pw + "@reg", Password: config.NewSecret(pw)}, Kafka: config.Kafka{SASLPassword: config.NewSecret(pw)}}
 	assertHidden(t, "Config", renderings(t, c), []string{pw})
 	assertHidden(t, "*Config", renderings(t, &c), []string{pw})
 	g := map[string]string{"json": mustJSON(t, c.Registry)}
@@ -140,6 +140,8 @@ func TestSecretsNeverInErrors(t *testing.T) {
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"ftp://[redacted]@reg" must be an http or https URL`}},
 		{"URL without scheme and user-info", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "user:" + pw + "@reg"}),
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@reg" must be an http or https URL`}},
+		{"host:port with user-info and no scheme", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "user:" + pw + "@reg:8081"}),
+			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"[redacted]@reg:8081" must be an http or https URL`}},
 		{"URL with an unescaped slash in the password", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://user:a/" + pw + "@reg"}),
 			wantProblem{"SCHEMA_MANAGER_REGISTRY_URL", `"http://[redacted]@reg" is not a valid URL (percent-encode`}},
 		{"URL with a bad escape in the password", kafkaEnv(map[string]string{"SCHEMA_MANAGER_REGISTRY_URL": "http://user:%zz" + pw + "@reg"}),
@@ -177,7 +179,7 @@ func TestSecretsNeverInErrors(t *testing.T) {
 // structs.
 func TestSecret(t *testing.T) {
 	const value = "sEcReT42"
-	s := config.Secret(value)
+	s := config.NewSecret(value)
 	if s.Value() != value {
 		t.Fatalf("Value() = %q", s.Value())
 	}
@@ -207,9 +209,9 @@ func TestSecret(t *testing.T) {
 		{"GoString", s.GoString(), `"[redacted]"`},
 		{"%+v struct", fmt.Sprintf("%+v", holder{Name: "n", Password: s}), "{Name:n Password:[redacted] Ptr:<nil>}"},
 		{"json", mustJSON(t, holder{Name: "n", Password: s}), `{"Name":"n","Password":"[redacted]","Ptr":null}`},
-		{"empty String", config.Secret("").String(), ""},
-		{"empty json", mustJSON(t, config.Secret("")), `""`},
-		{"empty %q", fmt.Sprintf("%q", config.Secret("")), `""`},
+		{"empty String", config.NewSecret("").String(), ""},
+		{"empty json", mustJSON(t, config.NewSecret("")), `""`},
+		{"empty %q", fmt.Sprintf("%q", config.NewSecret("")), `""`},
 	}
 	for _, tt := range tests {
 		if tt.got != tt.want {

@@ -6,6 +6,7 @@ import (
 	"encoding/pem"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 	"strings"
@@ -26,8 +27,9 @@ var errNoCertificate = errors.New("no PEM CERTIFICATE block")
 // It reads the files at each call and returns a new *tls.Config that the
 // caller owns. The error is the one Resolve reports for the same settings,
 // an *Error (errors.Is ErrInvalid) naming each bad variable: an unknown
-// protocol, a file that cannot be read or parsed, a certificate expired or
-// not valid yet, a key that does not match its certificate, a certificate
+// protocol, a file that cannot be read or parsed or is larger than 1 MiB,
+// a certificate expired or not valid yet, an encrypted (passphrase-
+// protected) key, a key that does not match its certificate, a certificate
 // without its key (or the reverse), SSL without a client certificate. Key
 // material never appears in it.
 //
@@ -57,8 +59,9 @@ func (k Kafka) TLSConfig() (*tls.Config, error) {
 // or when URL is set and not https (CAPath is then ignored, and
 // Config.Warnings says so). It reads the file at each call. The error is
 // the one Resolve reports for the same settings, an *Error naming
-// SCHEMA_MANAGER_CA_PATH: a file that cannot be read, holds no certificate,
-// or one that does not parse or is expired or not valid yet.
+// SCHEMA_MANAGER_CA_PATH: a file that cannot be read, is larger than 1 MiB,
+// holds no certificate, or one that does not parse or is expired or not
+// valid yet.
 func (g Registry) CertPool() (*x509.CertPool, error) {
 	if g.CAPath == "" || g.caIgnored() {
 		return nil, nil
@@ -80,6 +83,20 @@ func (g Registry) caIgnored() bool {
 	}
 	scheme, _, _ := strings.Cut(g.URL, "://")
 	return !strings.EqualFold(scheme, "https")
+}
+
+// basicAuthInClear reports whether g sends basic-auth credentials (from
+// Username and Password, or from the URL's user-info) to an http URL.
+func (g Registry) basicAuthInClear() bool {
+	scheme, _, found := strings.Cut(g.URL, "://")
+	if !found || !strings.EqualFold(scheme, "http") {
+		return false
+	}
+	if g.Username != "" || !g.Password.empty() {
+		return true
+	}
+	_, user, pass, reason := parseRegistryURL(g.URL)
+	return reason == "" && (user != "" || !pass.empty())
 }
 
 // kafkaTLS checks the pairing of the client certificate and key of k (whose
@@ -160,6 +177,10 @@ func (r *resolver) loadKeyPair(certPath, keyPath string, p *problems) (tls.Certi
 	if !certOK || !keyOK {
 		return tls.Certificate{}, false
 	}
+	if encryptedKey(keyPEM) {
+		p.add(envClientKey, fmt.Sprintf("%q is an encrypted (passphrase-protected) private key, which the SDK cannot read: decrypt it (e.g. openssl pkey -in encrypted.key -out client.key) and keep the file readable by the application only", keyPath), errEncryptedKey)
+		return tls.Certificate{}, false
+	}
 	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		p.add(envClientKey, fmt.Sprintf("%q is not the private key of %s %q: %v", keyPath, p.name(envClientCert), certPath, err), err)
@@ -168,9 +189,45 @@ func (r *resolver) loadKeyPair(certPath, keyPath string, p *problems) (tls.Certi
 	return cert, true
 }
 
-// readFile reads the file at path named by variable name.
+// encryptedKey reports whether the first private key block of data is
+// encrypted: legacy PEM encryption (a Proc-Type: 4,ENCRYPTED header) or
+// PKCS#8 "ENCRYPTED PRIVATE KEY", which crypto/tls cannot read.
+func encryptedKey(data []byte) bool {
+	for rest := data; ; {
+		var block *pem.Block
+		block, rest = pem.Decode(rest)
+		switch {
+		case block == nil:
+			return false
+		case block.Type == "ENCRYPTED PRIVATE KEY":
+			return true
+		case strings.HasSuffix(block.Type, "PRIVATE KEY"):
+			return strings.Contains(block.Headers["Proc-Type"], "ENCRYPTED")
+		}
+	}
+}
+
+// maxPEMFile bounds the size of the PEM files the configuration names: a
+// CA bundle, a certificate chain or a key is a few KiB (the system's whole
+// CA bundle is about 200 KiB), and a larger file is not what the variable
+// should name (a log, a device).
+const maxPEMFile = 1 << 20 // 1 MiB
+
+// errEncryptedKey and errFileTooLarge are the causes of the problems they
+// name.
+var (
+	errEncryptedKey = errors.New("encrypted private key")
+	errFileTooLarge = fmt.Errorf("file larger than %d MiB", maxPEMFile>>20)
+)
+
+// readFile reads the file at path named by variable name, at most
+// maxPEMFile bytes.
 func readFile(name, path string, p *problems) ([]byte, bool) {
-	data, err := os.ReadFile(path)
+	data, err := readLimited(path, maxPEMFile)
+	if errors.Is(err, errFileTooLarge) {
+		p.add(name, fmt.Sprintf("%q is larger than %d MiB: it cannot be a PEM certificate bundle or key", path, maxPEMFile>>20), err)
+		return nil, false
+	}
 	if err != nil {
 		cause := err
 		var pe *fs.PathError
@@ -181,6 +238,24 @@ func readFile(name, path string, p *problems) ([]byte, bool) {
 		return nil, false
 	}
 	return data, true
+}
+
+// readLimited reads the file at path, or fails with errFileTooLarge when
+// it holds more than limit bytes (without reading more than limit+1).
+func readLimited(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer func() { _ = f.Close() }()
+	data, err := io.ReadAll(io.LimitReader(f, limit+1))
+	if err != nil {
+		return nil, &fs.PathError{Op: "read", Path: path, Err: err}
+	}
+	if int64(len(data)) > limit {
+		return nil, errFileTooLarge
+	}
+	return data, nil
 }
 
 // parseCertificates parses every CERTIFICATE block of data (other blocks

@@ -20,6 +20,18 @@ func TestFromEnvTLS(t *testing.T) {
 	p := pki.New(t)
 	bundle := p.Write(t, "bundle.crt", append(mustRead(t, p.CA), mustRead(t, p.OtherCA)...))
 	corrupt := p.Write(t, "corrupt.crt", pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: []byte("not DER")}))
+	// Passphrase-protected keys, as openssl writes them: legacy PEM
+	// encryption (Proc-Type: 4,ENCRYPTED) and PKCS#8 ENCRYPTED PRIVATE KEY.
+	// Their bodies are opaque without the passphrase: any bytes do.
+	encryptedPKCS1 := p.Write(t, "encrypted-pkcs1.key", pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY",
+		Headers: map[string]string{"Proc-Type": "4,ENCRYPTED", "DEK-Info": "AES-256-CBC,00112233445566778899AABBCCDDEEFF"},
+		Bytes:   []byte(strings.Repeat("opaque ciphertext ", 20))}))
+	encryptedPKCS8 := p.Write(t, "encrypted-pkcs8.key", pem.EncodeToMemory(&pem.Block{Type: "ENCRYPTED PRIVATE KEY", Bytes: []byte(strings.Repeat("opaque ciphertext ", 20))}))
+	// Files over 1 MiB: valid PEM followed by padding, which the PEM parser
+	// would skip.
+	padding := []byte(strings.Repeat("# padding line of a file far larger than any certificate bundle\n", 1<<20/64+1))
+	hugeCA := p.Write(t, "huge-ca.crt", append(mustRead(t, p.CA), padding...))
+	hugeKey := p.Write(t, "huge.key", append(mustRead(t, p.ClientKey), padding...))
 
 	type tlsWant struct {
 		roots    bool   // RootCAs set
@@ -86,6 +98,14 @@ func TestFromEnvTLS(t *testing.T) {
 			wantErr: []wantProblem{{"KAFKA_CLIENT_KEY_PATH", "found a certificate rather than a key"}}},
 		{name: "corrupt certificate", env: ssl(corrupt, p.ClientCert, p.ClientKey),
 			wantErr: []wantProblem{{"KAFKA_CLUSTER_CA_PATH", `"` + corrupt + `": certificate 1 does not parse: x509: `}}},
+		{name: "encrypted key (Proc-Type)", env: ssl(p.CA, p.RSACert, encryptedPKCS1),
+			wantErr: []wantProblem{{"KAFKA_CLIENT_KEY_PATH", `"` + encryptedPKCS1 + `" is an encrypted (passphrase-protected) private key, which the SDK cannot read: decrypt it`}}},
+		{name: "encrypted key (PKCS#8)", env: ssl(p.CA, p.ClientCert, encryptedPKCS8),
+			wantErr: []wantProblem{{"KAFKA_CLIENT_KEY_PATH", `"` + encryptedPKCS8 + `" is an encrypted (passphrase-protected) private key`}}},
+		{name: "CA file over 1 MiB", env: ssl(hugeCA, p.ClientCert, p.ClientKey),
+			wantErr: []wantProblem{{"KAFKA_CLUSTER_CA_PATH", `"` + hugeCA + `" is larger than 1 MiB`}}},
+		{name: "key file over 1 MiB", env: ssl(p.CA, p.ClientCert, hugeKey),
+			wantErr: []wantProblem{{"KAFKA_CLIENT_KEY_PATH", `"` + hugeKey + `" is larger than 1 MiB`}}},
 		{name: "missing CA", env: ssl(p.Missing, p.ClientCert, p.ClientKey), notExist: true,
 			wantErr: []wantProblem{{"KAFKA_CLUSTER_CA_PATH", `cannot read "` + p.Missing + `": no such file or directory`}}},
 		{name: "missing cert and key", env: ssl(p.CA, p.Missing, p.Missing), notExist: true,

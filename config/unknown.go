@@ -10,6 +10,14 @@ import (
 // of them that the SDK does not read is probably misspelt.
 func knownPrefixes() []string { return []string{"METRICS_", "KAFKA_", "SCHEMA_MANAGER_"} }
 
+// knownAliases maps the names other tools give the SDK's settings, which
+// users carry over, to the SDK's variable: SCHEMA_REGISTRY_URL is the name
+// of Confluent's tools and images. They are reported as the misspelt
+// variables are, with their counterpart as the suggestion.
+func knownAliases() map[string]string {
+	return map[string]string{"SCHEMA_REGISTRY_URL": envRegistryURL}
+}
+
 // unknownVar is a variable of environ with a known prefix that FromEnv does
 // not read, and the known variable closest to it ("" when none is close).
 type unknownVar struct {
@@ -26,12 +34,16 @@ func (v unknownVar) note() string {
 
 // unknownVars returns, sorted by name, the variables of environ ("NAME=value"
 // entries, as from os.Environ) that have a known prefix and a non-empty
-// value but that FromEnv does not read.
+// value but that FromEnv does not read, and those of knownAliases.
 func unknownVars(environ []string) []unknownVar {
 	known := envOrder()
 	var out []unknownVar
 	for _, kv := range environ {
 		name, value, _ := strings.Cut(kv, "=")
+		if ours, ok := knownAliases()[name]; ok && value != "" {
+			out = append(out, unknownVar{name: name, suggestion: ours})
+			continue
+		}
 		i := slices.IndexFunc(knownPrefixes(), func(p string) bool { return strings.HasPrefix(name, p) })
 		if value == "" || i < 0 || slices.Contains(known, name) {
 			continue

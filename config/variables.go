@@ -72,3 +72,39 @@ type varNames struct {
 func canonicalNames() varNames {
 	return varNames{appName: envAppName, topicPrefix: envEventsTopicPrefix, bootstrap: envBootstrap}
 }
+
+// fieldNames maps each variable to the field of Config that it sets: how
+// errors and warnings name the settings of a Config built in code.
+func fieldNames() map[string]yamlName {
+	fields := map[string]string{
+		envAppName: "AppName", envApplication: "AppName",
+		envEnabled: "Disabled", envDisable: "Disabled", envMock: "Mock",
+		envEventsTopicPrefix: "TopicPrefix", envTopicPrefix: "TopicPrefix",
+		envRaiseOnError: "RaiseOnError",
+		envBootstrap:    "Kafka.BootstrapServers", envBoostrap: "Kafka.BootstrapServers",
+		envSecurityProtocol: "Kafka.SecurityProtocol",
+		envClusterCA:        "Kafka.ClusterCAPath", envClientCert: "Kafka.ClientCertPath", envClientKey: "Kafka.ClientKeyPath",
+		envSASLMechanism: "Kafka.SASLMechanism", envSASLUsername: "Kafka.SASLUsername", envSASLPassword: "Kafka.SASLPassword",
+		envRegistryURL: "Registry.URL", envRegistryUsername: "Registry.Username", envRegistryPassword: "Registry.Password",
+		envRegistrySuffix: "Registry.Suffix", envCompatibility: "Registry.Compatibility",
+		envRegistryCA: "Registry.CAPath", envRegistryTimeout: "Registry.Timeout",
+		envMaxBufferedEvents: "Delivery.MaxBufferedEvents", envMaxBufferedBytes: "Delivery.MaxBufferedBytes",
+		envBlockTimeout: "Delivery.BlockTimeout", envDeliveryTimeout: "Delivery.DeliveryTimeout",
+		envLogInterval: "Delivery.LogInterval", envBackoffMax: "Delivery.StartupBackoffMax",
+	}
+	names := make(map[string]yamlName, len(fields))
+	for v, f := range fields {
+		names[v] = yamlName{path: "Config." + f}
+	}
+	return names
+}
+
+// settingNames returns how errors and warnings name the settings of c: nil
+// (by their variables) when c was read from the environment, by the fields
+// of Config (fieldNames) when it was built in code.
+func (c Config) settingNames() map[string]yamlName {
+	if c.env != nil {
+		return nil
+	}
+	return fieldNames()
+}

@@ -100,8 +100,9 @@ func (m *SafirMetrics) UnmarshalYAML(value *yaml.Node) error {
 // variable that may give it too. Secret values never appear in it.
 //
 // Config reads the environment (and the PEM files in Kafka mode) at each
-// call. eventmanager.New logs EnvWarnings and Config.Warnings, which name
-// settings by their variables; Warnings gives the notes about the block.
+// call. eventmanager.New logs Config.Warnings (which begin with the notes
+// of EnvWarnings about that environment), naming settings by their
+// variables; SafirMetrics.Warnings gives the notes about the block.
 func (m SafirMetrics) Config() (Config, error) {
 	if m.node == nil {
 		return FromEnv()
@@ -188,6 +189,7 @@ func FromYAML(data []byte, key string) (Config, error) {
 
 // load is Config for the environment raw and environ, as of now.
 func (m SafirMetrics) load(raw rawEnv, environ []string, now time.Time) (Config, error) {
+	origin := &envOrigin{notes: envWarnings(raw, environ)} // before the block overlays raw
 	p := problems{names: map[string]yamlName{}}
 	b := m.overlay(&raw, &p)
 	if b == nil {
@@ -204,6 +206,7 @@ func (m SafirMetrics) load(raw rawEnv, environ []string, now time.Time) (Config,
 	if err := finish(&p, note, environ); err != nil {
 		return Config{}, err
 	}
+	c.env = origin
 	return c, nil
 }
 

@@ -237,31 +237,80 @@ func consume(t *testing.T, brokers []string, topic string, n int) []*kgo.Record 
 // TestNewLogsWarnings checks that New logs the warnings of the environment
 // (a misspelt variable, METRICS_MOCK=true ignored as in Safir) and of the
 // settings (a SASL user with PLAINTEXT, an app name Sasquatch cannot
-// deploy).
+// deploy) for a Config read from the environment, naming the variables;
+// and, for a Config built in code in the same environment, only the
+// warnings of its settings, naming its fields (the environment is not
+// where it came from).
 func TestNewLogsWarnings(t *testing.T) {
 	t.Setenv("METRICS_MOK", "true")
-	t.Setenv("METRICS_ENABLED", "")
-	t.Setenv("METRICS_MOCK", "true")
-	cfg := config.Config{
-		AppName:  "my_app",
-		Kafka:    config.Kafka{BootstrapServers: []string{"127.0.0.1:1"}, SASLUsername: "u"},
-		Registry: config.Registry{URL: "http://127.0.0.1:1"},
-	}
-	log, logs := testkit.NewLogger(slog.LevelWarn)
-	m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer func() { _ = m.Close(t.Context()) }()
-	for _, want := range []string{
+	envWarnings := []string{
 		"metrics configuration: METRICS_MOK is not a variable of the metrics SDK and is ignored; did you mean METRICS_MOCK?",
-		"metrics configuration: KAFKA_SASL_USERNAME is set but KAFKA_SECURITY_PROTOCOL=PLAINTEXT does not use SASL; it is ignored",
 		"metrics configuration: METRICS_MOCK=true is ignored because METRICS_ENABLED is not set: as in Safir, mock mode is METRICS_ENABLED=false with METRICS_MOCK=true",
+	}
+	appWarnings := []string{
 		`metrics configuration: application name cannot be deployed on Sasquatch: \"my_app\" must match [a-z][a-z0-9]*`,
 		`\"myapp\" would work`,
-	} {
-		if !strings.Contains(logs.String(), want) {
-			t.Errorf("log lacks %q:\n%s", want, logs)
+	}
+	newLogs := func(t *testing.T, cfg config.Config) string {
+		t.Helper()
+		log, logs := testkit.NewLogger(slog.LevelWarn)
+		m, err := eventmanager.New(cfg, eventmanager.WithLogger(log))
+		if err != nil {
+			t.Fatal(err)
+		}
+		_ = m.Close(t.Context())
+		return logs.String()
+	}
+	check := func(t *testing.T, logs string, want, unwanted []string) {
+		t.Helper()
+		for _, w := range want {
+			if !strings.Contains(logs, w) {
+				t.Errorf("log lacks %q:\n%s", w, logs)
+			}
+		}
+		for _, w := range unwanted {
+			if strings.Contains(logs, w) {
+				t.Errorf("log has %q:\n%s", w, logs)
+			}
 		}
 	}
+
+	t.Run("read from the environment", func(t *testing.T) {
+		cfg := secureFromEnv(t, map[string]string{
+			"METRICS_APP_NAME": "my_app", "METRICS_MOCK": "true", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1",
+			"KAFKA_SASL_USERNAME": "u", "SCHEMA_MANAGER_REGISTRY_URL": "http://127.0.0.1:1",
+		})
+		want := append(append(envWarnings,
+			"metrics configuration: KAFKA_SASL_USERNAME is set but KAFKA_SECURITY_PROTOCOL=PLAINTEXT does not use SASL; it is ignored"),
+			appWarnings...)
+		check(t, newLogs(t, cfg), want, nil)
+	})
+	t.Run("built in code", func(t *testing.T) {
+		t.Setenv("METRICS_ENABLED", "")
+		t.Setenv("METRICS_MOCK", "true")
+		cfg := config.Config{
+			AppName:  "my_app",
+			Kafka:    config.Kafka{BootstrapServers: []string{"127.0.0.1:1"}, SASLUsername: "u"},
+			Registry: config.Registry{URL: "http://127.0.0.1:1"},
+		}
+		want := append([]string{
+			"metrics configuration: Config.Kafka.SASLUsername is set but Config.Kafka.SecurityProtocol=PLAINTEXT does not use SASL; it is ignored",
+		}, appWarnings...)
+		check(t, newLogs(t, cfg), want, append(envWarnings, "METRICS_MOK", "METRICS_MOCK"))
+	})
+}
+
+// TestNewHugeBufferLimits: METRICS_MAX_BUFFERED_EVENTS and _BYTES at
+// math.MaxInt64 pass FromEnv and New (they act as the account's limits, as
+// documented), instead of New failing with a negative franz-go record limit.
+func TestNewHugeBufferLimits(t *testing.T) {
+	cfg := secureFromEnv(t, map[string]string{
+		"METRICS_APP_NAME": "myapp", "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:1", "SCHEMA_MANAGER_REGISTRY_URL": "http://127.0.0.1:1",
+		"METRICS_MAX_BUFFERED_EVENTS": "9223372036854775807", "METRICS_MAX_BUFFERED_BYTES": "9223372036854775807",
+	})
+	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
+	if err != nil {
+		t.Fatalf("New with the largest buffer limits: %v", err)
+	}
+	_ = m.Close(t.Context())
 }

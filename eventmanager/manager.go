@@ -109,7 +109,9 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
 		records: &sync.Pool{New: func() any { return &kgo.Record{} }}}
-	for _, w := range append(config.EnvWarnings(), cfg.Warnings()...) {
+	// Warnings include the notes about the environment only for a Config
+	// read from it (config.FromEnv...), never for one built in code.
+	for _, w := range cfg.Warnings() {
 		m.log.Warn("metrics configuration: " + w)
 	}
 	if m.mode != modeKafka {

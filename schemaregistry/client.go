@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 
@@ -27,14 +28,17 @@ const (
 )
 
 // Client registers Avro schemas with a Confluent-compatible schema registry
-// through srclient and caches their ids. Every method is safe for
-// concurrent use. A Client holds idle keep-alive connections only; it needs
+// through srclient and caches their ids. It follows a redirect only within
+// the registry URL's scheme, host and port (credentials never leave https
+// nor go to another host), and refuses answers larger than 8 MiB. Every
+// method is safe for concurrent use. A Client holds idle keep-alive connections only; it needs
 // no Close.
 type Client struct {
-	cfg   config.Registry // as config.Resolve left it; the password is a config.Secret
-	url   string          // cfg.URL without a trailing slash
-	creds *credentials    // pointer: fmt of a Client prints an address, not the password
-	base  http.RoundTripper
+	cfg    config.Registry // as config.Resolve left it; the password is a config.Secret
+	url    string          // cfg.URL without a trailing slash
+	origin *url.URL        // cfg.URL parsed: redirects are followed only within its origin
+	creds  *credentials    // pointer: fmt of a Client prints an address, not the password
+	base   http.RoundTripper
 
 	mu      sync.Mutex
 	ids     map[cacheKey]int
@@ -49,7 +53,7 @@ type cacheKey struct{ subject, schema string }
 // config.FromEnv or config.Config.Resolve leave them: the config package
 // owns their rules (URL, credentials, suffix, compatibility, timeout) and
 // reports every bad variable; New only refuses what it cannot use, an
-// empty URL, and returns the error of cfg.CertPool (an *config.Error naming
+// empty URL or one without a host, and returns the error of cfg.CertPool (an *config.Error naming
 // SCHEMA_MANAGER_CA_PATH) when the CA file of an https registry cannot be
 // used. A zero Timeout or Compatibility selects config's defaults (10 s,
 // NONE). Its only I/O is reading that CA file.
@@ -64,6 +68,11 @@ func New(cfg config.Registry) (*Client, error) {
 		cfg.Compatibility = config.DefaultCompatibility
 	}
 	cfg.Compatibility = strings.ToUpper(cfg.Compatibility)
+	origin, err := url.Parse(cfg.URL)
+	if err != nil || origin.Host == "" {
+		// config reports what is wrong with it; never echo it (user-info).
+		return nil, errors.New("schemaregistry: SCHEMA_MANAGER_REGISTRY_URL is not an http(s)://host:port URL")
+	}
 	roots, err := cfg.CertPool()
 	if err != nil {
 		return nil, fmt.Errorf("schemaregistry: %w", err)
@@ -73,6 +82,7 @@ func New(cfg config.Registry) (*Client, error) {
 	c := &Client{
 		cfg:     cfg,
 		url:     strings.TrimRight(cfg.URL, "/"),
+		origin:  origin,
 		base:    tr,
 		ids:     make(map[cacheKey]int),
 		schemas: make(map[int]string),
@@ -80,7 +90,7 @@ func New(cfg config.Registry) (*Client, error) {
 	if cfg.Username != "" {
 		c.creds = &credentials{user: cfg.Username, password: cfg.Password.Value()}
 	}
-	c.cfg.Password = "" // kept once, in creds
+	c.cfg.Password = config.Secret{} // kept once, in creds
 	return c, nil
 }
 
@@ -258,7 +268,7 @@ type call struct {
 // goavro codec creation (schemas are parsed with hamba/avro elsewhere).
 func (c *Client) newCall(ctx context.Context) *call {
 	t := &callTransport{ctx: ctx, timeout: c.cfg.Timeout, base: c.base}
-	sc := srclient.NewSchemaRegistryClient(c.url, srclient.WithClient(&http.Client{Transport: t}))
+	sc := srclient.NewSchemaRegistryClient(c.url, srclient.WithClient(&http.Client{Transport: t, CheckRedirect: checkRedirect(c.origin)}))
 	sc.CachingEnabled(false)
 	sc.CodecCreationEnabled(false)
 	if c.creds != nil {

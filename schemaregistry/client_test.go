@@ -97,7 +97,7 @@ func TestNew(t *testing.T) {
 
 func TestClientRedactsPassword(t *testing.T) {
 	t.Parallel()
-	cfg := config.Registry{URL: "http://r", Username: "u", Password: password}
+	cfg := config.Registry{URL: "http://r", Username: "u", Password: config.NewSecret(password)}
 	c := newClient(t, cfg)
 	var buf bytes.Buffer
 	slog.New(slog.NewJSONHandler(&buf, nil)).Info("client", "registry", c)
@@ -355,14 +355,14 @@ func wantIncompatible(t *testing.T, err error, subject, level string) {
 func TestBasicAuth(t *testing.T) {
 	t.Parallel()
 	s := newServer(t, registrytest.WithBasicAuth("metrics", password))
-	good := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: password})
+	good := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: config.NewSecret(password)})
 	if err := good.Check(t.Context()); err != nil {
 		t.Fatalf("Check with the right password: %v", err)
 	}
 	register(t, good, fullName, record(fieldA))
 
 	const wrong = "wr0ng-pa55-not-shown"
-	bad := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: wrong})
+	bad := newClient(t, config.Registry{URL: s.URL(), Username: "metrics", Password: config.NewSecret(wrong)})
 	for op, call := range map[string]func() error{
 		opSetCompat: func() error { _, err := bad.Register(t.Context(), fullName, record(fieldB)); return err },
 		opCheck:     func() error { return bad.Check(t.Context()) },
@@ -686,4 +686,100 @@ func TestRegisterRefusesIDsOutsideInt32(t *testing.T) {
 	if got, err := newClient(t, config.Registry{URL: url}).Register(t.Context(), fullName, record(fieldA)); err != nil || got != 2147483647 {
 		t.Fatalf("Register = %d, %v; want 2147483647", got, err)
 	}
+}
+
+// TestRedirectNeverLeavesTheOrigin: an https registry that redirects to
+// http, or to another host or port, gets a *RequestError and the other end
+// never sees the request (so never the basic-auth header), and its answer
+// is not taken for the registry's. A redirect within the registry's own
+// origin is followed.
+func TestRedirectNeverLeavesTheOrigin(t *testing.T) {
+	t.Parallel()
+	var mu sync.Mutex
+	seen := map[string]int{} // server -> requests
+	answer := func(name string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			seen[name]++
+			mu.Unlock()
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			_, _ = io.WriteString(w, `{"compatibilityLevel":"NONE"}`)
+		}
+	}
+	plain := httptest.NewServer(answer("http"))
+	t.Cleanup(plain.Close)
+	other := httptest.NewTLSServer(answer("https elsewhere"))
+	t.Cleanup(other.Close)
+	var target string
+	front := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if user, pw, ok := r.BasicAuth(); !ok || user != "metrics" || pw != password {
+			http.Error(w, "no credentials", http.StatusUnauthorized)
+			return
+		}
+		if strings.HasPrefix(r.URL.Path, "/moved/") {
+			answer("same origin")(w, r)
+			return
+		}
+		http.Redirect(w, r, target+r.URL.Path, http.StatusTemporaryRedirect)
+	}))
+	t.Cleanup(front.Close)
+	ca := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: front.Certificate().Raw}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c := newClient(t, config.Registry{URL: front.URL, Username: "metrics", Password: config.NewSecret(password), CAPath: ca})
+
+	for _, tt := range []struct{ name, target string }{
+		{"https to http", plain.URL},
+		{"https to another port", other.URL},
+	} {
+		target = tt.target
+		err := c.Check(t.Context())
+		var re *RequestError
+		if !errors.As(err, &re) || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "redirect") {
+			t.Errorf("%s: Check = %v, want a *RequestError about the redirect", tt.name, err)
+		}
+		if err != nil && strings.Contains(err.Error(), password) {
+			t.Errorf("%s: the error shows the password: %v", tt.name, err)
+		}
+	}
+	mu.Lock()
+	if seen["http"] != 0 || seen["https elsewhere"] != 0 {
+		t.Errorf("requests followed the redirect out of the registry's origin: %v", seen)
+	}
+	mu.Unlock()
+
+	target = front.URL + "/moved"
+	if err := c.Check(t.Context()); err != nil {
+		t.Errorf("a redirect within the registry's origin: Check = %v", err)
+	}
+}
+
+// TestAnswerSizeBounded: an answer larger than maxAnswerBytes is refused
+// with a *RequestError that says so, instead of being read whole into
+// memory (a 2xx answer here: valid JSON padded with white space).
+func TestAnswerSizeBounded(t *testing.T) {
+	t.Parallel()
+	var written sync.WaitGroup
+	written.Add(1)
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer written.Done()
+		w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+		_, _ = io.WriteString(w, `{"compatibilityLevel":"NONE"`)
+		pad := bytes.Repeat([]byte(" "), 64<<10)
+		for range (maxAnswerBytes + 1<<20) / len(pad) {
+			if _, err := w.Write(pad); err != nil {
+				return // the client stopped reading
+			}
+		}
+		_, _ = io.WriteString(w, `}`)
+	}))
+	t.Cleanup(srv.Close)
+	c := newClient(t, config.Registry{URL: srv.URL})
+	err := c.Check(t.Context())
+	var re *RequestError
+	if !errors.As(err, &re) || errors.Is(err, ErrUnavailable) || !strings.Contains(err.Error(), "larger than") {
+		t.Errorf("Check of a %d-byte answer = %v, want a *RequestError saying it is too large", maxAnswerBytes+1<<20, err)
+	}
+	written.Wait()
 }

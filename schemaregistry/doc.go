@@ -21,7 +21,13 @@
 // registry refuses a schema under the subject's level; errors matching
 // [ErrUnavailable] for what a retry may cure (network, timeouts, 5xx);
 // [*RequestError] for refusals it does not cure (credentials, invalid
-// schema, untrusted certificate). The password never appears in errors.
+// schema, untrusted certificate, a redirect out of the registry's origin,
+// an answer larger than 8 MiB). The password never appears in errors.
+//
+// Credentials go only to the registry URL's scheme, host and port: a
+// redirect elsewhere (https to http, another host or port) is refused
+// before it is followed, as net/http alone would forward the basic-auth
+// header to any port of the same host name, over http too.
 //
 // Tests run against package registrytest, an in-process registry (franz-go's
 // srfake) that also enforces compatibility levels.

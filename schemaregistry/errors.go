@@ -108,8 +108,15 @@ func (c *Client) classify(ctx context.Context, op, subject string, status int, e
 	if errors.As(err, &se) {
 		return c.fromResponse(op, subject, status, se.Code, se.Message)
 	}
+	if errors.Is(err, errAnswerTooLarge) {
+		return &RequestError{Op: op, Subject: subject, Status: status,
+			Err: fmt.Errorf("%w (is SCHEMA_MANAGER_REGISTRY_URL a schema registry?)", errAnswerTooLarge)}
+	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
+		if errors.Is(ue.Err, errRedirect) {
+			return &RequestError{Op: op, Subject: subject, Status: status, Err: ue.Err}
+		}
 		if isCertificateError(ue.Err) {
 			return &RequestError{Op: op, Subject: subject, Err: ue}
 		}
