@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 	"sync/atomic"
+
+	"github.com/twmb/franz-go/pkg/kgo"
 )
 
 // Flush waits until every event accepted before the call has been delivered
@@ -47,7 +49,10 @@ func (m *Manager) Flush(ctx context.Context) error {
 // accepted record carries its epoch in kgo.Record.Context (franz-go's field
 // for enriching records; it reads it otherwise only for cancellation, which
 // the embedded context.Background never signals) until the buffer releases
-// it.
+// it. Hooks may replace that context with one derived from it (franz-go's
+// plugin/kotel puts the record's "publish" span there), so the epoch is
+// found as the context's value for epochKey, which derived contexts keep,
+// never by the context's type.
 //
 // Its events still open are enrolled - finished: Publish writes the one,
 // the promises the other, each on a cache line of its own (see buffer).
@@ -58,6 +63,29 @@ type epoch struct {
 	_           cacheLinePad
 	finished    atomic.Int64 // accepted events delivered or failed
 	undelivered atomic.Int64 // accepted events that ended without delivery
+}
+
+// epochKey is the context key an epoch answers with itself.
+type epochKey struct{}
+
+// Value implements context.Context: the epoch for epochKey, else the
+// embedded context's value.
+func (e *epoch) Value(key any) any {
+	if key == (epochKey{}) {
+		return e
+	}
+	return e.Context.Value(key)
+}
+
+// recordEpoch returns the Flush epoch an accepted record was counted in,
+// found through its context whatever hooks derived from it (nil for a record
+// that carries none).
+func recordEpoch(r *kgo.Record) *epoch {
+	if r.Context == nil {
+		return nil
+	}
+	ep, _ := r.Context.Value(epochKey{}).(*epoch)
+	return ep
 }
 
 // open returns the number of the epoch's events not delivered nor failed

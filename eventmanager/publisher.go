@@ -329,12 +329,6 @@ func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.recycle(r)
 }
 
-// recordEpoch returns the Flush epoch an accepted record was counted in.
-func recordEpoch(r *kgo.Record) *epoch {
-	ep, _ := r.Context.(*epoch)
-	return ep
-}
-
 // delivered is the promise of every record: it counts the outcome, recycles
 // the record and gives its room in the buffer back.
 func (p *Publisher[T]) delivered(r *kgo.Record, err error) {

@@ -96,8 +96,13 @@ func (s *resender) run(done chan struct{}) {
 			"topic", s.topic, "events", len(queue))
 		s.client.PurgeTopicsFromProducing(s.topic)
 		for _, q := range queue {
-			value, ts, ep := q.r.Value, q.r.Timestamp, q.r.Context
-			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ep}
+			// The record keeps its Flush epoch; a context a hook derived
+			// from it (a tracing span) is not carried to the new send.
+			value, ts, ctx := q.r.Value, q.r.Timestamp, q.r.Context
+			if ep := recordEpoch(q.r); ep != nil {
+				ctx = ep
+			}
+			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ctx}
 			s.client.TryProduce(context.Background(), q.r, q.promise)
 		}
 	}
