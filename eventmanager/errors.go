@@ -96,7 +96,22 @@ func (e *UndeliveredError) Error() string {
 	if op == "" {
 		op = "close"
 	}
-	return fmt.Sprintf("eventmanager: %s: %d accepted events not delivered (%d of them with an unknown outcome: in flight or buffered when the Kafka client was closed, or still buffered): %v", op, e.Count, e.Unknown, e.Err)
+	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", op, e.Count)
+	if e.Count != 1 {
+		msg += "s"
+	}
+	msg += " not delivered"
+	const why = "with an unknown outcome: still buffered, or in flight when the Kafka client was closed, so they may be in the topic"
+	switch {
+	case e.Unknown <= 0:
+	case e.Count == 1:
+		msg += " (its outcome is unknown: still buffered, or in flight when the Kafka client was closed, so it may be in the topic)"
+	case e.Unknown == e.Count:
+		msg += " (all " + why + ")"
+	default:
+		msg += fmt.Sprintf(" (%d of them %s)", e.Unknown, why)
+	}
+	return fmt.Sprintf("%s: %v", msg, e.Err)
 }
 
 // Unwrap returns the context's error.

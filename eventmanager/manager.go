@@ -108,7 +108,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
-		records: &sync.Pool{New: func() any { return &kgo.Record{} }}}
+		records: &sync.Pool{New: func() any { return newEnvelope() }}}
 	for _, w := range append(config.EnvWarnings(), cfg.Warnings()...) {
 		m.log.Warn("metrics configuration: " + w)
 	}
@@ -140,6 +140,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: kafka client: %w", err)
 	}
+	m.kafka.wire.setBudget(cl, m.topic)
 	m.kafka.client = cl
 	m.kafka.owns = true
 	m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)

@@ -29,7 +29,7 @@ type pubEnv struct {
 	reg      config.Registry // for subjects
 	raise    bool            // METRICS_RAISE_ON_ERROR
 	interval time.Duration   // METRICS_LOG_INTERVAL
-	// records pools *kgo.Record with a reusable Value buffer for every
+	// records pools *envelope (a record with a reusable Value buffer) for every
 	// publisher of the manager: one pool, fed by every delivery, stays warm
 	// when a service publishes several event types in turn (a pool per
 	// publisher made each switch read cold memory and miss more often).
