@@ -29,6 +29,7 @@ func (m *Manager) close(ctx context.Context) error {
 	// waiting for room gives up.
 	m.buf.close(ctx)
 	m.retry.stop()
+	m.stall.end()
 	if m.mode != modeKafka {
 		return nil
 	}

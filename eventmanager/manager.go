@@ -54,9 +54,10 @@ type Manager struct {
 	events   eventTable // the publishers' names and counters (stats.go)
 	kafka    kafkaLink  // the Kafka client and what watches it (kafka.go)
 	registry *schemaregistry.Client
-	buf      *buffer  // the account of unsent events (buffer.go)
-	retry    *retrier // start-up steps retried in the background (background.go)
-	pub      pubEnv   // what publishers use of the manager (pubenv.go)
+	buf      *buffer     // the account of unsent events (buffer.go)
+	retry    *retrier    // start-up steps retried in the background (background.go)
+	stall    *stallWatch // warns when deliveries stall (stall.go)
+	pub      pubEnv      // what publishers use of the manager (pubenv.go)
 }
 
 // lifecycle is the state of a Manager between New and Close.
@@ -106,6 +107,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
+	m.stall = newStallWatch(m.buf, m.log, interval)
 	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
 		records: &sync.Pool{New: func() any { return newEnvelope() }}}
