@@ -7,6 +7,7 @@ package eventmanager_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"strings"
 	"sync/atomic"
@@ -17,6 +18,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/kmsg"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
@@ -252,4 +254,46 @@ func TestCloseEarlyLogWords(t *testing.T) {
 	if got := logs.String(); strings.Contains(got, "deadline") || !strings.Contains(got, "metrics events not delivered at close") {
 		t.Errorf("log:\n%s\nwant \"metrics events not delivered at close\", no deadline", got)
 	}
+}
+
+// TestFailuresReportedWithCount is what TestLongBrokerDown30s once showed
+// (29 344 events Failed and no log line saying so): when the oldest batch
+// of a partition outlives METRICS_DELIVERY_TIMEOUT, franz-go fails every
+// record buffered for the partition at once, and the throttled log said
+// failed_total=1 for the first of them and nothing more. The failures left
+// unlogged are now reported, with their count and cause, once
+// METRICS_LOG_INTERVAL has passed.
+func TestFailuresReportedWithCount(t *testing.T) {
+	cfg, b := restartableSetup(t, func(c *config.Config) {
+		c.Delivery.DeliveryTimeout = time.Second
+		c.Delivery.LogInterval = 100 * time.Millisecond
+	})
+	log, logs := testkit.NewLogger(slog.LevelWarn)
+	m, q := startQueries(t, cfg, fastRetries(), eventmanager.WithLogger(log))
+	b.stop()
+	const n = 500
+	for range n {
+		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	waitFor(t, "the events to fail", func() bool { return m.Stats().Total.Failed == n })
+	counted := func() (sum int) {
+		for _, line := range strings.Split(logs.String(), "\n") {
+			if !strings.Contains(line, `msg="metrics events not delivered"`) {
+				continue
+			}
+			var c int
+			if _, err := fmt.Sscanf(line[strings.Index(line, " count=")+1:], "count=%d", &c); err != nil {
+				t.Fatalf("no count in %q", line)
+			}
+			if !strings.Contains(line, "timed out") {
+				t.Errorf("the line does not give the cause: %q", line)
+			}
+			sum += c
+		}
+		return sum
+	}
+	waitFor(t, "a log line for every failure", func() bool { return counted() == n })
+	_ = m.Close(t.Context())
 }

@@ -22,20 +22,22 @@ const stallAfter = 30 * time.Second
 // costing Publish nothing, and logs one warning when events have waited
 // stallAfter with none leaving the buffer (delivered or failed), again at
 // most once per METRICS_LOG_INTERVAL while the stall lasts, and one info
-// line when events leave again.
+// line when events leave again. At each check it also reports the delivery
+// failures that logFailure's throttling left unlogged.
 type stallWatch struct {
 	buf      *buffer
 	log      *slog.Logger
 	after    time.Duration
 	interval time.Duration
+	report   func(now time.Time) // at each check: the failures left unlogged (pubEnv.reportFailures)
 
 	once, stopOnce sync.Once
 	stop           chan struct{}
 	done           chan struct{}
 }
 
-func newStallWatch(buf *buffer, log *slog.Logger, interval time.Duration) *stallWatch {
-	return &stallWatch{buf: buf, log: log, after: stallAfter, interval: interval,
+func newStallWatch(buf *buffer, log *slog.Logger, interval time.Duration, report func(time.Time)) *stallWatch {
+	return &stallWatch{buf: buf, log: log, after: stallAfter, interval: interval, report: report,
 		stop: make(chan struct{}), done: make(chan struct{})}
 }
 
@@ -52,7 +54,13 @@ func (w *stallWatch) end() {
 
 func (w *stallWatch) run() {
 	defer close(w.done)
-	tick := time.NewTicker(w.after / 4)
+	// Four checks per stallAfter, and two per METRICS_LOG_INTERVAL when
+	// it is shorter, for the failure reports.
+	every := w.after / 4
+	if half := w.interval / 2; half > 0 && half < every {
+		every = half
+	}
+	tick := time.NewTicker(every)
 	defer tick.Stop()
 	var (
 		rel    = w.buf.rel.Load() // the buffer's releases at the last check
@@ -65,6 +73,9 @@ func (w *stallWatch) run() {
 		case <-w.stop:
 			return
 		case now = <-tick.C:
+		}
+		if w.report != nil {
+			w.report(now)
 		}
 		waiting, _ := w.buf.unsent()
 		if r := w.buf.rel.Load(); r != rel {

@@ -18,7 +18,7 @@ func TestStallWarning(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
 		log, logs := testkit.NewLogger(slog.LevelInfo)
 		b := newBuffer(100, 1<<20, 0)
-		w := newStallWatch(b, log, time.Minute)
+		w := newStallWatch(b, log, time.Minute, nil)
 		w.start()
 		defer w.end()
 		count := func(msg string) int { return strings.Count(logs.String(), msg) }

@@ -125,6 +125,15 @@ func (t *eventTable) stats() Stats {
 	return s
 }
 
+// each calls f with every event's name and counters, the table locked.
+func (t *eventTable) each(f func(name string, c *counters)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, c := range t.byName {
+		f(name, c)
+	}
+}
+
 // totals sums the counters of every event.
 func (t *eventTable) totals() EventStats {
 	t.mu.Lock()
@@ -148,7 +157,18 @@ type counters struct {
 	failed    atomic.Uint64
 	unknown   atomic.Uint64
 	dropped   atomic.Uint64
-	lastLog   atomic.Int64 // unix ns of the last failure log line, for throttling
+	lastLog   atomic.Int64           // unix ns of the last failure log line, for throttling
+	reported  atomic.Uint64          // failed+unknown+dropped when the last line was logged
+	lastErr   atomic.Pointer[errBox] // the last cause of a failure, for the summary line
+}
+
+// errBox holds an error for an atomic.Pointer.
+type errBox struct{ err error }
+
+// undelivered is how many accepted or offered events were not delivered:
+// failed, unknown and dropped.
+func (c *counters) undelivered() uint64 {
+	return c.failed.Load() + c.unknown.Load() + c.dropped.Load()
 }
 
 func (c *counters) snapshot() EventStats {
