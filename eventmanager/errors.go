@@ -81,10 +81,11 @@ type UndeliveredError struct {
 	Count int64
 	// Unknown is how many of Count had no certain outcome then: they were
 	// in flight when the client had to be closed (they may or may not be
-	// in the topic), or still inside a client whose close outlived ctx, or,
-	// for Flush, still buffered (they may yet be delivered); their outcome
-	// reaches Manager.Stats when the client reports it. The rest,
-	// Count - Unknown, certainly were not written.
+	// in the topic: Manager.Stats counts them Unknown), or still inside a
+	// client whose close outlived ctx, or, for Flush, still buffered (they
+	// may yet be delivered); their outcome reaches Manager.Stats when the
+	// client reports it. The rest, Count - Unknown, certainly were not
+	// written (Stats' Failed).
 	Unknown int64
 	// Err is the context's error, or why the events could not be sent.
 	Err error

@@ -23,8 +23,10 @@ type EventStats struct {
 	// WithKafkaClient that other producers share).
 	Failed uint64
 	// Unknown is the number of accepted events whose outcome is unknown:
-	// Close's ctx expired and the Kafka client was closed while they were
-	// buffered or in flight, so they may or may not be in the topic.
+	// Close's ctx expired and the Kafka client was closed while a Produce
+	// request that may hold them was unanswered, so they may or may not be
+	// in the topic. The events the client failed at close that no written
+	// request can hold are Failed.
 	Unknown uint64
 	// Dropped is the number of events Publish did not accept because the
 	// buffer of unsent events was full.
