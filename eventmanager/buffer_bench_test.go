@@ -11,7 +11,7 @@ func BenchmarkBufferAccount(b *testing.B) {
 			b.Fatal("refused")
 		}
 		ep := buf.enroll()
-		buf.finish(ep, true)
+		buf.finish(ep, outDelivered)
 		buf.release(400)
 	}
 }

@@ -29,6 +29,7 @@ func (m *Manager) close(ctx context.Context) error {
 	// waiting for room gives up.
 	m.buf.close(ctx)
 	m.retry.stop()
+	m.stall.end()
 	if m.mode != modeKafka {
 		return nil
 	}
@@ -70,7 +71,11 @@ func (m *Manager) close(ctx context.Context) error {
 	// client Close could not close within ctx, or one it does not own).
 	count := int64(end.Published) - int64(end.Delivered) - int64(start.Failed) - int64(start.Unknown)
 	ue := &UndeliveredError{Op: "close", Count: count, Unknown: count - int64(end.Failed-start.Failed), Err: err}
-	m.log.Error("metrics events not delivered before close deadline", "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
+	msg := "metrics events not delivered at close"
+	if ctx.Err() != nil && errors.Is(err, ctx.Err()) {
+		msg = "metrics events not delivered before close deadline"
+	}
+	m.log.Error(msg, "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
 	return ue
 }
 
@@ -91,8 +96,9 @@ func (m *Manager) flush(ctx context.Context) error {
 }
 
 // closeClient closes the client the manager built: the records still
-// buffered or in flight then fail with kgo.ErrClientClosed (Failed, or
-// Unknown while a Produce request is unanswered: see wireCount). franz-go's
+// buffered or in flight then fail with kgo.ErrClientClosed (Unknown when
+// they may be in a Produce request written and left unanswered, else
+// Failed: see wireCount). franz-go's
 // Close can wait for a connection's first request (up to its dial timeout),
 // so it is bounded by ctx; the promises that have not run when ctx ends
 // count their events when they run.

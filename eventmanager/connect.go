@@ -49,6 +49,9 @@ func (m *Manager) Initialize(ctx context.Context) error {
 	if !m.life.state.CompareAndSwap(stateNew, stateReady) {
 		return ErrClosed
 	}
+	if m.mode == modeKafka {
+		m.stall.start()
+	}
 	m.log.Debug("metrics event manager initialized", "mode", m.mode.String(), "topic", m.topic)
 	return nil
 }

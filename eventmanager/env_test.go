@@ -49,11 +49,11 @@ func fakeOnly(test string) string {
 	switch test {
 	case "TestInjectedProduceErrors":
 		return "it injects produce errors with kfake's ControlKey"
-	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration":
+	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration", "TestCloseEarlyLogWords":
 		return "it takes the registry down and up with registrytest's SetDown"
 	case "TestBackgroundRefusalsRetried":
 		return "it puts a misbehaving proxy in front of registrytest"
-	case "TestInFlightAtClose", "TestTopicRecreated", "TestProducerIDRefused", "TestTopicNotAuthorized", "TestDeliveryRefusedCheck":
+	case "TestInFlightAtClose", "TestFlushDuringCloseAgreesWithStats", "TestUnknownOnlyWhatWasSent", "TestUnknownBoundedPerPartition", "TestTopicRecreated", "TestProducerIDRefused", "TestTopicNotAuthorized", "TestDeliveryRefusedCheck":
 		return "it controls the broker's answers with kfake"
 	}
 	return ""

@@ -81,10 +81,11 @@ type UndeliveredError struct {
 	Count int64
 	// Unknown is how many of Count had no certain outcome then: they were
 	// in flight when the client had to be closed (they may or may not be
-	// in the topic), or still inside a client whose close outlived ctx, or,
-	// for Flush, still buffered (they may yet be delivered); their outcome
-	// reaches Manager.Stats when the client reports it. The rest,
-	// Count - Unknown, certainly were not written.
+	// in the topic: Manager.Stats counts them Unknown), or still inside a
+	// client whose close outlived ctx, or, for Flush, still buffered (they
+	// may yet be delivered); their outcome reaches Manager.Stats when the
+	// client reports it. The rest, Count - Unknown, certainly were not
+	// written (Stats' Failed).
 	Unknown int64
 	// Err is the context's error, or why the events could not be sent.
 	Err error
@@ -96,7 +97,22 @@ func (e *UndeliveredError) Error() string {
 	if op == "" {
 		op = "close"
 	}
-	return fmt.Sprintf("eventmanager: %s: %d accepted events not delivered (%d of them with an unknown outcome: in flight or buffered when the Kafka client was closed, or still buffered): %v", op, e.Count, e.Unknown, e.Err)
+	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", op, e.Count)
+	if e.Count != 1 {
+		msg += "s"
+	}
+	msg += " not delivered"
+	const why = "with an unknown outcome: still buffered, or in flight when the Kafka client was closed, so they may be in the topic"
+	switch {
+	case e.Unknown <= 0:
+	case e.Count == 1:
+		msg += " (its outcome is unknown: still buffered, or in flight when the Kafka client was closed, so it may be in the topic)"
+	case e.Unknown == e.Count:
+		msg += " (all " + why + ")"
+	default:
+		msg += fmt.Sprintf(" (%d of them %s)", e.Unknown, why)
+	}
+	return fmt.Sprintf("%s: %v", msg, e.Err)
 }
 
 // Unwrap returns the context's error.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 )
@@ -19,9 +20,11 @@ import (
 //
 // When ctx ends first, or when some of those events failed while Flush
 // waited, it returns an *UndeliveredError (errors.Is ErrUndelivered) whose
-// Count is the number of those events not delivered: Unknown of them were
-// still unsent when ctx ended (they stay buffered and may yet be delivered;
-// Stats reports their outcome), the rest failed. It returns nil when nothing
+// Count is the number of those events not delivered. Unknown of them may
+// be in the topic: still buffered when ctx ended (they may yet be
+// delivered, and Stats reports their outcome), or counted Unknown in
+// Stats (in flight when Close closed the Kafka client). The rest certainly
+// were not written: Stats counts them Failed. It returns nil when nothing
 // is left to wait for, even with an expired ctx. In disabled and mock modes,
 // and before Initialize, it returns nil at once. Flush is safe for
 // concurrent use, with Publish, with other Flush calls and with Close.
@@ -30,34 +33,54 @@ func (m *Manager) Flush(ctx context.Context) error {
 		return nil
 	}
 	m.retry.nudge()
-	left, failed, err := m.buf.flush(ctx)
-	if left == 0 && failed == 0 {
+	f := m.buf.flush(ctx)
+	if f.left == 0 && f.failed == 0 && f.unknown == 0 {
 		return nil
 	}
+	err, msg := f.err, "metrics events not delivered before flush deadline"
 	if err == nil {
-		err = fmt.Errorf("%d events failed while flushing: see Manager.Stats, Check and the logs", failed)
+		err, msg = f.cause(), "metrics events not delivered while flushing"
 	}
-	ue := &UndeliveredError{Op: "flush", Count: left + failed, Unknown: left, Err: err}
-	m.log.Warn("metrics events not delivered before flush deadline", "count", ue.Count, "still_buffered", left, "error", err)
+	ue := &UndeliveredError{Op: "flush", Count: f.left + f.failed + f.unknown, Unknown: f.left + f.unknown, Err: err}
+	m.log.Warn(msg, "count", ue.Count, "still_buffered", f.left, "failed", f.failed, "outcome_unknown", f.unknown, "error", err)
 	return ue
+}
+
+// cause says why the events a flush waited for ended undelivered, when its
+// ctx did not end first.
+func (f flushed) cause() error {
+	var parts []string
+	if f.failed > 0 {
+		parts = append(parts, fmt.Sprintf("%s failed", events(f.failed)))
+	}
+	if f.unknown > 0 {
+		parts = append(parts, fmt.Sprintf("%s ended with an unknown outcome (in flight when Close closed the Kafka client)", events(f.unknown)))
+	}
+	return fmt.Errorf("%s while flushing: see Manager.Stats, Check and the logs", strings.Join(parts, " and "))
+}
+
+// events returns "1 event" or "n events".
+func events(n int64) string {
+	if n == 1 {
+		return "1 event"
+	}
+	return fmt.Sprintf("%d events", n)
 }
 
 // An epoch is the account of the events accepted between two Flush calls,
 // for Flush to wait for the events accepted before it and no others. Each
-// accepted record carries its epoch in kgo.Record.Context (franz-go's field
-// for enriching records; it reads it otherwise only for cancellation, which
-// the embedded context.Background never signals) until the buffer releases
+// accepted record's envelope points to its epoch until the buffer releases
 // it.
 //
 // Its events still open are enrolled - finished: Publish writes the one,
 // the promises the other, each on a cache line of its own (see buffer).
 type epoch struct {
-	context.Context
-	_           cacheLinePad
-	enrolled    atomic.Int64 // accepted events
-	_           cacheLinePad
-	finished    atomic.Int64 // accepted events delivered or failed
-	undelivered atomic.Int64 // accepted events that ended without delivery
+	_        cacheLinePad
+	enrolled atomic.Int64 // accepted events
+	_        cacheLinePad
+	finished atomic.Int64 // accepted events delivered, failed or unknown
+	failed   atomic.Int64 // accepted events that certainly were not written
+	unknown  atomic.Int64 // accepted events that may or may not be in the topic
 }
 
 // open returns the number of the epoch's events not delivered nor failed
@@ -67,7 +90,7 @@ func (e *epoch) open() int64 {
 	return e.enrolled.Load() - finished
 }
 
-func newEpoch() *epoch { return &epoch{Context: context.Background()} }
+func newEpoch() *epoch { return &epoch{} }
 
 // flushState is the part of the buffer Flush uses: the epoch Publish
 // counts events in, the earlier epochs not drained yet, and the wake-up of
@@ -89,15 +112,27 @@ func (b *buffer) enroll() *epoch {
 	return ep
 }
 
+// outcome is what became of an accepted event.
+type outcome int
+
+const (
+	outDelivered outcome = iota
+	outFailed            // certainly not written
+	outUnknown           // may or may not be in the topic
+)
+
 // finish ends an enrolled event's account in its epoch. It wakes the
 // waiting Flush calls when the event was the last open one of an epoch
 // Flush waits for.
-func (b *buffer) finish(ep *epoch, delivered bool) {
+func (b *buffer) finish(ep *epoch, out outcome) {
 	if ep == nil {
 		return
 	}
-	if !delivered {
-		ep.undelivered.Add(1)
+	switch out {
+	case outFailed:
+		ep.failed.Add(1)
+	case outUnknown:
+		ep.unknown.Add(1)
 	}
 	finished := ep.finished.Add(1)
 	if b.fl.waiters.Load() == 0 || b.fl.cur.Load() == ep || ep.enrolled.Load() != finished {
@@ -109,12 +144,19 @@ func (b *buffer) finish(ep *epoch, delivered bool) {
 	b.fl.mu.Unlock()
 }
 
-// flush starts a new epoch and waits, until ctx ends, for the earlier ones
-// to drain. It returns how many of their events were still open when it
-// returned, and how many ended without delivery while it waited (those that
-// ended so before it began are not counted); err is ctx's error when it
+// flushed is what a flush saw of the events it waited for: how many were
+// still open when it returned, and how many ended without delivery while
+// it waited (those that ended so before it began are not counted), Failed
+// or Unknown as Manager.Stats counts them; err is ctx's error when it
 // ended first.
-func (b *buffer) flush(ctx context.Context) (left, failed int64, err error) {
+type flushed struct {
+	left, failed, unknown int64
+	err                   error
+}
+
+// flush starts a new epoch and waits, until ctx ends, for the earlier ones
+// to drain.
+func (b *buffer) flush(ctx context.Context) flushed {
 	b.fl.waiters.Add(1)
 	defer b.fl.waiters.Add(-1)
 	b.fl.mu.Lock()
@@ -122,32 +164,34 @@ func (b *buffer) flush(ctx context.Context) (left, failed int64, err error) {
 	b.fl.sealed = append(slices.DeleteFunc(b.fl.sealed, func(e *epoch) bool { return e.open() == 0 }), old)
 	wait := slices.Clone(b.fl.sealed)
 	b.fl.mu.Unlock()
-	before := make([]int64, len(wait))
+	type mark struct{ failed, unknown int64 }
+	before := make([]mark, len(wait))
 	for i, e := range wait {
-		before[i] = e.undelivered.Load()
+		before[i] = mark{e.failed.Load(), e.unknown.Load()}
 	}
-	count := func() (left, failed int64) {
+	count := func() (f flushed) {
 		for i, e := range wait {
-			left += e.open()
-			failed += e.undelivered.Load() - before[i]
+			f.left += e.open()
+			f.failed += e.failed.Load() - before[i].failed
+			f.unknown += e.unknown.Load() - before[i].unknown
 		}
-		return left, failed
+		return f
 	}
 	for {
 		b.fl.mu.Lock()
 		wake := b.fl.wake
 		b.fl.mu.Unlock()
-		if left, failed = count(); left == 0 {
-			return 0, failed, nil
+		if f := count(); f.left == 0 {
+			return f
 		}
 		select {
 		case <-wake:
 		case <-ctx.Done():
-			left, failed = count()
-			if left == 0 {
-				return 0, failed, nil
+			f := count()
+			if f.left > 0 {
+				f.err = ctx.Err()
 			}
-			return left, failed, ctx.Err()
+			return f
 		}
 	}
 }

@@ -12,43 +12,41 @@ import (
 func TestFlushWaitsOnlyForEarlierEvents(t *testing.T) {
 	b := newBuffer(100, 1<<20, 0)
 	early := []*epoch{b.enroll(), b.enroll(), b.enroll()}
-	type result struct{ left, failed int64 }
-	done := make(chan result, 1)
+	done := make(chan flushed, 1)
 	go func() {
-		left, failed, err := b.flush(context.Background())
-		if err != nil {
-			t.Error(err)
+		f := b.flush(context.Background())
+		if f.err != nil {
+			t.Error(f.err)
 		}
-		done <- result{left, failed}
+		done <- f
 	}()
 	// Flush has begun once the epoch changed.
 	for b.fl.cur.Load() == early[0] {
 		time.Sleep(time.Millisecond)
 	}
 	late := []*epoch{b.enroll(), b.enroll()}
-	b.finish(early[0], true)
-	b.finish(early[1], false)
+	b.finish(early[0], outDelivered)
+	b.finish(early[1], outFailed)
 	select {
 	case r := <-done:
 		t.Fatalf("flush returned %+v with an earlier event open", r)
 	default:
 	}
-	b.finish(early[2], true)
+	b.finish(early[2], outUnknown)
 	r := <-done
-	if r.left != 0 || r.failed != 1 {
-		t.Fatalf("flush = %+v, want 0 left and 1 failed", r)
+	if r.left != 0 || r.failed != 1 || r.unknown != 1 {
+		t.Fatalf("flush = %+v, want 0 left, 1 failed and 1 unknown", r)
 	}
 	// The late events are the next Flush's.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	left, failed, err := b.flush(ctx)
-	if left != 2 || failed != 0 || err == nil {
-		t.Fatalf("flush with 2 late events open and an expired ctx = %d, %d, %v; want 2, 0, context canceled", left, failed, err)
+	if f := b.flush(ctx); f.left != 2 || f.failed != 0 || f.unknown != 0 || f.err == nil {
+		t.Fatalf("flush with 2 late events open and an expired ctx = %+v; want 2 left, context canceled", f)
 	}
 	for _, ep := range late {
-		b.finish(ep, true)
+		b.finish(ep, outDelivered)
 	}
-	if left, failed, err := b.flush(ctx); left != 0 || failed != 0 || err != nil {
-		t.Fatalf("flush with nothing open = %d, %d, %v; want 0, 0, nil", left, failed, err)
+	if f := b.flush(ctx); f != (flushed{}) {
+		t.Fatalf("flush with nothing open = %+v; want nothing", f)
 	}
 }

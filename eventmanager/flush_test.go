@@ -9,6 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twmb/franz-go/pkg/kgo"
+	"github.com/twmb/franz-go/plugin/kotel"
+	"go.opentelemetry.io/otel/trace/noop"
+
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
@@ -256,6 +260,35 @@ func TestFlushNothingPending(t *testing.T) {
 		t.Errorf("Kafka mode: Flush before Initialize = %v, want nil", err)
 	}
 	if err := fresh.Close(t.Context()); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// TestFlushWithTracing is issue 24's #2: with franz-go's OpenTelemetry
+// plugin installed, kotel replaces each record's Context with a context
+// derived from it (the record's "publish" span). Flush must still find
+// each event's epoch: it returns nil once the events are delivered, rather
+// than waiting for its whole ctx and calling delivered events undelivered.
+func TestFlushWithTracing(t *testing.T) {
+	env := newKafkaEnv(t, false)
+	tracer := kotel.NewTracer(kotel.TracerProvider(noop.NewTracerProvider()))
+	hooks := kotel.NewKotel(kotel.WithTracer(tracer)).Hooks()
+	m, q := startQueries(t, env.cfg, eventmanager.WithKafkaOptions(kgo.WithHooks(hooks...)))
+	const n = 50
+	for range n {
+		if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ctx, cancel := context.WithTimeout(t.Context(), 10*time.Second)
+	defer cancel()
+	if err := within(t, "Flush with kotel", func() error { return m.Flush(ctx) }); err != nil {
+		t.Fatalf("Flush with kotel installed = %v, want nil (stats %+v)", err, m.Stats().Total)
+	}
+	if st := m.Stats().Total; st.Delivered != n {
+		t.Fatalf("stats after Flush %+v, want %d delivered", st, n)
+	}
+	if err := m.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 }

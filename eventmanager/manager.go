@@ -54,9 +54,10 @@ type Manager struct {
 	events   eventTable // the publishers' names and counters (stats.go)
 	kafka    kafkaLink  // the Kafka client and what watches it (kafka.go)
 	registry *schemaregistry.Client
-	buf      *buffer  // the account of unsent events (buffer.go)
-	retry    *retrier // start-up steps retried in the background (background.go)
-	pub      pubEnv   // what publishers use of the manager (pubenv.go)
+	buf      *buffer     // the account of unsent events (buffer.go)
+	retry    *retrier    // start-up steps retried in the background (background.go)
+	stall    *stallWatch // warns when deliveries stall (stall.go)
+	pub      pubEnv      // what publishers use of the manager (pubenv.go)
 }
 
 // lifecycle is the state of a Manager between New and Close.
@@ -108,7 +109,8 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	}
 	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
-		records: &sync.Pool{New: func() any { return &kgo.Record{} }}}
+		records: &sync.Pool{New: func() any { return newEnvelope() }}}
+	m.stall = newStallWatch(m.buf, m.log, interval, func(now time.Time) { m.pub.reportFailures(&m.events, now) })
 	// Warnings include the notes about the environment only for a Config
 	// read from it (config.FromEnv...), never for one built in code.
 	for _, w := range cfg.Warnings() {
@@ -142,6 +144,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: kafka client: %w", err)
 	}
+	m.kafka.wire.setBudget(cl, m.topic)
 	m.kafka.client = cl
 	m.kafka.owns = true
 	m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)

@@ -29,7 +29,7 @@ type pubEnv struct {
 	reg      config.Registry // for subjects
 	raise    bool            // METRICS_RAISE_ON_ERROR
 	interval time.Duration   // METRICS_LOG_INTERVAL
-	// records pools *kgo.Record with a reusable Value buffer for every
+	// records pools *envelope (a record with a reusable Value buffer) for every
 	// publisher of the manager: one pool, fed by every delivery, stays warm
 	// when a service publishes several event types in turn (a pool per
 	// publisher made each switch read cold memory and miss more often).
@@ -48,8 +48,14 @@ func (e *pubEnv) usable() error {
 }
 
 // logFailure logs a delivery failure of an event at most once per
-// METRICS_LOG_INTERVAL.
+// METRICS_LOG_INTERVAL, with the cause and the counts. The failures it does
+// not log are reported, with their count and last cause, by reportFailures
+// once the interval has passed (a burst of failures is never summed up as
+// its first one).
 func (e *pubEnv) logFailure(event string, c *counters, err error) {
+	if b := c.lastErr.Load(); b == nil || b.err != err {
+		c.lastErr.Store(&errBox{err})
+	}
 	now := time.Now().UnixNano()
 	last := c.lastLog.Load()
 	if last != 0 && now-last < int64(e.interval) {
@@ -58,10 +64,39 @@ func (e *pubEnv) logFailure(event string, c *counters, err error) {
 	if !c.lastLog.CompareAndSwap(last, now) {
 		return
 	}
+	e.logUndelivered(event, c, err)
+}
+
+// reportFailures logs, for each event whose failures logFailure left
+// unlogged, one line with their count and last cause, once
+// METRICS_LOG_INTERVAL has passed since its last line.
+func (e *pubEnv) reportFailures(t *eventTable, now time.Time) {
+	t.each(func(event string, c *counters) {
+		last := c.lastLog.Load()
+		if last == 0 || now.UnixNano()-last < int64(e.interval) || c.undelivered() == c.reported.Load() {
+			return
+		}
+		if !c.lastLog.CompareAndSwap(last, now.UnixNano()) {
+			return
+		}
+		var err error
+		if b := c.lastErr.Load(); b != nil {
+			err = b.err
+		}
+		e.logUndelivered(event, c, err)
+	})
+}
+
+// logUndelivered logs the line of logFailure and reportFailures: the
+// events not delivered since the last line, the cause of the last one, and
+// the totals.
+func (e *pubEnv) logUndelivered(event string, c *counters, err error) {
 	s := c.snapshot()
-	e.log.Warn("metrics event not delivered",
-		"event", event, "error", err,
-		"failed_total", s.Failed, "dropped_total", s.Dropped,
+	total := s.Failed + s.Unknown + s.Dropped
+	since := total - c.reported.Swap(total)
+	e.log.Warn("metrics events not delivered",
+		"event", event, "count", since, "error", err,
+		"failed_total", s.Failed, "unknown_total", s.Unknown, "dropped_total", s.Dropped,
 		"next_report_after", e.interval.String())
 }
 

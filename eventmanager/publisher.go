@@ -278,10 +278,11 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 	if ready {
 		id = p.schemaID.Load()
 	}
-	r := m.records.Get().(*kgo.Record)
+	env := m.records.Get().(*envelope)
+	r := &env.rec
 	value, err := p.codec.Append(r.Value[:0], id, &md, event)
 	if err != nil {
-		m.records.Put(r)
+		m.records.Put(env)
 		p.stats.rejected.Add(1)
 		return err // names the event and the field
 	}
@@ -308,8 +309,9 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		return nil
 	}
 	p.stats.published.Add(1)
-	// The record carries its Flush epoch until its promise (flush.go).
-	r.Context = buf.enroll()
+	// The record's envelope carries its Flush epoch until its promise
+	// (flush.go).
+	env.ep = buf.enroll()
 	if !ready {
 		p.publishSlow(r)
 		return nil
@@ -324,22 +326,18 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
 	p.env.logFailure(p.name, p.stats, err)
-	p.env.buf.finish(recordEpoch(r), false)
+	p.env.buf.finish(recordEpoch(r), outFailed)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
-}
-
-// recordEpoch returns the Flush epoch an accepted record was counted in.
-func recordEpoch(r *kgo.Record) *epoch {
-	ep, _ := r.Context.(*epoch)
-	return ep
 }
 
 // delivered is the promise of every record: it counts the outcome, recycles
 // the record and gives its room in the buffer back.
 func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
+	out := outFailed
 	switch {
 	case err == nil:
+		out = outDelivered
 		p.stats.delivered.Add(1)
 		if p.env.kafka.lastFail.Load() != nil {
 			p.env.kafka.lastFail.Store(nil)
@@ -356,29 +354,34 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		// Prometheus counter), so the event is Failed.
 		p.stats.failed.Add(1)
 		p.env.logFailure(p.name, p.stats, err)
-	case errors.Is(err, kgo.ErrClientClosed) && p.env.kafka.wire.unanswered():
+	case errors.Is(err, errNotResent) && p.env.kafka.wire.unanswered(),
+		errors.Is(err, kgo.ErrClientClosed) && !errors.Is(err, errNotResent) && p.env.kafka.wire.mayBeWritten(r):
 		// Close's ctx expired and the client was closed with the record
-		// buffered or in flight while a Produce request was unanswered:
-		// it may or may not be in the topic.
+		// in a Produce request that may have been written and was not
+		// answered (inflight.go): it may or may not be in the topic.
+		out = outUnknown
 		p.stats.unknown.Add(1)
 		p.env.logFailure(p.name, p.stats, err)
 	default:
+		// Among them the records the client failed at close that no
+		// written request can hold: certainly not written.
 		p.stats.failed.Add(1)
 		p.env.noteProduceError(err)
 		p.env.logFailure(p.name, p.stats, err)
 	}
-	p.env.buf.finish(recordEpoch(r), err == nil)
+	p.env.buf.finish(recordEpoch(r), out)
 	p.env.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
-// recycle returns a record to the pool with its value buffer, unless the
-// buffer is large (see maxPooledValue).
+// recycle returns a record's envelope to the pool with its value buffer,
+// unless the buffer is large (see maxPooledValue). A record without an
+// envelope (none of the manager's) is left to the garbage collector.
 func (p *Publisher[T]) recycle(r *kgo.Record) {
-	value := r.Value
-	if cap(value) > maxPooledValue {
-		value = nil
+	e := envelopeOf(r)
+	if e == nil || r != &e.rec {
+		return
 	}
-	*r = kgo.Record{Value: value[:0]}
-	p.env.records.Put(r)
+	e.reset()
+	p.env.records.Put(e)
 }

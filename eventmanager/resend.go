@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 	"time"
@@ -42,6 +43,12 @@ type resendRecord struct {
 func newResender(cl *kgo.Client, topic string, log *slog.Logger) *resender {
 	return &resender{client: cl, topic: topic, log: log, stopCh: make(chan struct{})}
 }
+
+// errNotResent fails the records that wait to be sent again when Close
+// stops the resender. The broker refused them (UNKNOWN_TOPIC_ID), or the
+// purge failed them in the client: only a Produce request left unanswered
+// can have written them (see Publisher.delivered).
+var errNotResent = fmt.Errorf("recreated topic not adopted before close: %w", kgo.ErrClientClosed)
 
 // retryable reports whether a record failed because its topic was recreated
 // (UNKNOWN_TOPIC_ID) or purged by the resender itself. franz-go does not
@@ -88,7 +95,7 @@ func (s *resender) run(done chan struct{}) {
 		s.mu.Unlock()
 		if stopped {
 			for _, q := range queue {
-				q.promise(q.r, kgo.ErrClientClosed)
+				q.promise(q.r, errNotResent)
 			}
 			continue
 		}
@@ -96,8 +103,14 @@ func (s *resender) run(done chan struct{}) {
 			"topic", s.topic, "events", len(queue))
 		s.client.PurgeTopicsFromProducing(s.topic)
 		for _, q := range queue {
-			value, ts, ep := q.r.Value, q.r.Timestamp, q.r.Context
-			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ep}
+			// The record keeps its envelope (its Flush epoch); a context a
+			// hook derived from it (a tracing span) is not carried to the
+			// new send, nor where the client put it the last time.
+			value, ts, ctx := q.r.Value, q.r.Timestamp, q.r.Context
+			if e := envelopeOf(q.r); e != nil {
+				e.seq, e.end, ctx = 0, 0, e
+			}
+			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ctx}
 			s.client.TryProduce(context.Background(), q.r, q.promise)
 		}
 	}

@@ -23,8 +23,10 @@ type EventStats struct {
 	// WithKafkaClient that other producers share).
 	Failed uint64
 	// Unknown is the number of accepted events whose outcome is unknown:
-	// Close's ctx expired and the Kafka client was closed while they were
-	// buffered or in flight, so they may or may not be in the topic.
+	// Close's ctx expired and the Kafka client was closed while a Produce
+	// request that may hold them was unanswered, so they may or may not be
+	// in the topic. The events the client failed at close that no written
+	// request can hold are Failed.
 	Unknown uint64
 	// Dropped is the number of events Publish did not accept because the
 	// buffer of unsent events was full.
@@ -125,6 +127,15 @@ func (t *eventTable) stats() Stats {
 	return s
 }
 
+// each calls f with every event's name and counters, the table locked.
+func (t *eventTable) each(f func(name string, c *counters)) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	for name, c := range t.byName {
+		f(name, c)
+	}
+}
+
 // totals sums the counters of every event.
 func (t *eventTable) totals() EventStats {
 	t.mu.Lock()
@@ -148,7 +159,18 @@ type counters struct {
 	failed    atomic.Uint64
 	unknown   atomic.Uint64
 	dropped   atomic.Uint64
-	lastLog   atomic.Int64 // unix ns of the last failure log line, for throttling
+	lastLog   atomic.Int64           // unix ns of the last failure log line, for throttling
+	reported  atomic.Uint64          // failed+unknown+dropped when the last line was logged
+	lastErr   atomic.Pointer[errBox] // the last cause of a failure, for the summary line
+}
+
+// errBox holds an error for an atomic.Pointer.
+type errBox struct{ err error }
+
+// undelivered is how many accepted or offered events were not delivered:
+// failed, unknown and dropped.
+func (c *counters) undelivered() uint64 {
+	return c.failed.Load() + c.unknown.Load() + c.dropped.Load()
 }
 
 func (c *counters) snapshot() EventStats {

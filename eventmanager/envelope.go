@@ -1,0 +1,77 @@
+package eventmanager
+
+import (
+	"context"
+
+	"github.com/twmb/franz-go/pkg/kgo"
+)
+
+// An envelope is a pooled kgo.Record and what the manager keeps about it
+// while the Kafka client holds it: the Flush epoch its event is counted in
+// and where the client put it (wireCount). The record's Context is its
+// envelope, from the pool on (kgo reads the Context only for cancellation,
+// which the embedded context.Background never signals). Hooks may replace
+// that Context with a context derived from it (franz-go's plugin/kotel puts
+// the record's "publish" span there), so the envelope is found as the
+// context's value for envelopeKey, which derived contexts keep, never by
+// the context's type.
+type envelope struct {
+	context.Context
+	rec kgo.Record
+	ep  *epoch // the Flush epoch the event is counted in (flush.go)
+	// Set by wireCount when the client buffers the record in a partition:
+	// its rank among every record so buffered (from 1; 0 while it was
+	// not), and the least number of batch bytes the partition's records
+	// up to and including it take.
+	seq uint64
+	end int64
+}
+
+// envelopeKey is the context key an envelope answers with itself.
+type envelopeKey struct{}
+
+// newEnvelope returns an empty envelope whose record's Context is itself.
+func newEnvelope() *envelope {
+	e := &envelope{Context: context.Background()}
+	e.rec.Context = e
+	return e
+}
+
+// Value implements context.Context: the envelope for envelopeKey, else the
+// embedded context's value.
+func (e *envelope) Value(key any) any {
+	if key == (envelopeKey{}) {
+		return e
+	}
+	return e.Context.Value(key)
+}
+
+// envelopeOf returns the envelope of a record from the manager's pool,
+// whatever hooks derived from its Context; nil for any other record.
+func envelopeOf(r *kgo.Record) *envelope {
+	if r.Context == nil {
+		return nil
+	}
+	e, _ := r.Context.Value(envelopeKey{}).(*envelope)
+	return e
+}
+
+// recordEpoch returns the Flush epoch an accepted record was counted in
+// (nil for a record that carries none).
+func recordEpoch(r *kgo.Record) *epoch {
+	if e := envelopeOf(r); e != nil {
+		return e.ep
+	}
+	return nil
+}
+
+// reset empties the envelope for reuse, keeping the record's value buffer
+// when it is small (see maxPooledValue).
+func (e *envelope) reset() {
+	value := e.rec.Value
+	if cap(value) > maxPooledValue {
+		value = nil
+	}
+	e.rec = kgo.Record{Value: value[:0], Context: e}
+	e.ep, e.seq, e.end = nil, 0, 0
+}
