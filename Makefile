@@ -36,6 +36,16 @@ test-phalanx:
 	@test -n "$(PHALANX)" || { echo "set PHALANX to a clone of github.com/lsst-sqre/phalanx"; exit 2; }
 	PHALANX=$(PHALANX) $(GO) test -count=1 -tags phalanx -run Phalanx -v ./eventmanager/
 
+## soak: the SDK publishes from concurrent goroutines for SOAK_DURATION (default 5m) while a
+## schedule rotates faults (broker restarts, failing and slow produce requests, registry down,
+## topic recreated, new event types during outages), with Flush calls between them; then the
+## account must be exact, every event in the topic once, and resources back to their level.
+## Prints a SOAK line with the figures. Longer: make soak SOAK_DURATION=30m.
+SOAK_DURATION ?= 5m
+.PHONY: soak
+soak:
+	SOAK_DURATION=$(SOAK_DURATION) $(GO) test -race -count=1 -tags soak -run TestSoak -timeout 2h -v ./eventmanager/ | grep -E '^(SOAK|--- |PASS|FAIL|ok)|soak_test.go'
+
 # STATICCHECK is the pinned staticcheck, run with go run (fetched from the Go module proxy).
 STATICCHECK ?= honnef.co/go/tools/cmd/staticcheck@v0.8.2
 

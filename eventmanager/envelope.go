@@ -25,6 +25,9 @@ type envelope struct {
 	// up to and including it take.
 	seq uint64
 	end int64
+	// purges is the resender's count of topic purges when the record was
+	// last produced (resender.produce).
+	purges uint64
 }
 
 // envelopeKey is the context key an envelope answers with itself.
@@ -73,5 +76,5 @@ func (e *envelope) reset() {
 		value = nil
 	}
 	e.rec = kgo.Record{Value: value[:0], Context: e}
-	e.ep, e.seq, e.end = nil, 0, 0
+	e.ep, e.seq, e.end, e.purges = nil, 0, 0, 0
 }

@@ -318,7 +318,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 	}
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
-	m.kafka.client.TryProduce(context.Background(), r, p.promise)
+	m.kafka.resend.produce(r, p.promise)
 	return nil
 }
 

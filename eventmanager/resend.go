@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/twmb/franz-go/pkg/kerr"
@@ -23,10 +24,21 @@ const resendDelay = 50 * time.Millisecond
 // purged from the client; then it discovers the new instance by itself
 // (franz-go's README, "Topic recreation"). The records it failed keep their
 // room in the buffer, wait here, and are produced again after the purge.
+//
+// A purge fails every record the client holds for the topic, written or
+// not, so it must happen once per recreation: purges counts them, and
+// every record is stamped with it when produced (produce). A record that
+// comes back with a stamp older than the last purge was produced before it
+// (with the old topic's id, or failed by the purge itself) and is only
+// produced again; one stamped after the last purge means the topic changed
+// again, and only then is it purged again. Purging on every failure would
+// fail, again and again under load, records the broker already wrote, and
+// they would land twice.
 type resender struct {
 	client *kgo.Client
 	topic  string
 	log    *slog.Logger
+	purges atomic.Uint64
 
 	mu      sync.Mutex
 	queue   []resendRecord
@@ -99,9 +111,20 @@ func (s *resender) run(done chan struct{}) {
 			}
 			continue
 		}
-		s.log.Warn("metrics topic was deleted and recreated: adopting the new topic and sending its unsent events again",
-			"topic", s.topic, "events", len(queue))
-		s.client.PurgeTopicsFromProducing(s.topic)
+		purges := s.purges.Load()
+		stale := true
+		for _, q := range queue {
+			if e := envelopeOf(q.r); e == nil || e.purges == purges {
+				stale = false
+				break
+			}
+		}
+		if !stale {
+			s.log.Warn("metrics topic was deleted and recreated: adopting the new topic and sending its unsent events again",
+				"topic", s.topic, "events", len(queue))
+			s.client.PurgeTopicsFromProducing(s.topic)
+			s.purges.Add(1)
+		}
 		for _, q := range queue {
 			// The record keeps its envelope (its Flush epoch); a context a
 			// hook derived from it (a tracing span) is not carried to the
@@ -111,9 +134,18 @@ func (s *resender) run(done chan struct{}) {
 				e.seq, e.end, ctx = 0, 0, e
 			}
 			*q.r = kgo.Record{Topic: s.topic, Value: value, Timestamp: ts, Context: ctx}
-			s.client.TryProduce(context.Background(), q.r, q.promise)
+			s.produce(q.r, q.promise)
 		}
 	}
+}
+
+// produce hands r to the client, stamped with the number of purges so far:
+// every record of the manager is produced through it.
+func (s *resender) produce(r *kgo.Record, promise func(*kgo.Record, error)) {
+	if e := envelopeOf(r); e != nil {
+		e.purges = s.purges.Load()
+	}
+	s.client.TryProduce(context.Background(), r, promise)
 }
 
 // active reports whether records wait to be produced again.
