@@ -1,0 +1,71 @@
+package dashboards_test
+
+import (
+	"context"
+	"fmt"
+	"log"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/dashboards"
+)
+
+// BuildEvent is an event of an application's CronJob.
+type BuildEvent struct {
+	Target   string `influx:"tag"`
+	Rows     int64
+	Duration float64
+	Success  bool
+}
+
+// Draw the starter dashboard of an application, extend it in code with a
+// panel of its own, and render it for Grafana and Chronograf.
+func Example() {
+	ctx := context.Background()
+	m, err := eventmanager.New(config.Config{AppName: "myapp", Mock: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close(ctx)
+	if err := m.Initialize(ctx); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := eventmanager.CreatePublisher[BuildEvent](ctx, m, "build"); err != nil {
+		log.Fatal(err)
+	}
+
+	d, err := dashboards.New(m.Pipeline())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, p := range d.Rows[0].Panels {
+		fmt.Println(p.Title)
+	}
+	// A panel of the application's own: the rows written per interval.
+	measurement := m.Pipeline().Events[0].Measurement
+	d.Rows[0].Panels = append(d.Rows[0].Panels, dashboards.Panel{
+		Title: "build: rows written", Kind: dashboards.Graph, Unit: dashboards.Count,
+		Queries: []dashboards.Query{{
+			InfluxQL: `SELECT sum("rows") FROM ` + dashboards.Measurement(measurement) +
+				` WHERE $timeFilter GROUP BY time($__interval), "target" fill(0)`,
+			Filters: []string{"target"},
+			Alias:   "$tag_target",
+		}},
+	})
+	grafana, err := d.GrafanaResource()
+	if err != nil {
+		log.Fatal(err)
+	}
+	chronograf, err := d.Chronograf()
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(len(grafana) > 0, len(chronograf) > 0)
+	// Output:
+	// build: events by target
+	// build: duration mean and p95
+	// build: rows mean and p95
+	// build: success share of true
+	// build: latest events
+	// true true
+}
