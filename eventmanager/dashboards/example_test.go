@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log"
+	"strings"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -68,4 +69,39 @@ func Example() {
 	// build: success share of true
 	// build: latest events
 	// true true
+}
+
+// The golden file of an application: its Phalanx pieces, then its
+// GrafanaDashboard resource and its Chronograf dashboard.
+func ExampleRenderPipeline() {
+	m, err := eventmanager.New(config.Config{AppName: "myapp", Mock: true})
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer m.Close(context.Background())
+	if err := m.Initialize(context.Background()); err != nil {
+		log.Fatal(err)
+	}
+	if _, err := eventmanager.CreatePublisher[BuildEvent](context.Background(), m, "build"); err != nil {
+		log.Fatal(err)
+	}
+	out, err := dashboards.RenderPipeline(m.Pipeline())
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "# applications/") || strings.HasPrefix(line, "# Chronograf") || strings.HasPrefix(line, "kind: ") {
+			fmt.Println(line)
+		}
+	}
+	// Output:
+	// # applications/sasquatch/charts/app-metrics/values.yaml: merge into globalAppConfig.
+	// # applications/sasquatch/values-<env>.yaml: for each environment the app runs in, add it to app-metrics.apps.
+	// # applications/myapp/templates/kafka-access.yaml: the app's own chart, as herald's.
+	// kind: KafkaAccess
+	// # applications/myapp/templates/deployment.yaml: merge into the Deployment's spec.template.spec
+	// # applications/sasquatch/charts/app-metrics/templates/telegraf-configmap.yaml: Sasquatch's Telegraf input for the app,
+	// # applications/myapp/templates/grafana-dashboard.yaml: the app's own chart; Sasquatch's grafana-operator loads
+	// kind: GrafanaDashboard
+	// # Chronograf: save as myapp-chronograf.json and import it (Dashboards > Import Dashboard).
 }

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
 
 // GrafanaResource returns the GrafanaDashboard resource that loads the
@@ -72,4 +74,30 @@ func (d *Dashboard) Render() (string, error) {
 	b.Write(chrono)
 	b.WriteString("\n")
 	return b.String(), nil
+}
+
+// RenderPipeline renders everything the deployment of the application of
+// pipeline p needs: p.Render with the zero RenderConfig (the Phalanx pieces
+// and the Telegraf input), a blank line, then Render of the dashboard New
+// draws from p, changed by each of extend in turn (the application's own
+// panels). It is what dashboardstest.AssertPipeline compares with a golden
+// file, and what a program prints for its deployment. It returns the error
+// of p.Render, New or Render.
+func RenderPipeline(p eventmanager.Pipeline, extend ...func(*Dashboard)) (string, error) {
+	phalanx, err := p.Render(eventmanager.RenderConfig{})
+	if err != nil {
+		return "", err
+	}
+	d, err := New(p)
+	if err != nil {
+		return "", err
+	}
+	for _, f := range extend {
+		f(d)
+	}
+	dash, err := d.Render()
+	if err != nil {
+		return "", err
+	}
+	return phalanx + "\n" + dash, nil
 }

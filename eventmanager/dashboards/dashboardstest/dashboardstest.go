@@ -1,9 +1,9 @@
 // Package dashboardstest helps an application's tests keep its deployed
 // configuration and dashboards in step with its code: AssertPipeline is
-// eventmanagertest.AssertPipeline with the starter dashboards
-// ([dashboards.Dashboard.Render]: the GrafanaDashboard resource and the
-// Chronograf dashboard) after the Phalanx pieces, in one golden file, the
-// output of an example's -pipeline. It is apart from eventmanagertest so
+// eventmanagertest.AssertPipeline with the starter dashboards (the
+// GrafanaDashboard resource and the Chronograf dashboard) after the Phalanx
+// pieces, in one golden file: [dashboards.RenderPipeline], what an
+// example's -pipeline prints. It is apart from eventmanagertest so
 // that the tests of an application without dashboards do not compile the
 // Grafana SDK.
 package dashboardstest
@@ -18,32 +18,8 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/golden"
 )
 
-// Render returns what the golden file of AssertPipeline holds for the
-// application of pipeline p: p.Render with the zero RenderConfig, a blank
-// line, then the Render of the dashboard New draws from p, changed by each
-// of extend in turn (an application's own panels). It returns the error of
-// either rendering.
-func Render(p eventmanager.Pipeline, extend ...func(*dashboards.Dashboard)) (string, error) {
-	phalanx, err := p.Render(eventmanager.RenderConfig{})
-	if err != nil {
-		return "", err
-	}
-	d, err := dashboards.New(p)
-	if err != nil {
-		return "", err
-	}
-	for _, f := range extend {
-		f(d)
-	}
-	dash, err := d.Render()
-	if err != nil {
-		return "", err
-	}
-	return phalanx + "\n" + dash, nil
-}
-
-// AssertPipeline fails tb unless the file at goldenPath holds Render of m's
-// pipeline (and extend), and rewrites the file instead with -update or
+// AssertPipeline fails tb unless the file at goldenPath holds dashboards.RenderPipeline of
+// m's pipeline and extend, and rewrites the file instead with -update or
 // SASQUATCH_UPDATE_GOLDEN=1, as eventmanagertest.AssertPipeline does (the
 // caller's test package declares the -update flag). A difference is
 // reported without stopping the test (first differing line, want, got);
@@ -62,8 +38,8 @@ func AssertPipeline(tb testing.TB, m *eventmanager.Manager, goldenPath string, e
 	}
 }
 
-// ComparePipeline returns nil when the file at goldenPath holds Render of
-// m's pipeline (and extend); otherwise an error that says why: the
+// ComparePipeline returns nil when the file at goldenPath holds
+// dashboards.RenderPipeline of m's pipeline and extend; otherwise an error that says why: the
 // rendering failed (errors.Is config.ErrNotDeployable for an app name
 // Sasquatch cannot deploy), the file is missing (errors.Is fs.ErrNotExist)
 // or unreadable, or it differs (the message names the first differing
@@ -74,7 +50,7 @@ func ComparePipeline(m *eventmanager.Manager, goldenPath string, extend ...func(
 		return errors.New("dashboardstest: nil manager")
 	}
 	p := m.Pipeline()
-	got, err := Render(p, extend...)
+	got, err := dashboards.RenderPipeline(p, extend...)
 	if err != nil {
 		return fmt.Errorf("dashboardstest: the pipeline of app %q: %w", p.App, err)
 	}

@@ -3,7 +3,6 @@ package dashboardstest_test
 import (
 	"context"
 	"errors"
-	"fmt"
 	"io/fs"
 	"log"
 	"os"
@@ -53,32 +52,6 @@ func newManager(tb testing.TB, app string, events ...string) *eventmanager.Manag
 	return m
 }
 
-// The golden file of an application: its Phalanx pieces, then its
-// GrafanaDashboard resource and its Chronograf dashboard.
-func ExampleRender() {
-	m := newManager(nil, "myapp", "job")
-	defer m.Close(context.Background())
-	out, err := dashboardstest.Render(m.Pipeline())
-	if err != nil {
-		log.Fatal(err)
-	}
-	for _, line := range strings.Split(out, "\n") {
-		if strings.HasPrefix(line, "# applications/") || strings.HasPrefix(line, "# Chronograf") || strings.HasPrefix(line, "kind: ") {
-			fmt.Println(line)
-		}
-	}
-	// Output:
-	// # applications/sasquatch/charts/app-metrics/values.yaml: merge into globalAppConfig.
-	// # applications/sasquatch/values-<env>.yaml: for each environment the app runs in, add it to app-metrics.apps.
-	// # applications/myapp/templates/kafka-access.yaml: the app's own chart, as herald's.
-	// kind: KafkaAccess
-	// # applications/myapp/templates/deployment.yaml: merge into the Deployment's spec.template.spec
-	// # applications/sasquatch/charts/app-metrics/templates/telegraf-configmap.yaml: Sasquatch's Telegraf input for the app,
-	// # applications/myapp/templates/grafana-dashboard.yaml: the app's own chart; Sasquatch's grafana-operator loads
-	// kind: GrafanaDashboard
-	// # Chronograf: save as myapp-chronograf.json and import it (Dashboards > Import Dashboard).
-}
-
 // TestComparePipeline: the golden file written with SASQUATCH_UPDATE_GOLDEN=1
 // is Render of the pipeline (with the extension's panel); the same code
 // then compares equal, another event or another extension differ (naming
@@ -102,7 +75,7 @@ func TestComparePipeline(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, err := dashboardstest.Render(m.Pipeline(), extra)
+	want, err := dashboards.RenderPipeline(m.Pipeline(), extra)
 	if err != nil {
 		t.Fatal(err)
 	}
