@@ -59,8 +59,21 @@ type Variable struct {
 type Row struct {
 	// Title is the row's title.
 	Title string
+	// Event and Measurement are the event the row draws and its
+	// measurement; empty in a row of the application's own.
+	Event, Measurement string
 	// Panels are the row's panels, laid out left to right.
 	Panels []Panel
+}
+
+// Row returns the row of event, nil when the dashboard has none.
+func (d *Dashboard) Row(event string) *Row {
+	for i := range d.Rows {
+		if d.Rows[i].Event == event {
+			return &d.Rows[i]
+		}
+	}
+	return nil
 }
 
 // Kind is how a panel draws its queries' results.
@@ -180,7 +193,7 @@ func New(p eventmanager.Pipeline) (*Dashboard, error) {
 func eventRow(e eventmanager.PipelineEvent) (Row, error) {
 	m := Measurement(e.Measurement)
 	tags := slices.Clone(e.Tags)
-	row := Row{Title: e.Name + " (" + e.Measurement + ")"}
+	row := Row{Title: e.Name + " (" + e.Measurement + ")", Event: e.Name, Measurement: e.Measurement}
 	count := func(title, desc, groupBy, alias string) Panel {
 		return Panel{Title: title, Description: desc, Kind: Graph, Unit: Count, Queries: []Query{{
 			InfluxQL: `SELECT count("id") AS "events" FROM ` + m + ` WHERE $timeFilter GROUP BY time($__interval)` + groupBy + ` fill(0)`,

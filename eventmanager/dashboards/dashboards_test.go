@@ -138,6 +138,12 @@ func TestNew(t *testing.T) {
 	if !slices.Equal(titles, []string{"call (" + topic + ".call)", "job (" + topic + ".job)", "ping (" + topic + ".ping)"}) {
 		t.Errorf("rows %q", titles)
 	}
+	if r := d.Row("job"); r == nil || r.Event != "job" || r.Measurement != topic+".job" || r != &d.Rows[1] {
+		t.Errorf("Row(job) = %+v, want the second row", r)
+	}
+	if r := d.Row("nosuch"); r != nil {
+		t.Errorf("Row(nosuch) = %+v, want nil", r)
+	}
 }
 
 // TestNewRefuses: an app name Sasquatch cannot deploy, and a pipeline whose

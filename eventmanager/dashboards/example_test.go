@@ -39,15 +39,15 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	for _, p := range d.Rows[0].Panels {
+	build := d.Row("build")
+	for _, p := range build.Panels {
 		fmt.Println(p.Title)
 	}
 	// A panel of the application's own: the rows written per interval.
-	measurement := m.Pipeline().Events[0].Measurement
-	d.Rows[0].Panels = append(d.Rows[0].Panels, dashboards.Panel{
+	build.Panels = append(build.Panels, dashboards.Panel{
 		Title: "build: rows written", Kind: dashboards.Graph, Unit: dashboards.Count,
 		Queries: []dashboards.Query{{
-			InfluxQL: `SELECT sum("rows") FROM ` + dashboards.Measurement(measurement) +
+			InfluxQL: `SELECT sum("rows") FROM ` + dashboards.Measurement(build.Measurement) +
 				` WHERE $timeFilter GROUP BY time($__interval), "target" fill(0)`,
 			Filters: []string{"target"},
 			Alias:   "$tag_target",
