@@ -15,10 +15,10 @@ import (
 // metadata.name <app>-metrics-dashboard, spec.instanceSelector.matchLabels
 // dashboards: grafana (the label of Phalanx's Grafana instance),
 // allowCrossNamespaceImport (the application runs in its own namespace, not
-// Grafana's) and spec.json the dashboard (GrafanaJSON). The JSON holds no
-// "{{", so Helm copies it as it is. It returns GrafanaJSON's error, or an
-// error when the dashboard's JSON holds "{{" (a query of the application's
-// that Helm would read as a template).
+// Grafana's) and spec.json the dashboard (GrafanaJSON). Helm copies the JSON
+// as it is since it holds no "{{": GrafanaResource returns an error when it
+// does (a query of the application's that Helm would read as a template),
+// and GrafanaJSON's error.
 func (d *Dashboard) GrafanaResource() ([]byte, error) {
 	js, err := d.GrafanaJSON()
 	if err != nil {
