@@ -32,8 +32,8 @@ func grafanaDataSource() common.DataSourceRef {
 // variable, datasource (InfluxDB data sources, the one named
 // lsst.square.metrics selected), which every panel uses; a variable per tag
 // (multiple values, All meaning .*, values from SHOW TAG VALUES); and per
-// row a row followed by its panels, each 12 columns wide and 8 high, two per
-// line. Errors (a query filtered on a tag without a variable, a variable
+// row a row followed by its panels, 8 high, graphs 12 columns wide (two per
+// line) and tables 24. Errors (a query filtered on a tag without a variable, a variable
 // named datasource) are recorded in the builder and returned by its Build.
 //
 // It is the SDK's classic dashboard (schema v1, deprecated by the SDK for
