@@ -14,10 +14,10 @@ import (
 // InfluxDB type classes of Avro field types, as Telegraf's avro parser maps
 // them (an optional field, ["null", T], has the class of T).
 const (
-	classString  = "string"  // string, enum, uuid (a string with a logical type)
-	classInteger = "integer" // int, long
-	classFloat   = "float"   // float, double, duration (a double with a logical type)
-	classBoolean = "boolean"
+	classString  = string(FieldString)  // string, enum, uuid (a string with a logical type)
+	classInteger = string(FieldInteger) // int, long
+	classFloat   = string(FieldFloat)   // float, double, duration (a double with a logical type)
+	classBoolean = string(FieldBoolean)
 )
 
 // register guards the publisher's schema against the latest one registered

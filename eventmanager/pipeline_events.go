@@ -20,6 +20,9 @@ type PipelineEvent struct {
 	Tags []string `json:"tags"`
 	// Fields are the other payload fields, sorted.
 	Fields []string `json:"fields"`
+	// FieldTypes gives the type InfluxDB stores each of Fields as (a
+	// duration is told apart from other floats), by field name.
+	FieldTypes map[string]FieldType `json:"field_types"`
 }
 
 // ErrPipelineMerge is matched (with errors.Is) by every error of
@@ -37,7 +40,7 @@ var ErrPipelineMerge = errors.New("eventmanager: pipelines cannot be merged")
 //
 // It returns an error (errors.Is ErrPipelineMerge) when the pipelines name
 // different applications or topics, when an event appears in two of them
-// with different tags or fields, or when a field is a tag in one event and
+// with different tags or fields or a field of another type, or when a field is a tag in one event and
 // a plain field in another (also errors.Is ErrTagConflict, with a
 // *TagConflictError). With no pipeline it returns the zero Pipeline.
 func MergePipelines(ps ...Pipeline) (Pipeline, error) {
@@ -53,12 +56,12 @@ func MergePipelines(ps ...Pipeline) (Pipeline, error) {
 				ErrPipelineMerge, i+1, p.App, p.Topic, app, topic)
 		}
 		for _, e := range p.Events {
-			sh := newShape(e.Tags, append(slices.Clone(e.Tags), e.Fields...))
+			sh := newShape(e.Tags, append(slices.Clone(e.Tags), e.Fields...), e.FieldTypes)
 			if old, ok := shapes[e.Name]; ok && !old.equal(sh) {
 				return Pipeline{}, fmt.Errorf("%w: event %q is declared twice, differently: tags [%s] fields [%s] in one program, "+
 					"tags [%s] fields [%s] in pipeline %d; declare the application's events once (one Go package every program uses)",
-					ErrPipelineMerge, e.Name, strings.Join(old.sortedTags(), " "), strings.Join(old.sortedFields(), " "),
-					strings.Join(sh.sortedTags(), " "), strings.Join(sh.sortedFields(), " "), i+1)
+					ErrPipelineMerge, e.Name, strings.Join(old.sortedTags(), " "), strings.Join(old.typedFields(), " "),
+					strings.Join(sh.sortedTags(), " "), strings.Join(sh.typedFields(), " "), i+1)
 			}
 			if err := sh.conflict(e.Name, shapes); err != nil {
 				return Pipeline{}, fmt.Errorf("%w: %w", ErrPipelineMerge, err)
@@ -83,7 +86,8 @@ func pipelineOf(app, topic string, shapes map[string]shape) Pipeline {
 	tags := map[string]bool{}
 	for _, name := range slices.Sorted(maps.Keys(shapes)) {
 		sh := shapes[name]
-		e := PipelineEvent{Name: name, Measurement: topic + "." + name, Tags: sh.sortedTags(), Fields: sh.sortedFields()}
+		e := PipelineEvent{Name: name, Measurement: topic + "." + name, Tags: sh.sortedTags(), Fields: sh.sortedFields(),
+			FieldTypes: maps.Clone(sh.types)}
 		e.Tags = slices.DeleteFunc(e.Tags, func(t string) bool { return t == applicationTag })
 		p.Events = append(p.Events, e)
 		p.Measurements = append(p.Measurements, e.Measurement)

@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -32,6 +33,11 @@ type (
 		User     string `influx:"tag"`
 		Duration float64
 		Bytes    int64
+	}
+	// mergeRequestTyped has mergeRequest's fields, duration a time.Duration.
+	mergeRequestTyped struct {
+		User     string `influx:"tag"`
+		Duration time.Duration
 	}
 )
 
@@ -86,8 +92,10 @@ func TestMergePipelines(t *testing.T) {
 		t.Errorf("Tags = %q, want %q", got.Tags, want)
 	}
 	want := []eventmanager.PipelineEvent{
-		{Name: "report", Measurement: "lsst.square.metrics.events.myapp.report", Tags: []string{"report"}, Fields: []string{"rows"}},
-		{Name: "request", Measurement: "lsst.square.metrics.events.myapp.request", Tags: []string{"user"}, Fields: []string{"duration"}},
+		{Name: "report", Measurement: "lsst.square.metrics.events.myapp.report", Tags: []string{"report"}, Fields: []string{"rows"},
+			FieldTypes: map[string]eventmanager.FieldType{"rows": eventmanager.FieldInteger}},
+		{Name: "request", Measurement: "lsst.square.metrics.events.myapp.request", Tags: []string{"user"}, Fields: []string{"duration"},
+			FieldTypes: map[string]eventmanager.FieldType{"duration": eventmanager.FieldFloat}},
 	}
 	if !reflect.DeepEqual(got.Events, want) {
 		t.Errorf("Events = %+v, want %+v", got.Events, want)
@@ -128,7 +136,9 @@ func TestMergePipelinesRefuses(t *testing.T) {
 		{"another topic prefix", programPipeline(t, "myapp", "dev.metrics", create[mergeReport]("report")),
 			[]string{`topic "dev.metrics.myapp"`, `topic "lsst.square.metrics.events.myapp"`}, false},
 		{"one event declared differently", programPipeline(t, "myapp", "", create[mergeRequestV2]("request")),
-			[]string{`event "request" is declared twice, differently`, "fields [duration]", "fields [bytes duration]", "declare the application's events once"}, false},
+			[]string{`event "request" is declared twice, differently`, "fields [duration:float]", "fields [bytes:integer duration:float]", "declare the application's events once"}, false},
+		{"one field of another type", programPipeline(t, "myapp", "", create[mergeRequestTyped]("request")),
+			[]string{`event "request" is declared twice, differently`, "fields [duration:float]", "fields [duration:duration]"}, false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -104,7 +104,7 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 	// The subject's parts are checked already: the topic and the suffix by
 	// config (at New), the event name by payload.
 	subject := m.cfg.Registry.Subject(codec.FullName())
-	stats, err := m.register(name, newShape(codec.Tags(), codec.Fields()))
+	stats, err := m.register(name, newShape(codec.Tags(), codec.Fields(), fieldTypes(codec.Schema())))
 	if err != nil {
 		return nil, err
 	}

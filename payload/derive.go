@@ -12,9 +12,9 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
-// durationLogicalType is the logicalType Safir (dataclasses-avroschema) gives
-// a timedelta: a double holding seconds.
-const durationLogicalType = "dataclasses-avroschema-timedelta"
+// DurationLogicalType is the logicalType of a time.Duration field, the one
+// Safir (dataclasses-avroschema) gives a timedelta: a double holding seconds.
+const DurationLogicalType = "dataclasses-avroschema-timedelta"
 
 // Reasons shared by several rejections.
 const (
@@ -300,7 +300,7 @@ func (d *deriver) typeJSON(path string, ft reflect.Type, spec typeSpec, info **e
 	case opFloat64:
 		base = `"double"`
 	case opDuration:
-		base = `{"type":"double","logicalType":"` + durationLogicalType + `"}`
+		base = `{"type":"double","logicalType":"` + DurationLogicalType + `"}`
 	case opUUID:
 		base = `{"type":"string","logicalType":"uuid"}`
 	case opEnum:

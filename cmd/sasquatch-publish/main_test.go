@@ -207,7 +207,8 @@ func testTagsAndPipelines(t *testing.T) {
 		return code, p, stderr
 	}
 	code, job, stderr := pipelineJSON("-event", "job", "-tag", "target", "-f", "target=s3", "-f", "rows=1")
-	want := eventmanager.PipelineEvent{Name: "job", Measurement: in.topic + ".job", Tags: []string{"target"}, Fields: []string{"rows"}}
+	want := eventmanager.PipelineEvent{Name: "job", Measurement: in.topic + ".job", Tags: []string{"target"}, Fields: []string{"rows"},
+		FieldTypes: map[string]eventmanager.FieldType{"rows": eventmanager.FieldInteger}}
 	if code != 0 || job.App != testApp || job.Topic != in.topic || len(job.Events) != 1 || !reflect.DeepEqual(job.Events[0], want) {
 		t.Fatalf("-pipeline-json: exit %d, pipeline %+v, want the event %+v; stderr:\n%s", code, job, want, stderr)
 	}

@@ -2,21 +2,17 @@ package eventmanagertest
 
 import (
 	"errors"
-	"flag"
 	"fmt"
-	"io/fs"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/golden"
 )
 
 // UpdateEnv is the environment variable that makes AssertPipeline rewrite
 // its golden file when set to 1, for test binaries that declare no -update
 // flag.
-const UpdateEnv = "SASQUATCH_UPDATE_GOLDEN"
+const UpdateEnv = golden.UpdateEnv
 
 // AssertPipeline fails tb unless the file at goldenPath holds m's pipeline as
 // Sasquatch deploys it, m.Pipeline().Render with the zero RenderConfig: every
@@ -67,65 +63,24 @@ func ComparePipeline(m *eventmanager.Manager, goldenPath string) error {
 	if err != nil {
 		return fmt.Errorf("eventmanagertest: the pipeline of app %q: %w", p.App, err)
 	}
-	if updating() {
-		if err := os.MkdirAll(filepath.Dir(goldenPath), 0o755); err != nil {
-			return fmt.Errorf("eventmanagertest: update golden file: %w", err)
-		}
-		if err := os.WriteFile(goldenPath, []byte(got), 0o644); err != nil {
-			return fmt.Errorf("eventmanagertest: update golden file: %w", err)
-		}
-		return nil
+	err = golden.Compare("eventmanagertest", got, goldenPath)
+	var mismatch *golden.MismatchError
+	if errors.As(err, &mismatch) {
+		return &mismatchError{app: p.App, m: mismatch}
 	}
-	want, err := os.ReadFile(goldenPath)
-	if errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("eventmanagertest: golden file %s does not exist: run the test with -update (or %s=1) to write it: %w", goldenPath, UpdateEnv, err)
-	}
-	if err != nil {
-		return fmt.Errorf("eventmanagertest: read golden file: %w", err)
-	}
-	if string(want) == got {
-		return nil
-	}
-	return &mismatchError{app: p.App, path: goldenPath, want: string(want), got: got}
+	return err
 }
 
 // mismatchError is ComparePipeline's error when the golden file differs
 // from the pipeline; AssertPipeline reports it without stopping the test.
 type mismatchError struct {
-	app, path, want, got string
+	app string
+	m   *golden.MismatchError
 }
 
 func (e *mismatchError) Error() string {
-	line, w, g := firstDiff(e.want, e.got)
+	line, w, g := e.m.FirstDiff()
 	return fmt.Sprintf("eventmanagertest: the pipeline of app %q differs from %s at line %d:\n\twant %q\n\tgot  %q\n"+
 		"update the deployed configuration (Phalanx's app-metrics influxTags, the app's chart) and rerun with -update (or %s=1) "+
-		"if the change is intended.\nwant:\n%s\ngot:\n%s", e.app, e.path, line, w, g, UpdateEnv, e.want, e.got)
-}
-
-// updating reports whether the golden file should be rewritten: the test
-// binary's -update flag is true, or UpdateEnv is 1.
-func updating() bool {
-	if os.Getenv(UpdateEnv) == "1" {
-		return true
-	}
-	f := flag.Lookup("update")
-	return f != nil && f.Value.String() == "true"
-}
-
-// firstDiff returns the 1-based number of the first line where want and got
-// differ, and those lines ("" past the end of either).
-func firstDiff(want, got string) (int, string, string) {
-	wl, gl := strings.Split(want, "\n"), strings.Split(got, "\n")
-	for i := 0; ; i++ {
-		var w, g string
-		if i < len(wl) {
-			w = wl[i]
-		}
-		if i < len(gl) {
-			g = gl[i]
-		}
-		if w != g || i >= len(wl) || i >= len(gl) {
-			return i + 1, w, g
-		}
-	}
+		"if the change is intended.\nwant:\n%s\ngot:\n%s", e.app, e.m.Path, line, w, g, UpdateEnv, e.m.Want, e.m.Got)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"bytes"
-	"encoding/json"
 	"fmt"
 	"os"
 	"os/exec"
@@ -18,9 +17,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
-	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/dashboards"
 	"github.com/lsst-sqre/sasquatch-go/internal/envfile"
-	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
 // The compose stack is not run by the tests (no Docker); these tests check
@@ -534,8 +532,8 @@ func toAny(s []string) []any {
 	return out
 }
 
-// Grafana's datasource points at the InfluxDB database, and the dashboard
-// queries the example's measurements and fields only.
+// Grafana's datasource is the InfluxDB database, named after it as
+// Sasquatch names it, and the home dashboard is the generated one.
 func TestComposeGrafana(t *testing.T) {
 	c := loadCompose(t)
 	data, err := os.ReadFile(filepath.Join(repoRoot, "stack", "grafana", "provisioning", "datasources", "influxdb.yaml"))
@@ -562,83 +560,52 @@ func TestComposeGrafana(t *testing.T) {
 		t.Errorf("datasource %+v, want InfluxQL on http://influxdb:8086, database %s", source, c.Services["influxdb"].Environment["INFLUXDB_DB"])
 	}
 
-	data, err = os.ReadFile(filepath.Join(repoRoot, "stack", "grafana", "dashboards", "fastapi-example.json"))
-	if err != nil {
-		t.Fatal(err)
+	if source.Name != dashboards.DataSource {
+		t.Errorf("datasource named %q, want %q: Sasquatch names the data source after the database, and the dashboard selects it by that name", source.Name, dashboards.DataSource)
 	}
-	var dash struct {
-		UID    string `json:"uid"`
-		Title  string `json:"title"`
-		Panels []struct {
-			Title   string `json:"title"`
-			Targets []struct {
-				Datasource struct{ UID string } `json:"datasource"`
-				Query      string               `json:"query"`
-			} `json:"targets"`
-		} `json:"panels"`
-	}
-	if err := json.Unmarshal(data, &dash); err != nil {
-		t.Fatalf("dashboard: %v", err)
-	}
-	if !strings.HasSuffix(c.Services["grafana"].Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"], "/fastapi-example.json") {
-		t.Errorf("grafana: home dashboard is not fastapi-example.json")
-	}
-
-	topic := topicFromCompose(t, c)
-	fields := map[string][]string{
-		topic + "." + appevents.QueryEventName: avroFields[appevents.QueryEvent](t, appevents.QueryEventName, topic),
-		topic + "." + appevents.LoginEventName: avroFields[appevents.LoginEvent](t, appevents.LoginEventName, topic),
-	}
-	from := regexp.MustCompile(`FROM "([^"]+)"`)
-	ident := regexp.MustCompile(`"([^"]+)"`)
-	queried := map[string]bool{}
-	for _, p := range dash.Panels {
-		if len(p.Targets) == 0 {
-			t.Errorf("panel %q has no query", p.Title)
-		}
-		for _, tg := range p.Targets {
-			if tg.Datasource.UID != source.UID {
-				t.Errorf("panel %q: datasource %q, want %q", p.Title, tg.Datasource.UID, source.UID)
-			}
-			m := from.FindStringSubmatch(tg.Query)
-			if m == nil {
-				t.Errorf("panel %q: no FROM \"measurement\" in %q", p.Title, tg.Query)
-				continue
-			}
-			known, ok := fields[m[1]]
-			if !ok {
-				t.Errorf("panel %q: measurement %q is not one of the example's events", p.Title, m[1])
-				continue
-			}
-			queried[m[1]] = true
-			for _, id := range ident.FindAllStringSubmatch(tg.Query, -1) {
-				if id[1] != m[1] && !slices.Contains(known, id[1]) {
-					t.Errorf("panel %q: %q is not a field of %s (fields: %v)", p.Title, id[1], m[1], known)
-				}
-			}
-		}
-	}
-	if len(queried) != len(fields) {
-		t.Errorf("the dashboard queries %v, want every event of the example", queried)
+	if home := c.Services["grafana"].Environment["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]; home != "/var/lib/grafana/dashboards/"+composeDashboard {
+		t.Errorf("grafana: home dashboard %q, want the generated %s", home, composeDashboard)
 	}
 }
 
-// avroFields returns the field names of T's Avro record.
-func avroFields[T any](t *testing.T, name, topic string) []string {
-	t.Helper()
-	codec, err := payload.NewCodec[T](name, topic)
+// composeDashboard is the file of stack/grafana/dashboards that the compose
+// stack's Grafana provisions: the example's starter dashboard.
+const composeDashboard = "fastapiexample.json"
+
+// TestComposeDashboard: the dashboard the compose stack provisions is the
+// Grafana dashboard the SDK generates from the example's events
+// (dashboards.New(...).GrafanaJSON()), so that it cannot drift from the
+// code; go test -update rewrites it.
+func TestComposeDashboard(t *testing.T) {
+	_, m := newTestApp(t, testQueryTime)
+	d, err := dashboards.New(m.Pipeline())
 	if err != nil {
 		t.Fatal(err)
 	}
-	var schema struct {
-		Fields []struct{ Name string } `json:"fields"`
-	}
-	if err := json.Unmarshal([]byte(codec.SchemaJSON()), &schema); err != nil {
+	js, err := d.GrafanaJSON()
+	if err != nil {
 		t.Fatal(err)
 	}
-	var names []string
-	for _, f := range schema.Fields {
-		names = append(names, f.Name)
+	js = append(js, '\n')
+	path := filepath.Join(repoRoot, "stack", "grafana", "dashboards", composeDashboard)
+	if *update {
+		t.Logf("-update: rewriting %s", path)
+		if err := os.WriteFile(path, js, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
-	return names
+	committed, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(committed) != string(js) {
+		t.Errorf("%s differs from the dashboard generated from the example's events: run go test -update ./examples/fastapi-like-http/", path)
+	}
+	files, err := os.ReadDir(filepath.Dir(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) != 1 {
+		t.Errorf("stack/grafana/dashboards holds %d files, want only the generated %s", len(files), composeDashboard)
+	}
 }

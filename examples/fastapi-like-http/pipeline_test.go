@@ -11,27 +11,28 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
-	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/dashboards"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/dashboards/dashboardstest"
 	"github.com/lsst-sqre/sasquatch-go/examples/appevents"
 )
 
 // update rewrites testdata/pipeline.golden (go test -update), read by
-// eventmanagertest.AssertPipeline.
-var update = flag.Bool("update", false, "rewrite testdata/pipeline.golden")
+// dashboardstest.AssertPipeline, and the compose stack's dashboard.
+var update = flag.Bool("update", false, "rewrite testdata/pipeline.golden and stack/grafana/dashboards/"+composeDashboard)
 
 // pipelineGolden is the configuration this service's events need, as
 // Sasquatch deploys it.
 var pipelineGolden = filepath.Join("testdata", "pipeline.golden")
 
 // TestPipelineGolden: the service's events still need the configuration
-// in testdata/pipeline.golden (go test -update rewrites it), and the tail
-// formats points with the same tags as the Telegraf block.
+// and dashboards in testdata/pipeline.golden (go test -update rewrites it),
+// and the tail formats points with the same tags as the Telegraf block.
 func TestPipelineGolden(t *testing.T) {
 	_, m := newTestApp(t, testQueryTime)
 	if *update {
 		t.Logf("-update: rewriting %s", pipelineGolden)
 	}
-	eventmanagertest.AssertPipeline(t, m, pipelineGolden)
+	dashboardstest.AssertPipeline(t, m, pipelineGolden)
 	tags := m.Pipeline().Tags
 	want := append([]string{"application"}, tags...)
 	if got := sasquatchTags(); strings.Join(got, ",") != strings.Join(want, ",") {
@@ -40,7 +41,8 @@ func TestPipelineGolden(t *testing.T) {
 }
 
 // TestPipelineFlag: -pipeline prints exactly the rendering of the service's
-// events (every Phalanx piece and the Telegraf input), from a mock-mode
+// events (every Phalanx piece, the Telegraf input and the dashboards), from
+// a mock-mode
 // manager (no Kafka, no registry, nothing listening), and exits without
 // error; with an app name Sasquatch cannot deploy it fails with config's
 // error and prints nothing. Not parallel: it sets the environment.
@@ -65,18 +67,20 @@ func TestPipelineFlag(t *testing.T) {
 	if _, err := appevents.Register(t.Context(), m); err != nil {
 		t.Fatal(err)
 	}
-	want, err := m.Pipeline().Render(eventmanager.RenderConfig{})
+	want, err := dashboards.RenderPipeline(m.Pipeline())
 	if err != nil {
 		t.Fatal(err)
 	}
 	if out := stdout.String(); out != want {
-		t.Errorf("-pipeline printed\n%s\nwant Pipeline.Render's\n%s", out, want)
+		t.Errorf("-pipeline printed\n%s\nwant dashboards.RenderPipeline's\n%s", out, want)
 	}
 	for _, part := range []string{
 		"# applications/sasquatch/charts/app-metrics/values.yaml:", "  \"" + defaultAppName + "\":\n",
 		"# applications/sasquatch/values-<env>.yaml:", "# applications/" + defaultAppName + "/templates/kafka-access.yaml:",
 		"# applications/" + defaultAppName + "/templates/deployment.yaml:", "[[inputs.kafka_consumer]]",
 		`"lsst.square.metrics.events.` + defaultAppName + `",`,
+		"# applications/" + defaultAppName + "/templates/grafana-dashboard.yaml:", "kind: GrafanaDashboard",
+		"# Chronograf: save as", `"chronografVersion"`,
 	} {
 		if !strings.Contains(stdout.String(), part) {
 			t.Errorf("-pipeline output lacks %q", part)
