@@ -266,7 +266,7 @@ func TestCloseEarlyLogWords(t *testing.T) {
 func TestFailuresReportedWithCount(t *testing.T) {
 	cfg, b := restartableSetup(t, func(c *config.Config) {
 		c.Delivery.DeliveryTimeout = time.Second
-		c.Delivery.LogInterval = 100 * time.Millisecond
+		c.Delivery.LogInterval = time.Second // the least METRICS_LOG_INTERVAL
 	})
 	log, logs := testkit.NewLogger(slog.LevelWarn)
 	m, q := startQueries(t, cfg, fastRetries(), eventmanager.WithLogger(log))

@@ -116,7 +116,9 @@ type dumper struct {
 	lines  []string
 }
 
-func (d *dumper) add(format string, a ...any) { d.lines = append(d.lines, d.prefix+fmt.Sprintf(format, a...)) }
+func (d *dumper) add(format string, a ...any) {
+	d.lines = append(d.lines, d.prefix+fmt.Sprintf(format, a...))
+}
 
 // src prints a node as Go source on one line.
 func (d *dumper) src(n ast.Node) string {
