@@ -70,7 +70,7 @@ api:
 	@$(GO) run ./internal/tools/apidump $(MODULE) . > $(API_FILE)
 
 ## api-check: fail when the code's exported API differs from api/sasquatch-go.txt, or when
-## CHANGELOG.md did not change between the last two versions of that file (run by .ci/run).
+## CHANGELOG.md did not change since the version of that file before the last (run by .ci/run).
 api-check:
 	@$(GO) run ./internal/tools/apidump $(MODULE) . > $(or $(TMPDIR),/tmp)/sasquatch-go-api.txt
 	@if ! diff -u $(API_FILE) $(or $(TMPDIR),/tmp)/sasquatch-go-api.txt; then \
@@ -78,7 +78,7 @@ api-check:
 		echo "If that is intended, run make api and add a line to CHANGELOG.md in the same commit."; exit 1; fi
 	@set -- $$(git log -2 --format=%H -- $(API_FILE) 2>/dev/null || true); \
 	if [ -n "$${1:-}" ]; then \
-		if [ -n "$${2:-}" ]; then changed=$$(git diff --name-only "$$2" "$$1"); else changed=$$(git show --name-only --format= "$$1"); fi; \
+		if [ -n "$${2:-}" ]; then changed=$$(git diff --name-only "$$2" HEAD); else changed=$$(git diff --name-only "$$1~1" HEAD 2>/dev/null || git show --name-only --format= "$$1"); fi; \
 		if ! printf '%s\n' "$$changed" | grep -qx CHANGELOG.md; then \
 			echo "api-check: $(API_FILE) changed (up to commit $$1) without CHANGELOG.md: say what changed for users"; exit 1; fi; \
 	fi
