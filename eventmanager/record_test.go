@@ -1,7 +1,6 @@
 package eventmanager_test
 
 import (
-	"context"
 	"errors"
 	"reflect"
 	"slices"
@@ -75,14 +74,7 @@ func TestRecordPublisher(t *testing.T) {
 // the caller reuses its event (a payload.Record filled again, an optional
 // field's variable changed): issue 24, item 11 (it recorded [3 3 3]).
 func TestMockRecordsValues(t *testing.T) {
-	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close(context.Background()) })
-	if err := m.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	m := startManager(t, mockConfig())
 	typ := reflect.StructOf([]reflect.StructField{{Name: "N", Type: reflect.TypeFor[int64](), Tag: `avro:"n"`}})
 	recs, err := eventmanager.CreateRecordPublisher(t.Context(), m, "counted", typ)
 	if err != nil {

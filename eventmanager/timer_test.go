@@ -248,14 +248,7 @@ func TestTimerGoexit(t *testing.T) {
 // value, whatever fields come before them (issue 24, item 1: it wrote into
 // the Record header and crashed the process).
 func TestTimerRecordPublisher(t *testing.T) {
-	m, err := eventmanager.New(mockConfig(), eventmanager.WithLogger(quietLogger()))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = m.Close(context.Background()) })
-	if err := m.Initialize(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	m := startManager(t, mockConfig())
 	typ := reflect.StructOf([]reflect.StructField{
 		{Name: "Label", Type: reflect.TypeFor[string](), Tag: `avro:"label"`},
 		{Name: "Note", Type: reflect.TypeFor[string](), Tag: `avro:"note"`},
