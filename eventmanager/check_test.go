@@ -40,6 +40,7 @@ func TestCheckOutageMessage(t *testing.T) {
 		msg = err.Error()
 		return strings.Contains(msg, cause)
 	})
+	t.Logf("Check: %s (%d bytes)", msg, len(msg))
 	if got := strings.Count(msg, cause); got != 1 {
 		t.Errorf("Check mentions the cause %d times, want once: %s", got, msg)
 	}
