@@ -2,10 +2,15 @@ package eventmanager
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"math/rand/v2"
+	"strings"
 	"sync"
 	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
 // A task is start-up work that failed because Kafka or the registry was
@@ -13,9 +18,10 @@ import (
 // run returns nil when the task is done, or the error to log before the next
 // attempt.
 type task struct {
-	name string
-	run  func(ctx context.Context) error
-	last error // the last attempt's error, for Check
+	name  string
+	event string // the event type whose schema the task registers; "" for other steps
+	run   func(ctx context.Context) error
+	last  error // the last attempt's error, for Check
 }
 
 // retrier runs tasks with capped exponential backoff and full jitter until
@@ -71,18 +77,52 @@ func (r *retrier) add(t task) {
 func (r *retrier) nudge() { signal(r.now) }
 
 // failing describes the tasks not done yet: each one's name and, once it
-// was tried in the background, its last error.
+// was tried, its last error. The registrations the registry's unavailability
+// holds back are described once per distinct cause, with the number of event
+// types it affects and the first few of their names, not once per event type.
 func (r *retrier) failing() []string {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	names := make([]string, len(r.tasks))
-	for i, t := range r.tasks {
-		names[i] = t.name
-		if t.last != nil {
-			names[i] += ": " + t.last.Error()
-		}
+	type outage struct {
+		cause  string
+		events []string
 	}
-	return names
+	var (
+		outages []*outage
+		others  []string
+	)
+next:
+	for _, t := range r.tasks {
+		var ue *schemaregistry.UnavailableError
+		if t.event != "" && errors.As(t.last, &ue) {
+			for _, o := range outages {
+				if o.cause == ue.Cause {
+					o.events = append(o.events, t.event)
+					continue next
+				}
+			}
+			outages = append(outages, &outage{cause: ue.Cause, events: []string{t.event}})
+			continue
+		}
+		s := t.name
+		if t.last != nil {
+			s += ": " + t.last.Error()
+		}
+		others = append(others, s)
+	}
+	out := make([]string, 0, len(outages)+len(others))
+	for _, o := range outages {
+		out = append(out, fmt.Sprintf("schema registry unreachable for %d event types (%s): %s", len(o.events), firstNames(o.events, 3), o.cause))
+	}
+	return append(out, others...)
+}
+
+// firstNames joins the first n names, and "..." when there are more.
+func firstNames(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, ", ")
+	}
+	return strings.Join(names[:n], ", ") + ", ..."
 }
 
 // stop ends the goroutine and waits for it; queued tasks are abandoned.

@@ -49,8 +49,10 @@ func fakeOnly(test string) string {
 	switch test {
 	case "TestInjectedProduceErrors":
 		return "it injects produce errors with kfake's ControlKey"
-	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration", "TestCloseEarlyLogWords":
+	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration", "TestCloseEarlyLogWords", "TestCheckOutageMessage":
 		return "it takes the registry down and up with registrytest's SetDown"
+	case "TestFieldTypeGuardReferences":
+		return "it seeds schema references and answers 404 through registrytest's srfake"
 	case "TestBackgroundRefusalsRetried":
 		return "it puts a misbehaving proxy in front of registrytest"
 	case "TestInFlightAtClose", "TestFlushDuringCloseAgreesWithStats", "TestUnknownOnlyWhatWasSent", "TestUnknownBoundedPerPartition", "TestTopicRecreated", "TestProducerIDRefused", "TestTopicNotAuthorized", "TestDeliveryRefusedCheck":

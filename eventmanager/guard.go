@@ -7,8 +7,12 @@ package eventmanager
 
 import (
 	"context"
+	"errors"
+	"fmt"
 
 	"github.com/hamba/avro/v2"
+
+	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
 // InfluxDB type classes of Avro field types, as Telegraf's avro parser maps
@@ -37,13 +41,32 @@ func (p *Publisher[T]) register(ctx context.Context) (int, error) {
 // registered under its subject. Added and removed fields, optional-ness,
 // int -> long and new enum symbols keep the class and pass. A subject with
 // no version passes; so does a latest schema that is not an Avro record this
-// SDK can parse (logged: its fields cannot be compared).
+// SDK can parse (logged: its fields cannot be compared). The named types a
+// latest schema takes from other subjects (Confluent schema references) are
+// read from the registry; when one cannot be, the guard refuses with an
+// error naming the subject, the reference and the fix (matching
+// schemaregistry.ErrUnavailable when the registry did not answer).
 func (p *Publisher[T]) guard(ctx context.Context) error {
-	latest, version, err := p.env.registry.Latest(ctx, p.codec.FullName())
-	if err != nil || latest == "" || latest == p.codec.SchemaJSON() {
+	latest, err := p.env.registry.LatestResolved(ctx, p.codec.FullName())
+	if err != nil {
+		if re := (*schemaregistry.ReferenceError)(nil); errors.As(err, &re) {
+			return fmt.Errorf("eventmanager: event %q: field types not compared with the latest schema of subject %q: %w", p.name, p.Subject(), err)
+		}
 		return err
 	}
-	old, err := avro.ParseWithCache(latest, "", &avro.SchemaCache{})
+	if latest.Schema == "" || latest.Schema == p.codec.SchemaJSON() {
+		return nil
+	}
+	version := latest.Version
+	cache := &avro.SchemaCache{}
+	for _, text := range latest.Referenced {
+		if _, err := avro.ParseWithCache(text, "", cache); err != nil {
+			p.env.log.Warn("schema referenced by the latest registered schema not readable as Avro: field types not compared",
+				"event", p.name, "subject", p.Subject(), "version", version, "error", err)
+			return nil
+		}
+	}
+	old, err := avro.ParseWithCache(latest.Schema, "", cache)
 	if err != nil {
 		p.env.log.Warn("latest registered schema not readable as Avro: field types not compared",
 			"event", p.name, "subject", p.Subject(), "version", version, "error", err)

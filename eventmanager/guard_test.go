@@ -3,12 +3,14 @@ package eventmanager_test
 import (
 	"context"
 	"errors"
+	"net/http"
 	"reflect"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/google/uuid"
+	"github.com/twmb/franz-go/pkg/sr"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
@@ -221,4 +223,71 @@ func TestFieldTypeGuardBackground(t *testing.T) {
 	if st := m.Stats(); st.Total.Failed != n || st.Total.Delivered != 0 {
 		t.Errorf("stats = %+v, want %d failed, none delivered", st.Total, n)
 	}
+}
+
+// TestFieldTypeGuardReferences: the latest schema of the subject defines its
+// "value" field with a named type of another subject (a Confluent schema
+// reference, here an enum). The guard resolves the reference and refuses a
+// version whose "value" is a long; when the referenced version cannot be
+// read, it refuses with an error naming the subject, the reference and the
+// fix, and registers nothing.
+func TestFieldTypeGuardReferences(t *testing.T) {
+	env := newKafkaEnv(t, false)
+	cfg := env.cfg
+	fake := env.registry.Fake()
+	enumSubject := cfg.Topic() + ".QueryType"
+	enum := `{"type":"enum","name":"QueryType","namespace":"` + cfg.Topic() + `","symbols":["async","sync"]}`
+	if _, _, err := fake.RegisterSchema(enumSubject, sr.Schema{Schema: enum}); err != nil {
+		t.Fatalf("seed %s: %v", enumSubject, err)
+	}
+	seedRef := func(t *testing.T, name string) string {
+		t.Helper()
+		subject := cfg.Topic() + "." + name
+		text := `{"type":"record","name":"` + name + `","namespace":"` + cfg.Topic() + `","fields":[{"name":"value","type":"` + cfg.Topic() + `.QueryType"}]}`
+		refs := []sr.SchemaReference{{Name: cfg.Topic() + ".QueryType", Subject: enumSubject, Version: 1}}
+		if _, _, err := fake.RegisterSchema(subject, sr.Schema{Schema: text, References: refs}); err != nil {
+			t.Fatalf("seed %s: %v", subject, err)
+		}
+		return subject
+	}
+
+	t.Run("resolved", func(t *testing.T) {
+		subject := seedRef(t, "refd")
+		wantFieldTypeChanged(t, createOnce[valueLong](t, cfg, "refd"), "refd", subject, "string", "integer")
+		if err := createOnce[valueEnum](t, cfg, "refd"); err != nil {
+			t.Errorf("enum to enum: %v, want nil", err)
+		}
+	})
+	t.Run("unresolvable", func(t *testing.T) {
+		subject := seedRef(t, "refgone")
+		// The referenced version answers 404, as after a hard delete.
+		fake.Intercept(func(w http.ResponseWriter, r *http.Request) bool {
+			if r.Method != http.MethodGet || !strings.HasPrefix(r.URL.Path, "/subjects/"+enumSubject+"/versions") {
+				return false
+			}
+			w.Header().Set("Content-Type", "application/vnd.schemaregistry.v1+json")
+			w.WriteHeader(http.StatusNotFound)
+			_, _ = w.Write([]byte(`{"error_code":40402,"message":"Version 1 not found."}`))
+			return true
+		})
+		err := createOnce[valueLong](t, cfg, "refgone")
+		if err == nil {
+			t.Fatal("CreatePublisher = nil, want an error for the unresolvable reference")
+		}
+		for _, part := range []string{subject, enumSubject, cfg.Topic() + ".QueryType", "version 1", "register"} {
+			if !strings.Contains(err.Error(), part) {
+				t.Errorf("message %q does not mention %q", err, part)
+			}
+		}
+		if errors.Is(err, schemaregistry.ErrUnavailable) {
+			t.Errorf("err = %v matches ErrUnavailable, want a refusal", err)
+		}
+		c, cerr := schemaregistry.New(cfg.Registry)
+		if cerr != nil {
+			t.Fatal(cerr)
+		}
+		if _, version, err := c.Latest(t.Context(), subject); err != nil || version != 1 {
+			t.Errorf("latest version after the refusal = %d, %v; want 1 (nothing registered)", version, err)
+		}
+	})
 }

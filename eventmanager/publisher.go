@@ -131,7 +131,7 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 				"event", name, "subject", subject, "error", err)
 			p.state.Store(pubPending)
 			m.events.addPending(p)
-			m.retry.add(task{name: "register " + subject, run: p.registerPending})
+			m.retry.add(task{name: "register " + subject, event: name, run: p.registerPending, last: err})
 		default:
 			m.events.remove(name)
 			return nil, fmt.Errorf("eventmanager: event %q: register schema: %w", name, err)

@@ -22,6 +22,53 @@ var ErrIncompatible = errors.New("schemaregistry: schema incompatible with the s
 // The error also wraps its cause. A [*RequestError] never matches it.
 var ErrUnavailable = errors.New("schemaregistry: registry unavailable")
 
+// UnavailableError reports that the registry did not answer a request, or
+// answered that it cannot serve it now (HTTP 5xx, 408, 429): a later retry
+// may succeed. It matches [ErrUnavailable].
+type UnavailableError struct {
+	Op      string // as in RequestError.Op
+	Subject string // subject, suffix included; empty for "schema by id" and "check"
+	Status  int    // HTTP status; 0 if no response was received
+	Cause   string // what went wrong, without the operation, subject or URL: the same for every request an outage fails
+	Err     error  // the underlying error (a *url.Error) when no response was received; else nil
+}
+
+// Error names the operation and subject, then the cause.
+func (e *UnavailableError) Error() string {
+	return "schemaregistry: registry unavailable: " + describe(e.Op, e.Subject) + ": " + e.Cause
+}
+
+// Is reports whether target is [ErrUnavailable].
+func (e *UnavailableError) Is(target error) bool { return target == ErrUnavailable }
+
+// Unwrap returns Err.
+func (e *UnavailableError) Unwrap() error { return e.Err }
+
+// ReferenceError reports that a schema reference (a named type defined by
+// a version of another subject) of the latest schema of Subject could not
+// be read. It wraps the registry's error, so it matches [ErrUnavailable]
+// when a retry may cure it.
+type ReferenceError struct {
+	Subject   string    // subject whose schema holds the reference (directly or through another reference)
+	Reference Reference // the reference that could not be read
+	Err       error
+}
+
+// Error names the subject, the reference and, unless the registry is only
+// unavailable, the fix.
+func (e *ReferenceError) Error() string {
+	msg := fmt.Sprintf("schemaregistry: subject %q: reference %q (version %d of subject %q) cannot be read: %v",
+		e.Subject, e.Reference.Name, e.Reference.Version, e.Reference.Subject, e.Err)
+	if errors.Is(e.Err, ErrUnavailable) {
+		return msg
+	}
+	return msg + fmt.Sprintf("; register version %d of subject %q again (or let these credentials read it), or register a version of subject %q without the reference",
+		e.Reference.Version, e.Reference.Subject, e.Subject)
+}
+
+// Unwrap returns Err.
+func (e *ReferenceError) Unwrap() error { return e.Err }
+
 // IncompatibleError reports that the registry refused a schema because it
 // breaks the subject's compatibility level (HTTP 409). It matches
 // [ErrIncompatible]. Retrying does not help.
@@ -48,7 +95,7 @@ func (e *IncompatibleError) Is(target error) bool { return target == ErrIncompat
 // do not trust, or an answer
 // that is not the registry's JSON (wrong URL?).
 type RequestError struct {
-	Op      string // "set compatibility", "lookup", "register", "latest schema", "check" or "schema by id N"
+	Op      string // "set compatibility", "lookup", "register", "latest schema", "check", "schema by id N" or "referenced schema version N"
 	Subject string // subject, suffix included; empty for "schema by id" and "check"
 	Status  int    // HTTP status; 0 if no response was received
 	Code    int    // Confluent error_code; 0 if the answer carried none
@@ -121,9 +168,9 @@ func (c *Client) classify(ctx context.Context, op, subject string, status int, e
 			return &RequestError{Op: op, Subject: subject, Err: ue}
 		}
 		if errors.Is(ue.Err, context.DeadlineExceeded) {
-			return fmt.Errorf("%w: %s: no answer within %s: %w", ErrUnavailable, describe(op, subject), c.cfg.Timeout, ue)
+			return &UnavailableError{Op: op, Subject: subject, Cause: fmt.Sprintf("no answer within %s: %v", c.cfg.Timeout, ue.Err), Err: ue}
 		}
-		return fmt.Errorf("%w: %s: %w", ErrUnavailable, describe(op, subject), ue)
+		return &UnavailableError{Op: op, Subject: subject, Cause: ue.Err.Error(), Err: ue}
 	}
 	if status < 200 || status > 299 {
 		// srclient could not decode the error body and returned only
@@ -145,8 +192,8 @@ func (c *Client) fromResponse(op, subject string, status, code int, msg string) 
 	case status == http.StatusConflict && op == opRegister:
 		return &IncompatibleError{Subject: subject, Compatibility: c.cfg.Compatibility, Message: msg}
 	case status >= 500, status == http.StatusRequestTimeout, status == http.StatusTooManyRequests:
-		return fmt.Errorf("%w: %s: registry answered HTTP %d%s: %s",
-			ErrUnavailable, describe(op, subject), status, codeText(code), msg)
+		return &UnavailableError{Op: op, Subject: subject, Status: status,
+			Cause: fmt.Sprintf("registry answered HTTP %d%s: %s", status, codeText(code), msg)}
 	}
 	return &RequestError{Op: op, Subject: subject, Status: status, Code: code, Err: errors.New(msg)}
 }
