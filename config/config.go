@@ -41,6 +41,10 @@ const DefaultCompatibility = "NONE"
 // each schema registry request.
 const DefaultRegistryTimeout = 10 * time.Second
 
+// DefaultDeliveryTimeout is METRICS_DELIVERY_TIMEOUT's default, the bound of
+// each event's delivery attempts.
+const DefaultDeliveryTimeout = 2 * time.Minute
+
 // Defaults of the variables that have one. Resolve puts them in the
 // zero-valued fields of a Config.
 const (
@@ -51,7 +55,7 @@ const (
 	defaultRegistryTimeout   = DefaultRegistryTimeout
 	defaultMaxBufferedEvents = 100_000
 	defaultMaxBufferedBytes  = 64 << 20 // 64 MiB
-	defaultDeliveryTimeout   = 2 * time.Minute
+	defaultDeliveryTimeout   = DefaultDeliveryTimeout
 	defaultLogInterval       = time.Minute
 	defaultBackoffMax        = time.Minute
 )
@@ -267,8 +271,24 @@ func (c Config) Validate() error {
 // built in code, by its variable (KAFKA_BOOTSTRAP_SERVERS) in one that
 // FromEnv, FromYAML or SafirMetrics.Config read from the environment.
 func (c Config) Resolve() (Config, error) {
+	return c.resolveWith(false)
+}
+
+// ResolveWithKafkaClient is Resolve for a Config whose Kafka connection is
+// made by a client built elsewhere (eventmanager.WithKafkaClient, which
+// calls it): the Kafka settings are the client's business, so
+// Kafka.BootstrapServers, the SASL user name and password are not required
+// and the Kafka PEM files are not read, even in Kafka mode. What is set
+// must still be well-formed, and everything else (the schema registry
+// above all) is required and checked as Resolve does.
+func (c Config) ResolveWithKafkaClient() (Config, error) {
+	return c.resolveWith(true)
+}
+
+// resolveWith is Resolve; kafkaClient is ResolveWithKafkaClient's flag.
+func (c Config) resolveWith(kafkaClient bool) (Config, error) {
 	p := problems{names: c.settingNames()}
-	r := resolver{names: canonicalNames(), now: time.Now(), code: c.env == nil}
+	r := resolver{names: canonicalNames(), now: time.Now(), code: c.env == nil, kafkaClient: kafkaClient}
 	out := r.resolve(c, &p)
 	if err := p.err(); err != nil {
 		return Config{}, err

@@ -19,6 +19,10 @@ type resolver struct {
 	// code is set for a Config built in code: the hints then speak of its
 	// fields rather than of variables.
 	code bool
+	// kafkaClient is set when the Kafka connection is an existing client's
+	// (Config.ResolveWithKafkaClient): the Kafka connection settings are
+	// then neither required nor read, in any mode.
+	kafkaClient bool
 }
 
 // resolve returns c completed, recording every problem in p.
@@ -49,7 +53,7 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match %s", out.TopicPrefix, avroname.Pattern), nil)
 	}
 
-	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode, p)
+	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode && !r.kafkaClient, p)
 	out.Registry = r.resolveRegistry(out.Registry, kafkaMode, p)
 	out.Delivery = r.resolveDelivery(out.Delivery, p)
 	return out

@@ -297,3 +297,29 @@ func TestDeliveryBounds(t *testing.T) {
 	}
 	checkProblems(t, ce, wantProblem{"Config.Delivery.StartupBackoffMax", "1ms is below the minimum 10ms"})
 }
+
+// TestResolveWithKafkaClient: with a Kafka client built elsewhere
+// (eventmanager.WithKafkaClient) the Kafka connection settings are neither
+// required nor read, while the registry still is and what is set must
+// still be well-formed.
+func TestResolveWithKafkaClient(t *testing.T) {
+	cfg := config.Config{AppName: "myapp", Registry: config.Registry{URL: "http://registry:8081"},
+		Kafka: config.Kafka{SecurityProtocol: config.SASLSSL, ClusterCAPath: "/nonexistent/ca.pem"}}
+	if _, err := cfg.Resolve(); !errors.Is(err, config.ErrInvalid) {
+		t.Fatalf("Resolve: %v, want ErrInvalid", err)
+	}
+	got, err := cfg.ResolveWithKafkaClient()
+	if err != nil {
+		t.Fatalf("ResolveWithKafkaClient: %v", err)
+	}
+	if got.Delivery.DeliveryTimeout != config.DefaultDeliveryTimeout {
+		t.Errorf("DeliveryTimeout %s, want the default %s", got.Delivery.DeliveryTimeout, config.DefaultDeliveryTimeout)
+	}
+	cfg.Registry.URL = ""
+	cfg.Kafka.SecurityProtocol = "FOO"
+	_, err = cfg.ResolveWithKafkaClient()
+	var ce *config.Error
+	if !errors.As(err, &ce) || len(ce.Vars) != 2 {
+		t.Fatalf("ResolveWithKafkaClient without a registry and with a bad protocol: %v, want 2 problems", err)
+	}
+}

@@ -247,3 +247,48 @@ func (e *TagConflictError) Error() string {
 
 // Is reports whether target is ErrTagConflict.
 func (e *TagConflictError) Is(target error) bool { return target == ErrTagConflict }
+
+// ErrOptionConflict is matched by an *OptionConflictError: New was given two
+// options (or an option and a configuration setting) that contradict each
+// other. As with franz-go's own options, neither silently wins.
+var ErrOptionConflict = errors.New("eventmanager: conflicting options")
+
+// OptionConflictError names the two options (or the option and the
+// configuration setting) that New refused together, and why.
+type OptionConflictError struct {
+	Option string // e.g. "WithKafkaClient"
+	Other  string // e.g. "WithKafkaOptions" or "METRICS_DELIVERY_TIMEOUT"
+	Reason string // why they cannot both hold, and the fix
+}
+
+// Error implements error.
+func (e *OptionConflictError) Error() string {
+	return fmt.Sprintf("eventmanager: %s conflicts with %s: %s", e.Option, e.Other, e.Reason)
+}
+
+// Is reports whether target is ErrOptionConflict.
+func (e *OptionConflictError) Is(target error) bool { return target == ErrOptionConflict }
+
+// ErrEventTooLarge is matched by an *EventTooLargeError: Publish refused an
+// event whose encoded record is larger than the Kafka client may send in
+// one record batch.
+var ErrEventTooLarge = errors.New("eventmanager: event too large")
+
+// EventTooLargeError reports an event that Publish refused (and counted
+// Rejected) because its encoded value, Size bytes, exceeds Limit: the Kafka
+// client's kgo.ProducerBatchMaxBytes (1,000,012 bytes by default) less the
+// record batch's own overhead. The broker would refuse it with
+// MESSAGE_TOO_LARGE.
+type EventTooLargeError struct {
+	Event string // the event name
+	Size  int    // the encoded value, in bytes
+	Limit int    // the largest encoded value accepted, in bytes
+}
+
+// Error implements error.
+func (e *EventTooLargeError) Error() string {
+	return fmt.Sprintf("eventmanager: event %q: encoded size %d bytes exceeds the limit of %d bytes (the Kafka client's ProducerBatchMaxBytes less the record batch overhead): the broker would refuse it; publish less data per event", e.Event, e.Size, e.Limit)
+}
+
+// Is reports whether target is ErrEventTooLarge.
+func (e *EventTooLargeError) Is(target error) bool { return target == ErrEventTooLarge }

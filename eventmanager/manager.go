@@ -76,14 +76,25 @@ type lifecycle struct {
 // New builds a Manager from cfg. It validates the configuration, chooses the
 // mode (Kafka, disabled or mock) and, in Kafka mode, builds the franz-go client
 // (unless WithKafkaClient is given) and the schema registry client. New does no
-// network I/O and never blocks. Errors: cfg's validation error (see
-// config.ErrInvalid) or a client construction error.
+// network I/O and never blocks. Errors: an *OptionConflictError
+// (ErrOptionConflict) for options that contradict each other (see
+// WithKafkaClient), cfg's validation error (see config.ErrInvalid; with
+// WithKafkaClient cfg is resolved by config.Config.ResolveWithKafkaClient,
+// which requires no Kafka connection setting) or a client construction
+// error.
 func New(cfg config.Config, opts ...Option) (*Manager, error) {
-	cfg, err := cfg.Resolve()
+	o := buildOptions(opts)
+	if err := o.conflicts(cfg); err != nil {
+		return nil, err
+	}
+	resolve := cfg.Resolve
+	if o.client != nil {
+		resolve = cfg.ResolveWithKafkaClient
+	}
+	cfg, err := resolve()
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
-	o := buildOptions(opts)
 	m := &Manager{
 		cfg:    cfg,
 		topic:  cfg.Topic(),
@@ -131,6 +142,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.kafka.client = o.client
 		m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 		m.clampBuffer()
+		m.pub.maxValue = valueLimit(m.kafka.client)
 		return m, nil
 	}
 	m.kafka.conn = &connWatch{}
@@ -149,7 +161,26 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	m.kafka.owns = true
 	m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 	m.clampBuffer()
+	m.pub.maxValue = valueLimit(m.kafka.client)
 	return m, nil
+}
+
+// batchOverhead bounds what a record batch holding one record adds to the
+// record's value: the batch header (61 bytes, and the 4 of its length in
+// the request) and the record's own framing (length, attributes, deltas,
+// key and value lengths, header count: at most 24 bytes), rounded up.
+const batchOverhead = 128
+
+// valueLimit returns the largest encoded event cl can send:
+// kgo.ProducerBatchMaxBytes (cl's, default 1,000,012 bytes) less
+// batchOverhead. Publish refuses a larger one (ErrEventTooLarge), which the
+// client would fail after accepting it (MESSAGE_TOO_LARGE).
+func valueLimit(cl *kgo.Client) int {
+	batch, ok := cl.OptValue(kgo.ProducerBatchMaxBytes).(int32)
+	if !ok || batch <= 0 {
+		batch = 1_000_012 // kgo's documented default
+	}
+	return max(int(batch)-batchOverhead, 0)
 }
 
 // clampBuffer keeps the buffer's bounds within the Kafka client's own

@@ -1,11 +1,14 @@
 package eventmanager
 
 import (
+	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/google/uuid"
 	"github.com/twmb/franz-go/pkg/kgo"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
 // Option configures a Manager at New. Options are applied in order; nothing
@@ -60,6 +63,15 @@ func WithIDSource(next func() uuid.UUID) Option {
 // instead of building one from the configuration. The manager never closes a
 // client it did not create; Manager.Close still flushes it. Default: the
 // manager builds and owns its client.
+//
+// The Kafka connection is then the client's business: New does not require
+// or read the configuration's Kafka settings (bootstrap servers, security
+// protocol, TLS and SASL, see config.Config.ResolveWithKafkaClient), and the
+// client's own kgo.RecordDeliveryTimeout bounds delivery. New refuses, with
+// an *OptionConflictError (ErrOptionConflict), WithKafkaOptions given
+// together with it (they configure a client the manager builds) and a
+// config.Delivery.DeliveryTimeout (METRICS_DELIVERY_TIMEOUT) other than
+// its default, config.DefaultDeliveryTimeout.
 func WithKafkaClient(cl *kgo.Client) Option {
 	return func(o *options) { o.client = cl }
 }
@@ -70,7 +82,8 @@ func WithKafkaClient(cl *kgo.Client) Option {
 // kgo.DialTLSConfig(tc) with a *tls.Config from elsewhere (a secrets store),
 // which replaces the one config.Kafka.TLSConfig builds from the KAFKA_*
 // paths (the manager's security messages then describe tc's certificates).
-// Later options win. Ignored with WithKafkaClient. Default: none.
+// Later options win. Default: none. New refuses it together with
+// WithKafkaClient (an *OptionConflictError): set the options on that client.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
 	return func(o *options) { o.kafkaOpts = append(o.kafkaOpts, opts...) }
 }
@@ -88,6 +101,24 @@ func WithTopicCreation(partitions int32) Option {
 		}
 		o.partitions = partitions
 	}
+}
+
+// conflicts returns the *OptionConflictError of the options o together with
+// cfg, the configuration as given to New (before Resolve fills defaults), or
+// nil.
+func (o *options) conflicts(cfg config.Config) error {
+	if o.client == nil {
+		return nil
+	}
+	if len(o.kafkaOpts) > 0 {
+		return &OptionConflictError{Option: "WithKafkaClient", Other: "WithKafkaOptions",
+			Reason: "the options configure a client the manager builds, and it builds none; set them on the client given to WithKafkaClient"}
+	}
+	if d := cfg.Delivery.DeliveryTimeout; d != 0 && d != config.DefaultDeliveryTimeout {
+		return &OptionConflictError{Option: "WithKafkaClient", Other: "METRICS_DELIVERY_TIMEOUT (config.Delivery.DeliveryTimeout)",
+			Reason: fmt.Sprintf("%s bounds the delivery of a client the manager builds; the given client's own kgo.RecordDeliveryTimeout applies: unset it, or set kgo.RecordDeliveryTimeout(%s) on that client", d, d)}
+	}
+	return nil
 }
 
 func buildOptions(opts []Option) options {

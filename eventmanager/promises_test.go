@@ -678,6 +678,7 @@ func TestPassedClientSmallerBuffer(t *testing.T) {
 				t.Fatal(err)
 			}
 			t.Cleanup(cl.Close)
+			cfg.Delivery.DeliveryTimeout = 0 // the client's own applies (a conflict otherwise)
 			opts = append(opts, eventmanager.WithKafkaClient(cl))
 		} else {
 			opts = append(opts, fastRetries(), eventmanager.WithKafkaOptions(kgo.MaxBufferedRecords(limit)))
@@ -858,6 +859,7 @@ func TestSharedClientFull(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(cl.Close)
+	cfg.Delivery.DeliveryTimeout = 0 // the client's own applies (a conflict otherwise)
 	m, q := startQueries(t, cfg, eventmanager.WithKafkaClient(cl))
 	b.stop()
 	for range limit { // the other producer of the shared client fills it

@@ -29,6 +29,9 @@ type pubEnv struct {
 	reg      config.Registry // for subjects
 	raise    bool            // METRICS_RAISE_ON_ERROR
 	interval time.Duration   // METRICS_LOG_INTERVAL
+	// maxValue is the largest encoded event the Kafka client can send
+	// (valueLimit); Kafka mode only.
+	maxValue int
 	// records pools *envelope (a record with a reusable Value buffer) for every
 	// publisher of the manager: one pool, fed by every delivery, stays warm
 	// when a service publishes several event types in turn (a pool per

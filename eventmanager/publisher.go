@@ -181,8 +181,12 @@ func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 // Errors: ErrNotInitialized, ErrClosed, and, for a value the pipeline cannot
 // carry, a *payload.EnumValueError (an enum value outside its symbols) or a
 // *payload.ValueError (a NaN or infinite float, a string longer than
-// payload.MaxStringLen); both match payload.ErrInvalidValue. The event is
-// then not published, in any mode, and counted as Rejected. Invalid UTF-8 in
+// payload.MaxStringLen); both match payload.ErrInvalidValue; such an event
+// is refused in any mode. In Kafka mode also an *EventTooLargeError (ErrEventTooLarge) for an event whose encoded
+// size exceeds what the Kafka client may send in one record batch
+// (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by default, less the batch's
+// overhead), which the broker would refuse. The event is then not
+// published, and counted as Rejected. Invalid UTF-8 in
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
 // also ErrBufferFull.
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
@@ -285,6 +289,11 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		m.records.Put(env)
 		p.stats.rejected.Add(1)
 		return err // names the event and the field
+	}
+	if len(value) > m.maxValue {
+		m.records.Put(env)
+		p.stats.rejected.Add(1)
+		return &EventTooLargeError{Event: p.name, Size: len(value), Limit: m.maxValue}
 	}
 	r.Value = value
 	// kgo stamps an unset Kafka timestamp with the wall clock and bounds

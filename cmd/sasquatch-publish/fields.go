@@ -3,6 +3,7 @@ package main
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"maps"
 	"math"
 	"os"
@@ -150,13 +151,35 @@ func avroName(t reflect.Type) string {
 // may list them (a schema copied from the registry does).
 var metadataFields = map[string]bool{"id": true, "application": true, "timestamp": true, "timestamp_ns": true}
 
+// maxSchemaBytes bounds the -schema file: the schema of one event record
+// is a few KiB at most.
+const maxSchemaBytes = 1 << 20
+
+// readSchema reads file, refusing one larger than maxSchemaBytes without
+// reading past the bound.
+func readSchema(file string) ([]byte, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return nil, fmt.Errorf("-schema: %w", err)
+	}
+	defer f.Close()
+	data, err := io.ReadAll(io.LimitReader(f, maxSchemaBytes+1))
+	if err != nil {
+		return nil, fmt.Errorf("-schema: %w", err)
+	}
+	if len(data) > maxSchemaBytes {
+		return nil, fmt.Errorf("-schema %s: larger than 1 MiB, the limit: not the Avro schema of one event record", file)
+	}
+	return data, nil
+}
+
 // schemaSpecs reads the fields of the record schema in file. Every field
 // without a null branch needs a value; a value for a field the file lacks
 // is an error.
 func schemaSpecs(file string, values []fieldValue) ([]fieldSpec, error) {
-	data, err := os.ReadFile(file)
+	data, err := readSchema(file)
 	if err != nil {
-		return nil, fmt.Errorf("-schema: %w", err)
+		return nil, err
 	}
 	var rec struct {
 		Type   string `json:"type"`

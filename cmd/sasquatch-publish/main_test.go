@@ -298,3 +298,19 @@ func TestRefusedInput(t *testing.T) {
 		t.Errorf("9e9 seconds: %v, want accepted", err)
 	}
 }
+
+// TestSchemaFileTooLarge: -schema is read with a bound (maxSchemaBytes), not
+// whatever the file holds (issue 24): a larger file is refused with a clear
+// error and exit 2, before anything is read past the bound.
+func TestSchemaFileTooLarge(t *testing.T) {
+	big := filepath.Join(t.TempDir(), "big.avsc")
+	pad := strings.Repeat(" ", maxSchemaBytes)
+	if err := os.WriteFile(big, []byte(`{"type":"record","name":"x","fields":[{"name":"a","type":"long"}]}`+pad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var stdout, stderr strings.Builder
+	code := run(t.Context(), []string{"-event", "x", "-schema", big, "-f", "a=1", "-pipeline"}, &stdout, &stderr)
+	if code != exitUsage || !strings.Contains(stderr.String(), "larger than") || !strings.Contains(stderr.String(), "1 MiB") {
+		t.Errorf("exit %d, stderr %q: want %d and an error saying the file is larger than 1 MiB", code, stderr.String(), exitUsage)
+	}
+}
