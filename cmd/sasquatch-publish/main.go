@@ -47,8 +47,8 @@ for its delivery. Prints the event id on stdout. Exit status: 0 delivered;
 Configuration comes from the environment, exactly as for a service using
 the sasquatch-go SDK: METRICS_APP_NAME (or METRICS_APPLICATION, as Phalanx sets it; required), KAFKA_BOOTSTRAP_SERVERS,
 KAFKA_SECURITY_PROTOCOL, KAFKA_SASL_*, KAFKA_*_PATH, SCHEMA_MANAGER_REGISTRY_URL,
-SCHEMA_MANAGER_SUFFIX, METRICS_EVENTS_TOPIC_PREFIX, ... (see the SDK's
-docs/configuration.md). METRICS_ENABLED=false (disabled; with
+SCHEMA_MANAGER_SUFFIX, METRICS_EVENTS_TOPIC_PREFIX, ... (see
+https://github.com/lsst-sqre/sasquatch-go/blob/main/docs/configuration.md). METRICS_ENABLED=false (disabled; with
 METRICS_MOCK=true, mock, as in Safir) only validates the event. The event goes to the topic <prefix>.<app>, which must
 exist; its schema is registered under <prefix>.<app>.<event><suffix>, and a
 field whose InfluxDB type differs from the latest registered schema's is

@@ -50,7 +50,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) (err erro
 	fs.SetOutput(stderr)
 	addr := fs.String("addr", envOr("HTTP_ADDR", "127.0.0.1:8080"), "listen `address` host:port (port 0: any free port); default $HTTP_ADDR, with -demo 127.0.0.1:0")
 	demo := fs.Bool("demo", false, "send a few requests to the service itself, check their events, print a summary and exit")
-	tailTopic := fs.Bool("tail", useEmbedded, "print each event on the topic as InfluxDB line protocol (default: on in embedded mode)")
+	tailTopic := fs.Bool("tail", useEmbedded, "print each event on the topic as InfluxDB line protocol; on when the broker is embedded (KAFKA_BOOTSTRAP_SERVERS unset)")
 	pipeline := fs.Bool("pipeline", false, "print everything a Sasquatch deployment of this service's events needs (Phalanx values, the app chart's KafkaAccess, env and mounts, the Telegraf input), and exit")
 	grace := fs.Duration("shutdown-timeout", 10*time.Second, "bound of the graceful shutdown (HTTP requests, async queries, event delivery)")
 	if err := fs.Parse(args); err != nil {
