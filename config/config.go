@@ -244,7 +244,7 @@ func (c Config) Topic() string {
 // Validate reports whether c is a valid configuration: it is Resolve
 // without the result. Like Resolve it reads the PEM files named by c in
 // Kafka mode, so that a bad file is reported. The error is an *Error
-// (errors.Is ErrInvalid) naming each bad field as Resolve does.
+// naming each bad field as Resolve does.
 func (c Config) Validate() error {
 	_, err := c.Resolve()
 	return err

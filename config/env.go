@@ -73,7 +73,7 @@ type rawEnv struct {
 // error too, as they may be its cause. Notes about settings that are set
 // but ignored come from Config.Warnings.
 //
-// On a bad configuration FromEnv returns an *Error (errors.Is ErrInvalid)
+// On a bad configuration FromEnv returns an *Error
 // naming every bad variable and why; values of secret variables never
 // appear in it.
 func FromEnv() (Config, error) {

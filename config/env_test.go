@@ -85,8 +85,8 @@ func fromEnvError(t *testing.T, env map[string]string) *config.Error {
 	if err == nil {
 		t.Fatalf("FromEnv() = %v, want an error", c)
 	}
-	if !errors.Is(err, config.ErrInvalid) {
-		t.Errorf("errors.Is(%v, ErrInvalid) = false", err)
+	if !errors.As(err, new(*config.Error)) {
+		t.Errorf("errors.As(%v, *config.Error) = false", err)
 	}
 	var ce *config.Error
 	if !errors.As(err, &ce) {

@@ -43,7 +43,7 @@ func ExampleFromEnv_invalid() {
 	defer restore()
 
 	_, err := config.FromEnv()
-	fmt.Println(errors.Is(err, config.ErrInvalid))
+	fmt.Println(errors.As(err, new(*config.Error)))
 	var cerr *config.Error
 	if errors.As(err, &cerr) {
 		for _, v := range cerr.Vars {

@@ -130,7 +130,7 @@ func TestResolveLiteral(t *testing.T) {
 			}
 			if tt.wantErr != nil {
 				var ce *config.Error
-				if !errors.As(err, &ce) || !errors.Is(err, config.ErrInvalid) {
+				if !errors.As(err, &ce) || !errors.As(err, new(*config.Error)) {
 					t.Fatalf("Resolve() error = %v, want a *config.Error", err)
 				}
 				checkProblems(t, ce, tt.wantErr...)
@@ -305,8 +305,8 @@ func TestDeliveryBounds(t *testing.T) {
 func TestResolveWithKafkaClient(t *testing.T) {
 	cfg := config.Config{AppName: "myapp", Registry: config.Registry{URL: "http://registry:8081"},
 		Kafka: config.Kafka{SecurityProtocol: config.SASLSSL, ClusterCAPath: "/nonexistent/ca.pem"}}
-	if _, err := cfg.Resolve(); !errors.Is(err, config.ErrInvalid) {
-		t.Fatalf("Resolve: %v, want ErrInvalid", err)
+	if _, err := cfg.Resolve(); !errors.As(err, new(*config.Error)) {
+		t.Fatalf("Resolve: %v, want *config.Error", err)
 	}
 	got, err := cfg.ResolveWithKafkaClient()
 	if err != nil {

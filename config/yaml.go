@@ -93,7 +93,7 @@ func (m *SafirMetrics) UnmarshalYAML(value *yaml.Node) error {
 //     FromEnv's (seconds, "1m30s", Safir's "5m 30s"). Two keys for one
 //     setting (application and appName) must agree.
 //
-// The error is an *Error (errors.Is ErrInvalid) listing every problem: a
+// The error is an *Error listing every problem: a
 // setting read from the block is named by its YAML path
 // (metrics.schemaManager.registryUrl), one read from the environment by its
 // variable, and a missing one by its YAML path, its reason naming the

@@ -14,7 +14,7 @@ import (
 // that the schema registry answers and that the application's topic exists
 // and this client may write to it (creating it only with WithTopicCreation).
 // In disabled and mock modes it does no I/O. Calling it again after success
-// does nothing. Errors: ErrClosed; a *TopicError (errors.Is ErrTopic) for a
+// does nothing. Errors: ErrClosed; a *TopicError for a
 // missing or unwritable topic; a *SecurityError (errors.Is ErrAuthentication
 // or ErrTLS) when Kafka refuses the SASL credentials or the certificates; a
 // *schemaregistry.RequestError when the registry refuses the credentials or

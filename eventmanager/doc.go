@@ -21,7 +21,7 @@
 // payload types, bad or duplicate names) are returned in every mode so that
 // tests in mock mode catch them. A missing or unwritable topic is seen only
 // by asking the brokers, so only Kafka mode finds it: [Manager.Initialize]
-// returns a [*TopicError] (errors.Is [ErrTopic]) whatever
+// returns a [*TopicError] whatever
 // METRICS_RAISE_ON_ERROR when the brokers answer at start-up; when they do
 // not, the background connection finds it later, logs it as an error and
 // makes [Manager.Check] fail until the topic is usable, while events stay

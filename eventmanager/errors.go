@@ -7,26 +7,19 @@ import (
 )
 
 // Sentinel errors of the manager's lifecycle. Test for them with errors.Is.
+//
+// A sentinel names a category that several errors share (as io/fs's
+// ErrNotExist does); an error type that carries data has none of its own:
+// match it with errors.As, e.g.
+//
+//	var te *eventmanager.TopicError
+//	if errors.As(err, &te) { ... te.Topic ... }
 var (
 	// ErrNotInitialized is returned by CreatePublisher and Publish before
 	// Manager.Initialize has succeeded.
 	ErrNotInitialized = errors.New("eventmanager: manager not initialized: call Initialize first")
 	// ErrClosed is returned by every call made after Manager.Close.
 	ErrClosed = errors.New("eventmanager: manager closed")
-	// ErrTagConflict is returned by CreatePublisher when a field name is an
-	// InfluxDB tag (influx:"tag") in one event of the application and a plain
-	// field in another. The concrete error is a *TagConflictError.
-	ErrTagConflict = errors.New("eventmanager: field is a tag in one event and a plain field in another")
-	// ErrDuplicateEvent is returned by CreatePublisher when the manager already
-	// has a publisher for that event name.
-	ErrDuplicateEvent = errors.New("eventmanager: duplicate event name")
-	// ErrTopic is returned by Initialize when the application's topic does not
-	// exist or the client may not write to it. The concrete error is a
-	// *TopicError.
-	ErrTopic = errors.New("eventmanager: topic missing or not writable")
-	// ErrUndelivered is returned by Close when its context expired before every
-	// accepted event was delivered. The concrete error is an *UndeliveredError.
-	ErrUndelivered = errors.New("eventmanager: events not delivered")
 )
 
 // TopicError says why the application's topic cannot be used.
@@ -53,9 +46,6 @@ func (e *TopicError) Error() string {
 // Unwrap returns the broker's error.
 func (e *TopicError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrTopic.
-func (e *TopicError) Is(target error) bool { return target == ErrTopic }
-
 // DuplicateEventError names the event that was registered twice.
 type DuplicateEventError struct {
 	Event string
@@ -65,9 +55,6 @@ type DuplicateEventError struct {
 func (e *DuplicateEventError) Error() string {
 	return fmt.Sprintf("eventmanager: duplicate event name %q: create each publisher once at start-up and share it", e.Event)
 }
-
-// Is reports whether target is ErrDuplicateEvent.
-func (e *DuplicateEventError) Is(target error) bool { return target == ErrDuplicateEvent }
 
 // UndeliveredError reports the events that Close (or Flush) could not
 // deliver before its context expired (or whose schema could not be
@@ -117,9 +104,6 @@ func (e *UndeliveredError) Error() string {
 
 // Unwrap returns the context's error.
 func (e *UndeliveredError) Unwrap() error { return e.Err }
-
-// Is reports whether target is ErrUndelivered.
-func (e *UndeliveredError) Is(target error) bool { return target == ErrUndelivered }
 
 // ErrBufferFull is returned by Publish, only when METRICS_RAISE_ON_ERROR=true,
 // for an event dropped because the buffer of unsent events was full. Without
@@ -182,11 +166,6 @@ func (e *SecurityError) Unwrap() error { return e.Err }
 // Is reports whether target is e.Kind.
 func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
 
-// ErrFieldTypeChanged is matched by a *FieldTypeChangedError: CreatePublisher
-// refused a schema that changes the InfluxDB type of a field already
-// registered under the event's subject.
-var ErrFieldTypeChanged = errors.New("eventmanager: field type changed against the registered schema")
-
 // FieldTypeChangedError reports the fields whose InfluxDB type class
 // (string, integer, float, boolean) differs between the event's schema and
 // the latest schema registered under its subject. InfluxDB refuses every
@@ -227,9 +206,6 @@ func (e *FieldTypeChangedError) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is ErrFieldTypeChanged.
-func (e *FieldTypeChangedError) Is(target error) bool { return target == ErrFieldTypeChanged }
-
 // TagConflictError names a field that is an InfluxDB tag in one event and a
 // plain field in another event of the same application. Sasquatch's
 // Telegraf reads one avro_tags list per application topic, so the two
@@ -245,14 +221,6 @@ func (e *TagConflictError) Error() string {
 	return fmt.Sprintf("eventmanager: field %q is an InfluxDB tag in event %q but a plain field in event %q: Telegraf's avro_tags applies to the whole application topic; tag it in both (influx:\"tag\") or in neither, or rename one", e.Field, e.TagEvent, e.FieldEvent)
 }
 
-// Is reports whether target is ErrTagConflict.
-func (e *TagConflictError) Is(target error) bool { return target == ErrTagConflict }
-
-// ErrOptionConflict is matched by an *OptionConflictError: New was given two
-// options (or an option and a configuration setting) that contradict each
-// other. As with franz-go's own options, neither silently wins.
-var ErrOptionConflict = errors.New("eventmanager: conflicting options")
-
 // OptionConflictError names the two options (or the option and the
 // configuration setting) that New refused together, and why.
 type OptionConflictError struct {
@@ -265,14 +233,6 @@ type OptionConflictError struct {
 func (e *OptionConflictError) Error() string {
 	return fmt.Sprintf("eventmanager: %s conflicts with %s: %s", e.Option, e.Other, e.Reason)
 }
-
-// Is reports whether target is ErrOptionConflict.
-func (e *OptionConflictError) Is(target error) bool { return target == ErrOptionConflict }
-
-// ErrEventTooLarge is matched by an *EventTooLargeError: Publish refused an
-// event whose encoded record is larger than the Kafka client may send in
-// one record batch.
-var ErrEventTooLarge = errors.New("eventmanager: event too large")
 
 // EventTooLargeError reports an event that Publish refused (and counted
 // Rejected) because its encoded value, Size bytes, exceeds Limit: the Kafka
@@ -289,6 +249,3 @@ type EventTooLargeError struct {
 func (e *EventTooLargeError) Error() string {
 	return fmt.Sprintf("eventmanager: event %q: encoded size %d bytes exceeds the limit of %d bytes (the Kafka client's ProducerBatchMaxBytes less the record batch overhead): the broker would refuse it; publish less data per event", e.Event, e.Size, e.Limit)
 }
-
-// Is reports whether target is ErrEventTooLarge.
-func (e *EventTooLargeError) Is(target error) bool { return target == ErrEventTooLarge }

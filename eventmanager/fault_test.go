@@ -423,7 +423,7 @@ func TestCloseExpiredContext(t *testing.T) {
 	cancel()
 	err := m.Close(expired)
 	var ue *eventmanager.UndeliveredError
-	if !errors.As(err, &ue) || !errors.Is(err, eventmanager.ErrUndelivered) {
+	if !errors.As(err, &ue) || !errors.As(err, new(*eventmanager.UndeliveredError)) {
 		t.Fatalf("Close with an expired context: err = %v, want *UndeliveredError", err)
 	}
 	if ue.Count != 100 {

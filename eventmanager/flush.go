@@ -19,7 +19,7 @@ import (
 // them).
 //
 // When ctx ends first, or when some of those events failed while Flush
-// waited, it returns an *UndeliveredError (errors.Is ErrUndelivered) whose
+// waited, it returns an *UndeliveredError whose
 // Count is the number of those events not delivered. Unknown of them may
 // be in the topic: still buffered when ctx ended (they may yet be
 // delivered, and Stats reports their outcome), or counted Unknown in

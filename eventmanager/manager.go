@@ -77,8 +77,8 @@ type lifecycle struct {
 // mode (Kafka, disabled or mock) and, in Kafka mode, builds the franz-go client
 // (unless WithKafkaClient is given) and the schema registry client. New does no
 // network I/O and never blocks. Errors: an *OptionConflictError
-// (ErrOptionConflict) for options that contradict each other (see
-// WithKafkaClient), cfg's validation error (see config.ErrInvalid; with
+// for options that contradict each other (see
+// WithKafkaClient), cfg's validation error (a *config.Error; with
 // WithKafkaClient cfg is resolved by config.Config.ResolveWithKafkaClient,
 // which requires no Kafka connection setting) or a client construction
 // error.
@@ -173,7 +173,7 @@ const batchOverhead = 128
 
 // valueLimit returns the largest encoded event cl can send:
 // kgo.ProducerBatchMaxBytes (cl's, default 1,000,012 bytes) less
-// batchOverhead. Publish refuses a larger one (ErrEventTooLarge), which the
+// batchOverhead. Publish refuses a larger one, which the
 // client would fail after accepting it (MESSAGE_TOO_LARGE).
 func valueLimit(cl *kgo.Client) int {
 	batch, ok := cl.OptValue(kgo.ProducerBatchMaxBytes).(int32)

@@ -68,7 +68,7 @@ func WithIDSource(next func() uuid.UUID) Option {
 // or read the configuration's Kafka settings (bootstrap servers, security
 // protocol, TLS and SASL, see config.Config.ResolveWithKafkaClient), and the
 // client's own kgo.RecordDeliveryTimeout bounds delivery. New refuses, with
-// an *OptionConflictError (ErrOptionConflict), WithKafkaOptions given
+// an *OptionConflictError, WithKafkaOptions given
 // together with it (they configure a client the manager builds) and a
 // config.Delivery.DeliveryTimeout (METRICS_DELIVERY_TIMEOUT) other than
 // its default, config.DefaultDeliveryTimeout.

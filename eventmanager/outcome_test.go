@@ -245,8 +245,8 @@ func TestCloseEarlyLogWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := within(t, "Close with the registry down", func() error { return m.Close(t.Context()) })
-	if !errors.Is(err, eventmanager.ErrUndelivered) || t.Context().Err() != nil {
-		t.Fatalf("Close = %v, want ErrUndelivered before its ctx ended", err)
+	if !errors.As(err, new(*eventmanager.UndeliveredError)) || t.Context().Err() != nil {
+		t.Fatalf("Close = %v, want *eventmanager.UndeliveredError before its ctx ended", err)
 	}
 	if !strings.Contains(err.Error(), "1 accepted event not delivered: schema not registered") {
 		t.Errorf("Close = %q, want it to say 1 accepted event not delivered: schema not registered", err)

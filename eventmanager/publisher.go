@@ -60,15 +60,15 @@ type pendingFlusher interface {
 // until the schema id is known.
 //
 // Errors, in every mode: ErrNotInitialized, ErrClosed, a
-// *DuplicateEventError (errors.Is ErrDuplicateEvent), a *TagConflictError
-// (errors.Is ErrTagConflict) when a field is an InfluxDB tag in one event of
+// *DuplicateEventError, a *TagConflictError
+// when a field is an InfluxDB tag in one event of
 // the application and a plain field in another, a *payload.NameError
-// (errors.Is payload.ErrInvalidName) for a name that is not an Avro name, a
-// *payload.UnsupportedError (errors.Is payload.ErrUnsupported) listing every
+// for a name that is not an Avro name, a
+// *payload.UnsupportedError listing every
 // unsupported field of T. In Kafka mode also a *FieldTypeChangedError
-// (errors.Is ErrFieldTypeChanged) when a field's InfluxDB type differs from
+// when a field's InfluxDB type differs from
 // the latest registered schema's, whatever the compatibility level, the
-// registry's refusal (for example schemaregistry.ErrIncompatible), and, with
+// registry's refusal (for example a *schemaregistry.IncompatibleError), and, with
 // METRICS_RAISE_ON_ERROR=true, schemaregistry.ErrUnavailable.
 func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publisher[T], error) {
 	if err := m.usable(); err != nil {
@@ -123,7 +123,7 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 		case m.life.state.Load() == stateClosed:
 			m.events.remove(name)
 			return nil, ErrClosed
-		case errors.Is(err, ErrFieldTypeChanged):
+		case errors.As(err, new(*FieldTypeChangedError)):
 			m.events.remove(name)
 			return nil, err // names the event, the subject and the fields
 		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
@@ -182,7 +182,7 @@ func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
 // carry, a *payload.EnumValueError (an enum value outside its symbols) or a
 // *payload.ValueError (a NaN or infinite float, a string longer than
 // payload.MaxStringLen); both match payload.ErrInvalidValue; such an event
-// is refused in any mode. In Kafka mode also an *EventTooLargeError (ErrEventTooLarge) for an event whose encoded
+// is refused in any mode. In Kafka mode also an *EventTooLargeError for an event whose encoded
 // size exceeds what the Kafka client may send in one record batch
 // (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by default, less the batch's
 // overhead), which the broker would refuse. The event is then not

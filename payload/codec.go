@@ -20,8 +20,8 @@ type Codec[T any] struct {
 // payload type T, and builds T's Avro record schema and encoding plan. It does
 // no I/O.
 //
-// It returns a *NameError (ErrInvalidName) for a bad event name or namespace
-// part, and an *UnsupportedError (ErrUnsupported) listing every problem in T:
+// It returns a *NameError for a bad event name or namespace
+// part, and an *UnsupportedError listing every problem in T:
 // unsupported field types, bad, duplicate or reserved field names, malformed
 // enums. T must be a struct type, not a pointer to one.
 func NewCodec[T any](name, namespace string) (*Codec[T], error) {

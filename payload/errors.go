@@ -9,14 +9,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
-// ErrInvalidName is the sentinel matched (with errors.Is) by every *NameError:
-// an event name, a namespace part or a field name that is not an Avro name.
-var ErrInvalidName = errors.New("payload: invalid avro name")
-
-// ErrUnsupported is the sentinel matched (with errors.Is) by every
-// *UnsupportedError: a payload type that cannot be turned into an Avro record.
-var ErrUnsupported = errors.New("payload: unsupported payload type")
-
 // ErrInvalidValue is the sentinel matched (with errors.Is) by every value a
 // codec refuses to encode: a *ValueError (a NaN or infinite float, a string
 // longer than MaxStringLen) and an *EnumValueError.
@@ -29,7 +21,7 @@ var ErrInvalidValue = errors.New("payload: invalid field value")
 const MaxStringLen = 64 << 10
 
 // NameError reports a name that does not match [A-Za-z_][A-Za-z0-9_]*.
-// It matches ErrInvalidName with errors.Is.
+// Match it with errors.As.
 type NameError struct {
 	// Name is the offending name, as given.
 	Name string
@@ -41,9 +33,6 @@ type NameError struct {
 func (e *NameError) Error() string {
 	return fmt.Sprintf("payload: invalid %s %q: an avro name must match %s", e.What, e.Name, avroname.Pattern)
 }
-
-// Unwrap returns ErrInvalidName.
-func (e *NameError) Unwrap() error { return ErrInvalidName }
 
 // FieldError is one problem found in a payload type.
 type FieldError struct {
@@ -62,8 +51,7 @@ func (f FieldError) String() string {
 
 // UnsupportedError reports every problem found in a payload type at once:
 // unsupported field types, bad or duplicate field names, names that collide
-// with the metadata fields and malformed enums. It matches ErrUnsupported with
-// errors.Is.
+// with the metadata fields and malformed enums. Match it with errors.As.
 type UnsupportedError struct {
 	// Event is the event name the type was registered under.
 	Event string
@@ -89,9 +77,6 @@ func (e *UnsupportedError) Error() string {
 	}
 	return b.String()
 }
-
-// Is reports whether target is ErrUnsupported.
-func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
 
 // EnumValueError reports an enum field whose value is not one of its
 // symbols. It matches ErrInvalidValue with errors.Is. Its

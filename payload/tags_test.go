@@ -68,7 +68,7 @@ func TestInfluxTagKinds(t *testing.T) {
 			c, err := newCodecOf(tagged, "ev", "ns")
 			if tt.reason != "" {
 				var ue *UnsupportedError
-				if !errors.As(err, &ue) || !errors.Is(err, ErrUnsupported) {
+				if !errors.As(err, &ue) || !errors.As(err, new(*UnsupportedError)) {
 					t.Fatalf("err = %v, want an *UnsupportedError", err)
 				}
 				want := FieldError{Path: "struct.F", GoType: tt.typ.String()}

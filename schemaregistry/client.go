@@ -120,7 +120,7 @@ func (c *Client) CloseIdleConnections() {
 // schema by id), each bounded by config.Registry.Timeout; cancelling ctx aborts it at
 // once. Concurrent calls for the same uncached schema each make their
 // requests; the registry returns the same id to all. Errors:
-// [*IncompatibleError] (matches [ErrIncompatible]) when the registry refuses
+// [*IncompatibleError] when the registry refuses
 // the schema under the subject's level; errors matching [ErrUnavailable]
 // (retry later); [*RequestError] for refusals a retry does not cure (bad
 // credentials, invalid schema); ctx's error when ctx ends first.

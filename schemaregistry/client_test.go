@@ -336,7 +336,7 @@ func TestRegisterIncompatibleTransitive(t *testing.T) {
 func wantIncompatible(t *testing.T, err error, subject, level string) {
 	t.Helper()
 	var ie *IncompatibleError
-	if !errors.As(err, &ie) || !errors.Is(err, ErrIncompatible) {
+	if !errors.As(err, &ie) || !errors.As(err, new(*IncompatibleError)) {
 		t.Fatalf("err = %v, want *IncompatibleError", err)
 	}
 	if ie.Subject != subject || ie.Compatibility != level || ie.Message == "" {
@@ -559,7 +559,7 @@ func TestTLS(t *testing.T) {
 
 	// A CA file that cannot be used is New's error, as config reports it.
 	missing := filepath.Join(t.TempDir(), "missing.crt")
-	if c, err := New(config.Registry{URL: s.URL(), CAPath: missing}); c != nil || !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
+	if c, err := New(config.Registry{URL: s.URL(), CAPath: missing}); c != nil || !errors.As(err, new(*config.Error)) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
 		t.Errorf("New with a missing CA file = %v, %v, want a config error naming SCHEMA_MANAGER_CA_PATH", c, err)
 	}
 }

@@ -220,7 +220,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &changed) {
 			return fail(exitUsage, "%v%s", err, changeHints(specs, changed))
 		}
-		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.Is(err, eventmanager.ErrTagConflict) {
+		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.As(err, new(*eventmanager.TagConflictError)) {
 			return fail(exitUsage, "%v", err)
 		}
 		return fail(exitUndelivered, "%v", err)

@@ -47,17 +47,14 @@ const (
 	ExitUndelivered = 2
 )
 
-// ErrUndelivered is matched (with errors.Is) by Run's error when events
-// were not delivered; the *eventmanager.UndeliveredError of Flush, when
-// there is one, is in the chain too.
-var ErrUndelivered = errors.New("batch: metrics events not delivered")
-
 // Run runs job with ctx, then publishes *event through timer with the time
 // the job took and its outcome (see eventmanager.Timer.Time); the job may
 // fill in other fields of *event meanwhile (a row count, say). Then it flushes
 // m for at most timeout (eventmanager.Manager.Flush), and returns the
 // process's exit code with an error saying why it is not ExitOK: the job's
-// error, ErrUndelivered, or both (errors.Join). ExitOK means the job
+// error, an *eventmanager.UndeliveredError (Op "batch.Run"), or both
+// (errors.Join): errors.As finds the *eventmanager.UndeliveredError whenever
+// events were not delivered. ExitOK means the job
 // succeeded and its event was delivered: an event that could not even be
 // published (a closed manager, say: Publish's error is in the chain) is
 // ExitUndelivered.
@@ -93,7 +90,7 @@ func Run[T any](ctx context.Context, m *eventmanager.Manager, timer *eventmanage
 	pubErr := timer.Time(ctx, start, event, &jobErr)
 	deliveryErr := flush(ctx, m, before, timeout)
 	if pubErr != nil {
-		deliveryErr = errors.Join(fmt.Errorf("%w: the job's event was not published: %w", ErrUndelivered, pubErr), deliveryErr)
+		deliveryErr = notPublished(pubErr, deliveryErr)
 	}
 	switch {
 	case jobErr != nil:
@@ -108,8 +105,24 @@ func Run[T any](ctx context.Context, m *eventmanager.Manager, timer *eventmanage
 // runtime.Goexit.
 var errJobAborted = errors.New("batch: the job panicked or called runtime.Goexit")
 
-// flush flushes m for at most timeout and returns ErrUndelivered (with
-// Flush's error) when events accepted since before were not all delivered.
+// opRun is the Op of the *eventmanager.UndeliveredError that Run returns.
+const opRun = "batch.Run"
+
+// notPublished adds the job's own event, which Publish refused (pubErr),
+// to the undelivered events of flush (deliveryErr, nil or an
+// *eventmanager.UndeliveredError).
+func notPublished(pubErr, deliveryErr error) error {
+	cause := fmt.Errorf("the job's event was not published: %w", pubErr)
+	var ue *eventmanager.UndeliveredError
+	if errors.As(deliveryErr, &ue) {
+		return &eventmanager.UndeliveredError{Op: opRun, Count: ue.Count + 1, Unknown: ue.Unknown, Err: errors.Join(cause, ue.Err)}
+	}
+	return &eventmanager.UndeliveredError{Op: opRun, Count: 1, Err: cause}
+}
+
+// flush flushes m for at most timeout and returns an
+// *eventmanager.UndeliveredError (with Flush's error) when events accepted
+// since before were not all delivered.
 func flush(ctx context.Context, m *eventmanager.Manager, before eventmanager.EventStats, timeout time.Duration) error {
 	flushCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
 	defer cancel()
@@ -117,11 +130,15 @@ func flush(ctx context.Context, m *eventmanager.Manager, before eventmanager.Eve
 	after := m.Stats().Total
 	lost := (after.Failed - before.Failed) + (after.Unknown - before.Unknown) +
 		(after.Dropped - before.Dropped) + (after.Rejected - before.Rejected)
+	var fe *eventmanager.UndeliveredError
 	switch {
+	case errors.As(flushErr, &fe):
+		return &eventmanager.UndeliveredError{Op: opRun, Count: fe.Count, Unknown: fe.Unknown, Err: fe.Err}
 	case flushErr != nil:
-		return fmt.Errorf("%w: %w", ErrUndelivered, flushErr)
+		return &eventmanager.UndeliveredError{Op: opRun, Count: int64(lost), Err: flushErr}
 	case lost > 0:
-		return fmt.Errorf("%w: %d events failed, were dropped or were rejected while the job ran (see Manager.Stats and the logs)", ErrUndelivered, lost)
+		return &eventmanager.UndeliveredError{Op: opRun, Count: int64(lost),
+			Err: errors.New("they failed, were dropped or were rejected while the job ran (see Manager.Stats and the logs)")}
 	}
 	return nil
 }

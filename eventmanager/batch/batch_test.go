@@ -111,8 +111,8 @@ func TestRunUndelivered(t *testing.T) {
 	cluster.Close()
 	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "lost"}, 300*time.Millisecond, func(context.Context) error { return nil })
 	var ue *eventmanager.UndeliveredError
-	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.As(err, &ue) || ue.Count != 1 {
-		t.Fatalf("Run = %d, %v; want %d, ErrUndelivered with 1 event", code, err, batch.ExitUndelivered)
+	if code != batch.ExitUndelivered || !errors.As(err, &ue) || ue.Count != 1 || ue.Op != "batch.Run" {
+		t.Fatalf("Run = %d, %v; want %d, an *eventmanager.UndeliveredError (Op batch.Run) with 1 event", code, err, batch.ExitUndelivered)
 	}
 }
 
@@ -190,8 +190,8 @@ func TestRunClosedManager(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return nil })
-	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.Is(err, eventmanager.ErrClosed) {
-		t.Errorf("Run on a closed manager = %d, %v; want %d, ErrUndelivered and ErrClosed", code, err, batch.ExitUndelivered)
+	if code != batch.ExitUndelivered || !errors.As(err, new(*eventmanager.UndeliveredError)) || !errors.Is(err, eventmanager.ErrClosed) {
+		t.Errorf("Run on a closed manager = %d, %v; want %d, an *eventmanager.UndeliveredError and ErrClosed", code, err, batch.ExitUndelivered)
 	}
 	boom := errors.New("boom")
 	code, err = batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return boom })
