@@ -141,7 +141,7 @@ func TestFromEnvDefaults(t *testing.T) {
 			BlockTimeout:      0,
 			DeliveryTimeout:   2 * time.Minute,
 			LogInterval:       time.Minute,
-			StartupBackoffMax: time.Minute,
+			BackoffMax:        time.Minute,
 		},
 	}
 	if !equalConfig(c, want) {
@@ -256,7 +256,7 @@ func TestFromEnvVariables(t *testing.T) {
 		{"METRICS_LOG_INTERVAL", mockEnv(map[string]string{"METRICS_LOG_INTERVAL": "10"}),
 			func(c config.Config) (any, any) { return c.Delivery.LogInterval, 10 * time.Second }},
 		{"METRICS_BACKOFF_MAX", mockEnv(map[string]string{"METRICS_BACKOFF_MAX": "5m"}),
-			func(c config.Config) (any, any) { return c.Delivery.StartupBackoffMax, 5 * time.Minute }},
+			func(c config.Config) (any, any) { return c.Delivery.BackoffMax, 5 * time.Minute }},
 		{"blank values are unset", kafkaEnv(map[string]string{"METRICS_ENABLED": "  ", "SCHEMA_MANAGER_TIMEOUT": " ", "KAFKA_SECURITY_PROTOCOL": "\t"}),
 			func(c config.Config) (any, any) {
 				return []any{c.Disabled, c.Registry.Timeout, c.Kafka.SecurityProtocol}, []any{false, 10 * time.Second, config.Plaintext}

@@ -132,7 +132,7 @@ func ExampleConfig_Resolve() {
 	}
 	fmt.Println(cfg.Topic(), cfg.Kafka.SecurityProtocol, cfg.Delivery.DeliveryTimeout)
 
-	err = config.Config{AppName: "my app", Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Validate()
+	_, err = config.Config{AppName: "my app", Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Resolve()
 	fmt.Println(err)
 	// Output:
 	// lsst.square.metrics.events.myapp PLAINTEXT 2m0s

@@ -76,7 +76,7 @@ func (m *SafirMetrics) UnmarshalYAML(value *yaml.Node) error {
 //     A key set to null leaves an optional setting (a kafka path or SASL
 //     setting) unset, without the environment. backoffInterval, the wait
 //     of Safir's event manager after an error, sets
-//     Delivery.StartupBackoffMax, the cap of the SDK's retry backoff;
+//     Delivery.BackoffMax, the cap of the SDK's retry backoff;
 //     unset, it comes from METRICS_BACKOFF_MAX.
 //   - The mode is Safir's (Config.Mode): enabled false with mock true is
 //     mock mode, enabled false is disabled mode, anything else Kafka mode.

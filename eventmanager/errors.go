@@ -60,8 +60,8 @@ func (e *DuplicateEventError) Error() string {
 // deliver before its context expired (or whose schema could not be
 // registered before it, or that failed while Flush waited).
 type UndeliveredError struct {
-	// Op is the call that reports the events: "close" (also when empty)
-	// or "flush".
+	// Op is the call that reports the events: "close", "flush" or
+	// "batch.Run".
 	Op string
 	// Count is the number of accepted events Close (or Flush) did not see
 	// delivered by the time it returned.
@@ -80,11 +80,7 @@ type UndeliveredError struct {
 
 // Error implements error.
 func (e *UndeliveredError) Error() string {
-	op := e.Op
-	if op == "" {
-		op = "close"
-	}
-	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", op, e.Count)
+	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", e.Op, e.Count)
 	if e.Count != 1 {
 		msg += "s"
 	}

@@ -29,7 +29,7 @@ const (
 // errors are the registry's (schemaregistry.ErrUnavailable for a registry
 // that does not answer, whichever of the two requests met it) or a
 // *FieldTypeChangedError.
-func (p *Publisher[T]) register(ctx context.Context) (int, error) {
+func (p *Publisher[T]) register(ctx context.Context) (uint32, error) {
 	if err := p.guard(ctx); err != nil {
 		return 0, err
 	}

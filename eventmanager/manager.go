@@ -113,7 +113,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.mode = modeKafka
 	}
 	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
-	m.retry = newRetrier(m.log, cfg.Delivery.StartupBackoffMax)
+	m.retry = newRetrier(m.log, cfg.Delivery.BackoffMax)
 	interval := cfg.Delivery.LogInterval
 	if interval <= 0 {
 		interval = time.Minute

@@ -133,7 +133,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 		id := binary.BigEndian.Uint32(r.Value[1:5])
 		codec, ok := codecs[id]
 		if !ok {
-			schema, err := reg.SchemaByID(ctx, int(id))
+			schema, err := reg.SchemaByID(ctx, id)
 			if err != nil {
 				t.Fatalf("schema %d: %v", id, err)
 			}
@@ -151,7 +151,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 		if rec["application"] != env.cfg.AppName {
 			t.Errorf("application = %v", rec["application"])
 		}
-		switch int(id) {
+		switch id {
 		case queries.SchemaID():
 			gotQueries = append(gotQueries, rec)
 		case logins.SchemaID():

@@ -39,7 +39,7 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	p.schemaID.Store(uint32(id))
+	p.schemaID.Store(id)
 	// The waiting events (up to METRICS_MAX_BUFFERED_EVENTS of them) are
 	// handed to the Kafka client outside p.mu, a batch at a time: a Publish
 	// meanwhile (publishSlow) holds p.mu only to append its event to the next

@@ -119,7 +119,7 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 		cancel()
 		switch {
 		case err == nil:
-			p.schemaID.Store(uint32(id))
+			p.schemaID.Store(id)
 		case m.life.state.Load() == stateClosed:
 			m.events.remove(name)
 			return nil, ErrClosed
@@ -149,24 +149,38 @@ func (p *Publisher[T]) Subject() string { return p.env.reg.Subject(p.codec.FullN
 
 // SchemaID returns the registry id of the event's schema: 0 outside Kafka
 // mode and while the registration is still being retried.
-func (p *Publisher[T]) SchemaID() int {
+func (p *Publisher[T]) SchemaID() uint32 {
 	if p.state.Load() != pubReady {
 		return 0
 	}
-	return int(p.schemaID.Load())
+	return p.schemaID.Load()
 }
 
-// Recording serves package eventmanagertest: it returns what the publisher
-// recorded (a *recorder.Recorder[T], nil outside mock mode) and its
-// manager's mode. Its argument's type lives in an internal package, so no
-// code outside this module can call it; use eventmanagertest.Published and
-// its assertions.
-func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
+// recording returns what the publisher recorded (a *recorder.Recorder[T],
+// nil outside mock mode) and its manager's mode, for package
+// eventmanagertest through recorder.Lookup.
+func (p *Publisher[T]) recording() (rec any, mode string) {
 	if p.rec == nil {
 		return nil, p.env.mode.String()
 	}
 	return p.rec, p.env.mode.String()
 }
+
+// recordingSource is every *Publisher[T].
+type recordingSource interface{ recording() (any, string) }
+
+// The bridge to package eventmanagertest (see recorder.Lookup), set once
+// while the package is initialized: the only package-level assignment of
+// the module, kept because Publisher's recorder must not be in its API.
+var _ = func() bool {
+	recorder.Lookup = func(p any) (any, string) {
+		if s, ok := p.(recordingSource); ok {
+			return s.recording()
+		}
+		return nil, ""
+	}
+	return true
+}()
 
 // Publish adds the metadata (a random event id, the application name and the
 // current time), encodes the event and hands it to the Kafka client. It never
@@ -212,13 +226,13 @@ func (p *Publisher[T]) TryPublish(ctx context.Context, event T) error {
 // too, so that one setting rules every metrics log line of an application.
 func (p *Publisher[T]) LogInterval() time.Duration { return p.env.interval }
 
-// PublishMetadata is Publish that also returns the metadata the SDK added to
+// PublishWithMetadata is Publish that also returns the metadata the SDK added to
 // the event: its id, the application name and its time (TimestampNS, the
 // InfluxDB point's time), as Safir's publish returns them, to log with the
 // event or attach to a trace. The metadata is set when err is nil; in
 // disabled and mock modes it is stamped too (with WithIDSource and
 // WithClock when given), although nothing is sent.
-func (p *Publisher[T]) PublishMetadata(ctx context.Context, event T) (payload.Metadata, error) {
+func (p *Publisher[T]) PublishWithMetadata(ctx context.Context, event T) (payload.Metadata, error) {
 	var md payload.Metadata
 	err := p.publish(ctx, &event, &md, true)
 	return md, err

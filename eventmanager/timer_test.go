@@ -67,7 +67,7 @@ func TestTimerKafka(t *testing.T) {
 	want := map[string]bool{"ok": true, "failed": false, "panicked": false}
 	for _, r := range consume(t, env.cfg.Kafka.BootstrapServers, env.cfg.Topic(), len(want)) {
 		id, rec := testkit.Decode(t, env.cfg.Registry.URL, r.Value)
-		if id != jobs.SchemaID() {
+		if id != int(jobs.SchemaID()) {
 			t.Errorf("schema id %d, want %d", id, jobs.SchemaID())
 		}
 		job := rec["job"].(string)

@@ -172,7 +172,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		return nil, err
 	}
 	if t == nil || t.Kind() != reflect.Struct {
-		return nil, &UnsupportedError{Event: name, Type: typeString(t), Fields: []FieldError{{
+		return nil, &UnsupportedError{Event: name, Type: typeString(t), Fields: []FieldProblem{{
 			Path:   typeString(t),
 			GoType: typeString(t),
 			Reason: "a payload must be a struct type (not a pointer to one); pass the struct type as T",

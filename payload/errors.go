@@ -34,8 +34,8 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("payload: invalid %s %q: an avro name must match %s", e.What, e.Name, avroname.Pattern)
 }
 
-// FieldError is one problem found in a payload type.
-type FieldError struct {
+// FieldProblem is one problem found in a payload type.
+type FieldProblem struct {
 	// Path is the Go path of the field, e.g. "QueryEvent.Inner".
 	Path string
 	// GoType is the Go type of the field, e.g. "map[string]int".
@@ -45,7 +45,7 @@ type FieldError struct {
 }
 
 // String formats the problem as "Path (GoType): Reason".
-func (f FieldError) String() string {
+func (f FieldProblem) String() string {
 	return f.Path + " (" + f.GoType + "): " + f.Reason
 }
 
@@ -58,7 +58,7 @@ type UnsupportedError struct {
 	// Type is the Go type of the payload.
 	Type string
 	// Fields lists each problem, in declaration order.
-	Fields []FieldError
+	Fields []FieldProblem
 }
 
 // Error implements error. The message lists every problem with its fix.

@@ -462,7 +462,7 @@ func checkDeriveError(t *testing.T, err error, rt reflect.Type) {
 		}
 		for _, fe := range ue.Fields {
 			if fe.Path == "" || fe.GoType == "" || fe.Reason == "" || !strings.Contains(err.Error(), fe.Reason) {
-				t.Fatalf("incomplete FieldError %+v in %v", fe, err)
+				t.Fatalf("incomplete FieldProblem %+v in %v", fe, err)
 			}
 		}
 	default:

@@ -11,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/riferrei/srclient"
 )
 
@@ -70,9 +71,9 @@ func (e *ReferenceError) Unwrap() error { return e.Err }
 // breaks the subject's compatibility level (HTTP 409). Match it with
 // errors.As. Retrying does not help.
 type IncompatibleError struct {
-	Subject       string // subject, suffix included
-	Compatibility string // the level the client set on the subject
-	Message       string // the registry's explanation
+	Subject       string               // subject, suffix included
+	Compatibility config.Compatibility // the level the client set on the subject
+	Message       string               // the registry's explanation
 }
 
 // Error says which subject and level refused the schema and how to fix it.

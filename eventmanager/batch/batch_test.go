@@ -37,7 +37,7 @@ func setup(t *testing.T) (*eventmanager.Manager, *kfake.Cluster, *eventmanager.T
 		Kafka:       config.Kafka{SecurityProtocol: config.Plaintext},
 		Registry:    config.Registry{Compatibility: "NONE", Timeout: 5 * time.Second},
 		Delivery: config.Delivery{MaxBufferedEvents: 1000, MaxBufferedBytes: 1 << 20,
-			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, StartupBackoffMax: 50 * time.Millisecond},
+			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, BackoffMax: 50 * time.Millisecond},
 	}
 	cluster, reg := fakes.Start(t, cfg.Topic(), 1)
 	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()

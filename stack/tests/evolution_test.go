@@ -40,7 +40,7 @@ type (
 )
 
 // register creates a publisher of T for event name on m and returns its schema id.
-func register[T any](ctx context.Context, m *eventmanager.Manager, name string) (int, error) {
+func register[T any](ctx context.Context, m *eventmanager.Manager, name string) (uint32, error) {
 	p, err := eventmanager.CreatePublisher[T](ctx, m, name)
 	if err != nil {
 		return 0, err
@@ -57,7 +57,7 @@ func register[T any](ctx context.Context, m *eventmanager.Manager, name string) 
 func TestSDKSchemaEvolution(t *testing.T) {
 	s := loadStack(t)
 	const app = "stacktest"
-	type registerFunc func(context.Context, *eventmanager.Manager, string) (int, error)
+	type registerFunc func(context.Context, *eventmanager.Manager, string) (uint32, error)
 	tests := []struct {
 		name         string
 		v2           registerFunc
