@@ -118,7 +118,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if interval <= 0 {
 		interval = time.Minute
 	}
-	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
+	m.pub = pubEnv{manager: m, state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
 		records: &sync.Pool{New: func() any { return newEnvelope() }}}
 	m.stall = newStallWatch(m.buf, m.log, interval, func(now time.Time) { m.pub.reportFailures(&m.events, now) })

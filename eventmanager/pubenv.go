@@ -18,6 +18,7 @@ import (
 // link and the registry, plus the few settings Publish reads. The Manager
 // builds it once in New; every publisher shares it.
 type pubEnv struct {
+	manager  *Manager // for Publisher.Manager only
 	state    *lifecycle
 	mode     mode
 	topic    string

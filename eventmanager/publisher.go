@@ -141,6 +141,9 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 	return p, nil
 }
 
+// Manager returns the manager the publisher was created with.
+func (p *Publisher[T]) Manager() *Manager { return p.env.manager }
+
 // Name returns the event name the publisher was created with.
 func (p *Publisher[T]) Name() string { return p.name }
 

@@ -8,13 +8,13 @@
 //	func run() int {
 //		... config.FromEnv, eventmanager.New, Initialize, defer m.Close ...
 //		reports, _ := eventmanager.CreatePublisher[ReportEvent](ctx, m, "report")
-//		timer, _ := eventmanager.NewTimer(reports, nil)
+//		timer, _ := eventmanager.NewTimer(reports)
 //		ev := ReportEvent{Report: "daily"}
-//		code, err := batch.Run(ctx, m, timer, &ev, 30*time.Second, func(ctx context.Context) error {
+//		code, err := batch.Run(ctx, timer, &ev, func(ctx context.Context) error {
 //			rows, err := buildReport(ctx)
 //			ev.Rows = rows
 //			return err
-//		})
+//		}, batch.WithTimeout(30*time.Second))
 //		if err != nil {
 //			slog.Error("report", "error", err)
 //		}
@@ -39,7 +39,8 @@ const (
 	// ExitOK: the job succeeded and every event was delivered.
 	ExitOK = 0
 	// ExitJobFailed: the job returned an error or panicked (its event was
-	// published, as a failure).
+	// published, as a failure), or Run was misused (see Run). It wins over
+	// ExitUndelivered.
 	ExitJobFailed = 1
 	// ExitUndelivered: the job succeeded, but some of the manager's events
 	// were not delivered (still buffered when the timeout ended, failed,
@@ -47,28 +48,61 @@ const (
 	ExitUndelivered = 2
 )
 
+// DefaultTimeout is how long Run waits for delivery without WithTimeout.
+const DefaultTimeout = 30 * time.Second
+
+// Option configures Run.
+type Option func(*settings)
+
+// settings are Run's options.
+type settings struct {
+	timeout time.Duration
+}
+
+// WithTimeout bounds how long Run waits for the events to be delivered
+// after the job, DefaultTimeout (30s) by default. It must be positive.
+func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout = d } }
+
 // Run runs job with ctx, then publishes *event through timer with the time
 // the job took and its outcome (see eventmanager.Timer.Time); the job may
 // fill in other fields of *event meanwhile (a row count, say). Then it flushes
-// m for at most timeout (eventmanager.Manager.Flush), and returns the
-// process's exit code with an error saying why it is not ExitOK: the job's
-// error, an *eventmanager.UndeliveredError (Op "batch.Run"), or both
-// (errors.Join): errors.As finds the *eventmanager.UndeliveredError whenever
-// events were not delivered. ExitOK means the job
-// succeeded and its event was delivered: an event that could not even be
-// published (a closed manager, say: Publish's error is in the chain) is
-// ExitUndelivered.
+// the timer's manager (timer.Publisher().Manager(), so the manager, the
+// publisher and the event always belong together) for at most the timeout
+// (WithTimeout; eventmanager.Manager.Flush), and returns the process's exit
+// code with an error saying why it is not ExitOK: the job's error, an
+// *eventmanager.UndeliveredError (Op "batch.Run"), or both (errors.Join):
+// errors.As finds the *eventmanager.UndeliveredError whenever events were
+// not delivered. ExitOK means the job succeeded and its event was
+// delivered: an event that could not even be published (a closed manager,
+// say: Publish's error is in the chain) is ExitUndelivered. A nil timer, a
+// timer without a publisher or a timeout that is not positive is
+// ExitJobFailed, with an error, and the job does not run.
 //
 // A job that panics (or calls runtime.Goexit) has its event published as a
 // failure and flushed while the panic goes on: Run does not recover it, so
 // the crash shows the job's own frames, where it panicked.
 //
-// Delivery is judged on all of m's events, not only the one Run publishes:
-// those the job published itself count, and so do the failures, drops and
-// rejections (eventmanager.EventStats) that happen while Run runs, so give a
-// batch job a manager of its own. In disabled and mock modes nothing is
-// sent and only drops and rejections count. Run does not close m.
-func Run[T any](ctx context.Context, m *eventmanager.Manager, timer *eventmanager.Timer[T], event *T, timeout time.Duration, job func(context.Context) error) (int, error) {
+// Delivery is judged on all of the manager's events, not only the one Run
+// publishes: those the job published itself count, and so do the failures,
+// drops and rejections (eventmanager.EventStats) that happen while Run
+// runs, so give a batch job a manager of its own. In disabled and mock
+// modes nothing is sent and only drops and rejections count. Run does not
+// close the manager.
+func Run[T any](ctx context.Context, timer *eventmanager.Timer[T], event *T, job func(context.Context) error, opts ...Option) (int, error) {
+	s := settings{timeout: DefaultTimeout}
+	for _, o := range opts {
+		o(&s)
+	}
+	switch {
+	case timer == nil || timer.Publisher() == nil:
+		return ExitJobFailed, errors.New("batch: Run needs a timer made by eventmanager.NewTimer or NewTimerFunc")
+	case job == nil:
+		return ExitJobFailed, errors.New("batch: Run needs a job function")
+	case s.timeout <= 0:
+		return ExitJobFailed, fmt.Errorf("batch: WithTimeout(%v): the timeout must be positive", s.timeout)
+	}
+	m := timer.Publisher().Manager()
+	timeout := s.timeout
 	before := m.Stats().Total
 	start := time.Now()
 	returned := false

@@ -108,18 +108,18 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		log.Error("create publishers", "error", err)
 		return 2
 	}
-	timer, err := eventmanager.NewTimer(events.Report, nil)
+	timer, err := eventmanager.NewTimer(events.Report)
 	if err != nil {
 		log.Error("timer", "error", err)
 		return 2
 	}
 
 	event := appevents.ReportEvent{Report: *report}
-	code, err := batch.Run(ctx, m, timer, &event, *timeout, func(ctx context.Context) error {
+	code, err := batch.Run(ctx, timer, &event, func(ctx context.Context) error {
 		rows, err := buildReport(ctx, *fail)
 		event.Rows = rows
 		return err
-	})
+	}, batch.WithTimeout(*timeout))
 	if err != nil {
 		log.Error("report job", "report", *report, "exit_code", code, "error", err)
 	}
