@@ -234,7 +234,9 @@ func TestFromEnvVariables(t *testing.T) {
 		{"SCHEMA_MANAGER_SUFFIX", kafkaEnv(map[string]string{"SCHEMA_MANAGER_SUFFIX": "_staging"}),
 			func(c config.Config) (any, any) { return c.Registry.Suffix, "_staging" }},
 		{"SCHEMA_MANAGER_COMPATIBILITY", kafkaEnv(map[string]string{"SCHEMA_MANAGER_COMPATIBILITY": "backward_transitive"}),
-			func(c config.Config) (any, any) { return c.Registry.Compatibility, config.CompatibilityBackwardTransitive }},
+			func(c config.Config) (any, any) {
+				return c.Registry.Compatibility, config.CompatibilityBackwardTransitive
+			}},
 		{"SCHEMA_MANAGER_TIMEOUT", kafkaEnv(map[string]string{"SCHEMA_MANAGER_TIMEOUT": "1m30s"}),
 			func(c config.Config) (any, any) { return c.Registry.Timeout, 90 * time.Second }},
 		{"SCHEMA_MANAGER_TIMEOUT seconds", kafkaEnv(map[string]string{"SCHEMA_MANAGER_TIMEOUT": "2.5"}),
