@@ -21,8 +21,18 @@
 //		return code
 //	}
 //
-// For jobs written in shell, cmd/sasquatch-publish publishes one event from
-// the command line.
+// # Exit codes
+//
+// Run and cmd/sasquatch-publish (for jobs written in shell) share one
+// convention, so that an alert on an exit code means the same everywhere:
+//
+//	0  ExitOK           the work succeeded and its metrics events were delivered
+//	1  ExitJobFailed    the work failed (the job returned an error or panicked)
+//	2  ExitUsage        misuse: bad arguments or configuration; nothing ran
+//	3  ExitUndelivered  the work succeeded, but metrics events were not delivered
+//
+// 1 and 2 are what an operator expects of any program (failure, usage);
+// 3 says the job itself is fine and the metrics pipeline is not.
 package batch
 
 import (
@@ -34,18 +44,20 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
 )
 
-// Exit codes of Run.
+// Exit codes of Run; cmd/sasquatch-publish uses the same ones.
 const (
 	// ExitOK: the job succeeded and every event was delivered.
 	ExitOK = 0
 	// ExitJobFailed: the job returned an error or panicked (its event was
-	// published, as a failure), or Run was misused (see Run). It wins over
-	// ExitUndelivered.
+	// published, as a failure). It wins over ExitUndelivered.
 	ExitJobFailed = 1
+	// ExitUsage: Run was misused (a nil timer, a timer without a
+	// publisher, a timeout that is not positive); the job did not run.
+	ExitUsage = 2
 	// ExitUndelivered: the job succeeded, but some of the manager's events
 	// were not delivered (still buffered when the timeout ended, failed,
 	// dropped or rejected while the job ran).
-	ExitUndelivered = 2
+	ExitUndelivered = 3
 )
 
 // DefaultTimeout is how long Run waits for delivery without WithTimeout.
@@ -76,7 +88,7 @@ func WithTimeout(d time.Duration) Option { return func(s *settings) { s.timeout 
 // delivered: an event that could not even be published (a closed manager,
 // say: Publish's error is in the chain) is ExitUndelivered. A nil timer, a
 // timer without a publisher or a timeout that is not positive is
-// ExitJobFailed, with an error, and the job does not run.
+// ExitUsage, with an error, and the job does not run.
 //
 // A job that panics (or calls runtime.Goexit) has its event published as a
 // failure and flushed while the panic goes on: Run does not recover it, so
@@ -95,11 +107,11 @@ func Run[T any](ctx context.Context, timer *eventmanager.Timer[T], event *T, job
 	}
 	switch {
 	case timer == nil || timer.Publisher() == nil:
-		return ExitJobFailed, errors.New("batch: Run needs a timer made by eventmanager.NewTimer or NewTimerFunc")
+		return ExitUsage, errors.New("batch: Run needs a timer made by eventmanager.NewTimer or NewTimerFunc")
 	case job == nil:
-		return ExitJobFailed, errors.New("batch: Run needs a job function")
+		return ExitUsage, errors.New("batch: Run needs a job function")
 	case s.timeout <= 0:
-		return ExitJobFailed, fmt.Errorf("batch: WithTimeout(%v): the timeout must be positive", s.timeout)
+		return ExitUsage, fmt.Errorf("batch: WithTimeout(%v): the timeout must be positive", s.timeout)
 	}
 	m := timer.Publisher().Manager()
 	timeout := s.timeout

@@ -201,7 +201,7 @@ func TestRunClosedManager(t *testing.T) {
 }
 
 // misuseCode is Run's exit code for misuse.
-const misuseCode = batch.ExitJobFailed
+const misuseCode = batch.ExitUsage
 
 // TestRunMisuse: Run refuses, without running the job, a nil timer, a timer
 // without a publisher, a nil job and a timeout that is not positive.
