@@ -8,7 +8,11 @@ import (
 
 // Stats returns a snapshot of the per-event and total counters. It never
 // blocks on I/O.
-func (m *Manager) Stats() Stats { return m.events.stats() }
+func (m *Manager) Stats() Stats {
+	s := m.events.stats()
+	s.Buffered.Events, s.Buffered.Bytes = m.buf.unsent()
+	return s
+}
 
 // Check reports whether the manager is ready to deliver events, for a
 // readiness probe. In Kafka mode it fails while a start-up step (connecting,
