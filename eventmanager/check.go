@@ -21,7 +21,7 @@ func (m *Manager) Stats() Stats {
 // recreated; after a delivery was refused for lack of authorization, until a
 // delivery succeeds; while the buffer of unsent events is nearly full; and
 // when the broker or the registry does not answer.
-// Errors: ErrNotInitialized, ErrClosed, or an error saying what is wrong.
+// Errors: [ErrNotInitialized], [ErrClosed], or an error saying what is wrong.
 func (m *Manager) Check(ctx context.Context) error {
 	if err := m.usable(); err != nil {
 		return err

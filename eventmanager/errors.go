@@ -15,10 +15,10 @@ import (
 //	var te *eventmanager.TopicError
 //	if errors.As(err, &te) { ... te.Topic ... }
 var (
-	// ErrNotInitialized is returned by CreatePublisher and Publish before
-	// Manager.Initialize has succeeded.
+	// ErrNotInitialized is returned by [CreatePublisher] and Publish before
+	// [Manager.Initialize] has succeeded.
 	ErrNotInitialized = errors.New("eventmanager: manager not initialized: call Initialize first")
-	// ErrClosed is returned by every call made after Manager.Close.
+	// ErrClosed is returned by every call made after [Manager.Close].
 	ErrClosed = errors.New("eventmanager: manager closed")
 )
 
@@ -68,9 +68,9 @@ type UndeliveredError struct {
 	Count int64
 	// Unknown is how many of Count had no certain outcome then: they were
 	// in flight when the client had to be closed (they may or may not be
-	// in the topic: Manager.Stats counts them Unknown), or still inside a
+	// in the topic: [Manager.Stats] counts them Unknown), or still inside a
 	// client whose close outlived ctx, or, for Flush, still buffered (they
-	// may yet be delivered); their outcome reaches Manager.Stats when the
+	// may yet be delivered); their outcome reaches [Manager.Stats] when the
 	// client reports it. The rest, Count - Unknown, certainly were not
 	// written (Stats' Failed).
 	Unknown int64
@@ -104,17 +104,17 @@ func (e *UndeliveredError) Unwrap() error { return e.Err }
 // ErrBufferFull is returned by Publish, only when METRICS_RAISE_ON_ERROR=true,
 // for an event dropped because the buffer of unsent events was full. Without
 // it the event is dropped silently for the caller and counted in
-// EventStats.Dropped.
+// [EventStats].Dropped.
 var ErrBufferFull = errors.New("eventmanager: buffer of unsent events full, event dropped")
 
-// Sentinels of the security failures Initialize reports as a *SecurityError.
+// Sentinels of the security failures Initialize reports as a [*SecurityError].
 var (
-	// ErrAuthentication is matched by a *SecurityError when Kafka refused
+	// ErrAuthentication is matched by a [*SecurityError] when Kafka refused
 	// this client's credentials: a wrong SASL user name, password or
 	// mechanism, or a broker that requires SASL while KAFKA_SECURITY_PROTOCOL
 	// does not use it.
 	ErrAuthentication = errors.New("eventmanager: kafka authentication failed")
-	// ErrTLS is matched by a *SecurityError when the TLS handshake with Kafka
+	// ErrTLS is matched by a [*SecurityError] when the TLS handshake with Kafka
 	// failed: a broker certificate the cluster CA does not sign, a client
 	// certificate the broker rejects or that is missing, or TLS on one side
 	// only.
@@ -167,17 +167,17 @@ func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target =
 // the latest schema registered under its subject. InfluxDB refuses every
 // point whose field type differs from the one its measurement already holds,
 // so those events would be lost downstream, whatever the registry's
-// compatibility level accepts. CreatePublisher returns it in Kafka mode,
+// compatibility level accepts. [CreatePublisher] returns it in Kafka mode,
 // whatever METRICS_RAISE_ON_ERROR says (or, when the registry was
 // unreachable at start-up, the background registration keeps failing with it
-// and Manager.Check names it).
+// and [Manager.Check] names it).
 type FieldTypeChangedError struct {
 	Event   string            // the event name
 	Subject string            // the registry subject, suffix included
 	Fields  []FieldTypeChange // in the order of the event's fields
 }
 
-// FieldTypeChange is one field of a *FieldTypeChangedError. Old and New are
+// FieldTypeChange is one field of a [*FieldTypeChangedError]. Old and New are
 // InfluxDB type classes: "string" (Avro string, enum, uuid), "integer" (int,
 // long), "float" (float, double, duration) or "boolean".
 type FieldTypeChange struct {

@@ -41,7 +41,7 @@ const (
 
 // Manager owns the Kafka client, the schema registry client and the
 // publishers of one application. Create it with New, call Initialize once at
-// start-up, create one Publisher per event type with CreatePublisher, and call
+// start-up, create one Publisher per event type with [CreatePublisher], and call
 // Close at shutdown. Every method is safe for concurrent use.
 type Manager struct {
 	cfg      config.Config
@@ -64,7 +64,7 @@ type Manager struct {
 type lifecycle struct {
 	state atomic.Int32 // stateNew, stateReady, stateClosed
 	// ctx ends when Close begins: it cancels the I/O of Initialize and
-	// CreatePublisher, so that Close never waits for them.
+	// [CreatePublisher], so that Close never waits for them.
 	ctx context.Context
 	end context.CancelFunc
 	// initMu serialises Initialize; Close never takes it.
@@ -75,11 +75,11 @@ type lifecycle struct {
 
 // New builds a Manager from cfg. It validates the configuration, chooses the
 // mode (Kafka, disabled or mock) and, in Kafka mode, builds the franz-go client
-// (unless WithKafkaClient is given) and the schema registry client. New does no
-// network I/O and never blocks. Errors: an *OptionConflictError
+// (unless [WithKafkaClient] is given) and the schema registry client. New does no
+// network I/O and never blocks. Errors: an [*OptionConflictError]
 // for options that contradict each other (see
-// WithKafkaClient), cfg's validation error (a *config.Error; with
-// WithKafkaClient cfg is resolved by config.Config.ResolveWithKafkaClient,
+// [WithKafkaClient]), cfg's validation error (a *config.Error; with
+// [WithKafkaClient] cfg is resolved by config.Config.ResolveWithKafkaClient,
 // which requires no Kafka connection setting) or a client construction
 // error.
 func New(cfg config.Config, opts ...Option) (*Manager, error) {
@@ -184,8 +184,8 @@ func valueLimit(cl *kgo.Client) int {
 }
 
 // clampBuffer keeps the buffer's bounds within the Kafka client's own
-// (a client passed by WithKafkaClient, or kgo.MaxBufferedRecords in
-// WithKafkaOptions), so that the client never refuses a record the
+// (a client passed by [WithKafkaClient], or kgo.MaxBufferedRecords in
+// [WithKafkaOptions]), so that the client never refuses a record the
 // manager accepted. kgo runs a record's promise before it uncounts the
 // record, so one more record than ours must fit in its buffer.
 func (m *Manager) clampBuffer() {

@@ -26,9 +26,9 @@ type PipelineEvent struct {
 }
 
 // ErrPipelineMerge is matched (with errors.Is) by every error of
-// MergePipelines: the pipelines are not those of one application, or its
+// [MergePipelines]: the pipelines are not those of one application, or its
 // programs declare its events inconsistently. For a tag conflict errors.As
-// also finds its *TagConflictError.
+// also finds its [*TagConflictError].
 var ErrPipelineMerge = errors.New("eventmanager: pipelines cannot be merged")
 
 // MergePipelines combines the pipelines of the programs of one application
@@ -42,7 +42,7 @@ var ErrPipelineMerge = errors.New("eventmanager: pipelines cannot be merged")
 // different applications or topics, when an event appears in two of them
 // with different tags or fields or a field of another type, or when a field is a tag in one event and
 // a plain field in another (errors.As also finds its
-// *TagConflictError). With no pipeline it returns the zero Pipeline.
+// [*TagConflictError]). With no pipeline it returns the zero Pipeline.
 func MergePipelines(ps ...Pipeline) (Pipeline, error) {
 	if len(ps) == 0 {
 		return Pipeline{}, nil

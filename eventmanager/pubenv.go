@@ -40,7 +40,7 @@ type pubEnv struct {
 	records *sync.Pool
 }
 
-// usable reports the lifecycle error, if any, for CreatePublisher and Publish.
+// usable reports the lifecycle error, if any, for [CreatePublisher] and Publish.
 func (e *pubEnv) usable() error {
 	switch e.state.state.Load() {
 	case stateNew:

@@ -20,7 +20,7 @@ type EventStats struct {
 	// written: they failed after the Kafka client's retries (bounded by
 	// METRICS_DELIVERY_TIMEOUT), their schema was never registered, or the
 	// Kafka client's own buffer was full (a client passed by
-	// WithKafkaClient that other producers share).
+	// [WithKafkaClient] that other producers share).
 	Failed uint64
 	// Unknown is the number of accepted events whose outcome is unknown:
 	// Close's ctx expired and the Kafka client was closed while a Produce
