@@ -207,7 +207,7 @@ func (e *FieldTypeChangedError) Error() string {
 // Telegraf reads one avro_tags list per application topic, so the two
 // cannot both hold.
 type TagConflictError struct {
-	Field      string // the Avro field name
+	Field      string // the Avro field name: Telegraf's avro_tags is shared by the events, whose Go names may differ
 	TagEvent   string // the event where it is a tag
 	FieldEvent string // the event where it is a plain field
 }

@@ -43,7 +43,8 @@ const (
 var ErrTimerField = errors.New("eventmanager: the timer cannot fill the event")
 
 // NewTimer returns a Timer for p's events that writes the elapsed time and
-// the outcome into the event's fields, located once, here, by name:
+// the outcome into the event's fields, located once, here, by Avro name
+// (payload.Codec.FieldPath's rule):
 // TimerDurationField ("duration", a time.Duration; required) and, when the
 // event has it, TimerSuccessField ("success", a bool). Time then does no
 // reflection. For events shaped otherwise, use [NewTimerFunc].

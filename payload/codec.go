@@ -58,19 +58,7 @@ func (c *Codec[T]) Tags() []string { return slices.Clone(c.c.tags) }
 
 // Fields returns the Avro names of the payload's fields (not the metadata
 // fields), in schema order, tags included.
-func (c *Codec[T]) Fields() []string {
-	rs, ok := c.c.schema.(*avro.RecordSchema)
-	if !ok {
-		return nil
-	}
-	var names []string
-	for _, f := range rs.Fields() {
-		if !isMetadataName(f.Name()) {
-			names = append(names, f.Name())
-		}
-	}
-	return names
-}
+func (c *Codec[T]) Fields() []string { return c.c.avroNames() }
 
 // Append appends one event, metadata then payload, framed for Kafka with the
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro

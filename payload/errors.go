@@ -84,8 +84,11 @@ func (e *UnsupportedError) Error() string {
 type EnumValueError struct {
 	// Event is the event name.
 	Event string
-	// Field is the Go name of the field.
+	// Field is the Go name of the field (its path through embedded
+	// structs, "Base.Kind").
 	Field string
+	// Avro is the Avro name of the field, the one InfluxDB stores.
+	Avro string
 	// Type is the Go type of the enum.
 	Type string
 	// Value is the offending value.
@@ -97,7 +100,7 @@ type EnumValueError struct {
 // Error implements error.
 func (e *EnumValueError) Error() string {
 	return fmt.Sprintf("payload: event %q: field %s: value %s is not a symbol of enum %s (allowed: %s)",
-		e.Event, e.Field, quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
+		e.Event, fieldNames(e.Field, e.Avro), quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
 }
 
 // Is reports whether target is ErrInvalidValue.
@@ -110,9 +113,12 @@ func (e *EnumValueError) Is(target error) bool { return target == ErrInvalidValu
 type ValueError struct {
 	// Event is the event name.
 	Event string
-	// Field is the Go name of the field, or "application" for the
-	// metadata field.
+	// Field is the Go name of the field (its path through embedded
+	// structs, "Base.Elapsed"), or "application" for the metadata field.
 	Field string
+	// Avro is the Avro name of the field, the one InfluxDB stores
+	// ("application" for the metadata field).
+	Avro string
 	// Value describes the offending value, short enough for a log line:
 	// "NaN", "+Inf" or "-Inf" for a float, "a string of N bytes" for a
 	// string (never its contents).
@@ -123,7 +129,19 @@ type ValueError struct {
 
 // Error implements error.
 func (e *ValueError) Error() string {
-	return fmt.Sprintf("payload: event %q: field %s: %s %s", e.Event, e.Field, e.Value, e.Reason)
+	return fmt.Sprintf("payload: event %q: field %s: %s %s", e.Event, fieldNames(e.Field, e.Avro), e.Value, e.Reason)
+}
+
+// fieldNames names a field in messages by its Go name and, when it differs
+// or when it is the only name, its Avro name: Elapsed ("elapsed_ms").
+func fieldNames(goName, avroName string) string {
+	switch {
+	case avroName == "" || avroName == goName:
+		return goName
+	case goName == "":
+		return strconv.Quote(avroName)
+	}
+	return goName + " (" + strconv.Quote(avroName) + ")"
 }
 
 // Is reports whether target is ErrInvalidValue.

@@ -150,6 +150,12 @@ func TestAssertions(t *testing.T) {
 		{"any value consecutive", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async"}, {Type: "sync"}}, eventmanagertest.AnyValue("Duration", "User"))
 		}, ""},
+		{"any value by Avro name", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "sync"}, {Type: "async", User: user("alice")}}, eventmanagertest.AnyValue("duration"))
+		}, ""},
+		{"not zero by Avro name fails on nil", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async", Duration: 4 * time.Second}}, eventmanagertest.NotZero("user"))
+		}, "not published"},
 		{"not zero", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async", Duration: 2 * time.Second}}, eventmanagertest.NotZero("User"))
 		}, ""},
