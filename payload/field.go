@@ -117,7 +117,7 @@ func (c *codec) field(name string) (int, error) {
 	case byAvro >= 0 && (len(byGo) == 0 || len(byGo) == 1 && byGo[0] == byAvro):
 		return byAvro, nil
 	case byAvro >= 0:
-		return 0, fmt.Errorf("%w: event %q: %q is the Avro name of Go field %s and the Go name of field %s (Avro %q): name the field by its Go path or rename one",
+		return 0, fmt.Errorf("%w: event %q: %q is the Avro name of Go field %s and the Go name of field %s (Avro %q): rename one of the two, or its avro tag, so that no name names two fields",
 			ErrNoField, c.name, name, c.goNames[byAvro], c.goNames[byGo[0]], avroNames[byGo[0]])
 	case len(byGo) == 1:
 		return byGo[0], nil

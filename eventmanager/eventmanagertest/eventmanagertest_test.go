@@ -581,3 +581,30 @@ func TestEmbeddedFields(t *testing.T) {
 		})
 	}
 }
+
+// crossedEvent has a name, "B", that is the Avro name of one field and the
+// Go name of another.
+type crossedEvent struct {
+	A int64 `avro:"B"`
+	B int64 `avro:"a"`
+}
+
+// TestFieldNameAmbiguous: a field rule whose name is the Go name of one
+// field and the Avro name of another fails the assertion, naming both,
+// rather than picking one; the unambiguous names work.
+func TestFieldNameAmbiguous(t *testing.T) {
+	p := newMockPublisher[crossedEvent](t)
+	if err := p.Publish(t.Context(), crossedEvent{A: 1, B: 2}); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecordingTB(t)
+	eventmanagertest.AssertPublished(rec, p, []crossedEvent{{A: 1}}, eventmanagertest.AnyValue("B"))
+	if msg := strings.Join(rec.errors, "\n"); !rec.fatal || !strings.Contains(msg, "is the Avro name of Go field A and the Go name of field B") {
+		t.Errorf("AnyValue(B): failures %q (fatal %v), want a fatal ambiguous-name failure", msg, rec.fatal)
+	}
+	rec = newRecordingTB(t)
+	eventmanagertest.AssertPublished(rec, p, []crossedEvent{{A: 1}}, eventmanagertest.AnyValue("a"))
+	if len(rec.errors) != 0 {
+		t.Errorf("AnyValue(a), the Avro name of B: %q", rec.errors)
+	}
+}

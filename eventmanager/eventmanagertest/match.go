@@ -115,9 +115,9 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 	t := reflect.TypeFor[T]()
 	// The Avro names of T's fields, by payload's rule (payload.Codec.FieldPath):
 	// a test may name a field as the code or as InfluxDB does.
-	var avro func(string) (string, error)
+	var avro avroNames
 	if c, err := payload.NewCodec[T]("eventmanagertest", "eventmanagertest"); err == nil {
-		avro = c.FieldPath
+		avro = c
 	}
 	if !m.resolve(tb, t, avro) {
 		return nil, false
@@ -137,7 +137,7 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 // resolve fills m.fields from m.rules: it fails tb and returns false unless
 // every name selects a field of t that compare sees, and two names of one
 // field have the same rule.
-func (m *matcher) resolve(tb testing.TB, t reflect.Type, avro func(string) (string, error)) bool {
+func (m *matcher) resolve(tb testing.TB, t reflect.Type, avro avroNames) bool {
 	tb.Helper()
 	m.fields = make(map[string]fieldRule, len(m.rules))
 	byField := map[string]string{} // the name that set each field's rule
@@ -147,15 +147,17 @@ func (m *matcher) resolve(tb testing.TB, t reflect.Type, avro func(string) (stri
 			return false
 		}
 		index, problem := resolveField(t, name)
-		if avro != nil {
-			// One rule with payload.FieldOf: the Go name or the Avro name,
-			// never a guess between two fields.
-			path, err := avro(name)
+		if avro != nil && slices.Contains(avro.Fields(), name) {
+			// An Avro name: one rule with payload.FieldOf (FieldPath), the
+			// Go name or the Avro name, never a guess between two fields.
+			path, err := avro.FieldPath(name)
 			switch {
-			case err == nil && problem != "":
-				index, problem = resolveField(t, path)
-			case err == nil && indexKey(mustIndex(t, path)) != indexKey(index):
+			case err != nil: // the Avro name of one field, the Go name of another
+				problem = err.Error()
+			case problem == "" && indexKey(mustIndex(t, path)) != indexKey(index):
 				problem = fmt.Sprintf("%q names two fields of %s: Go field %s, and the field whose Avro name it is (Go %s): use the Go path", name, t, name, path)
+			default:
+				index, problem = resolveField(t, path)
 			}
 		}
 		if problem != "" {
@@ -196,6 +198,13 @@ func resolveField(t reflect.Type, name string) ([]int, string) {
 		t = f.Type
 	}
 	return index, ""
+}
+
+// avroNames is what a matcher needs of the payload codec of the event type:
+// its fields' Avro names, and payload's field-name rule.
+type avroNames interface {
+	Fields() []string
+	FieldPath(name string) (string, error)
 }
 
 // mustIndex is resolveField's index path for a Go path payload returned
