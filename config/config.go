@@ -33,9 +33,24 @@ const (
 	MechanismSCRAMSHA512 SASLMechanism = "SCRAM-SHA-512"
 )
 
+// Compatibility is a schema registry compatibility level
+// (SCHEMA_MANAGER_COMPATIBILITY), set on each subject before registering.
+type Compatibility string
+
+// The compatibility levels of SCHEMA_MANAGER_COMPATIBILITY, Confluent's.
+const (
+	CompatibilityNone               Compatibility = "NONE"
+	CompatibilityBackward           Compatibility = "BACKWARD"
+	CompatibilityBackwardTransitive Compatibility = "BACKWARD_TRANSITIVE"
+	CompatibilityForward            Compatibility = "FORWARD"
+	CompatibilityForwardTransitive  Compatibility = "FORWARD_TRANSITIVE"
+	CompatibilityFull               Compatibility = "FULL"
+	CompatibilityFullTransitive     Compatibility = "FULL_TRANSITIVE"
+)
+
 // DefaultCompatibility is SCHEMA_MANAGER_COMPATIBILITY's default, the level
 // set on each subject before registering, as Safir does.
-const DefaultCompatibility = "NONE"
+const DefaultCompatibility = CompatibilityNone
 
 // DefaultRegistryTimeout is SCHEMA_MANAGER_TIMEOUT's default, the bound of
 // each schema registry request.
@@ -73,7 +88,7 @@ const (
 
 // Config is the whole configuration of the metrics SDK. FromEnv builds it
 // from the environment; code may also build one as a literal and
-// pass it through Resolve (or Validate). A Config is plain settings:
+// pass it through Resolve. A Config is plain settings:
 // copying it is cheap, and it holds no built object.
 // Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
 // paths; Warnings gives the notes about ignored or unsafe settings (and,
@@ -186,7 +201,7 @@ type Registry struct {
 	// Compatibility is SCHEMA_MANAGER_COMPATIBILITY, default NONE; one of
 	// NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE,
 	// FULL, FULL_TRANSITIVE (any case in, upper case out).
-	Compatibility string
+	Compatibility Compatibility
 	// CAPath is SCHEMA_MANAGER_CA_PATH: PEM certificates of a private CA
 	// for an https registry (Registry.CertPool reads them); without it the
 	// system pool is used.
@@ -225,10 +240,10 @@ type Delivery struct {
 	// LogInterval is METRICS_LOG_INTERVAL, default 1m, at least 1s: at most
 	// one failure log of each kind per interval.
 	LogInterval time.Duration
-	// StartupBackoffMax is METRICS_BACKOFF_MAX, default 1m, at least 10ms:
+	// BackoffMax is METRICS_BACKOFF_MAX, default 1m, at least 10ms:
 	// the cap of the background retry backoff when Kafka or the registry is
 	// down.
-	StartupBackoffMax time.Duration
+	BackoffMax time.Duration
 }
 
 // Topic returns the topic of the application's events, TopicPrefix + "." +
@@ -239,15 +254,6 @@ func (c Config) Topic() string {
 		prefix = defaultTopicPrefix
 	}
 	return prefix + "." + c.AppName
-}
-
-// Validate reports whether c is a valid configuration: it is Resolve
-// without the result. Like Resolve it reads the PEM files named by c in
-// Kafka mode, so that a bad file is reported. The error is an *Error
-// (errors.Is ErrInvalid) naming each bad field as Resolve does.
-func (c Config) Validate() error {
-	_, err := c.Resolve()
-	return err
 }
 
 // Resolve checks c as FromEnv checks the environment, and returns a copy

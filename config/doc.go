@@ -7,8 +7,7 @@
 // alone stops at the first). In Kafka mode it also reads and checks the PEM
 // files, so that a missing, unparsable, mismatched or expired certificate
 // fails at start-up, naming the variable and the file. A Config may also be
-// built in code; Config.Resolve applies the same checks and defaults to it
-// (Config.Validate only reports the error).
+// built in code; Config.Resolve applies the same checks and defaults to it.
 //
 // A Config is plain settings. The objects made from them are built where
 // they are used, by one method each: Kafka.TLSConfig (the *tls.Config of

@@ -73,7 +73,7 @@ type rawEnv struct {
 // error too, as they may be its cause. Notes about settings that are set
 // but ignored come from Config.Warnings.
 //
-// On a bad configuration FromEnv returns an *Error (errors.Is ErrInvalid)
+// On a bad configuration FromEnv returns an *Error
 // naming every bad variable and why; values of secret variables never
 // appear in it.
 func FromEnv() (Config, error) {
@@ -130,7 +130,7 @@ func parse(raw rawEnv, p *problems, now time.Time, modeUnknown bool) (Config, sw
 	c.Registry.Username = s(raw.RegistryUsername)
 	c.Registry.Password = NewSecret(raw.RegistryPassword)
 	c.Registry.Suffix = s(raw.RegistrySuffix)
-	c.Registry.Compatibility = s(raw.Compatibility)
+	c.Registry.Compatibility = Compatibility(s(raw.Compatibility))
 	c.Registry.CAPath = s(raw.RegistryCAPath)
 	c.Registry.Timeout = parseDuration(envRegistryTimeout, s(raw.RegistryTimeout), p)
 
@@ -139,7 +139,7 @@ func parse(raw rawEnv, p *problems, now time.Time, modeUnknown bool) (Config, sw
 	c.Delivery.BlockTimeout = parseDuration(envBlockTimeout, s(raw.BlockTimeout), p)
 	c.Delivery.DeliveryTimeout = parseDuration(envDeliveryTimeout, s(raw.DeliveryTimeout), p)
 	c.Delivery.LogInterval = parseDuration(envLogInterval, s(raw.LogInterval), p)
-	c.Delivery.StartupBackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), p)
+	c.Delivery.BackoffMax = parseDuration(envBackoffMax, s(raw.BackoffMax), p)
 
 	return r.resolve(c, p), sw
 }

@@ -85,8 +85,8 @@ func fromEnvError(t *testing.T, env map[string]string) *config.Error {
 	if err == nil {
 		t.Fatalf("FromEnv() = %v, want an error", c)
 	}
-	if !errors.Is(err, config.ErrInvalid) {
-		t.Errorf("errors.Is(%v, ErrInvalid) = false", err)
+	if !errors.As(err, new(*config.Error)) {
+		t.Errorf("errors.As(%v, *config.Error) = false", err)
 	}
 	var ce *config.Error
 	if !errors.As(err, &ce) {
@@ -141,7 +141,7 @@ func TestFromEnvDefaults(t *testing.T) {
 			BlockTimeout:      0,
 			DeliveryTimeout:   2 * time.Minute,
 			LogInterval:       time.Minute,
-			StartupBackoffMax: time.Minute,
+			BackoffMax:        time.Minute,
 		},
 	}
 	if !equalConfig(c, want) {
@@ -234,7 +234,9 @@ func TestFromEnvVariables(t *testing.T) {
 		{"SCHEMA_MANAGER_SUFFIX", kafkaEnv(map[string]string{"SCHEMA_MANAGER_SUFFIX": "_staging"}),
 			func(c config.Config) (any, any) { return c.Registry.Suffix, "_staging" }},
 		{"SCHEMA_MANAGER_COMPATIBILITY", kafkaEnv(map[string]string{"SCHEMA_MANAGER_COMPATIBILITY": "backward_transitive"}),
-			func(c config.Config) (any, any) { return c.Registry.Compatibility, "BACKWARD_TRANSITIVE" }},
+			func(c config.Config) (any, any) {
+				return c.Registry.Compatibility, config.CompatibilityBackwardTransitive
+			}},
 		{"SCHEMA_MANAGER_TIMEOUT", kafkaEnv(map[string]string{"SCHEMA_MANAGER_TIMEOUT": "1m30s"}),
 			func(c config.Config) (any, any) { return c.Registry.Timeout, 90 * time.Second }},
 		{"SCHEMA_MANAGER_TIMEOUT seconds", kafkaEnv(map[string]string{"SCHEMA_MANAGER_TIMEOUT": "2.5"}),
@@ -256,7 +258,7 @@ func TestFromEnvVariables(t *testing.T) {
 		{"METRICS_LOG_INTERVAL", mockEnv(map[string]string{"METRICS_LOG_INTERVAL": "10"}),
 			func(c config.Config) (any, any) { return c.Delivery.LogInterval, 10 * time.Second }},
 		{"METRICS_BACKOFF_MAX", mockEnv(map[string]string{"METRICS_BACKOFF_MAX": "5m"}),
-			func(c config.Config) (any, any) { return c.Delivery.StartupBackoffMax, 5 * time.Minute }},
+			func(c config.Config) (any, any) { return c.Delivery.BackoffMax, 5 * time.Minute }},
 		{"blank values are unset", kafkaEnv(map[string]string{"METRICS_ENABLED": "  ", "SCHEMA_MANAGER_TIMEOUT": " ", "KAFKA_SECURITY_PROTOCOL": "\t"}),
 			func(c config.Config) (any, any) {
 				return []any{c.Disabled, c.Registry.Timeout, c.Kafka.SecurityProtocol}, []any{false, 10 * time.Second, config.Plaintext}

@@ -2,25 +2,19 @@ package config
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
 )
 
-// ErrInvalid is matched (with errors.Is) by every error that FromEnv,
-// SafirMetrics.Config, FromYAML, Config.Resolve and Config.Validate return
-// for a bad configuration.
-var ErrInvalid = errors.New("config: invalid configuration")
-
 // Error reports every bad variable (or setting of a YAML file) of a
-// configuration at once. Its message starts with ErrInvalid's and lists
+// configuration at once. Its message starts with "config: invalid configuration" and lists
 // each VarError, separated by "; ":
 //
 //	config: invalid configuration: METRICS_APP_NAME: required in every mode (set METRICS_APP_NAME, or METRICS_APPLICATION as Phalanx sets it; e.g. "myapp"); KAFKA_SECURITY_PROTOCOL: "FOO" is not one of PLAINTEXT, SSL, SASL_PLAINTEXT, SASL_SSL
 //
 // Values of secret variables (passwords, URL user-info, key files) never
-// appear in it. errors.Is(err, ErrInvalid) is true; errors.As finds each
+// appear in it. errors.As finds it (every bad configuration is an *Error), and each
 // *VarError and, through it, the underlying cause (for example an
 // *fs.PathError for a missing PEM file).
 type Error struct {
@@ -33,7 +27,7 @@ type Error struct {
 // Error implements the error interface.
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(ErrInvalid.Error())
+	b.WriteString("config: invalid configuration")
 	for i := range e.Vars {
 		if i == 0 {
 			b.WriteString(": ")
@@ -44,9 +38,6 @@ func (e *Error) Error() string {
 	}
 	return b.String()
 }
-
-// Is reports whether target is ErrInvalid.
-func (e *Error) Is(target error) bool { return target == ErrInvalid }
 
 // Unwrap returns each entry of Vars as a *VarError.
 func (e *Error) Unwrap() []error {

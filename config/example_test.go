@@ -43,7 +43,7 @@ func ExampleFromEnv_invalid() {
 	defer restore()
 
 	_, err := config.FromEnv()
-	fmt.Println(errors.Is(err, config.ErrInvalid))
+	fmt.Println(errors.As(err, new(*config.Error)))
 	var cerr *config.Error
 	if errors.As(err, &cerr) {
 		for _, v := range cerr.Vars {
@@ -132,7 +132,7 @@ func ExampleConfig_Resolve() {
 	}
 	fmt.Println(cfg.Topic(), cfg.Kafka.SecurityProtocol, cfg.Delivery.DeliveryTimeout)
 
-	err = config.Config{AppName: "my app", Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Validate()
+	_, err = config.Config{AppName: "my app", Mock: true, Registry: config.Registry{Compatibility: "sometimes"}}.Resolve()
 	fmt.Println(err)
 	// Output:
 	// lsst.square.metrics.events.myapp PLAINTEXT 2m0s

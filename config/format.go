@@ -62,7 +62,7 @@ func (c Config) LogValue() slog.Value {
 			slog.Duration("block_timeout", c.Delivery.BlockTimeout),
 			slog.Duration("delivery_timeout", c.Delivery.DeliveryTimeout),
 			slog.Duration("log_interval", c.Delivery.LogInterval),
-			slog.Duration("backoff_max", c.Delivery.StartupBackoffMax),
+			slog.Duration("backoff_max", c.Delivery.BackoffMax),
 		),
 	}
 	return slog.GroupValue(attrs...)
@@ -91,7 +91,7 @@ func (g Registry) LogValue() slog.Value {
 		slog.String("username", g.Username),
 		slog.Any("password", g.Password),
 		slog.String("suffix", g.Suffix),
-		slog.String("compatibility", g.Compatibility),
+		slog.String("compatibility", string(g.Compatibility)),
 		slog.String("ca_path", g.CAPath),
 		slog.Duration("timeout", g.Timeout),
 	)

@@ -155,7 +155,7 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 	}
 	if g.Compatibility == "" {
 		g.Compatibility = defaultCompatibility
-	} else if v, ok := oneOf(g.Compatibility, compatibilities()); ok {
+	} else if v, ok := oneOf(string(g.Compatibility), compatibilities()); ok {
 		g.Compatibility = v
 	} else {
 		p.add(envCompatibility, fmt.Sprintf("%q is not one of %s", g.Compatibility, join(compatibilities())), nil)
@@ -205,7 +205,7 @@ func (r *resolver) resolveDelivery(d Delivery, p *problems) Delivery {
 	}{
 		{envDeliveryTimeout, &d.DeliveryTimeout, defaultDeliveryTimeout, minDeliveryTimeout, "a shorter bound fails events before a broker can answer"},
 		{envLogInterval, &d.LogInterval, defaultLogInterval, minLogInterval, "a shorter interval floods the log with failures"},
-		{envBackoffMax, &d.StartupBackoffMax, defaultBackoffMax, minBackoffMax, "a shorter backoff retries in a hot loop"},
+		{envBackoffMax, &d.BackoffMax, defaultBackoffMax, minBackoffMax, "a shorter backoff retries in a hot loop"},
 	} {
 		switch {
 		case *v.d == 0:

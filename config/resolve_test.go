@@ -38,7 +38,7 @@ func TestResolveLiteral(t *testing.T) {
 					AppName: "app", Mock: true, TopicPrefix: "lsst.square.metrics.events",
 					Kafka:    config.Kafka{SecurityProtocol: config.Plaintext, SASLMechanism: config.MechanismSCRAMSHA512},
 					Registry: config.Registry{Compatibility: "NONE", Timeout: 10 * time.Second},
-					Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 2 * time.Minute, LogInterval: time.Minute, StartupBackoffMax: time.Minute},
+					Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 2 * time.Minute, LogInterval: time.Minute, BackoffMax: time.Minute},
 				}
 				if !equalConfig(c, want) {
 					t.Errorf("Resolve() =\n%+v\nwant\n%+v", c, want)
@@ -60,7 +60,7 @@ func TestResolveLiteral(t *testing.T) {
 			in: config.Config{AppName: "app", Mock: true, TopicPrefix: "p",
 				Kafka:    config.Kafka{SecurityProtocol: "sasl_ssl", SASLMechanism: "plain"},
 				Registry: config.Registry{Compatibility: "full", Timeout: time.Second},
-				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4 * time.Second, LogInterval: 5 * time.Second, StartupBackoffMax: 60 * time.Millisecond}},
+				Delivery: config.Delivery{MaxBufferedEvents: 1, MaxBufferedBytes: 2, BlockTimeout: 3, DeliveryTimeout: 4 * time.Second, LogInterval: 5 * time.Second, BackoffMax: 60 * time.Millisecond}},
 			check: func(t *testing.T, c config.Config) {
 				if c.Kafka.SecurityProtocol != config.SASLSSL || c.Kafka.SASLMechanism != config.MechanismPlain || c.Registry.Compatibility != "FULL" ||
 					c.Registry.Timeout != time.Second || c.Delivery != (config.Delivery{1, 2, 3, 4 * time.Second, 5 * time.Second, 60 * time.Millisecond}) || c.Topic() != "p.app" {
@@ -101,7 +101,7 @@ func TestResolveLiteral(t *testing.T) {
 			in: config.Config{AppName: "a b", Mock: true, TopicPrefix: ".x",
 				Kafka:    config.Kafka{BootstrapServers: []string{" b:1"}, SecurityProtocol: "TLS", SASLMechanism: "X"},
 				Registry: config.Registry{URL: "mailto:x@y", Suffix: "!", Compatibility: "ANY", Timeout: -1},
-				Delivery: config.Delivery{MaxBufferedEvents: -1, MaxBufferedBytes: -1, BlockTimeout: -1, DeliveryTimeout: -1, LogInterval: -1, StartupBackoffMax: -1}},
+				Delivery: config.Delivery{MaxBufferedEvents: -1, MaxBufferedBytes: -1, BlockTimeout: -1, DeliveryTimeout: -1, LogInterval: -1, BackoffMax: -1}},
 			wantErr: []wantProblem{
 				{"Config.AppName", `"a b" must match`},
 				{"Config.TopicPrefix", `".x"`},
@@ -117,20 +117,16 @@ func TestResolveLiteral(t *testing.T) {
 				{"Config.Delivery.BlockTimeout", "-1ns is negative"},
 				{"Config.Delivery.DeliveryTimeout", "-1ns is negative"},
 				{"Config.Delivery.LogInterval", "-1ns is negative"},
-				{"Config.Delivery.StartupBackoffMax", "-1ns is negative"},
+				{"Config.Delivery.BackoffMax", "-1ns is negative"},
 			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			c, err := tt.in.Resolve()
-			verr := tt.in.Validate()
-			if (err == nil) != (verr == nil) {
-				t.Errorf("Resolve() error %v but Validate() %v", err, verr)
-			}
 			if tt.wantErr != nil {
 				var ce *config.Error
-				if !errors.As(err, &ce) || !errors.Is(err, config.ErrInvalid) {
+				if !errors.As(err, &ce) {
 					t.Fatalf("Resolve() error = %v, want a *config.Error", err)
 				}
 				checkProblems(t, ce, tt.wantErr...)
@@ -169,8 +165,8 @@ func TestResolveIdempotent(t *testing.T) {
 	if !slices.Equal(again.Warnings(), c.Warnings()) {
 		t.Errorf("Warnings() %q vs %q", again.Warnings(), c.Warnings())
 	}
-	if err := c.Validate(); err != nil {
-		t.Errorf("Validate() of a resolved Config: %v", err)
+	if _, err := c.Resolve(); err != nil {
+		t.Errorf("Resolve() of a resolved Config: %v", err)
 	}
 	// The copy does not share the slices it may change.
 	again.Kafka.BootstrapServers[0] = "changed"
@@ -274,7 +270,7 @@ func TestDeliveryBounds(t *testing.T) {
 		"METRICS_BACKOFF_MAX": "10ms", "METRICS_LOG_INTERVAL": "1s", "METRICS_DELIVERY_TIMEOUT": "1s",
 	}))
 	if d := c.Delivery; d.MaxBufferedEvents != 32<<20 || d.MaxBufferedBytes != 128<<30 ||
-		d.StartupBackoffMax != 10*time.Millisecond || d.LogInterval != time.Second || d.DeliveryTimeout != time.Second {
+		d.BackoffMax != 10*time.Millisecond || d.LogInterval != time.Second || d.DeliveryTimeout != time.Second {
 		t.Errorf("Delivery = %+v, want the buffer limits capped at 32Mi events and 128GiB, the minimum durations kept", d)
 	}
 	again, err := c.Resolve()
@@ -291,11 +287,11 @@ func TestDeliveryBounds(t *testing.T) {
 		wantProblem{"METRICS_BACKOFF_MAX", "1ns is below the minimum 10ms (a shorter backoff retries in a hot loop"},
 	)
 
-	_, err = config.Config{AppName: "app", Mock: true, Delivery: config.Delivery{StartupBackoffMax: time.Millisecond}}.Resolve()
+	_, err = config.Config{AppName: "app", Mock: true, Delivery: config.Delivery{BackoffMax: time.Millisecond}}.Resolve()
 	if !errors.As(err, &ce) {
 		t.Fatalf("Resolve() of a 1ms backoff = %v, want a *config.Error", err)
 	}
-	checkProblems(t, ce, wantProblem{"Config.Delivery.StartupBackoffMax", "1ms is below the minimum 10ms"})
+	checkProblems(t, ce, wantProblem{"Config.Delivery.BackoffMax", "1ms is below the minimum 10ms"})
 }
 
 // TestResolveWithKafkaClient: with a Kafka client built elsewhere
@@ -305,8 +301,8 @@ func TestDeliveryBounds(t *testing.T) {
 func TestResolveWithKafkaClient(t *testing.T) {
 	cfg := config.Config{AppName: "myapp", Registry: config.Registry{URL: "http://registry:8081"},
 		Kafka: config.Kafka{SecurityProtocol: config.SASLSSL, ClusterCAPath: "/nonexistent/ca.pem"}}
-	if _, err := cfg.Resolve(); !errors.Is(err, config.ErrInvalid) {
-		t.Fatalf("Resolve: %v, want ErrInvalid", err)
+	if _, err := cfg.Resolve(); !errors.As(err, new(*config.Error)) {
+		t.Fatalf("Resolve: %v, want *config.Error", err)
 	}
 	got, err := cfg.ResolveWithKafkaClient()
 	if err != nil {

@@ -251,8 +251,8 @@ func mergeMaps(a, b map[string]string) map[string]string {
 func TestErrorUnwrap(t *testing.T) {
 	cause := errors.New("cause")
 	err := error(&config.Error{Vars: []config.VarError{{Name: "A", Reason: "bad"}, {Name: "B", Reason: "worse", Err: cause}}})
-	if !errors.Is(err, config.ErrInvalid) || !errors.Is(err, cause) {
-		t.Errorf("errors.Is: ErrInvalid %t, cause %t", errors.Is(err, config.ErrInvalid), errors.Is(err, cause))
+	if !errors.As(err, new(*config.Error)) || !errors.Is(err, cause) {
+		t.Errorf("errors.As *config.Error %t, errors.Is cause %t", errors.As(err, new(*config.Error)), errors.Is(err, cause))
 	}
 	if got, want := err.Error(), "config: invalid configuration: A: bad; B: worse"; got != want {
 		t.Errorf("Error() = %q, want %q", got, want)

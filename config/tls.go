@@ -26,7 +26,7 @@ var errNoCertificate = errors.New("no PEM CERTIFICATE block")
 //
 // It reads the files at each call and returns a new *tls.Config that the
 // caller owns. The error is the one Resolve reports for the same settings,
-// an *Error (errors.Is ErrInvalid) naming each bad variable: an unknown
+// an *Error naming each bad variable: an unknown
 // protocol, a file that cannot be read or parsed or is larger than 1 MiB,
 // a certificate expired or not valid yet, an encrypted (passphrase-
 // protected) key, a key that does not match its certificate, a certificate

@@ -130,7 +130,7 @@ func TestFromEnvTLS(t *testing.T) {
 					SecurityProtocol: config.SecurityProtocol(tt.env["KAFKA_SECURITY_PROTOCOL"]), ClusterCAPath: tt.env["KAFKA_CLUSTER_CA_PATH"],
 					ClientCertPath: tt.env["KAFKA_CLIENT_CERT_PATH"], ClientKeyPath: tt.env["KAFKA_CLIENT_KEY_PATH"],
 				}
-				if tc, err := k.TLSConfig(); tc != nil || err == nil || err.Error() != ce.Error() || !errors.Is(err, config.ErrInvalid) {
+				if tc, err := k.TLSConfig(); tc != nil || err == nil || err.Error() != ce.Error() || !errors.As(err, new(*config.Error)) {
 					t.Errorf("Kafka.TLSConfig() = %v, %v\nwant the error of FromEnv\n%v", tc, err, ce)
 				}
 				return

@@ -58,8 +58,9 @@ func saslMechanisms() []SASLMechanism {
 	return []SASLMechanism{MechanismPlain, MechanismSCRAMSHA256, MechanismSCRAMSHA512}
 }
 
-func compatibilities() []string {
-	return []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"}
+func compatibilities() []Compatibility {
+	return []Compatibility{CompatibilityNone, CompatibilityBackward, CompatibilityBackwardTransitive,
+		CompatibilityForward, CompatibilityForwardTransitive, CompatibilityFull, CompatibilityFullTransitive}
 }
 
 // varNames are the variables that errors name for the fields that have
@@ -90,7 +91,7 @@ func fieldNames() map[string]yamlName {
 		envRegistryCA: "Registry.CAPath", envRegistryTimeout: "Registry.Timeout",
 		envMaxBufferedEvents: "Delivery.MaxBufferedEvents", envMaxBufferedBytes: "Delivery.MaxBufferedBytes",
 		envBlockTimeout: "Delivery.BlockTimeout", envDeliveryTimeout: "Delivery.DeliveryTimeout",
-		envLogInterval: "Delivery.LogInterval", envBackoffMax: "Delivery.StartupBackoffMax",
+		envLogInterval: "Delivery.LogInterval", envBackoffMax: "Delivery.BackoffMax",
 	}
 	names := make(map[string]yamlName, len(fields))
 	for v, f := range fields {

@@ -76,7 +76,7 @@ func (m *SafirMetrics) UnmarshalYAML(value *yaml.Node) error {
 //     A key set to null leaves an optional setting (a kafka path or SASL
 //     setting) unset, without the environment. backoffInterval, the wait
 //     of Safir's event manager after an error, sets
-//     Delivery.StartupBackoffMax, the cap of the SDK's retry backoff;
+//     Delivery.BackoffMax, the cap of the SDK's retry backoff;
 //     unset, it comes from METRICS_BACKOFF_MAX.
 //   - The mode is Safir's (Config.Mode): enabled false with mock true is
 //     mock mode, enabled false is disabled mode, anything else Kafka mode.
@@ -93,7 +93,7 @@ func (m *SafirMetrics) UnmarshalYAML(value *yaml.Node) error {
 //     FromEnv's (seconds, "1m30s", Safir's "5m 30s"). Two keys for one
 //     setting (application and appName) must agree.
 //
-// The error is an *Error (errors.Is ErrInvalid) listing every problem: a
+// The error is an *Error listing every problem: a
 // setting read from the block is named by its YAML path
 // (metrics.schemaManager.registryUrl), one read from the environment by its
 // variable, and a missing one by its YAML path, its reason naming the

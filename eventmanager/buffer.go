@@ -130,7 +130,7 @@ func (b *buffer) exit() {
 
 // close shuts the gate and waits, until ctx ends, for the Publish calls
 // inside it to hand over their records. A Publish waiting for room gives up
-// at once and returns ErrClosed.
+// at once and returns [ErrClosed].
 func (b *buffer) close(ctx context.Context) {
 	if b.closed.Swap(true) {
 		return
@@ -148,7 +148,7 @@ func (b *buffer) close(ctx context.Context) {
 // reserve takes room for one event that costs n bytes, waiting up to
 // METRICS_BLOCK_TIMEOUT for room when the buffer is full and wait is true
 // (Publish; TryPublish never waits). It reports whether the event fits,
-// and ErrClosed when Close began during the wait.
+// and [ErrClosed] when Close began during the wait.
 func (b *buffer) reserve(ctx context.Context, n int64, wait bool) (bool, error) {
 	if b.tryReserve(n) {
 		return true, nil

@@ -8,7 +8,11 @@ import (
 
 // Stats returns a snapshot of the per-event and total counters. It never
 // blocks on I/O.
-func (m *Manager) Stats() Stats { return m.events.stats() }
+func (m *Manager) Stats() Stats {
+	s := m.events.stats()
+	s.Buffered.Events, s.Buffered.Bytes = m.buf.unsent()
+	return s
+}
 
 // Check reports whether the manager is ready to deliver events, for a
 // readiness probe. In Kafka mode it fails while a start-up step (connecting,
@@ -17,7 +21,7 @@ func (m *Manager) Stats() Stats { return m.events.stats() }
 // recreated; after a delivery was refused for lack of authorization, until a
 // delivery succeeds; while the buffer of unsent events is nearly full; and
 // when the broker or the registry does not answer.
-// Errors: ErrNotInitialized, ErrClosed, or an error saying what is wrong.
+// Errors: [ErrNotInitialized], [ErrClosed], or an error saying what is wrong.
 func (m *Manager) Check(ctx context.Context) error {
 	if err := m.usable(); err != nil {
 		return err

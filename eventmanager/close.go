@@ -7,16 +7,15 @@ import (
 )
 
 // Close stops accepting events (a Publish waiting for room returns
-// ErrClosed), delivers every accepted event, and closes the Kafka client if
+// [ErrClosed]), delivers every accepted event, and closes the Kafka client if
 // the manager built it. It waits for delivery until ctx expires; then it
 // closes the client (what was never sent fails; what was in flight has an
-// unknown outcome) and returns an *UndeliveredError (errors.Is
-// ErrUndelivered) with the number of events not delivered and how many of
+// unknown outcome) and returns an [*UndeliveredError] (Op "close") with the number of events not delivered and how many of
 // them have an unknown outcome. It returns nil when nothing is left to
 // deliver, even with an expired ctx. Close never waits for Initialize, and
 // returns at ctx even when franz-go's own close takes longer. Close runs
 // once: later calls return the first call's result. Publish and
-// CreatePublisher return ErrClosed afterwards.
+// [CreatePublisher] return [ErrClosed] afterwards.
 func (m *Manager) Close(ctx context.Context) error {
 	m.life.closeOnce.Do(func() { m.life.closeErr = m.close(ctx) })
 	return m.life.closeErr

@@ -10,12 +10,12 @@ import (
 	"github.com/twmb/franz-go/pkg/kerr"
 )
 
-// Initialize prepares the manager for CreatePublisher. In Kafka mode it checks
+// Initialize prepares the manager for [CreatePublisher]. In Kafka mode it checks
 // that the schema registry answers and that the application's topic exists
-// and this client may write to it (creating it only with WithTopicCreation).
+// and this client may write to it (creating it only with [WithTopicCreation]).
 // In disabled and mock modes it does no I/O. Calling it again after success
-// does nothing. Errors: ErrClosed; a *TopicError (errors.Is ErrTopic) for a
-// missing or unwritable topic; a *SecurityError (errors.Is ErrAuthentication
+// does nothing. Errors: [ErrClosed]; a [*TopicError] for a
+// missing or unwritable topic; a [*SecurityError] (errors.Is ErrAuthentication
 // or ErrTLS) when Kafka refuses the SASL credentials or the certificates; a
 // *schemaregistry.RequestError when the registry refuses the credentials or
 // its certificate is not trusted; the broker's or registry's error when they
@@ -69,7 +69,7 @@ const connectTimeout = 10 * time.Second
 
 // connect checks that the registry answers, that the topic exists and is
 // writable, and that the broker grants this client an idempotent producer
-// id. A *TopicError is a usage error and a *SecurityError or a registry
+// id. A [*TopicError] is a usage error and a [*SecurityError] or a registry
 // refusal a configuration error (see fatal); anything else is an
 // infrastructure error worth retrying.
 //

@@ -93,7 +93,7 @@ func (w *connWatch) OnBrokerConnect(meta kgo.BrokerMetadata, _ time.Duration, _ 
 // watch starts recording for one start-up check. It returns ctx, which the
 // watch cancels (cause errSASLCut) once SASL has failed saslCutLimit times,
 // and end, to call when the check is over (after reading what was seen).
-// A nil watch (a client passed with WithKafkaClient) watches nothing.
+// A nil watch (a client passed with [WithKafkaClient]) watches nothing.
 func (w *connWatch) watch(ctx context.Context) (context.Context, func()) {
 	if w == nil {
 		return ctx, func() {}

@@ -211,7 +211,7 @@ func baseConfig() config.Config {
 			MaxBufferedBytes:  64 << 20,
 			DeliveryTimeout:   30 * time.Second,
 			LogInterval:       time.Minute,
-			StartupBackoffMax: time.Second,
+			BackoffMax:        time.Second,
 		},
 	}
 }

@@ -7,26 +7,19 @@ import (
 )
 
 // Sentinel errors of the manager's lifecycle. Test for them with errors.Is.
+//
+// A sentinel names a category that several errors share (as io/fs's
+// ErrNotExist does); an error type that carries data has none of its own:
+// match it with errors.As, e.g.
+//
+//	var te *eventmanager.TopicError
+//	if errors.As(err, &te) { ... te.Topic ... }
 var (
-	// ErrNotInitialized is returned by CreatePublisher and Publish before
-	// Manager.Initialize has succeeded.
+	// ErrNotInitialized is returned by [CreatePublisher] and Publish before
+	// [Manager.Initialize] has succeeded.
 	ErrNotInitialized = errors.New("eventmanager: manager not initialized: call Initialize first")
-	// ErrClosed is returned by every call made after Manager.Close.
+	// ErrClosed is returned by every call made after [Manager.Close].
 	ErrClosed = errors.New("eventmanager: manager closed")
-	// ErrTagConflict is returned by CreatePublisher when a field name is an
-	// InfluxDB tag (influx:"tag") in one event of the application and a plain
-	// field in another. The concrete error is a *TagConflictError.
-	ErrTagConflict = errors.New("eventmanager: field is a tag in one event and a plain field in another")
-	// ErrDuplicateEvent is returned by CreatePublisher when the manager already
-	// has a publisher for that event name.
-	ErrDuplicateEvent = errors.New("eventmanager: duplicate event name")
-	// ErrTopic is returned by Initialize when the application's topic does not
-	// exist or the client may not write to it. The concrete error is a
-	// *TopicError.
-	ErrTopic = errors.New("eventmanager: topic missing or not writable")
-	// ErrUndelivered is returned by Close when its context expired before every
-	// accepted event was delivered. The concrete error is an *UndeliveredError.
-	ErrUndelivered = errors.New("eventmanager: events not delivered")
 )
 
 // TopicError says why the application's topic cannot be used.
@@ -53,9 +46,6 @@ func (e *TopicError) Error() string {
 // Unwrap returns the broker's error.
 func (e *TopicError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrTopic.
-func (e *TopicError) Is(target error) bool { return target == ErrTopic }
-
 // DuplicateEventError names the event that was registered twice.
 type DuplicateEventError struct {
 	Event string
@@ -66,24 +56,21 @@ func (e *DuplicateEventError) Error() string {
 	return fmt.Sprintf("eventmanager: duplicate event name %q: create each publisher once at start-up and share it", e.Event)
 }
 
-// Is reports whether target is ErrDuplicateEvent.
-func (e *DuplicateEventError) Is(target error) bool { return target == ErrDuplicateEvent }
-
 // UndeliveredError reports the events that Close (or Flush) could not
 // deliver before its context expired (or whose schema could not be
 // registered before it, or that failed while Flush waited).
 type UndeliveredError struct {
-	// Op is the call that reports the events: "close" (also when empty)
-	// or "flush".
+	// Op is the call that reports the events: "close", "flush" or
+	// "batch.Run".
 	Op string
 	// Count is the number of accepted events Close (or Flush) did not see
 	// delivered by the time it returned.
 	Count int64
 	// Unknown is how many of Count had no certain outcome then: they were
 	// in flight when the client had to be closed (they may or may not be
-	// in the topic: Manager.Stats counts them Unknown), or still inside a
+	// in the topic: [Manager.Stats] counts them Unknown), or still inside a
 	// client whose close outlived ctx, or, for Flush, still buffered (they
-	// may yet be delivered); their outcome reaches Manager.Stats when the
+	// may yet be delivered); their outcome reaches [Manager.Stats] when the
 	// client reports it. The rest, Count - Unknown, certainly were not
 	// written (Stats' Failed).
 	Unknown int64
@@ -93,11 +80,7 @@ type UndeliveredError struct {
 
 // Error implements error.
 func (e *UndeliveredError) Error() string {
-	op := e.Op
-	if op == "" {
-		op = "close"
-	}
-	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", op, e.Count)
+	msg := fmt.Sprintf("eventmanager: %s: %d accepted event", e.Op, e.Count)
 	if e.Count != 1 {
 		msg += "s"
 	}
@@ -118,23 +101,20 @@ func (e *UndeliveredError) Error() string {
 // Unwrap returns the context's error.
 func (e *UndeliveredError) Unwrap() error { return e.Err }
 
-// Is reports whether target is ErrUndelivered.
-func (e *UndeliveredError) Is(target error) bool { return target == ErrUndelivered }
-
 // ErrBufferFull is returned by Publish, only when METRICS_RAISE_ON_ERROR=true,
 // for an event dropped because the buffer of unsent events was full. Without
 // it the event is dropped silently for the caller and counted in
-// EventStats.Dropped.
+// [EventStats].Dropped.
 var ErrBufferFull = errors.New("eventmanager: buffer of unsent events full, event dropped")
 
-// Sentinels of the security failures Initialize reports as a *SecurityError.
+// Sentinels of the security failures Initialize reports as a [*SecurityError].
 var (
-	// ErrAuthentication is matched by a *SecurityError when Kafka refused
+	// ErrAuthentication is matched by a [*SecurityError] when Kafka refused
 	// this client's credentials: a wrong SASL user name, password or
 	// mechanism, or a broker that requires SASL while KAFKA_SECURITY_PROTOCOL
 	// does not use it.
 	ErrAuthentication = errors.New("eventmanager: kafka authentication failed")
-	// ErrTLS is matched by a *SecurityError when the TLS handshake with Kafka
+	// ErrTLS is matched by a [*SecurityError] when the TLS handshake with Kafka
 	// failed: a broker certificate the cluster CA does not sign, a client
 	// certificate the broker rejects or that is missing, or TLS on one side
 	// only.
@@ -182,27 +162,22 @@ func (e *SecurityError) Unwrap() error { return e.Err }
 // Is reports whether target is e.Kind.
 func (e *SecurityError) Is(target error) bool { return e.Kind != nil && target == e.Kind }
 
-// ErrFieldTypeChanged is matched by a *FieldTypeChangedError: CreatePublisher
-// refused a schema that changes the InfluxDB type of a field already
-// registered under the event's subject.
-var ErrFieldTypeChanged = errors.New("eventmanager: field type changed against the registered schema")
-
 // FieldTypeChangedError reports the fields whose InfluxDB type class
 // (string, integer, float, boolean) differs between the event's schema and
 // the latest schema registered under its subject. InfluxDB refuses every
 // point whose field type differs from the one its measurement already holds,
 // so those events would be lost downstream, whatever the registry's
-// compatibility level accepts. CreatePublisher returns it in Kafka mode,
+// compatibility level accepts. [CreatePublisher] returns it in Kafka mode,
 // whatever METRICS_RAISE_ON_ERROR says (or, when the registry was
 // unreachable at start-up, the background registration keeps failing with it
-// and Manager.Check names it).
+// and [Manager.Check] names it).
 type FieldTypeChangedError struct {
 	Event   string            // the event name
 	Subject string            // the registry subject, suffix included
 	Fields  []FieldTypeChange // in the order of the event's fields
 }
 
-// FieldTypeChange is one field of a *FieldTypeChangedError. Old and New are
+// FieldTypeChange is one field of a [*FieldTypeChangedError]. Old and New are
 // InfluxDB type classes: "string" (Avro string, enum, uuid), "integer" (int,
 // long), "float" (float, double, duration) or "boolean".
 type FieldTypeChange struct {
@@ -227,15 +202,12 @@ func (e *FieldTypeChangedError) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is ErrFieldTypeChanged.
-func (e *FieldTypeChangedError) Is(target error) bool { return target == ErrFieldTypeChanged }
-
 // TagConflictError names a field that is an InfluxDB tag in one event and a
 // plain field in another event of the same application. Sasquatch's
 // Telegraf reads one avro_tags list per application topic, so the two
 // cannot both hold.
 type TagConflictError struct {
-	Field      string // the Avro field name
+	Field      string // the Avro field name: Telegraf's avro_tags is shared by the events, whose Go names may differ
 	TagEvent   string // the event where it is a tag
 	FieldEvent string // the event where it is a plain field
 }
@@ -244,14 +216,6 @@ type TagConflictError struct {
 func (e *TagConflictError) Error() string {
 	return fmt.Sprintf("eventmanager: field %q is an InfluxDB tag in event %q but a plain field in event %q: Telegraf's avro_tags applies to the whole application topic; tag it in both (influx:\"tag\") or in neither, or rename one", e.Field, e.TagEvent, e.FieldEvent)
 }
-
-// Is reports whether target is ErrTagConflict.
-func (e *TagConflictError) Is(target error) bool { return target == ErrTagConflict }
-
-// ErrOptionConflict is matched by an *OptionConflictError: New was given two
-// options (or an option and a configuration setting) that contradict each
-// other. As with franz-go's own options, neither silently wins.
-var ErrOptionConflict = errors.New("eventmanager: conflicting options")
 
 // OptionConflictError names the two options (or the option and the
 // configuration setting) that New refused together, and why.
@@ -265,14 +229,6 @@ type OptionConflictError struct {
 func (e *OptionConflictError) Error() string {
 	return fmt.Sprintf("eventmanager: %s conflicts with %s: %s", e.Option, e.Other, e.Reason)
 }
-
-// Is reports whether target is ErrOptionConflict.
-func (e *OptionConflictError) Is(target error) bool { return target == ErrOptionConflict }
-
-// ErrEventTooLarge is matched by an *EventTooLargeError: Publish refused an
-// event whose encoded record is larger than the Kafka client may send in
-// one record batch.
-var ErrEventTooLarge = errors.New("eventmanager: event too large")
 
 // EventTooLargeError reports an event that Publish refused (and counted
 // Rejected) because its encoded value, Size bytes, exceeds Limit: the Kafka
@@ -289,6 +245,3 @@ type EventTooLargeError struct {
 func (e *EventTooLargeError) Error() string {
 	return fmt.Sprintf("eventmanager: event %q: encoded size %d bytes exceeds the limit of %d bytes (the Kafka client's ProducerBatchMaxBytes less the record batch overhead): the broker would refuse it; publish less data per event", e.Event, e.Size, e.Limit)
 }
-
-// Is reports whether target is ErrEventTooLarge.
-func (e *EventTooLargeError) Is(target error) bool { return target == ErrEventTooLarge }

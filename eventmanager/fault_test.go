@@ -2,6 +2,7 @@ package eventmanager_test
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"log/slog"
 	"net"
@@ -93,17 +94,17 @@ func faultConfig(brokerAddr, registryURL string) config.Config {
 	cfg := baseConfig()
 	cfg.Kafka.BootstrapServers = []string{brokerAddr}
 	cfg.Registry.URL = registryURL
-	cfg.Delivery.StartupBackoffMax = 50 * time.Millisecond
+	cfg.Delivery.BackoffMax = 50 * time.Millisecond
 	return cfg
 }
 
 // countIDs consumes exactly n records and returns how often each event id
 // appears, failing on any record with another schema id than want.
-func countIDs(t *testing.T, addr, topic string, n int, wantSchema int) map[string]int {
+func countIDs(t *testing.T, addr, topic string, n int, wantSchema uint32) map[string]int {
 	t.Helper()
 	seen := map[string]int{}
 	for _, r := range consume(t, []string{addr}, topic, n) {
-		if got := int(r.Value[1])<<24 | int(r.Value[2])<<16 | int(r.Value[3])<<8 | int(r.Value[4]); got != wantSchema {
+		if got := binary.BigEndian.Uint32(r.Value[1:5]); got != wantSchema {
 			t.Fatalf("record with schema id %d, want %d", got, wantSchema)
 		}
 		// The event id is the first field: a 36-byte string after its
@@ -423,7 +424,7 @@ func TestCloseExpiredContext(t *testing.T) {
 	cancel()
 	err := m.Close(expired)
 	var ue *eventmanager.UndeliveredError
-	if !errors.As(err, &ue) || !errors.Is(err, eventmanager.ErrUndelivered) {
+	if !errors.As(err, &ue) || !errors.As(err, new(*eventmanager.UndeliveredError)) {
 		t.Fatalf("Close with an expired context: err = %v, want *UndeliveredError", err)
 	}
 	if ue.Count != 100 {

@@ -15,11 +15,11 @@ import (
 // stays usable: Publish works during and after Flush, and Flush may be
 // called again. Events whose schema is still being registered in the
 // background count (Flush asks the background registration to try again at
-// once); events that failed before the call do not (Manager.Stats counts
+// once); events that failed before the call do not ([Manager.Stats] counts
 // them).
 //
 // When ctx ends first, or when some of those events failed while Flush
-// waited, it returns an *UndeliveredError (errors.Is ErrUndelivered) whose
+// waited, it returns an [*UndeliveredError] whose
 // Count is the number of those events not delivered. Unknown of them may
 // be in the topic: still buffered when ctx ended (they may yet be
 // delivered, and Stats reports their outcome), or counted Unknown in
@@ -147,7 +147,7 @@ func (b *buffer) finish(ep *epoch, out outcome) {
 // flushed is what a flush saw of the events it waited for: how many were
 // still open when it returned, and how many ended without delivery while
 // it waited (those that ended so before it began are not counted), Failed
-// or Unknown as Manager.Stats counts them; err is ctx's error when it
+// or Unknown as [Manager.Stats] counts them; err is ctx's error when it
 // ended first.
 type flushed struct {
 	left, failed, unknown int64

@@ -22,7 +22,7 @@ import (
 func wantUndelivered(t *testing.T, err error, count, unknown int64) {
 	t.Helper()
 	var ue *eventmanager.UndeliveredError
-	if !errors.As(err, &ue) || !errors.Is(err, eventmanager.ErrUndelivered) {
+	if !errors.As(err, &ue) || !errors.As(err, new(*eventmanager.UndeliveredError)) {
 		t.Fatalf("Flush = %v, want *UndeliveredError", err)
 	}
 	if ue.Op != "flush" || ue.Count != count || ue.Unknown != unknown {
@@ -202,8 +202,8 @@ func TestFlushConcurrentWithClose(t *testing.T) {
 	closeErr := within(t, "Close during Flush", func() error { return m.Close(closeCtx) })
 	within(t, "Flush during Close", func() bool { wg.Wait(); return true })
 	close(flushErrs)
-	if !errors.Is(closeErr, eventmanager.ErrUndelivered) {
-		t.Errorf("Close = %v, want ErrUndelivered", closeErr)
+	if !errors.As(closeErr, new(*eventmanager.UndeliveredError)) {
+		t.Errorf("Close = %v, want *eventmanager.UndeliveredError", closeErr)
 	}
 	waitFor(t, "every outcome", func() bool { return m.Stats().Total.Pending() == 0 })
 	st := m.Stats().Total

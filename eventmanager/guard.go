@@ -28,15 +28,15 @@ const (
 // under its subject (see guard), then registers it and returns its id. Its
 // errors are the registry's (schemaregistry.ErrUnavailable for a registry
 // that does not answer, whichever of the two requests met it) or a
-// *FieldTypeChangedError.
-func (p *Publisher[T]) register(ctx context.Context) (int, error) {
+// [*FieldTypeChangedError].
+func (p *Publisher[T]) register(ctx context.Context) (uint32, error) {
 	if err := p.guard(ctx); err != nil {
 		return 0, err
 	}
 	return p.env.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
 }
 
-// guard returns a *FieldTypeChangedError when a field of the publisher's
+// guard returns a [*FieldTypeChangedError] when a field of the publisher's
 // schema has another InfluxDB type class than in the latest schema
 // registered under its subject. Added and removed fields, optional-ness,
 // int -> long and new enum symbols keep the class and pass. A subject with

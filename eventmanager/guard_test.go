@@ -71,8 +71,8 @@ func seed(t *testing.T, cfg config.Config, name string, fields ...string) {
 func wantFieldTypeChanged(t *testing.T, err error, event, subject, old, now string) {
 	t.Helper()
 	var fe *eventmanager.FieldTypeChangedError
-	if !errors.As(err, &fe) || !errors.Is(err, eventmanager.ErrFieldTypeChanged) {
-		t.Fatalf("err = %v, want a *FieldTypeChangedError matching ErrFieldTypeChanged", err)
+	if !errors.As(err, &fe) || !errors.As(err, new(*eventmanager.FieldTypeChangedError)) {
+		t.Fatalf("err = %v, want a *FieldTypeChangedError", err)
 	}
 	want := []eventmanager.FieldTypeChange{{Field: "value", Old: old, New: now}}
 	if fe.Event != event || fe.Subject != subject || !reflect.DeepEqual(fe.Fields, want) {

@@ -30,7 +30,7 @@ type stamper struct {
 	app   string
 	now   func() time.Time
 	newID func() uuid.UUID
-	// wall is true when now is time.Now (no WithClock): Publish then stamps
+	// wall is true when now is time.Now (no [WithClock]): Publish then stamps
 	// the Kafka record with the time it already read, sparing franz-go a
 	// second clock read per event.
 	wall bool

@@ -142,7 +142,7 @@ func (w *wireCount) partition(p int32) *atomic.Int64 {
 
 // unanswered reports whether a Produce request may have reached a broker
 // without its answer reaching the client. A nil wireCount (a client passed
-// with WithKafkaClient) cannot tell, and says so.
+// with [WithKafkaClient]) cannot tell, and says so.
 func (w *wireCount) unanswered() bool {
 	return w == nil || w.written.Load() != w.answered.Load()
 }

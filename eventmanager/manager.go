@@ -41,7 +41,7 @@ const (
 
 // Manager owns the Kafka client, the schema registry client and the
 // publishers of one application. Create it with New, call Initialize once at
-// start-up, create one Publisher per event type with CreatePublisher, and call
+// start-up, create one Publisher per event type with [CreatePublisher], and call
 // Close at shutdown. Every method is safe for concurrent use.
 type Manager struct {
 	cfg      config.Config
@@ -64,7 +64,7 @@ type Manager struct {
 type lifecycle struct {
 	state atomic.Int32 // stateNew, stateReady, stateClosed
 	// ctx ends when Close begins: it cancels the I/O of Initialize and
-	// CreatePublisher, so that Close never waits for them.
+	// [CreatePublisher], so that Close never waits for them.
 	ctx context.Context
 	end context.CancelFunc
 	// initMu serialises Initialize; Close never takes it.
@@ -75,11 +75,11 @@ type lifecycle struct {
 
 // New builds a Manager from cfg. It validates the configuration, chooses the
 // mode (Kafka, disabled or mock) and, in Kafka mode, builds the franz-go client
-// (unless WithKafkaClient is given) and the schema registry client. New does no
-// network I/O and never blocks. Errors: an *OptionConflictError
-// (ErrOptionConflict) for options that contradict each other (see
-// WithKafkaClient), cfg's validation error (see config.ErrInvalid; with
-// WithKafkaClient cfg is resolved by config.Config.ResolveWithKafkaClient,
+// (unless [WithKafkaClient] is given) and the schema registry client. New does no
+// network I/O and never blocks. Errors: an [*OptionConflictError]
+// for options that contradict each other (see
+// [WithKafkaClient]), cfg's validation error (a *config.Error; with
+// [WithKafkaClient] cfg is resolved by config.Config.ResolveWithKafkaClient,
 // which requires no Kafka connection setting) or a client construction
 // error.
 func New(cfg config.Config, opts ...Option) (*Manager, error) {
@@ -113,12 +113,12 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		m.mode = modeKafka
 	}
 	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
-	m.retry = newRetrier(m.log, cfg.Delivery.StartupBackoffMax)
+	m.retry = newRetrier(m.log, cfg.Delivery.BackoffMax)
 	interval := cfg.Delivery.LogInterval
 	if interval <= 0 {
 		interval = time.Minute
 	}
-	m.pub = pubEnv{state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
+	m.pub = pubEnv{manager: m, state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
 		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
 		records: &sync.Pool{New: func() any { return newEnvelope() }}}
 	m.stall = newStallWatch(m.buf, m.log, interval, func(now time.Time) { m.pub.reportFailures(&m.events, now) })
@@ -173,7 +173,7 @@ const batchOverhead = 128
 
 // valueLimit returns the largest encoded event cl can send:
 // kgo.ProducerBatchMaxBytes (cl's, default 1,000,012 bytes) less
-// batchOverhead. Publish refuses a larger one (ErrEventTooLarge), which the
+// batchOverhead. Publish refuses a larger one, which the
 // client would fail after accepting it (MESSAGE_TOO_LARGE).
 func valueLimit(cl *kgo.Client) int {
 	batch, ok := cl.OptValue(kgo.ProducerBatchMaxBytes).(int32)
@@ -184,8 +184,8 @@ func valueLimit(cl *kgo.Client) int {
 }
 
 // clampBuffer keeps the buffer's bounds within the Kafka client's own
-// (a client passed by WithKafkaClient, or kgo.MaxBufferedRecords in
-// WithKafkaOptions), so that the client never refuses a record the
+// (a client passed by [WithKafkaClient], or kgo.MaxBufferedRecords in
+// [WithKafkaOptions]), so that the client never refuses a record the
 // manager accepted. kgo runs a record's promise before it uncounts the
 // record, so one more record than ours must fit in its buffer.
 func (m *Manager) clampBuffer() {

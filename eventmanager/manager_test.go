@@ -133,7 +133,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 		id := binary.BigEndian.Uint32(r.Value[1:5])
 		codec, ok := codecs[id]
 		if !ok {
-			schema, err := reg.SchemaByID(ctx, int(id))
+			schema, err := reg.SchemaByID(ctx, id)
 			if err != nil {
 				t.Fatalf("schema %d: %v", id, err)
 			}
@@ -151,7 +151,7 @@ func TestKafkaEndToEnd(t *testing.T) {
 		if rec["application"] != env.cfg.AppName {
 			t.Errorf("application = %v", rec["application"])
 		}
-		switch int(id) {
+		switch id {
 		case queries.SchemaID():
 			gotQueries = append(gotQueries, rec)
 		case logins.SchemaID():
@@ -331,8 +331,8 @@ func TestErrorsInEveryMode(t *testing.T) {
 
 			bad := cfg
 			bad.AppName = "bad-app"
-			if _, err := eventmanager.New(bad); !errors.Is(err, config.ErrInvalid) {
-				t.Errorf("New with app name %q: err = %v, want config.ErrInvalid", bad.AppName, err)
+			if _, err := eventmanager.New(bad); !errors.As(err, new(*config.Error)) {
+				t.Errorf("New with app name %q: err = %v, want *config.Error", bad.AppName, err)
 			}
 
 			m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
@@ -349,12 +349,12 @@ func TestErrorsInEveryMode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if _, err := eventmanager.CreatePublisher[LoginEvent](ctx, m, "query"); !errors.Is(err, eventmanager.ErrDuplicateEvent) {
-				t.Errorf("duplicate name: err = %v, want ErrDuplicateEvent", err)
+			if _, err := eventmanager.CreatePublisher[LoginEvent](ctx, m, "query"); !errors.As(err, new(*eventmanager.DuplicateEventError)) {
+				t.Errorf("duplicate name: err = %v, want *eventmanager.DuplicateEventError", err)
 			}
 			_, err = eventmanager.CreatePublisher[NestedEvent](ctx, m, "nested")
 			var unsupported *payload.UnsupportedError
-			if !errors.As(err, &unsupported) || !errors.Is(err, payload.ErrUnsupported) {
+			if !errors.As(err, &unsupported) || !errors.As(err, new(*payload.UnsupportedError)) {
 				t.Errorf("unsupported payload: err = %v, want *payload.UnsupportedError", err)
 			} else if len(unsupported.Fields) != 3 {
 				t.Errorf("unsupported fields = %+v, want Inner, Tags and When", unsupported.Fields)
@@ -364,8 +364,8 @@ func TestErrorsInEveryMode(t *testing.T) {
 				t.Errorf("CreatePublisher after a failed one with the same name: %v", err)
 			}
 			for _, name := range []string{"bad-name", "1query", "", "a.b"} {
-				if _, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, name); !errors.Is(err, payload.ErrInvalidName) {
-					t.Errorf("event name %q: err = %v, want payload.ErrInvalidName", name, err)
+				if _, err := eventmanager.CreatePublisher[QueryEvent](ctx, m, name); !errors.As(err, new(*payload.NameError)) {
+					t.Errorf("event name %q: err = %v, want *payload.NameError", name, err)
 				}
 			}
 			if err := q.Publish(ctx, QueryEvent{Type: "bogus"}); !errors.As(err, new(*payload.EnumValueError)) {
@@ -410,7 +410,7 @@ func TestMissingTopic(t *testing.T) {
 	t.Cleanup(func() { _ = m.Close(context.Background()) })
 	err = m.Initialize(t.Context())
 	var te *eventmanager.TopicError
-	if !errors.As(err, &te) || !errors.Is(err, eventmanager.ErrTopic) {
+	if !errors.As(err, &te) || !errors.As(err, new(*eventmanager.TopicError)) {
 		t.Fatalf("Initialize with no topic: err = %v, want *TopicError", err)
 	}
 	if te.Topic != env.cfg.Topic() {
@@ -427,7 +427,7 @@ func TestBadSubjectSuffix(t *testing.T) {
 	m, err := eventmanager.New(cfg, eventmanager.WithLogger(quietLogger()))
 	if err != nil {
 		// A config-level check is as good as a CreatePublisher one.
-		if !errors.Is(err, config.ErrInvalid) {
+		if !errors.As(err, new(*config.Error)) {
 			t.Fatalf("New: %v", err)
 		}
 		return
@@ -435,8 +435,8 @@ func TestBadSubjectSuffix(t *testing.T) {
 	if err := m.Initialize(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query"); !errors.Is(err, payload.ErrInvalidName) {
-		t.Errorf("suffix %q: err = %v, want payload.ErrInvalidName", cfg.Registry.Suffix, err)
+	if _, err := eventmanager.CreatePublisher[QueryEvent](t.Context(), m, "query"); !errors.As(err, new(*payload.NameError)) {
+		t.Errorf("suffix %q: err = %v, want *payload.NameError", cfg.Registry.Suffix, err)
 	}
 }
 
@@ -474,8 +474,8 @@ func TestIncompatibleChange(t *testing.T) {
 		t.Fatalf("compatible change refused: %v", err)
 	}
 	_, err = eventmanager.CreatePublisher[v3Incompatible](ctx, newManager(), "evolving")
-	if !errors.Is(err, schemaregistry.ErrIncompatible) {
-		t.Fatalf("incompatible change: err = %v, want schemaregistry.ErrIncompatible", err)
+	if !errors.As(err, new(*schemaregistry.IncompatibleError)) {
+		t.Fatalf("incompatible change: err = %v, want *schemaregistry.IncompatibleError", err)
 	}
 	if p2.SchemaID() == 0 {
 		t.Errorf("compatible version has schema id 0")

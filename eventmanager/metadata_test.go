@@ -11,7 +11,7 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/testkit"
 )
 
-// TestPublishMetadata checks, on kfake, that PublishMetadata returns the id
+// TestPublishMetadata checks, on kfake, that PublishWithMetadata returns the id
 // and time the record carries (decoded independently of the SDK), and that
 // disabled and mock modes stamp metadata too, from WithIDSource and WithClock.
 func TestPublishMetadata(t *testing.T) {
@@ -21,12 +21,12 @@ func TestPublishMetadata(t *testing.T) {
 		m, q := startQueries(t, env.cfg)
 		returned := make(map[string]int64) // id -> TimestampNS
 		for range 3 {
-			md, err := q.PublishMetadata(ctx, QueryEvent{Type: QuerySync, Duration: time.Second})
+			md, err := q.PublishWithMetadata(ctx, QueryEvent{Type: QuerySync, Duration: time.Second})
 			if err != nil {
 				t.Fatal(err)
 			}
 			if md.ID == uuid.Nil || md.Application != env.cfg.AppName || md.TimestampNS == 0 {
-				t.Fatalf("PublishMetadata = %+v, want an id, the application and a time", md)
+				t.Fatalf("PublishWithMetadata = %+v, want an id, the application and a time", md)
 			}
 			returned[md.ID.String()] = md.TimestampNS
 		}
@@ -43,7 +43,7 @@ func TestPublishMetadata(t *testing.T) {
 		}
 		for id, ts := range returned {
 			if got, ok := seen[id]; !ok || got != ts {
-				t.Errorf("PublishMetadata returned id %s, time %d; the records hold %v (id -> timestamp_ns)", id, ts, seen)
+				t.Errorf("PublishWithMetadata returned id %s, time %d; the records hold %v (id -> timestamp_ns)", id, ts, seen)
 			}
 		}
 	})
@@ -58,12 +58,12 @@ func TestPublishMetadata(t *testing.T) {
 			_, q := startQueries(t, tt.cfg,
 				eventmanager.WithIDSource(func() uuid.UUID { return id }),
 				eventmanager.WithClock(func() time.Time { return at }))
-			md, err := q.PublishMetadata(ctx, QueryEvent{Type: QuerySync})
+			md, err := q.PublishWithMetadata(ctx, QueryEvent{Type: QuerySync})
 			if err != nil || md.ID != id || md.TimestampNS != at.UnixNano() || md.Application != tt.cfg.AppName {
-				t.Fatalf("PublishMetadata = %+v, %v; want id %s, time %d, application %s", md, err, id, at.UnixNano(), tt.cfg.AppName)
+				t.Fatalf("PublishWithMetadata = %+v, %v; want id %s, time %d, application %s", md, err, id, at.UnixNano(), tt.cfg.AppName)
 			}
-			if _, err := q.PublishMetadata(ctx, QueryEvent{Type: "weird"}); err == nil {
-				t.Fatal("PublishMetadata of an enum value outside its symbols = nil, want an error")
+			if _, err := q.PublishWithMetadata(ctx, QueryEvent{Type: "weird"}); err == nil {
+				t.Fatal("PublishWithMetadata of an enum value outside its symbols = nil, want an error")
 			}
 		})
 	}

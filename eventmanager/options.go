@@ -61,14 +61,14 @@ func WithIDSource(next func() uuid.UUID) Option {
 
 // WithKafkaClient makes the manager publish with an existing franz-go client
 // instead of building one from the configuration. The manager never closes a
-// client it did not create; Manager.Close still flushes it. Default: the
+// client it did not create; [Manager.Close] still flushes it. Default: the
 // manager builds and owns its client.
 //
 // The Kafka connection is then the client's business: New does not require
 // or read the configuration's Kafka settings (bootstrap servers, security
 // protocol, TLS and SASL, see config.Config.ResolveWithKafkaClient), and the
 // client's own kgo.RecordDeliveryTimeout bounds delivery. New refuses, with
-// an *OptionConflictError (ErrOptionConflict), WithKafkaOptions given
+// an [*OptionConflictError], [WithKafkaOptions] given
 // together with it (they configure a client the manager builds) and a
 // config.Delivery.DeliveryTimeout (METRICS_DELIVERY_TIMEOUT) other than
 // its default, config.DefaultDeliveryTimeout.
@@ -83,7 +83,7 @@ func WithKafkaClient(cl *kgo.Client) Option {
 // which replaces the one config.Kafka.TLSConfig builds from the KAFKA_*
 // paths (the manager's security messages then describe tc's certificates).
 // Later options win. Default: none. New refuses it together with
-// WithKafkaClient (an *OptionConflictError): set the options on that client.
+// [WithKafkaClient] (an [*OptionConflictError]): set the options on that client.
 func WithKafkaOptions(opts ...kgo.Opt) Option {
 	return func(o *options) { o.kafkaOpts = append(o.kafkaOpts, opts...) }
 }
@@ -103,7 +103,7 @@ func WithTopicCreation(partitions int32) Option {
 	}
 }
 
-// conflicts returns the *OptionConflictError of the options o together with
+// conflicts returns the [*OptionConflictError] of the options o together with
 // cfg, the configuration as given to New (before Resolve fills defaults), or
 // nil.
 func (o *options) conflicts(cfg config.Config) error {

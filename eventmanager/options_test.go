@@ -33,8 +33,8 @@ func offlineClient(t *testing.T) *kgo.Client {
 // wantConflict checks that err is an *OptionConflictError naming a and b.
 func wantConflict(t *testing.T, err error, a, b string) {
 	t.Helper()
-	if !errors.Is(err, eventmanager.ErrOptionConflict) {
-		t.Fatalf("New: %v, want ErrOptionConflict", err)
+	if !errors.As(err, new(*eventmanager.OptionConflictError)) {
+		t.Fatalf("New: %v, want *eventmanager.OptionConflictError", err)
 	}
 	var ce *eventmanager.OptionConflictError
 	if !errors.As(err, &ce) || ce.Option != a || !strings.HasPrefix(ce.Other, b) {
@@ -108,8 +108,8 @@ func TestKafkaClientNeedsNoKafkaSettings(t *testing.T) {
 	cfg := env.cfg
 	cfg.Delivery.DeliveryTimeout = 0 // the client's own applies
 	cfg.Kafka = config.Kafka{SecurityProtocol: config.SSL, ClientCertPath: "/nonexistent/cert.pem", ClientKeyPath: "/nonexistent/key.pem"}
-	if _, err := eventmanager.New(cfg); !errors.Is(err, config.ErrInvalid) {
-		t.Fatalf("New without WithKafkaClient: %v, want config.ErrInvalid (the settings are required then)", err)
+	if _, err := eventmanager.New(cfg); !errors.As(err, new(*config.Error)) {
+		t.Fatalf("New without WithKafkaClient: %v, want *config.Error (the settings are required then)", err)
 	}
 	m, q := startQueries(t, cfg, eventmanager.WithKafkaClient(cl))
 	if err := q.Publish(t.Context(), QueryEvent{Type: QuerySync}); err != nil {
@@ -149,8 +149,8 @@ func TestEventTooLarge(t *testing.T) {
 	env := newKafkaEnv(t, false)
 	m, p := startPublisher[BigEvent](t, env.cfg, "big")
 	err := p.Publish(t.Context(), bigEvent(32, 64<<10)) // 2 MiB
-	if !errors.Is(err, eventmanager.ErrEventTooLarge) {
-		t.Fatalf("Publish of 2 MiB: %v, want ErrEventTooLarge", err)
+	if !errors.As(err, new(*eventmanager.EventTooLargeError)) {
+		t.Fatalf("Publish of 2 MiB: %v, want *eventmanager.EventTooLargeError", err)
 	}
 	var te *eventmanager.EventTooLargeError
 	if !errors.As(err, &te) || te.Event != "big" || te.Size < 2<<20 || te.Limit <= 900_000 || te.Limit >= 1_000_012 {

@@ -226,7 +226,7 @@ func TestUndeliveredErrorWords(t *testing.T) {
 		{200, 36, "eventmanager: close: 200 accepted events not delivered (36 of them with an unknown outcome: ", "all"},
 		{200, 200, "eventmanager: close: 200 accepted events not delivered (all with an unknown outcome: ", "of them"},
 	} {
-		got := (&eventmanager.UndeliveredError{Count: tc.count, Unknown: tc.unknown, Err: cause}).Error()
+		got := (&eventmanager.UndeliveredError{Op: "close", Count: tc.count, Unknown: tc.unknown, Err: cause}).Error()
 		if !strings.HasPrefix(got, tc.want) || strings.Contains(got, tc.not) {
 			t.Errorf("Count %d, Unknown %d: %q, want it to begin with %q and not to say %q", tc.count, tc.unknown, got, tc.want, tc.not)
 		}
@@ -245,8 +245,8 @@ func TestCloseEarlyLogWords(t *testing.T) {
 		t.Fatal(err)
 	}
 	err := within(t, "Close with the registry down", func() error { return m.Close(t.Context()) })
-	if !errors.Is(err, eventmanager.ErrUndelivered) || t.Context().Err() != nil {
-		t.Fatalf("Close = %v, want ErrUndelivered before its ctx ended", err)
+	if !errors.As(err, new(*eventmanager.UndeliveredError)) || t.Context().Err() != nil {
+		t.Fatalf("Close = %v, want *eventmanager.UndeliveredError before its ctx ended", err)
 	}
 	if !strings.Contains(err.Error(), "1 accepted event not delivered: schema not registered") {
 		t.Errorf("Close = %q, want it to say 1 accepted event not delivered: schema not registered", err)

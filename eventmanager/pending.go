@@ -33,13 +33,13 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 // 401 or garbage while it restarts, and an incompatible schema (or a field
 // whose type changed against the latest registered one) can be fixed on the
 // registry's side. Meanwhile the events wait within the buffer's
-// bounds, and Manager.Check names the error.
+// bounds, and [Manager.Check] names the error.
 func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	id, err := p.register(ctx) // the field-type guard, then Register
 	if err != nil {
 		return err
 	}
-	p.schemaID.Store(uint32(id))
+	p.schemaID.Store(id)
 	// The waiting events (up to METRICS_MAX_BUFFERED_EVENTS of them) are
 	// handed to the Kafka client outside p.mu, a batch at a time: a Publish
 	// meanwhile (publishSlow) holds p.mu only to append its event to the next

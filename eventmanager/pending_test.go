@@ -63,7 +63,7 @@ func TestPendingFlushLeavesPublishFree(t *testing.T) {
 		Kafka:       config.Kafka{BootstrapServers: cluster.ListenAddrs(), SecurityProtocol: config.Plaintext},
 		Registry:    config.Registry{URL: reg.URL(), Compatibility: "NONE", Timeout: 5 * time.Second},
 		Delivery: config.Delivery{MaxBufferedEvents: 100000, MaxBufferedBytes: 64 << 20, DeliveryTimeout: 30 * time.Second,
-			LogInterval: time.Minute, StartupBackoffMax: 20 * time.Millisecond},
+			LogInterval: time.Minute, BackoffMax: 20 * time.Millisecond},
 	}
 	log, _ := testkit.NewLogger(slog.LevelError)
 	m, err := New(cfg, WithLogger(log), WithKafkaOptions(kgo.WithHooks(hook)))

@@ -1,7 +1,7 @@
 package eventmanager
 
 // Pipeline describes what the publishers of one application need from
-// Sasquatch's side of the pipeline (Telegraf and InfluxDB). Manager.Pipeline
+// Sasquatch's side of the pipeline (Telegraf and InfluxDB). [Manager.Pipeline]
 // returns it; [Pipeline.Render] renders it as the deployment configuration
 // Phalanx needs, so that an application's tests can compare code and deployed
 // configuration (see eventmanagertest.AssertPipeline).
@@ -19,7 +19,7 @@ type Pipeline struct {
 	// always lists it first.
 	Tags []string `json:"tags"`
 	// Events describe each event of the application, sorted by name: what
-	// MergePipelines needs to check the programs of one application
+	// [MergePipelines] needs to check the programs of one application
 	// together.
 	Events []PipelineEvent `json:"events"`
 }
@@ -30,7 +30,7 @@ type Pipeline struct {
 // in every mode, does no I/O and is safe for concurrent use; each call
 // returns new slices. An application whose programs (a service, its
 // CronJobs, its scripts) each create only some of its events combines their
-// pipelines with MergePipelines.
+// pipelines with [MergePipelines].
 func (m *Manager) Pipeline() Pipeline {
 	return m.events.pipeline(m.cfg.AppName, m.topic)
 }

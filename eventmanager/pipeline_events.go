@@ -26,9 +26,9 @@ type PipelineEvent struct {
 }
 
 // ErrPipelineMerge is matched (with errors.Is) by every error of
-// MergePipelines: the pipelines are not those of one application, or its
-// programs declare its events inconsistently. A tag conflict also matches
-// ErrTagConflict, and errors.As finds its *TagConflictError.
+// [MergePipelines]: the pipelines are not those of one application, or its
+// programs declare its events inconsistently. For a tag conflict errors.As
+// also finds its [*TagConflictError].
 var ErrPipelineMerge = errors.New("eventmanager: pipelines cannot be merged")
 
 // MergePipelines combines the pipelines of the programs of one application
@@ -41,8 +41,8 @@ var ErrPipelineMerge = errors.New("eventmanager: pipelines cannot be merged")
 // It returns an error (errors.Is ErrPipelineMerge) when the pipelines name
 // different applications or topics, when an event appears in two of them
 // with different tags or fields or a field of another type, or when a field is a tag in one event and
-// a plain field in another (also errors.Is ErrTagConflict, with a
-// *TagConflictError). With no pipeline it returns the zero Pipeline.
+// a plain field in another (errors.As also finds its
+// [*TagConflictError]). With no pipeline it returns the zero Pipeline.
 func MergePipelines(ps ...Pipeline) (Pipeline, error) {
 	if len(ps) == 0 {
 		return Pipeline{}, nil

@@ -232,8 +232,8 @@ func TestCloseEndsWaitForRoom(t *testing.T) {
 	cctx, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
 	defer cancel()
 	err := within(t, "Close while a Publish waits for room", func() error { return m.Close(cctx) })
-	if !errors.Is(err, eventmanager.ErrUndelivered) {
-		t.Errorf("Close = %v, want ErrUndelivered (the broker is down)", err)
+	if !errors.As(err, new(*eventmanager.UndeliveredError)) {
+		t.Errorf("Close = %v, want *eventmanager.UndeliveredError (the broker is down)", err)
 	}
 	if err := within(t, "the waiting Publish", func() error { return <-waiting }); !errors.Is(err, eventmanager.ErrClosed) {
 		t.Errorf("waiting Publish = %v, want ErrClosed", err)

@@ -18,6 +18,7 @@ import (
 // link and the registry, plus the few settings Publish reads. The Manager
 // builds it once in New; every publisher shares it.
 type pubEnv struct {
+	manager  *Manager // for Publisher.Manager only
 	state    *lifecycle
 	mode     mode
 	topic    string
@@ -39,7 +40,7 @@ type pubEnv struct {
 	records *sync.Pool
 }
 
-// usable reports the lifecycle error, if any, for CreatePublisher and Publish.
+// usable reports the lifecycle error, if any, for [CreatePublisher] and Publish.
 func (e *pubEnv) usable() error {
 	switch e.state.state.Load() {
 	case stateNew:

@@ -26,7 +26,7 @@ const (
 )
 
 // Publisher publishes events of one type T under one event name. Create it
-// once per event type at start-up with CreatePublisher and share it; it is safe
+// once per event type at start-up with [CreatePublisher] and share it; it is safe
 // for concurrent use.
 type Publisher[T any] struct {
 	env      *pubEnv // what it uses of its Manager (pubenv.go)
@@ -55,20 +55,20 @@ type pendingFlusher interface {
 // is where every expensive step happens, so Publish does none of them.
 //
 // When the registry is unreachable and METRICS_RAISE_ON_ERROR is false,
-// CreatePublisher still succeeds: it logs, keeps registering in the background
+// [CreatePublisher] still succeeds: it logs, keeps registering in the background
 // (capped exponential backoff with jitter), and the publisher buffers events
 // until the schema id is known.
 //
-// Errors, in every mode: ErrNotInitialized, ErrClosed, a
-// *DuplicateEventError (errors.Is ErrDuplicateEvent), a *TagConflictError
-// (errors.Is ErrTagConflict) when a field is an InfluxDB tag in one event of
+// Errors, in every mode: [ErrNotInitialized], [ErrClosed], a
+// [*DuplicateEventError], a [*TagConflictError]
+// when a field is an InfluxDB tag in one event of
 // the application and a plain field in another, a *payload.NameError
-// (errors.Is payload.ErrInvalidName) for a name that is not an Avro name, a
-// *payload.UnsupportedError (errors.Is payload.ErrUnsupported) listing every
-// unsupported field of T. In Kafka mode also a *FieldTypeChangedError
-// (errors.Is ErrFieldTypeChanged) when a field's InfluxDB type differs from
+// for a name that is not an Avro name, a
+// *payload.UnsupportedError listing every
+// unsupported field of T. In Kafka mode also a [*FieldTypeChangedError]
+// when a field's InfluxDB type differs from
 // the latest registered schema's, whatever the compatibility level, the
-// registry's refusal (for example schemaregistry.ErrIncompatible), and, with
+// registry's refusal (for example a *schemaregistry.IncompatibleError), and, with
 // METRICS_RAISE_ON_ERROR=true, schemaregistry.ErrUnavailable.
 func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publisher[T], error) {
 	if err := m.usable(); err != nil {
@@ -82,11 +82,11 @@ func CreatePublisher[T any](ctx context.Context, m *Manager, name string) (*Publ
 	return createPublisher(ctx, m, name, codec)
 }
 
-// CreateRecordPublisher is CreatePublisher for events whose payload struct
+// CreateRecordPublisher is [CreatePublisher] for events whose payload struct
 // type t is known only at run time (built with reflect.StructOf, for a tool
 // such as cmd/sasquatch-publish), with the same rules, registration,
 // guards and errors. Publish payload.Record values of type t, made with
-// payload.NewRecord. Prefer CreatePublisher whenever the type is known at
+// payload.NewRecord. Prefer [CreatePublisher] whenever the type is known at
 // compile time.
 func CreateRecordPublisher(ctx context.Context, m *Manager, name string, t reflect.Type) (*Publisher[payload.Record], error) {
 	if err := m.usable(); err != nil {
@@ -99,7 +99,7 @@ func CreateRecordPublisher(ctx context.Context, m *Manager, name string, t refle
 	return createPublisher(ctx, m, name, codec)
 }
 
-// createPublisher is CreatePublisher once the codec is built.
+// createPublisher is [CreatePublisher] once the codec is built.
 func createPublisher[T any](ctx context.Context, m *Manager, name string, codec *payload.Codec[T]) (*Publisher[T], error) {
 	// The subject's parts are checked already: the topic and the suffix by
 	// config (at New), the event name by payload.
@@ -119,11 +119,11 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 		cancel()
 		switch {
 		case err == nil:
-			p.schemaID.Store(uint32(id))
+			p.schemaID.Store(id)
 		case m.life.state.Load() == stateClosed:
 			m.events.remove(name)
 			return nil, ErrClosed
-		case errors.Is(err, ErrFieldTypeChanged):
+		case errors.As(err, new(*FieldTypeChangedError)):
 			m.events.remove(name)
 			return nil, err // names the event, the subject and the fields
 		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
@@ -141,6 +141,9 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 	return p, nil
 }
 
+// Manager returns the manager the publisher was created with.
+func (p *Publisher[T]) Manager() *Manager { return p.env.manager }
+
 // Name returns the event name the publisher was created with.
 func (p *Publisher[T]) Name() string { return p.name }
 
@@ -149,46 +152,60 @@ func (p *Publisher[T]) Subject() string { return p.env.reg.Subject(p.codec.FullN
 
 // SchemaID returns the registry id of the event's schema: 0 outside Kafka
 // mode and while the registration is still being retried.
-func (p *Publisher[T]) SchemaID() int {
+func (p *Publisher[T]) SchemaID() uint32 {
 	if p.state.Load() != pubReady {
 		return 0
 	}
-	return int(p.schemaID.Load())
+	return p.schemaID.Load()
 }
 
-// Recording serves package eventmanagertest: it returns what the publisher
-// recorded (a *recorder.Recorder[T], nil outside mock mode) and its
-// manager's mode. Its argument's type lives in an internal package, so no
-// code outside this module can call it; use eventmanagertest.Published and
-// its assertions.
-func (p *Publisher[T]) Recording(recorder.Key) (rec any, mode string) {
+// recording returns what the publisher recorded (a *recorder.Recorder[T],
+// nil outside mock mode) and its manager's mode, for package
+// eventmanagertest through recorder.Lookup.
+func (p *Publisher[T]) recording() (rec any, mode string) {
 	if p.rec == nil {
 		return nil, p.env.mode.String()
 	}
 	return p.rec, p.env.mode.String()
 }
 
+// recordingSource is every *Publisher[T].
+type recordingSource interface{ recording() (any, string) }
+
+// The bridge to package eventmanagertest (see recorder.Lookup), set once
+// while the package is initialized: the only package-level assignment of
+// the module, kept because Publisher's recorder must not be in its API.
+var _ = func() bool {
+	recorder.Lookup = func(p any) (any, string) {
+		if s, ok := p.(recordingSource); ok {
+			return s.recording()
+		}
+		return nil, ""
+	}
+	return true
+}()
+
 // Publish adds the metadata (a random event id, the application name and the
 // current time), encodes the event and hands it to the Kafka client. It never
 // waits for the broker and never blocks on I/O: delivery happens in the
-// background and its outcome is counted in Manager.Stats. When the buffer of
+// background and its outcome is counted in [Manager.Stats]. When the buffer of
 // unsent events is full the event is dropped and counted (or, with
 // METRICS_BLOCK_TIMEOUT > 0, Publish first waits that long for room; Close
 // ends the wait). The caller's ctx is not attached to the record, so a
 // finished HTTP request does not cancel delivery; it only bounds the opt-in
 // wait for room.
 //
-// Errors: ErrNotInitialized, ErrClosed, and, for a value the pipeline cannot
+// Errors: [ErrNotInitialized], [ErrClosed], and, for a value the pipeline cannot
 // carry, a *payload.EnumValueError (an enum value outside its symbols) or a
 // *payload.ValueError (a NaN or infinite float, a string longer than
 // payload.MaxStringLen); both match payload.ErrInvalidValue; such an event
-// is refused in any mode. In Kafka mode also an *EventTooLargeError (ErrEventTooLarge) for an event whose encoded
+// is refused in any mode. In Kafka mode also an [*EventTooLargeError] for an event whose encoded
 // size exceeds what the Kafka client may send in one record batch
 // (kgo.ProducerBatchMaxBytes, 1,000,012 bytes by default, less the batch's
 // overhead), which the broker would refuse. The event is then not
 // published, and counted as Rejected. Invalid UTF-8 in
 // strings is repaired (U+FFFD), not refused. With METRICS_RAISE_ON_ERROR=true
-// also ErrBufferFull.
+// also [ErrBufferFull].
 func (p *Publisher[T]) Publish(ctx context.Context, event T) error {
 	return p.publish(ctx, &event, nil, true)
 }
@@ -212,13 +229,13 @@ func (p *Publisher[T]) TryPublish(ctx context.Context, event T) error {
 // too, so that one setting rules every metrics log line of an application.
 func (p *Publisher[T]) LogInterval() time.Duration { return p.env.interval }
 
-// PublishMetadata is Publish that also returns the metadata the SDK added to
+// PublishWithMetadata is Publish that also returns the metadata the SDK added to
 // the event: its id, the application name and its time (TimestampNS, the
 // InfluxDB point's time), as Safir's publish returns them, to log with the
 // event or attach to a trace. The metadata is set when err is nil; in
-// disabled and mock modes it is stamped too (with WithIDSource and
-// WithClock when given), although nothing is sent.
-func (p *Publisher[T]) PublishMetadata(ctx context.Context, event T) (payload.Metadata, error) {
+// disabled and mock modes it is stamped too (with [WithIDSource] and
+// [WithClock] when given), although nothing is sent.
+func (p *Publisher[T]) PublishWithMetadata(ctx context.Context, event T) (payload.Metadata, error) {
 	var md payload.Metadata
 	err := p.publish(ctx, &event, &md, true)
 	return md, err
@@ -298,7 +315,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 	r.Value = value
 	// kgo stamps an unset Kafka timestamp with the wall clock and bounds
 	// delivery from it (METRICS_DELIVERY_TIMEOUT), so an injected clock
-	// (WithClock) must not leak into it; with the default clock, now is that
+	// ([WithClock]) must not leak into it; with the default clock, now is that
 	// wall clock already and kgo is spared a second read (recycle clears it).
 	if m.stamp.wall {
 		r.Timestamp = now
@@ -358,7 +375,7 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		return
 	case errors.Is(err, kgo.ErrMaxBuffered):
 		// The client's own buffer was full (a client passed by
-		// WithKafkaClient that other producers share): the accepted event
+		// [WithKafkaClient] that other producers share): the accepted event
 		// certainly was not written. Published never decreases (it is a
 		// Prometheus counter), so the event is Failed.
 		p.stats.failed.Add(1)

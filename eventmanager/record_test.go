@@ -65,8 +65,8 @@ func TestRecordPublisher(t *testing.T) {
 	if err := m2.Initialize(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := eventmanager.CreateRecordPublisher(ctx, m2, "job", changed); !errors.Is(err, eventmanager.ErrFieldTypeChanged) {
-		t.Errorf("CreateRecordPublisher with a changed field type = %v, want ErrFieldTypeChanged", err)
+	if _, err := eventmanager.CreateRecordPublisher(ctx, m2, "job", changed); !errors.As(err, new(*eventmanager.FieldTypeChangedError)) {
+		t.Errorf("CreateRecordPublisher with a changed field type = %v, want *eventmanager.FieldTypeChangedError", err)
 	}
 }
 

@@ -43,10 +43,10 @@ func fatal(err error) bool {
 }
 
 // securityError translates an error of the start-up Kafka check into a
-// *SecurityError when it shows that the brokers refused this client's
+// [*SecurityError] when it shows that the brokers refused this client's
 // security settings, or returns nil. ctx is the check's context (see
 // connWatch.watch). Only the client the manager built from the
-// configuration is judged: the settings of one passed with WithKafkaClient
+// configuration is judged: the settings of one passed with [WithKafkaClient]
 // are unknown.
 func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 	if !m.kafka.owns {
@@ -54,7 +54,7 @@ func (m *Manager) securityError(ctx context.Context, err error) *SecurityError {
 	}
 	k := m.cfg.Kafka
 	// The TLS configuration the client dials with: the one built from the
-	// KAFKA_* paths, or one passed with WithKafkaOptions.
+	// KAFKA_* paths, or one passed with [WithKafkaOptions].
 	tc, _ := m.kafka.client.OptValue(kgo.DialTLSConfig).(*tls.Config)
 	s := m.kafka.conn.seen()
 	secErr := func(kind error, cause error, format string, args ...any) *SecurityError {

@@ -581,7 +581,7 @@ func TestExpiredCertificateRefusedAtLoad(t *testing.T) {
 			}
 			_, err := config.FromEnv()
 			want := fmt.Sprintf("%s: %q: certificate 1 (CN=expired-user) expired at ", tt.variable, tt.path)
-			if !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), want) {
+			if !errors.As(err, new(*config.Error)) || !strings.Contains(err.Error(), want) {
 				t.Fatalf("FromEnv = %v, want an error with %q", err, want)
 			}
 			t.Logf("FromEnv: %v", err)

@@ -33,7 +33,7 @@ func newShape(tags, fields []string, types map[string]FieldType) shape {
 // conflict is the tag-conflict rule, in one place: Telegraf's avro_tags
 // applies to the whole application topic, so a name that is a tag in one
 // event and a plain field in another cannot hold. It returns a
-// *TagConflictError naming event name (of shape sh) and the first other
+// [*TagConflictError] naming event name (of shape sh) and the first other
 // event, in name order, it conflicts with; nil when none does. An entry of
 // others named name is skipped.
 func (sh shape) conflict(name string, others map[string]shape) error {

@@ -20,7 +20,7 @@ type EventStats struct {
 	// written: they failed after the Kafka client's retries (bounded by
 	// METRICS_DELIVERY_TIMEOUT), their schema was never registered, or the
 	// Kafka client's own buffer was full (a client passed by
-	// WithKafkaClient that other producers share).
+	// [WithKafkaClient] that other producers share).
 	Failed uint64
 	// Unknown is the number of accepted events whose outcome is unknown:
 	// Close's ctx expired and the Kafka client was closed while a Produce
@@ -58,6 +58,22 @@ func (s *EventStats) add(o EventStats) {
 type Stats struct {
 	Total  EventStats            // sum over every event type
 	Events map[string]EventStats // by event name
+	// Buffered is the occupancy of the buffer of unsent events, whose
+	// limits are METRICS_MAX_BUFFERED_EVENTS and METRICS_MAX_BUFFERED_BYTES:
+	// when either is reached, Publish drops (or waits, see
+	// METRICS_BLOCK_TIMEOUT). Always zero outside Kafka mode.
+	Buffered BufferStats
+}
+
+// BufferStats is the occupancy of the buffer of unsent events: the events
+// accepted and not yet delivered or failed, and the memory they hold, as
+// counted against the limits (config.Delivery.MaxBufferedEvents and
+// MaxBufferedBytes). The Kafka client's own buffer metrics
+// (github.com/twmb/franz-go/plugin/kprom) count the same records from the
+// client's side.
+type BufferStats struct {
+	Events int64 // at most config.Delivery.MaxBufferedEvents
+	Bytes  int64 // at most config.Delivery.MaxBufferedBytes (one larger event passes alone)
 }
 
 // eventTable holds the publishers' event names and counters. Its mutex is

@@ -35,7 +35,7 @@ func TestTagConflict(t *testing.T) {
 	}
 	_, err := eventmanager.CreatePublisher[regionPlain](t.Context(), m, "b")
 	var te *eventmanager.TagConflictError
-	if !errors.As(err, &te) || !errors.Is(err, eventmanager.ErrTagConflict) ||
+	if !errors.As(err, &te) || !errors.As(err, new(*eventmanager.TagConflictError)) ||
 		te.Field != "region" || te.TagEvent != "a" || te.FieldEvent != "b" || !strings.Contains(err.Error(), `influx:"tag"`) {
 		t.Fatalf("CreatePublisher(b) = %v, want a *TagConflictError for region, tag in a, field in b", err)
 	}

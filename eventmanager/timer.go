@@ -14,8 +14,8 @@ import (
 )
 
 // Timer publishes events that say how long a block of code took, and
-// whether it failed. Build it once per publisher at start-up with NewTimer,
-// and time a block with Time, usually deferred:
+// whether it failed. Build it once per publisher at start-up with [NewTimer]
+// (it finds the event's fields) or [NewTimerFunc] (a function fills them), and time a block with Time, usually deferred:
 //
 //	func run(ctx context.Context) (err error) {
 //		ev := QueryEvent{Type: QuerySync}
@@ -26,40 +26,36 @@ import (
 // A Timer is safe for concurrent use.
 type Timer[T any] struct {
 	p        *Publisher[T]
-	set      func(event T, elapsed time.Duration, err error) T // nil: the fields below
+	set      func(event T, elapsed time.Duration, err error) T // NewTimerFunc's; nil: the fields below
 	duration payload.Field[T, time.Duration]
 	success  payload.Field[T, bool] // zero (not set) when the event has none
 }
 
-// Timer field names NewTimer looks for when it is given no set function.
+// Timer field names [NewTimer] looks for.
 const (
 	TimerDurationField = "duration" // time.Duration: the time the block took
 	TimerSuccessField  = "success"  // bool, optional: true unless the block failed
 )
 
-// ErrTimerField is matched (with errors.Is) by NewTimer's error when it has
-// no set function and the event lacks the fields it needs, or has one of
-// another type.
+// ErrTimerField is matched (with errors.Is) by [NewTimer]'s error when the
+// event lacks the fields it needs, or has one of another type: the wrapped
+// error is payload's (payload.ErrNoField, a *payload.FieldTypeError).
 var ErrTimerField = errors.New("eventmanager: the timer cannot fill the event")
 
-// NewTimer returns a Timer for p's events. set returns the event with the
-// elapsed time and the block's outcome (err nil: success) written into it;
-// it runs in Time, on the caller's goroutine, before the event is
-// published. With a nil set, NewTimer locates the fields once, by Avro
-// name: TimerDurationField ("duration", a time.Duration; required) and,
-// when the event has it, TimerSuccessField ("success", a bool). Time then
-// does no reflection.
+// NewTimer returns a Timer for p's events that writes the elapsed time and
+// the outcome into the event's fields, located once, here, by Avro name
+// (payload.Codec.FieldPath's rule):
+// TimerDurationField ("duration", a time.Duration; required) and, when the
+// event has it, TimerSuccessField ("success", a bool). Time then does no
+// reflection. For events shaped otherwise, use [NewTimerFunc].
 //
-// Errors: with a nil set, ErrTimerField when the event has no field named
-// "duration" (wrapping payload.ErrNoField; name yours so with an
-// avro:"duration" tag, or pass a set function), or has one that is not a
-// time.Duration, or a "success" field that is not a bool (the message says
-// what the field is and what the timer needs).
-func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, err error) T) (*Timer[T], error) {
-	t := &Timer[T]{p: p, set: set}
-	if set != nil {
-		return t, nil
-	}
+// Errors: ErrTimerField when the event has no field named "duration"
+// (wrapping payload.ErrNoField; name yours so with an avro:"duration" tag,
+// or use [NewTimerFunc]), or has one that is not a time.Duration, or a
+// "success" field that is not a bool (the message says what the field is
+// and what the timer needs).
+func NewTimer[T any](p *Publisher[T]) (*Timer[T], error) {
+	t := &Timer[T]{p: p}
 	var err error
 	if t.duration, err = payload.FieldOf[T, time.Duration](p.codec, TimerDurationField); err != nil {
 		return nil, timerFieldError(err)
@@ -72,7 +68,23 @@ func NewTimer[T any](p *Publisher[T], set func(event T, elapsed time.Duration, e
 	return t, nil
 }
 
-// timerFieldError is NewTimer's error for FieldOf's err: for a field of the
+// NewTimerFunc returns a Timer for p's events that calls set to write the
+// elapsed time and the block's outcome (err nil: success) into the event:
+// set returns the event to publish. It runs in Time, on the caller's
+// goroutine, before the event is published. With a nil set, Time publishes
+// the event as given. Like httpmetrics.NewFunc beside httpmetrics.New, it is
+// the form for events [NewTimer] cannot fill.
+func NewTimerFunc[T any](p *Publisher[T], set func(event T, elapsed time.Duration, err error) T) *Timer[T] {
+	if set == nil {
+		set = func(event T, _ time.Duration, _ error) T { return event }
+	}
+	return &Timer[T]{p: p, set: set}
+}
+
+// Publisher returns the publisher the timer publishes through.
+func (t *Timer[T]) Publisher() *Publisher[T] { return t.p }
+
+// timerFieldError is [NewTimer]'s error for FieldOf's err: for a field of the
 // wrong type it says what the field is and what the timer needs.
 func timerFieldError(err error) error {
 	var te *payload.FieldTypeError
@@ -85,7 +97,7 @@ func timerFieldError(err error) error {
 		}
 		return "a " + t.String()
 	}
-	return fmt.Errorf("%w: event %q: field %s is %s, the timer needs %s: make it one, or pass a set function to NewTimer",
+	return fmt.Errorf("%w: event %q: field %s is %s, the timer needs %s: make it one, or use NewTimerFunc",
 		ErrTimerField, te.Event, te.Field, a(te.Type), a(te.Want))
 }
 
@@ -101,8 +113,8 @@ func timerFieldError(err error) error {
 // a failure and the panic goes on; when the function is ended by
 // runtime.Goexit (testing.T's FailNow, say), the event is published as a
 // failure too. Time returns Publish's error (misuse
-// only, see Publisher.Publish), which a deferred call drops: it is counted
-// in Manager.Stats. It allocates no more than Publish.
+// only, see [Publisher.Publish]), which a deferred call drops: it is counted
+// in [Manager.Stats]. It allocates no more than Publish.
 func (t *Timer[T]) Time(ctx context.Context, start time.Time, event *T, errp *error) error {
 	elapsed := time.Since(start)
 	var outcome error

@@ -26,7 +26,7 @@ func ExampleTimer() {
 	_ = m.Initialize(ctx)
 	defer m.Close(ctx)
 	reports, _ := eventmanager.CreatePublisher[ReportEvent](ctx, m, "report")
-	timer, err := eventmanager.NewTimer(reports, nil)
+	timer, err := eventmanager.NewTimer(reports)
 	if err != nil {
 		panic(err)
 	}

@@ -41,7 +41,7 @@ func TestTimerKafka(t *testing.T) {
 	env := newKafkaEnv(t, false)
 	m, jobs := startPublisher[JobEvent](t, env.cfg, "job")
 	ctx := t.Context()
-	timer, err := eventmanager.NewTimer(jobs, nil)
+	timer, err := eventmanager.NewTimer(jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,7 +67,7 @@ func TestTimerKafka(t *testing.T) {
 	want := map[string]bool{"ok": true, "failed": false, "panicked": false}
 	for _, r := range consume(t, env.cfg.Kafka.BootstrapServers, env.cfg.Topic(), len(want)) {
 		id, rec := testkit.Decode(t, env.cfg.Registry.URL, r.Value)
-		if id != jobs.SchemaID() {
+		if id != int(jobs.SchemaID()) {
 			t.Errorf("schema id %d, want %d", id, jobs.SchemaID())
 		}
 		job := rec["job"].(string)
@@ -89,12 +89,12 @@ func TestTimerKafka(t *testing.T) {
 func TestTimerSetFunc(t *testing.T) {
 	_, logins := startPublisher[LoginEvent](t, mockConfig(), "login")
 	ctx := t.Context()
-	timer, err := eventmanager.NewTimer(logins, func(ev LoginEvent, elapsed time.Duration, err error) LoginEvent {
+	timer := eventmanager.NewTimerFunc(logins, func(ev LoginEvent, elapsed time.Duration, err error) LoginEvent {
 		ev.Elapsed, ev.Success = elapsed, err == nil
 		return ev
 	})
-	if err != nil {
-		t.Fatal(err)
+	if timer.Publisher() != logins {
+		t.Errorf("Publisher() = %p, want %p", timer.Publisher(), logins)
 	}
 	start := time.Now().Add(-time.Second)
 	if err := timer.Time(ctx, start, nil, nil); err != nil {
@@ -116,14 +116,14 @@ func TestNewTimerErrors(t *testing.T) {
 	}
 	m, a := startPublisher[noDuration](t, mockConfig(), "a")
 	ctx := t.Context()
-	if _, err := eventmanager.NewTimer(a, nil); !errors.Is(err, eventmanager.ErrTimerField) || !errors.Is(err, payload.ErrNoField) {
+	if _, err := eventmanager.NewTimer(a); !errors.Is(err, eventmanager.ErrTimerField) || !errors.Is(err, payload.ErrNoField) {
 		t.Errorf("NewTimer without a duration field = %v, want ErrTimerField", err)
 	}
 	b, err := eventmanager.CreatePublisher[badSuccess](ctx, m, "b")
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = eventmanager.NewTimer(b, nil)
+	_, err = eventmanager.NewTimer(b)
 	if !errors.Is(err, eventmanager.ErrTimerField) {
 		t.Errorf("NewTimer with a string success field = %v, want ErrTimerField", err)
 	}
@@ -137,7 +137,7 @@ func TestNewTimerErrors(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = eventmanager.NewTimer(f, nil)
+	_, err = eventmanager.NewTimer(f)
 	if !errors.Is(err, eventmanager.ErrTimerField) || err == nil || !strings.Contains(err.Error(), `field duration is a float64, the timer needs a time.Duration`) || strings.Contains(err.Error(), "no such field") {
 		t.Errorf("NewTimer with a float64 duration field: %v, want ErrTimerField saying that field duration is a float64 and the timer needs a time.Duration", err)
 	}
@@ -152,17 +152,14 @@ func TestTimerAllocations(t *testing.T) {
 	}
 	_, jobs := startPublisher[JobEvent](t, disabledConfig(), "job")
 	ctx := t.Context()
-	auto, err := eventmanager.NewTimer(jobs, nil)
+	auto, err := eventmanager.NewTimer(jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
-	custom, err := eventmanager.NewTimer(jobs, func(ev JobEvent, d time.Duration, err error) JobEvent {
+	custom := eventmanager.NewTimerFunc(jobs, func(ev JobEvent, d time.Duration, err error) JobEvent {
 		ev.Duration, ev.Success = d, err == nil
 		return ev
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	publish := testing.AllocsPerRun(1000, func() { _ = jobs.Publish(ctx, JobEvent{Job: "j"}) })
 	for name, timer := range map[string]*eventmanager.Timer[JobEvent]{"located fields": auto, "set function": custom} {
 		allocs := testing.AllocsPerRun(1000, func() {
@@ -182,7 +179,7 @@ func BenchmarkTimer(b *testing.B) {
 	m, jobs := startPublisher[JobEvent](b, newKafkaEnvB(b), "job")
 	ctx := context.Background()
 	defer m.Close(ctx)
-	timer, err := eventmanager.NewTimer(jobs, nil)
+	timer, err := eventmanager.NewTimer(jobs)
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -212,7 +209,7 @@ func BenchmarkTimer(b *testing.B) {
 func TestTimerGoexit(t *testing.T) {
 	_, jobs := startPublisher[JobEvent](t, mockConfig(), "job")
 	ctx := t.Context()
-	timer, err := eventmanager.NewTimer(jobs, nil)
+	timer, err := eventmanager.NewTimer(jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -243,7 +240,7 @@ func TestTimerGoexit(t *testing.T) {
 	}
 }
 
-// TestTimerRecordPublisher: NewTimer(p, nil) on a publisher of records
+// TestTimerRecordPublisher: NewTimer(p) on a publisher of records
 // built at run time writes the duration and the outcome into the record's
 // value, whatever fields come before them (issue 24, item 1: it wrote into
 // the Record header and crashed the process).
@@ -259,7 +256,7 @@ func TestTimerRecordPublisher(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	timer, err := eventmanager.NewTimer(p, nil)
+	timer, err := eventmanager.NewTimer(p)
 	if err != nil {
 		t.Fatal(err)
 	}

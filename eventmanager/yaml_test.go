@@ -75,7 +75,7 @@ metrics:
 		}
 		recs := consume(t, cfg.Kafka.BootstrapServers, topic, 1)
 		id, rec := testkit.Decode(t, reg.URL(), recs[0].Value)
-		if id != q.SchemaID() || !reg.Fake().SubjectExists(topic+".query") {
+		if id != int(q.SchemaID()) || !reg.Fake().SubjectExists(topic+".query") {
 			t.Errorf("schema id %d, want %d, registered under %s.query", id, q.SchemaID(), topic)
 		}
 		if rec["application"] != "yamlapp" || rec["type"] != "sync" || rec["duration"] != 1.5 {

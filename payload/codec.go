@@ -20,8 +20,8 @@ type Codec[T any] struct {
 // payload type T, and builds T's Avro record schema and encoding plan. It does
 // no I/O.
 //
-// It returns a *NameError (ErrInvalidName) for a bad event name or namespace
-// part, and an *UnsupportedError (ErrUnsupported) listing every problem in T:
+// It returns a *NameError for a bad event name or namespace
+// part, and an *UnsupportedError listing every problem in T:
 // unsupported field types, bad, duplicate or reserved field names, malformed
 // enums. T must be a struct type, not a pointer to one.
 func NewCodec[T any](name, namespace string) (*Codec[T], error) {
@@ -58,19 +58,7 @@ func (c *Codec[T]) Tags() []string { return slices.Clone(c.c.tags) }
 
 // Fields returns the Avro names of the payload's fields (not the metadata
 // fields), in schema order, tags included.
-func (c *Codec[T]) Fields() []string {
-	rs, ok := c.c.schema.(*avro.RecordSchema)
-	if !ok {
-		return nil
-	}
-	var names []string
-	for _, f := range rs.Fields() {
-		if !isMetadataName(f.Name()) {
-			names = append(names, f.Name())
-		}
-	}
-	return names
-}
+func (c *Codec[T]) Fields() []string { return c.c.avroNames() }
 
 // Append appends one event, metadata then payload, framed for Kafka with the
 // Confluent wire format (0x00, the 4-byte big-endian schema id, the Avro
@@ -172,7 +160,7 @@ func newCodecOf(t reflect.Type, name, namespace string) (*codec, error) {
 		return nil, err
 	}
 	if t == nil || t.Kind() != reflect.Struct {
-		return nil, &UnsupportedError{Event: name, Type: typeString(t), Fields: []FieldError{{
+		return nil, &UnsupportedError{Event: name, Type: typeString(t), Fields: []FieldProblem{{
 			Path:   typeString(t),
 			GoType: typeString(t),
 			Reason: "a payload must be a struct type (not a pointer to one); pass the struct type as T",

@@ -43,7 +43,7 @@ type deriver struct {
 	goTypes  []reflect.Type          // Go type of each op's field
 	fields   []string                // JSON of each payload field
 	tags     []string                // avro names of the fields tagged influx:"tag", in order
-	problems []FieldError            // everything wrong, in declaration order
+	problems []FieldProblem          // everything wrong, in declaration order
 	names    map[string]string       // avro field name -> Go path that took it
 	enums    map[string]reflect.Type // avro enum name -> Go type
 	infos    map[reflect.Type]*enumInfo
@@ -159,7 +159,7 @@ func tagReason(value string, spec typeSpec) string {
 }
 
 func (d *deriver) problem(path string, t reflect.Type, reason string) {
-	d.problems = append(d.problems, FieldError{Path: path, GoType: typeString(t), Reason: reason})
+	d.problems = append(d.problems, FieldProblem{Path: path, GoType: typeString(t), Reason: reason})
 }
 
 // typeString names a type for errors, even a nil one.

@@ -9,14 +9,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/internal/avroname"
 )
 
-// ErrInvalidName is the sentinel matched (with errors.Is) by every *NameError:
-// an event name, a namespace part or a field name that is not an Avro name.
-var ErrInvalidName = errors.New("payload: invalid avro name")
-
-// ErrUnsupported is the sentinel matched (with errors.Is) by every
-// *UnsupportedError: a payload type that cannot be turned into an Avro record.
-var ErrUnsupported = errors.New("payload: unsupported payload type")
-
 // ErrInvalidValue is the sentinel matched (with errors.Is) by every value a
 // codec refuses to encode: a *ValueError (a NaN or infinite float, a string
 // longer than MaxStringLen) and an *EnumValueError.
@@ -29,7 +21,7 @@ var ErrInvalidValue = errors.New("payload: invalid field value")
 const MaxStringLen = 64 << 10
 
 // NameError reports a name that does not match [A-Za-z_][A-Za-z0-9_]*.
-// It matches ErrInvalidName with errors.Is.
+// Match it with errors.As.
 type NameError struct {
 	// Name is the offending name, as given.
 	Name string
@@ -42,11 +34,8 @@ func (e *NameError) Error() string {
 	return fmt.Sprintf("payload: invalid %s %q: an avro name must match %s", e.What, e.Name, avroname.Pattern)
 }
 
-// Unwrap returns ErrInvalidName.
-func (e *NameError) Unwrap() error { return ErrInvalidName }
-
-// FieldError is one problem found in a payload type.
-type FieldError struct {
+// FieldProblem is one problem found in a payload type.
+type FieldProblem struct {
 	// Path is the Go path of the field, e.g. "QueryEvent.Inner".
 	Path string
 	// GoType is the Go type of the field, e.g. "map[string]int".
@@ -56,21 +45,20 @@ type FieldError struct {
 }
 
 // String formats the problem as "Path (GoType): Reason".
-func (f FieldError) String() string {
+func (f FieldProblem) String() string {
 	return f.Path + " (" + f.GoType + "): " + f.Reason
 }
 
 // UnsupportedError reports every problem found in a payload type at once:
 // unsupported field types, bad or duplicate field names, names that collide
-// with the metadata fields and malformed enums. It matches ErrUnsupported with
-// errors.Is.
+// with the metadata fields and malformed enums. Match it with errors.As.
 type UnsupportedError struct {
 	// Event is the event name the type was registered under.
 	Event string
 	// Type is the Go type of the payload.
 	Type string
 	// Fields lists each problem, in declaration order.
-	Fields []FieldError
+	Fields []FieldProblem
 }
 
 // Error implements error. The message lists every problem with its fix.
@@ -90,17 +78,17 @@ func (e *UnsupportedError) Error() string {
 	return b.String()
 }
 
-// Is reports whether target is ErrUnsupported.
-func (e *UnsupportedError) Is(target error) bool { return target == ErrUnsupported }
-
 // EnumValueError reports an enum field whose value is not one of its
 // symbols. It matches ErrInvalidValue with errors.Is. Its
 // message quotes at most the first 64 bytes of the value.
 type EnumValueError struct {
 	// Event is the event name.
 	Event string
-	// Field is the Go name of the field.
+	// Field is the Go name of the field (its path through embedded
+	// structs, "Base.Kind").
 	Field string
+	// Avro is the Avro name of the field, the one InfluxDB stores.
+	Avro string
 	// Type is the Go type of the enum.
 	Type string
 	// Value is the offending value.
@@ -112,7 +100,7 @@ type EnumValueError struct {
 // Error implements error.
 func (e *EnumValueError) Error() string {
 	return fmt.Sprintf("payload: event %q: field %s: value %s is not a symbol of enum %s (allowed: %s)",
-		e.Event, e.Field, quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
+		e.Event, fieldNames(e.Field, e.Avro), quoteShort(e.Value), e.Type, strings.Join(e.Symbols, ", "))
 }
 
 // Is reports whether target is ErrInvalidValue.
@@ -125,9 +113,12 @@ func (e *EnumValueError) Is(target error) bool { return target == ErrInvalidValu
 type ValueError struct {
 	// Event is the event name.
 	Event string
-	// Field is the Go name of the field, or "application" for the
-	// metadata field.
+	// Field is the Go name of the field (its path through embedded
+	// structs, "Base.Elapsed"), or "application" for the metadata field.
 	Field string
+	// Avro is the Avro name of the field, the one InfluxDB stores
+	// ("application" for the metadata field).
+	Avro string
 	// Value describes the offending value, short enough for a log line:
 	// "NaN", "+Inf" or "-Inf" for a float, "a string of N bytes" for a
 	// string (never its contents).
@@ -138,7 +129,19 @@ type ValueError struct {
 
 // Error implements error.
 func (e *ValueError) Error() string {
-	return fmt.Sprintf("payload: event %q: field %s: %s %s", e.Event, e.Field, e.Value, e.Reason)
+	return fmt.Sprintf("payload: event %q: field %s: %s %s", e.Event, fieldNames(e.Field, e.Avro), e.Value, e.Reason)
+}
+
+// fieldNames names a field in messages by its Go name and, when it differs
+// or when it is the only name, its Avro name: Elapsed ("elapsed_ms").
+func fieldNames(goName, avroName string) string {
+	switch {
+	case avroName == "" || avroName == goName:
+		return goName
+	case goName == "":
+		return strconv.Quote(avroName)
+	}
+	return goName + " (" + strconv.Quote(avroName) + ")"
 }
 
 // Is reports whether target is ErrInvalidValue.

@@ -2,6 +2,7 @@ package payload_test
 
 import (
 	"errors"
+	"math"
 	"reflect"
 	"strings"
 	"testing"
@@ -147,4 +148,69 @@ func TestFieldOfRecord(t *testing.T) {
 	var zero payload.Record
 	setDuration.Set(&zero, time.Hour) // must not crash
 	setDuration.Set(nil, time.Hour)
+}
+
+// crossedEvent has a name that is the Avro name of one field and the Go
+// name of another.
+type crossedEvent struct {
+	A int64 `avro:"B"`
+	B int64 `avro:"a"`
+}
+
+// TestFieldNameRule: FieldOf and Codec.FieldPath take a field's Avro name
+// or its Go name (promoted, or its path through embedded structs), and
+// refuse a name that names two fields, listing both names.
+func TestFieldNameRule(t *testing.T) {
+	c, err := payload.NewCodec[timedEvent]("timed", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{
+		"duration": "timedBase.Elapsed", "Elapsed": "timedBase.Elapsed", "timedBase.Elapsed": "timedBase.Elapsed",
+		"success": "OK", "OK": "OK", "retries": "Retries", "Retries": "Retries",
+	} {
+		if got, err := c.FieldPath(name); err != nil || got != want {
+			t.Errorf("FieldPath(%q) = %q, %v; want %q", name, got, err, want)
+		}
+	}
+	set, err := payload.FieldOf[timedEvent, time.Duration](c, "Elapsed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ev timedEvent
+	set.Set(&ev, time.Second)
+	if ev.Elapsed != time.Second {
+		t.Errorf("FieldOf by Go name set %+v", ev)
+	}
+	if _, err := c.FieldPath("Nope"); !errors.Is(err, payload.ErrNoField) || !strings.Contains(err.Error(), "duration = timedBase.Elapsed") {
+		t.Errorf("FieldPath(Nope) = %v, want ErrNoField listing the fields by both names", err)
+	}
+
+	x, err := payload.NewCodec[crossedEvent]("crossed", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := x.FieldPath("B"); !errors.Is(err, payload.ErrNoField) || !strings.Contains(err.Error(), "Avro name of Go field A and the Go name of field B") {
+		t.Errorf("FieldPath(B) = %v, want an ambiguous-name error", err)
+	}
+	if got, err := x.FieldPath("a"); err != nil || got != "B" {
+		t.Errorf("FieldPath(a) = %q, %v; want B", got, err)
+	}
+}
+
+// TestValueErrorNames: a refused value's error names the field by its Go
+// name and its Avro name.
+func TestValueErrorNames(t *testing.T) {
+	type scored struct {
+		Score float64 `avro:"score_pct"`
+	}
+	c, err := payload.NewCodec[scored]("scored", "lsst.square.metrics.events.app")
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = c.Validate(&scored{Score: math.NaN()})
+	var ve *payload.ValueError
+	if !errors.As(err, &ve) || ve.Field != "Score" || ve.Avro != "score_pct" || !strings.Contains(err.Error(), `field Score ("score_pct")`) {
+		t.Errorf("Validate(NaN) = %v (%+v), want a *ValueError naming Score (\"score_pct\")", err, ve)
+	}
 }

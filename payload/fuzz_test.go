@@ -453,16 +453,16 @@ func checkDeriveError(t *testing.T, err error, rt reflect.Type) {
 	var ue *UnsupportedError
 	switch {
 	case errors.As(err, &ne):
-		if !errors.Is(err, ErrInvalidName) || ne.What == "" || avroname.Valid(ne.Name) {
+		if !errors.As(err, new(*NameError)) || ne.What == "" || avroname.Valid(ne.Name) {
 			t.Fatalf("bad NameError %+v", ne)
 		}
 	case errors.As(err, &ue):
-		if !errors.Is(err, ErrUnsupported) || len(ue.Fields) == 0 {
+		if !errors.As(err, new(*UnsupportedError)) || len(ue.Fields) == 0 {
 			t.Fatalf("bad UnsupportedError %+v", ue)
 		}
 		for _, fe := range ue.Fields {
 			if fe.Path == "" || fe.GoType == "" || fe.Reason == "" || !strings.Contains(err.Error(), fe.Reason) {
-				t.Fatalf("incomplete FieldError %+v in %v", fe, err)
+				t.Fatalf("incomplete FieldProblem %+v in %v", fe, err)
 			}
 		}
 	default:

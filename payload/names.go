@@ -7,7 +7,7 @@ import (
 )
 
 // ValidateName reports whether s is an Avro name: [A-Za-z_][A-Za-z0-9_]*.
-// It returns nil or a *NameError (What "name") that matches ErrInvalidName.
+// It returns nil or a *NameError (What "name") that is a *payload.NameError.
 // It is cheap, allocation-free on success and safe for concurrent use.
 func ValidateName(s string) error {
 	return validateName(s, "name")

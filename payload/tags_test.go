@@ -68,10 +68,10 @@ func TestInfluxTagKinds(t *testing.T) {
 			c, err := newCodecOf(tagged, "ev", "ns")
 			if tt.reason != "" {
 				var ue *UnsupportedError
-				if !errors.As(err, &ue) || !errors.Is(err, ErrUnsupported) {
+				if !errors.As(err, &ue) || !errors.As(err, new(*UnsupportedError)) {
 					t.Fatalf("err = %v, want an *UnsupportedError", err)
 				}
-				want := FieldError{Path: "struct.F", GoType: tt.typ.String()}
+				want := FieldProblem{Path: "struct.F", GoType: tt.typ.String()}
 				if len(ue.Fields) != 1 || ue.Fields[0].Path != want.Path || ue.Fields[0].GoType != want.GoType ||
 					!strings.Contains(ue.Fields[0].Reason, tt.reason) {
 					t.Fatalf("problems = %v, want one for %s (%s) saying %q", ue.Fields, want.Path, want.GoType, tt.reason)

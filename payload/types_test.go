@@ -166,8 +166,8 @@ func rejectRow[F any](name, wantReason string) typeRow {
 
 func asUnsupported(t testing.TB, err error) *payload.UnsupportedError {
 	t.Helper()
-	if !errors.Is(err, payload.ErrUnsupported) {
-		t.Fatalf("err = %v, want ErrUnsupported", err)
+	if !errors.As(err, new(*payload.UnsupportedError)) {
+		t.Fatalf("err = %v, want *payload.UnsupportedError", err)
 	}
 	var ue *payload.UnsupportedError
 	if !errors.As(err, &ue) {
@@ -519,8 +519,8 @@ func TestNameErrors(t *testing.T) {
 		t.Run(tt.event+"@"+tt.namespace, func(t *testing.T) {
 			t.Parallel()
 			_, err := payload.NewCodec[testkit.QueryEvent](tt.event, tt.namespace)
-			if !errors.Is(err, payload.ErrInvalidName) {
-				t.Fatalf("err = %v, want ErrInvalidName", err)
+			if !errors.As(err, new(*payload.NameError)) {
+				t.Fatalf("err = %v, want *payload.NameError", err)
 			}
 			var ne *payload.NameError
 			if !errors.As(err, &ne) {
@@ -550,8 +550,8 @@ func TestValidateName(t *testing.T) {
 		if (err == nil) != tt.ok {
 			t.Errorf("ValidateName(%q) = %v, want ok %v", tt.name, err, tt.ok)
 		}
-		if err != nil && !errors.Is(err, payload.ErrInvalidName) {
-			t.Errorf("ValidateName(%q) = %v, not ErrInvalidName", tt.name, err)
+		if err != nil && !errors.As(err, new(*payload.NameError)) {
+			t.Errorf("ValidateName(%q) = %v, not a *payload.NameError", tt.name, err)
 		}
 	}
 }

@@ -60,11 +60,20 @@ func (c *codec) fieldName(i int) string {
 	return c.goNames[i]
 }
 
+// avroName returns the Avro name of op i, or "application".
+func (c *codec) avroName(i int) string {
+	if i == appField {
+		return "application"
+	}
+	return c.avroNames()[i]
+}
+
 // floatError reports a NaN or infinite value f of op i.
 func (c *codec) floatError(i int, f float64) error {
 	return &ValueError{
 		Event:  c.name,
 		Field:  c.fieldName(i),
+		Avro:   c.avroName(i),
 		Value:  strconv.FormatFloat(f, 'g', -1, 64),
 		Reason: "is not a finite number, and InfluxDB rejects NaN and infinite fields: publish a finite value (or make the field a pointer and leave it nil)",
 	}
@@ -76,6 +85,7 @@ func (c *codec) stringError(i, size int) error {
 	return &ValueError{
 		Event:  c.name,
 		Field:  c.fieldName(i),
+		Avro:   c.avroName(i),
 		Value:  "a string of " + strconv.Itoa(size) + " bytes",
 		Reason: "is longer than payload.MaxStringLen (" + strconv.Itoa(MaxStringLen) + " bytes, InfluxDB's limit for a field value): shorten it before publishing",
 	}
@@ -87,6 +97,7 @@ func (c *codec) enumError(i int, value string) error {
 	return &EnumValueError{
 		Event:   c.name,
 		Field:   c.goNames[i],
+		Avro:    c.avroName(i),
 		Type:    op.enum.goType,
 		Value:   value,
 		Symbols: slices.Clone(op.enum.symbols),

@@ -42,8 +42,8 @@ type Client struct {
 	base   http.RoundTripper
 
 	mu      sync.Mutex
-	ids     map[cacheKey]int
-	schemas map[int]string
+	ids     map[cacheKey]uint32
+	schemas map[uint32]string
 }
 
 type credentials struct{ user, password string }
@@ -68,7 +68,7 @@ func New(cfg config.Registry) (*Client, error) {
 	if cfg.Compatibility == "" {
 		cfg.Compatibility = config.DefaultCompatibility
 	}
-	cfg.Compatibility = strings.ToUpper(cfg.Compatibility)
+	cfg.Compatibility = config.Compatibility(strings.ToUpper(string(cfg.Compatibility)))
 	origin, err := url.Parse(cfg.URL)
 	if err != nil || origin.Host == "" {
 		// config reports what is wrong with it; never echo it (user-info).
@@ -85,8 +85,8 @@ func New(cfg config.Registry) (*Client, error) {
 		url:     strings.TrimRight(cfg.URL, "/"),
 		origin:  origin,
 		base:    tr,
-		ids:     make(map[cacheKey]int),
-		schemas: make(map[int]string),
+		ids:     make(map[cacheKey]uint32),
+		schemas: make(map[uint32]string),
 	}
 	if cfg.Username != "" {
 		c.creds = &credentials{user: cfg.Username, password: cfg.Password.Value()}
@@ -120,11 +120,11 @@ func (c *Client) CloseIdleConnections() {
 // schema by id), each bounded by config.Registry.Timeout; cancelling ctx aborts it at
 // once. Concurrent calls for the same uncached schema each make their
 // requests; the registry returns the same id to all. Errors:
-// [*IncompatibleError] (matches [ErrIncompatible]) when the registry refuses
+// [*IncompatibleError] when the registry refuses
 // the schema under the subject's level; errors matching [ErrUnavailable]
 // (retry later); [*RequestError] for refusals a retry does not cure (bad
 // credentials, invalid schema); ctx's error when ctx ends first.
-func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int, error) {
+func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (uint32, error) {
 	subject := c.Subject(fullName)
 	if err := checkSubject(subject); err != nil {
 		return 0, err
@@ -134,11 +134,12 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 	}
 	key := cacheKey{subject: subject, schema: schemaJSON}
 	c.mu.Lock()
-	id, ok := c.ids[key]
+	cached, ok := c.ids[key]
 	c.mu.Unlock()
 	if ok {
-		return id, nil
+		return cached, nil
 	}
+	var id int
 
 	k := c.newCall(ctx)
 	if err := k.do(opSetCompat, subject, func(sc *srclient.SchemaRegistryClient) error {
@@ -174,9 +175,9 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 			Err: fmt.Errorf("registry answered schema id %d, outside 1..2147483647: is SCHEMA_MANAGER_REGISTRY_URL a Confluent-compatible schema registry?", id)}
 	}
 	c.mu.Lock()
-	c.ids[key] = id
+	c.ids[key] = uint32(id)
 	c.mu.Unlock()
-	return id, nil
+	return uint32(id), nil
 }
 
 // SchemaByID returns the text of the schema with this id, as the registry
@@ -184,7 +185,7 @@ func (c *Client) Register(ctx context.Context, fullName, schemaJSON string) (int
 // are cached. It blocks for one request bounded by config.Registry.Timeout and
 // returns the same kinds of errors as Register; an unknown id is a
 // [*RequestError] with Status 404.
-func (c *Client) SchemaByID(ctx context.Context, id int) (string, error) {
+func (c *Client) SchemaByID(ctx context.Context, id uint32) (string, error) {
 	c.mu.Lock()
 	text, ok := c.schemas[id]
 	c.mu.Unlock()
@@ -193,7 +194,7 @@ func (c *Client) SchemaByID(ctx context.Context, id int) (string, error) {
 	}
 	op := fmt.Sprintf("%s %d", opSchemaByID, id)
 	err := c.newCall(ctx).do(op, "", func(sc *srclient.SchemaRegistryClient) error {
-		s, err := sc.GetSchema(id)
+		s, err := sc.GetSchema(int(id))
 		if err == nil {
 			text = s.Schema()
 		}

@@ -57,7 +57,7 @@ func newClient(t *testing.T, cfg config.Registry) *Client {
 	return c
 }
 
-func register(t *testing.T, c *Client, name, schema string) int {
+func register(t *testing.T, c *Client, name, schema string) uint32 {
 	t.Helper()
 	id, err := c.Register(t.Context(), name, schema)
 	if err != nil {
@@ -140,7 +140,7 @@ func TestRegisterSetsCompatibilityOnSuffixedSubject(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t) // global BACKWARD, so NONE must come from the client
-			c := newClient(t, config.Registry{URL: s.URL(), Suffix: tt.suffix, Compatibility: tt.compat})
+			c := newClient(t, config.Registry{URL: s.URL(), Suffix: tt.suffix, Compatibility: config.Compatibility(tt.compat)})
 			id := register(t, c, fullName, record(fieldA))
 
 			subject := fullName + tt.suffix
@@ -148,7 +148,7 @@ func TestRegisterSetsCompatibilityOnSuffixedSubject(t *testing.T) {
 				t.Errorf("Compatibility(%s) = %q, want %q", subject, got, tt.want)
 			}
 			ss, ok := s.Fake().GetSchema(subject, 1)
-			if !ok || ss.ID != id {
+			if !ok || uint32(ss.ID) != id {
 				t.Errorf("subject %s version 1 = %+v (found %v), want id %d", subject, ss, ok, id)
 			}
 			if tt.suffix != "" && s.Fake().SubjectExists(fullName) {
@@ -221,7 +221,7 @@ func TestRegisterUnknownSubject(t *testing.T) {
 	c := newClient(t, config.Registry{URL: s.URL()})
 	for _, name := range []string{"only-config", "fresh"} {
 		id := register(t, c, name, record(fieldA))
-		if ss, ok := s.Fake().GetSchema(name, 1); !ok || ss.ID != id {
+		if ss, ok := s.Fake().GetSchema(name, 1); !ok || uint32(ss.ID) != id {
 			t.Errorf("%s: not registered as version 1 with id %d", name, id)
 		}
 	}
@@ -261,7 +261,7 @@ func TestRegisterIncompatible(t *testing.T) {
 	breaksForward := change{record(fieldA, fieldB), record(fieldA)}
 	compatible := change{record(fieldA), record(fieldA, fieldBDef)}
 	tests := []struct {
-		level string
+		level config.Compatibility
 		c     change
 		ok    bool
 	}{
@@ -276,9 +276,9 @@ func TestRegisterIncompatible(t *testing.T) {
 		{"FULL", breaksForward, false},
 		{"FULL_TRANSITIVE", breaksForward, false},
 	}
-	for _, level := range []string{"NONE", "BACKWARD", "BACKWARD_TRANSITIVE", "FORWARD", "FORWARD_TRANSITIVE", "FULL", "FULL_TRANSITIVE"} {
+	for _, level := range []config.Compatibility{config.CompatibilityNone, config.CompatibilityBackward, config.CompatibilityBackwardTransitive, config.CompatibilityForward, config.CompatibilityForwardTransitive, config.CompatibilityFull, config.CompatibilityFullTransitive} {
 		tests = append(tests, struct {
-			level string
+			level config.Compatibility
 			c     change
 			ok    bool
 		}{level, compatible, true})
@@ -294,7 +294,7 @@ func TestRegisterIncompatible(t *testing.T) {
 				if err != nil {
 					t.Fatalf("compatible change refused: %v", err)
 				}
-				if ss, found := s.Fake().GetSchema(fullName, 2); !found || ss.ID != id || id == v1 {
+				if ss, found := s.Fake().GetSchema(fullName, 2); !found || uint32(ss.ID) != id || id == v1 {
 					t.Errorf("want a new version 2 with a new id; got id %d (v1 %d), version 2 found %v", id, v1, found)
 				}
 				return
@@ -309,13 +309,13 @@ func TestRegisterIncompatibleTransitive(t *testing.T) {
 	// v2 is compatible with v1, v3 with v2 but not with v1.
 	versions := []string{record(fieldA), record(fieldA, fieldBDef), record(fieldA, fieldB)}
 	for _, tt := range []struct {
-		level string
+		level config.Compatibility
 		ok    bool
 	}{
 		{"BACKWARD", true}, {"BACKWARD_TRANSITIVE", false},
 		{"FULL", true}, {"FULL_TRANSITIVE", false},
 	} {
-		t.Run(tt.level, func(t *testing.T) {
+		t.Run(string(tt.level), func(t *testing.T) {
 			t.Parallel()
 			s := newServer(t)
 			c := newClient(t, config.Registry{URL: s.URL(), Compatibility: tt.level})
@@ -333,16 +333,16 @@ func TestRegisterIncompatibleTransitive(t *testing.T) {
 	}
 }
 
-func wantIncompatible(t *testing.T, err error, subject, level string) {
+func wantIncompatible(t *testing.T, err error, subject string, level config.Compatibility) {
 	t.Helper()
 	var ie *IncompatibleError
-	if !errors.As(err, &ie) || !errors.Is(err, ErrIncompatible) {
+	if !errors.As(err, &ie) || !errors.As(err, new(*IncompatibleError)) {
 		t.Fatalf("err = %v, want *IncompatibleError", err)
 	}
 	if ie.Subject != subject || ie.Compatibility != level || ie.Message == "" {
 		t.Errorf("got %+v, want subject %s, level %s and the registry's message", ie, subject, level)
 	}
-	for _, w := range []string{subject, level, "make the change compatible", "SCHEMA_MANAGER_COMPATIBILITY"} {
+	for _, w := range []string{subject, string(level), "make the change compatible", "SCHEMA_MANAGER_COMPATIBILITY"} {
 		if !strings.Contains(err.Error(), w) {
 			t.Errorf("message %q does not contain %q", err, w)
 		}
@@ -559,7 +559,7 @@ func TestTLS(t *testing.T) {
 
 	// A CA file that cannot be used is New's error, as config reports it.
 	missing := filepath.Join(t.TempDir(), "missing.crt")
-	if c, err := New(config.Registry{URL: s.URL(), CAPath: missing}); c != nil || !errors.Is(err, config.ErrInvalid) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
+	if c, err := New(config.Registry{URL: s.URL(), CAPath: missing}); c != nil || !errors.As(err, new(*config.Error)) || !strings.Contains(err.Error(), "SCHEMA_MANAGER_CA_PATH") {
 		t.Errorf("New with a missing CA file = %v, %v, want a config error naming SCHEMA_MANAGER_CA_PATH", c, err)
 	}
 }
@@ -645,7 +645,7 @@ func TestConcurrentRegister(t *testing.T) {
 	s := newServer(t)
 	c := newClient(t, config.Registry{URL: s.URL()})
 	schemas := []string{record(fieldA), record(fieldA, fieldBDef)}
-	ids := make([]int, 16)
+	ids := make([]uint32, 16)
 	var wg sync.WaitGroup
 	for i := range ids {
 		wg.Go(func() {

@@ -17,7 +17,7 @@
 // request by config.Registry.Timeout: cancelling ctx aborts the request in flight,
 // and no goroutine outlives the call.
 //
-// Errors: [*IncompatibleError] (errors.Is [ErrIncompatible]) when the
+// Errors: [*IncompatibleError] when the
 // registry refuses a schema under the subject's level; errors matching
 // [ErrUnavailable] for what a retry may cure (network, timeouts, 5xx);
 // [*RequestError] for refusals it does not cure (credentials, invalid

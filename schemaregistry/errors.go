@@ -11,11 +11,9 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/riferrei/srclient"
 )
-
-// ErrIncompatible is matched (errors.Is) by every [*IncompatibleError].
-var ErrIncompatible = errors.New("schemaregistry: schema incompatible with the subject's compatibility level")
 
 // ErrUnavailable is matched (errors.Is) by errors that a later retry may
 // cure: network errors, timeouts (Config.Timeout), HTTP 5xx, 408 and 429.
@@ -70,12 +68,12 @@ func (e *ReferenceError) Error() string {
 func (e *ReferenceError) Unwrap() error { return e.Err }
 
 // IncompatibleError reports that the registry refused a schema because it
-// breaks the subject's compatibility level (HTTP 409). It matches
-// [ErrIncompatible]. Retrying does not help.
+// breaks the subject's compatibility level (HTTP 409). Match it with
+// errors.As. Retrying does not help.
 type IncompatibleError struct {
-	Subject       string // subject, suffix included
-	Compatibility string // the level the client set on the subject
-	Message       string // the registry's explanation
+	Subject       string               // subject, suffix included
+	Compatibility config.Compatibility // the level the client set on the subject
+	Message       string               // the registry's explanation
 }
 
 // Error says which subject and level refused the schema and how to fix it.
@@ -85,9 +83,6 @@ func (e *IncompatibleError) Error() string {
 		"or change SCHEMA_MANAGER_COMPATIBILITY (NONE disables the check)",
 		e.Subject, e.Compatibility, e.Message)
 }
-
-// Is reports whether target is [ErrIncompatible].
-func (e *IncompatibleError) Is(target error) bool { return target == ErrIncompatible }
 
 // RequestError reports a request the registry (or the TLS handshake)
 // refused for a reason a retry does not cure: 401/403 (credentials), 404,

@@ -44,7 +44,7 @@ func Example() {
 	v2 := `{"type":"record","name":"query","namespace":"lsst.square.metrics.events.myapp",
 		"fields":[{"name":"duration","type":"double"},{"name":"rows","type":"long"}]}`
 	_, err = strict.Register(ctx, name, v2)
-	fmt.Println("incompatible:", errors.Is(err, schemaregistry.ErrIncompatible))
+	fmt.Println("incompatible:", errors.As(err, new(*schemaregistry.IncompatibleError)))
 
 	// Output:
 	// subject: lsst.square.metrics.events.myapp.query_dev

@@ -3,8 +3,9 @@
 // Kubernetes CronJobs). It is configured like any program using the SDK
 // (config.FromEnv: METRICS_APP_NAME, KAFKA_*, SCHEMA_MANAGER_*), registers
 // the event's schema with the SDK's subject naming and field-type guard,
-// prints the event id, and exits non-zero unless the event was delivered
-// within -timeout. Run it with -help for the details.
+// prints the event id, and exits 0 when the event was delivered within
+// -timeout, 3 when it was not, 2 on a usage error: the exit codes of the
+// SDK's batch.Run. Run it with -help for the details.
 //
 //	go install github.com/lsst-sqre/sasquatch-go/cmd/sasquatch-publish@latest
 package main
@@ -26,23 +27,28 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/batch"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
-// Exit codes.
+// Exit codes: the convention of package eventmanager/batch, so that a code
+// means the same for a job in Go and one in shell (0 ok, 1 the job failed,
+// 2 usage, 3 metrics not delivered); this program has no job of its own to
+// fail, so it never exits 1.
 const (
-	exitOK          = 0
-	exitUndelivered = 1 // not delivered within -timeout, or refused by Kafka or the registry
-	exitUsage       = 2 // bad flags, fields, schema file or configuration
+	exitOK          = batch.ExitOK
+	exitUsage       = batch.ExitUsage       // bad flags, fields, schema file or configuration
+	exitUndelivered = batch.ExitUndelivered // not delivered within -timeout, or refused by Kafka or the registry
 )
 
 const usage = `Usage: sasquatch-publish -event NAME [-schema FILE.avsc] [-tag NAME ...] [-timeout D] -f name=value ...
        sasquatch-publish -pipeline|-pipeline-json -event NAME [-tag NAME ...] [-merge FILE.json ...] -f name=value ...
 
 Publishes one metrics event to Sasquatch (Kafka + schema registry) and waits
-for its delivery. Prints the event id on stdout. Exit status: 0 delivered;
-1 not delivered within -timeout (or refused by Kafka or the registry);
-2 usage error (flags, fields, schema file, configuration).
+for its delivery. Prints the event id on stdout. Exit status, as for a Go
+job run by the SDK's batch.Run: 0 delivered; 2 usage error (flags, fields,
+schema file, configuration); 3 not delivered within -timeout (or refused
+by Kafka or the registry). 1 is left to the job that runs this program.
 
 Configuration comes from the environment, exactly as for a service using
 the sasquatch-go SDK: METRICS_APP_NAME (or METRICS_APPLICATION, as Phalanx sets it; required), KAFKA_BOOTSTRAP_SERVERS,
@@ -220,7 +226,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		if errors.As(err, &changed) {
 			return fail(exitUsage, "%v%s", err, changeHints(specs, changed))
 		}
-		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.Is(err, eventmanager.ErrTagConflict) {
+		if errors.As(err, &unsupported) || errors.As(err, &nameErr) || errors.As(err, new(*eventmanager.TagConflictError)) {
 			return fail(exitUsage, "%v", err)
 		}
 		return fail(exitUndelivered, "%v", err)

@@ -143,13 +143,13 @@ func testPublishSchema(t *testing.T) {
 }
 
 // testPublishUndelivered points the command at a broker that is gone:
-// exit 1 once -timeout ends, no id printed.
+// exit 3 (batch.ExitUndelivered) once -timeout ends, no id printed.
 func testPublishUndelivered(t *testing.T) {
 	in := startInfra(t)
 	in.brokers = []string{"127.0.0.1:1"}
 	code, lines, stderr := publish(t, in, "-event", "job", "-timeout", "500ms", "-f", "success=true")
-	if code != 1 || len(lines) != 0 {
-		t.Errorf("exit %d, stdout %q, stderr:\n%s; want 1 and no id", code, lines, stderr)
+	if code != 3 || len(lines) != 0 {
+		t.Errorf("exit %d, stdout %q, stderr:\n%s; want 3 and no id", code, lines, stderr)
 	}
 }
 

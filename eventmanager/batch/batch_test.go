@@ -37,7 +37,7 @@ func setup(t *testing.T) (*eventmanager.Manager, *kfake.Cluster, *eventmanager.T
 		Kafka:       config.Kafka{SecurityProtocol: config.Plaintext},
 		Registry:    config.Registry{Compatibility: "NONE", Timeout: 5 * time.Second},
 		Delivery: config.Delivery{MaxBufferedEvents: 1000, MaxBufferedBytes: 1 << 20,
-			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, StartupBackoffMax: 50 * time.Millisecond},
+			DeliveryTimeout: 30 * time.Second, LogInterval: time.Minute, BackoffMax: 50 * time.Millisecond},
 	}
 	cluster, reg := fakes.Start(t, cfg.Topic(), 1)
 	cfg.Kafka.BootstrapServers, cfg.Registry.URL = cluster.ListenAddrs(), reg.URL()
@@ -59,7 +59,7 @@ func setup(t *testing.T) (*eventmanager.Manager, *kfake.Cluster, *eventmanager.T
 	if err != nil {
 		t.Fatal(err)
 	}
-	timer, err := eventmanager.NewTimer(jobs, nil)
+	timer, err := eventmanager.NewTimer(jobs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -88,11 +88,11 @@ func TestRunOutcomes(t *testing.T) {
 		{"fails", boom, batch.ExitJobFailed, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			m, _, timer, cfg := setup(t)
-			code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: tc.name}, 10*time.Second, func(context.Context) error {
+			_, _, timer, cfg := setup(t)
+			code, err := batch.Run(t.Context(), timer, &JobEvent{Job: tc.name}, func(context.Context) error {
 				time.Sleep(10 * time.Millisecond)
 				return tc.jobErr
-			})
+			}, batch.WithTimeout(10*time.Second))
 			if code != tc.code || !errors.Is(err, tc.jobErr) || (tc.jobErr == nil) != (err == nil) {
 				t.Fatalf("Run = %d, %v; want %d, %v", code, err, tc.code, tc.jobErr)
 			}
@@ -107,12 +107,12 @@ func TestRunOutcomes(t *testing.T) {
 // TestRunUndelivered runs a job while the broker is gone: the job
 // succeeds, its event is not delivered within the timeout, and Run says so.
 func TestRunUndelivered(t *testing.T) {
-	m, cluster, timer, _ := setup(t)
+	_, cluster, timer, _ := setup(t)
 	cluster.Close()
-	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "lost"}, 300*time.Millisecond, func(context.Context) error { return nil })
+	code, err := batch.Run(t.Context(), timer, &JobEvent{Job: "lost"}, func(context.Context) error { return nil }, batch.WithTimeout(300*time.Millisecond))
 	var ue *eventmanager.UndeliveredError
-	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.As(err, &ue) || ue.Count != 1 {
-		t.Fatalf("Run = %d, %v; want %d, ErrUndelivered with 1 event", code, err, batch.ExitUndelivered)
+	if code != batch.ExitUndelivered || !errors.As(err, &ue) || ue.Count != 1 || ue.Op != "batch.Run" {
+		t.Fatalf("Run = %d, %v; want %d, an *eventmanager.UndeliveredError (Op batch.Run) with 1 event", code, err, batch.ExitUndelivered)
 	}
 }
 
@@ -126,7 +126,7 @@ func TestRunPanic(t *testing.T) {
 				t.Errorf("recovered %v, want the job's panic", r)
 			}
 		}()
-		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "panics"}, 10*time.Second, func(context.Context) error { panic("job panicked") })
+		_, _ = batch.Run(t.Context(), timer, &JobEvent{Job: "panics"}, func(context.Context) error { panic("job panicked") }, batch.WithTimeout(10*time.Second))
 	}()
 	if st := m.Stats().Total; st.Delivered != 1 {
 		t.Fatalf("stats %+v: the event was not flushed before the panic went on", st)
@@ -144,7 +144,7 @@ func panickingJob(context.Context) error { panic("job panicked here") }
 // frames, unrecovered, so a crashing CronJob's trace says where it panicked
 // (issue 24, item 10: it showed batch.Run's deferred re-panic).
 func TestRunPanicKeepsStack(t *testing.T) {
-	m, _, timer, cfg := setup(t)
+	_, _, timer, cfg := setup(t)
 	var stack string
 	func() {
 		defer func() {
@@ -153,7 +153,7 @@ func TestRunPanicKeepsStack(t *testing.T) {
 			}
 			stack = string(debug.Stack())
 		}()
-		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "panics"}, 10*time.Second, panickingJob)
+		_, _ = batch.Run(t.Context(), timer, &JobEvent{Job: "panics"}, panickingJob, batch.WithTimeout(10*time.Second))
 	}()
 	if !strings.Contains(stack, "batch_test.panickingJob") {
 		t.Errorf("the panic's stack lacks the job's frame:\n%s", stack)
@@ -166,14 +166,14 @@ func TestRunPanicKeepsStack(t *testing.T) {
 // TestRunGoexit: a job ended by runtime.Goexit has its event published as a
 // failure and flushed.
 func TestRunGoexit(t *testing.T) {
-	m, _, timer, cfg := setup(t)
+	_, _, timer, cfg := setup(t)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
-		_, _ = batch.Run(t.Context(), m, timer, &JobEvent{Job: "exits"}, 10*time.Second, func(context.Context) error {
+		_, _ = batch.Run(t.Context(), timer, &JobEvent{Job: "exits"}, func(context.Context) error {
 			runtime.Goexit()
 			return nil
-		})
+		}, batch.WithTimeout(10*time.Second))
 	}()
 	<-done
 	if rec := onlyEvent(t, cfg); rec["success"] != false || rec["job"] != "exits" {
@@ -189,13 +189,53 @@ func TestRunClosedManager(t *testing.T) {
 	if err := m.Close(t.Context()); err != nil {
 		t.Fatal(err)
 	}
-	code, err := batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return nil })
-	if code != batch.ExitUndelivered || !errors.Is(err, batch.ErrUndelivered) || !errors.Is(err, eventmanager.ErrClosed) {
-		t.Errorf("Run on a closed manager = %d, %v; want %d, ErrUndelivered and ErrClosed", code, err, batch.ExitUndelivered)
+	code, err := batch.Run(t.Context(), timer, &JobEvent{Job: "late"}, func(context.Context) error { return nil }, batch.WithTimeout(time.Second))
+	if code != batch.ExitUndelivered || !errors.As(err, new(*eventmanager.UndeliveredError)) || !errors.Is(err, eventmanager.ErrClosed) {
+		t.Errorf("Run on a closed manager = %d, %v; want %d, an *eventmanager.UndeliveredError and ErrClosed", code, err, batch.ExitUndelivered)
 	}
 	boom := errors.New("boom")
-	code, err = batch.Run(t.Context(), m, timer, &JobEvent{Job: "late"}, time.Second, func(context.Context) error { return boom })
+	code, err = batch.Run(t.Context(), timer, &JobEvent{Job: "late"}, func(context.Context) error { return boom }, batch.WithTimeout(time.Second))
 	if code != batch.ExitJobFailed || !errors.Is(err, boom) || !errors.Is(err, eventmanager.ErrClosed) {
 		t.Errorf("Run of a failing job on a closed manager = %d, %v; want %d, the job's error and ErrClosed", code, err, batch.ExitJobFailed)
+	}
+}
+
+// misuseCode is Run's exit code for misuse.
+const misuseCode = batch.ExitUsage
+
+// TestRunMisuse: Run refuses, without running the job, a nil timer, a timer
+// without a publisher, a nil job and a timeout that is not positive.
+func TestRunMisuse(t *testing.T) {
+	_, _, timer, _ := setup(t)
+	ran := false
+	job := func(context.Context) error { ran = true; return nil }
+	for name, run := range map[string]func() (int, error){
+		"nil timer":    func() (int, error) { return batch.Run(t.Context(), nil, &JobEvent{}, job) },
+		"zero timer":   func() (int, error) { return batch.Run(t.Context(), &eventmanager.Timer[JobEvent]{}, &JobEvent{}, job) },
+		"nil job":      func() (int, error) { return batch.Run(t.Context(), timer, &JobEvent{}, nil) },
+		"zero timeout": func() (int, error) { return batch.Run(t.Context(), timer, &JobEvent{}, job, batch.WithTimeout(0)) },
+		"negative timer": func() (int, error) {
+			return batch.Run(t.Context(), timer, &JobEvent{}, job, batch.WithTimeout(-time.Second))
+		},
+	} {
+		if code, err := run(); code != misuseCode || err == nil || ran {
+			t.Errorf("%s: Run = %d, %v (job ran: %v); want %d, an error, the job not run", name, code, err, ran, misuseCode)
+		}
+	}
+}
+
+// TestRunUsesTheTimersManager: Run flushes the manager of the timer's
+// publisher, with DefaultTimeout when no WithTimeout is given.
+func TestRunUsesTheTimersManager(t *testing.T) {
+	m, _, timer, _ := setup(t)
+	if timer.Publisher().Manager() != m {
+		t.Fatalf("timer.Publisher().Manager() = %p, want %p", timer.Publisher().Manager(), m)
+	}
+	code, err := batch.Run(t.Context(), timer, &JobEvent{Job: "default"}, func(context.Context) error { return nil })
+	if code != batch.ExitOK || err != nil {
+		t.Fatalf("Run = %d, %v; want %d, nil", code, err, batch.ExitOK)
+	}
+	if st := m.Stats().Total; st.Delivered != 1 {
+		t.Errorf("stats %+v: want the event delivered by Run's flush", st)
 	}
 }

@@ -29,13 +29,13 @@ func ExampleRun() {
 	_ = m.Initialize(ctx)
 	defer m.Close(ctx)
 	reports, _ := eventmanager.CreatePublisher[ReportEvent](ctx, m, "report")
-	timer, _ := eventmanager.NewTimer(reports, nil)
+	timer, _ := eventmanager.NewTimer(reports)
 
 	ev := ReportEvent{Report: "daily"}
-	code, err := batch.Run(ctx, m, timer, &ev, 30*time.Second, func(ctx context.Context) error {
+	code, err := batch.Run(ctx, timer, &ev, func(ctx context.Context) error {
 		ev.Rows = 12 // the job fills in what it knows
 		return errors.New("no data after row 12")
-	})
+	}, batch.WithTimeout(30*time.Second))
 
 	fmt.Println("exit code:", code, "error:", err)
 	for _, ev := range eventmanagertest.Published(reports) {

@@ -32,7 +32,7 @@ func lookup[T any](p *eventmanager.Publisher[T]) (*recorder.Recorder[T], string)
 	if p == nil {
 		return nil, ""
 	}
-	rec, mode := p.Recording(recorder.Key{})
+	rec, mode := recorder.Lookup(p)
 	r, _ := rec.(*recorder.Recorder[T])
 	return r, mode
 }

@@ -150,6 +150,12 @@ func TestAssertions(t *testing.T) {
 		{"any value consecutive", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async"}, {Type: "sync"}}, eventmanagertest.AnyValue("Duration", "User"))
 		}, ""},
+		{"any value by Avro name", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "sync"}, {Type: "async", User: user("alice")}}, eventmanagertest.AnyValue("duration"))
+		}, ""},
+		{"not zero by Avro name fails on nil", func(tb testing.TB) {
+			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async", Duration: 4 * time.Second}}, eventmanagertest.NotZero("user"))
+		}, "not published"},
 		{"not zero", func(tb testing.TB) {
 			eventmanagertest.AssertPublished(tb, p, []QueryEvent{{Type: "async", Duration: 2 * time.Second}}, eventmanagertest.NotZero("User"))
 		}, ""},
@@ -573,5 +579,32 @@ func TestEmbeddedFields(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// crossedEvent has a name, "B", that is the Avro name of one field and the
+// Go name of another.
+type crossedEvent struct {
+	A int64 `avro:"B"`
+	B int64 `avro:"a"`
+}
+
+// TestFieldNameAmbiguous: a field rule whose name is the Go name of one
+// field and the Avro name of another fails the assertion, naming both,
+// rather than picking one; the unambiguous names work.
+func TestFieldNameAmbiguous(t *testing.T) {
+	p := newMockPublisher[crossedEvent](t)
+	if err := p.Publish(t.Context(), crossedEvent{A: 1, B: 2}); err != nil {
+		t.Fatal(err)
+	}
+	rec := newRecordingTB(t)
+	eventmanagertest.AssertPublished(rec, p, []crossedEvent{{A: 1}}, eventmanagertest.AnyValue("B"))
+	if msg := strings.Join(rec.errors, "\n"); !rec.fatal || !strings.Contains(msg, "is the Avro name of Go field A and the Go name of field B") {
+		t.Errorf("AnyValue(B): failures %q (fatal %v), want a fatal ambiguous-name failure", msg, rec.fatal)
+	}
+	rec = newRecordingTB(t)
+	eventmanagertest.AssertPublished(rec, p, []crossedEvent{{A: 1}}, eventmanagertest.AnyValue("a"))
+	if len(rec.errors) != 0 {
+		t.Errorf("AnyValue(a), the Avro name of B: %q", rec.errors)
 	}
 }

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unsafe"
+
+	"github.com/lsst-sqre/sasquatch-go/payload"
 )
 
 // MatchOption relaxes how a wanted event is compared with a published one.
@@ -40,7 +42,9 @@ func newRules() *matcher { return &matcher{rules: map[string]fieldRule{}} }
 // a Go selector would name it on a value of the event type: its Go name,
 // promoted names of embedded structs included ("Duration" for an event that
 // embeds httpmetrics.Event), or a path through embedded structs
-// ("Event.Duration", "ItemBase.Client"). Naming an embedded struct itself
+// ("Event.Duration", "ItemBase.Client"); or by its Avro name ("duration"),
+// the rule of payload.Codec.FieldPath. A name that is the Go name of one
+// field and the Avro name of another fails rather than guesses. Naming an embedded struct itself
 // ("Event") applies the rule to it as a whole. A name that selects no
 // field, or an unexported field (never published, never compared), fails
 // the assertion at the caller's line.
@@ -109,7 +113,13 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 		o(m)
 	}
 	t := reflect.TypeFor[T]()
-	if !m.resolve(tb, t) {
+	// The Avro names of T's fields, by payload's rule (payload.Codec.FieldPath):
+	// a test may name a field as the code or as InfluxDB does.
+	var avro avroNames
+	if c, err := payload.NewCodec[T]("eventmanagertest", "eventmanagertest"); err == nil {
+		avro = c
+	}
+	if !m.resolve(tb, t, avro) {
 		return nil, false
 	}
 	for i, it := range m.items {
@@ -117,7 +127,7 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 			tb.Fatalf("eventmanagertest: ForItem/AnyEvent index %d outside the %d wanted events", i, n)
 			return nil, false
 		}
-		if !it.resolve(tb, t) {
+		if !it.resolve(tb, t, avro) {
 			return nil, false
 		}
 	}
@@ -127,7 +137,7 @@ func newMatcher[T any](tb testing.TB, n int, opts []MatchOption) (*matcher, bool
 // resolve fills m.fields from m.rules: it fails tb and returns false unless
 // every name selects a field of t that compare sees, and two names of one
 // field have the same rule.
-func (m *matcher) resolve(tb testing.TB, t reflect.Type) bool {
+func (m *matcher) resolve(tb testing.TB, t reflect.Type, avro avroNames) bool {
 	tb.Helper()
 	m.fields = make(map[string]fieldRule, len(m.rules))
 	byField := map[string]string{} // the name that set each field's rule
@@ -137,6 +147,19 @@ func (m *matcher) resolve(tb testing.TB, t reflect.Type) bool {
 			return false
 		}
 		index, problem := resolveField(t, name)
+		if avro != nil && slices.Contains(avro.Fields(), name) {
+			// An Avro name: one rule with payload.FieldOf (FieldPath), the
+			// Go name or the Avro name, never a guess between two fields.
+			path, err := avro.FieldPath(name)
+			switch {
+			case err != nil: // the Avro name of one field, the Go name of another
+				problem = err.Error()
+			case problem == "" && indexKey(mustIndex(t, path)) != indexKey(index):
+				problem = fmt.Sprintf("%q names two fields of %s: Go field %s, and the field whose Avro name it is (Go %s): use the Go path", name, t, name, path)
+			default:
+				index, problem = resolveField(t, path)
+			}
+		}
 		if problem != "" {
 			tb.Fatalf("eventmanagertest: %s", problem)
 			return false
@@ -165,7 +188,7 @@ func resolveField(t reflect.Type, name string) ([]int, string) {
 		f, ok := t.FieldByName(part)
 		switch {
 		case !ok:
-			return nil, fmt.Sprintf("type %s has no field %q (use the Go field name, a promoted one, or a path through embedded structs such as Event.Duration)", root, name)
+			return nil, fmt.Sprintf("type %s has no field %q (use the Go field name, a promoted one, a path through embedded structs such as Event.Duration, or the field's Avro name)", root, name)
 		case !f.IsExported() && !embeddedStruct(f):
 			return nil, fmt.Sprintf("field %q of %s is unexported: it is not published, and not compared", name, root)
 		case k < len(parts)-1 && !embeddedStruct(f):
@@ -175,6 +198,20 @@ func resolveField(t reflect.Type, name string) ([]int, string) {
 		t = f.Type
 	}
 	return index, ""
+}
+
+// avroNames is what a matcher needs of the payload codec of the event type:
+// its fields' Avro names, and payload's field-name rule.
+type avroNames interface {
+	Fields() []string
+	FieldPath(name string) (string, error)
+}
+
+// mustIndex is resolveField's index path for a Go path payload returned
+// (nil if it does not resolve).
+func mustIndex(t reflect.Type, path string) []int {
+	index, _ := resolveField(t, path)
+	return index
 }
 
 // embeddedStruct reports whether f is an embedded struct (not a pointer to

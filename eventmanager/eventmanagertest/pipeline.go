@@ -22,12 +22,14 @@ const UpdateEnv = golden.UpdateEnv
 // application's CI then fails when its events' tags or names drift from the
 // configuration deployed in Phalanx.
 //
-// It rewrites the file instead (creating its directory) when the test binary
-// has a boolean -update flag set to true (declare it in your test package,
-// the usual var update = flag.Bool("update", false, "rewrite golden files"),
-// and run go test -update) or when SASQUATCH_UPDATE_GOLDEN=1 is set. This
-// package declares no flag itself: a second "update" flag in the same binary
-// would panic. On a mismatch it reports, without stopping the test, the
+// It rewrites the file instead (creating its directory) when the test runs
+// with -update (go test -run TestPipeline -update) or with
+// SASQUATCH_UPDATE_GOLDEN=1 set. The -update flag needs no declaration:
+// this package defines it when the test binary starts, unless a package
+// initialized earlier did (then that one is the switch). So do not define
+// an "update" flag in a test package that imports this one (the flag
+// package panics on a second definition): read the switch with
+// flag.Lookup("update") if your own golden files need it. On a mismatch it reports, without stopping the test, the
 // first differing line, want and got; it stops the test (tb.Fatal) when the
 // pipeline cannot be rendered (an application name Sasquatch cannot deploy)
 // or the file is missing or cannot be read or written. It is a thin wrapper

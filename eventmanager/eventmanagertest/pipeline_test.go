@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"strings"
@@ -19,10 +20,9 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/eventmanagertest"
 )
 
-// update is the -update flag AssertPipeline reads, declared as an
-// application's test package would: go test -update rewrites
-// testdata/pipeline.golden.
-var update = flag.Bool("update", false, "rewrite golden files")
+// update reports whether the test binary runs with -update, the flag
+// package eventmanagertest defines (TestUpdateFlagDefined).
+func update() bool { f := flag.Lookup("update"); return f != nil && f.Value.String() == "true" }
 
 type pipeBase struct {
 	Site string `influx:"tag"`
@@ -79,7 +79,7 @@ func TestAssertPipelineGolden(t *testing.T) {
 // TestAssertPipelineMismatch: a tag the golden file lacks fails the test,
 // at the caller's line, with the first differing line and the way to update.
 func TestAssertPipelineMismatch(t *testing.T) {
-	if *update {
+	if update() {
 		t.Skip("-update given: AssertPipeline rewrites instead of comparing")
 	}
 	rec := newRecordingTB(t)
@@ -113,7 +113,7 @@ func TestAssertPipelineMismatch(t *testing.T) {
 // TestAssertPipelineMissing: a golden file that does not exist fails the
 // test fatally and says how to write it.
 func TestAssertPipelineMissing(t *testing.T) {
-	if *update {
+	if update() {
 		t.Skip("-update given: AssertPipeline writes the file instead")
 	}
 	rec := newRecordingTB(t)
@@ -130,7 +130,7 @@ func TestAssertPipelineMissing(t *testing.T) {
 func TestAssertPipelineUpdate(t *testing.T) {
 	for _, sw := range []string{"flag", "env"} {
 		t.Run(sw, func(t *testing.T) {
-			if *update {
+			if update() {
 				t.Skip("-update given: the switch is on already")
 			}
 			golden := filepath.Join(t.TempDir(), "testdata", "pipeline.golden")
@@ -177,7 +177,7 @@ func TestAssertPipelineUpdate(t *testing.T) {
 // name Sasquatch cannot deploy (config.ErrNotDeployable, which
 // AssertPipeline reports fatally).
 func TestComparePipeline(t *testing.T) {
-	if *update {
+	if update() {
 		t.Skip("-update given: ComparePipeline rewrites instead of comparing")
 	}
 	golden := filepath.Join("testdata", "pipeline.golden")
@@ -209,4 +209,53 @@ func TestComparePipeline(t *testing.T) {
 	if !rec.fatal || len(rec.errors) != 1 || !strings.Contains(rec.errors[0], "my_app") {
 		t.Errorf("AssertPipeline of app my_app: errors %q (fatal %v), want one fatal error naming it", rec.errors, rec.fatal)
 	}
+}
+
+// envUpdateChild makes TestUpdateFlagChild run: it names the golden file the
+// child test binary, started with -update, must write.
+const envUpdateChild = "EVENTMANAGERTEST_UPDATE_CHILD"
+
+// TestUpdateFlagDefined: this test package declares no -update flag, as an
+// application's need not; the test binary is run again with -update (as go
+// test -update runs it) and its AssertPipeline writes the golden file. The
+// flag package would refuse the run ("flag provided but not defined") if
+// eventmanagertest did not define the flag.
+func TestUpdateFlagDefined(t *testing.T) {
+	if os.Getenv(envUpdateChild) != "" {
+		t.Skip("in the child")
+	}
+	if flag.Lookup("update") == nil {
+		t.Fatal("no -update flag: eventmanagertest did not define it")
+	}
+	golden := filepath.Join(t.TempDir(), "testdata", "pipeline.golden")
+	cmd := exec.CommandContext(t.Context(), os.Args[0], "-test.run=^TestUpdateFlagChild$", "-test.count=1", "-update")
+	cmd.Env = append(os.Environ(), envUpdateChild+"="+golden, eventmanagertest.UpdateEnv+"=")
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("test binary with -update: %v\n%s", err, out)
+	}
+	b, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("the child did not write the golden file: %v\n%s", err, out)
+	}
+	want, err := newPipelineManager(t, true).Pipeline().Render(eventmanager.RenderConfig{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(b) != want {
+		t.Errorf("golden file written with -update =\n%s\nwant\n%s", b, want)
+	}
+}
+
+// TestUpdateFlagChild is TestUpdateFlagDefined's child: run with -update, it
+// rewrites the golden file named by envUpdateChild.
+func TestUpdateFlagChild(t *testing.T) {
+	path := os.Getenv(envUpdateChild)
+	if path == "" {
+		t.Skip("run by TestUpdateFlagDefined")
+	}
+	if !update() {
+		t.Fatal("-update is not set in the child")
+	}
+	eventmanagertest.AssertPipeline(t, newPipelineManager(t, true), path)
 }

@@ -14,7 +14,7 @@ import (
 //
 // Telegraf's avro_tags applies to the whole application topic: another event
 // of the same application with a plain field named method, route or status
-// is refused by eventmanager.CreatePublisher (eventmanager.ErrTagConflict).
+// is refused by eventmanager.CreatePublisher.
 type Event struct {
 	Method        string        `influx:"tag" doc:"HTTP method of the request; _OTHER for a non-standard one"`
 	Route         string        `influx:"tag" doc:"Route pattern that served the request, such as GET /items/{id}; unmatched when none did"`

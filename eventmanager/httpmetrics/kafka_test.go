@@ -118,7 +118,7 @@ func (k *kafka) consume(t *testing.T, n int) []record {
 		id := binary.BigEndian.Uint32(r.Value[1:5])
 		codec := codecs[id]
 		if codec == nil {
-			schema, err := reg.SchemaByID(ctx, int(id))
+			schema, err := reg.SchemaByID(ctx, id)
 			if err != nil {
 				t.Fatalf("schema %d: %v", id, err)
 			}

@@ -50,7 +50,20 @@ sasquatch_events_rejected_total{event="paint",topic="lsst.square.metrics.events.
 		"sasquatch_events_published_total", "sasquatch_events_rejected_total"); err != nil {
 		t.Error(err)
 	}
-	if n, err := testutil.GatherAndCount(reg); err != nil || n != 7 {
-		t.Errorf("GatherAndCount = %d, %v; want 7 series", n, err)
+	// Mock mode buffers nothing: both buffer gauges are 0.
+	wantBuffer := `
+# HELP sasquatch_events_buffered Events in the buffer of unsent events (its limit is METRICS_MAX_BUFFERED_EVENTS).
+# TYPE sasquatch_events_buffered gauge
+sasquatch_events_buffered{topic="lsst.square.metrics.events.app"} 0
+# HELP sasquatch_events_buffered_bytes Memory held by the buffer of unsent events, in bytes (its limit is METRICS_MAX_BUFFERED_BYTES).
+# TYPE sasquatch_events_buffered_bytes gauge
+sasquatch_events_buffered_bytes{topic="lsst.square.metrics.events.app"} 0
+`
+	if err := testutil.GatherAndCompare(reg, strings.NewReader(wantBuffer),
+		"sasquatch_events_buffered", "sasquatch_events_buffered_bytes"); err != nil {
+		t.Error(err)
+	}
+	if n, err := testutil.GatherAndCount(reg); err != nil || n != 9 {
+		t.Errorf("GatherAndCount = %d, %v; want 9 series (7 per event, 2 for the buffer)", n, err)
 	}
 }

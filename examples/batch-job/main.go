@@ -2,8 +2,9 @@
 // event per run: it builds a (pretend) nightly report, publishes a
 // "report" event with the time it took and whether it worked, waits for
 // delivery, and exits 0 only when the job worked and its event was
-// delivered (1: the job failed; 2: the event was not delivered within
-// -timeout). It uses eventmanager/batch.
+// delivered (1: the job failed; 2: bad flags or configuration; 3: the
+// event was not delivered within -timeout), the convention of
+// eventmanager/batch and sasquatch-publish. It uses eventmanager/batch.
 //
 // It is a program of the same application as the example service
 // (examples/fastapi-like-http): both publish as fastapiexample to one
@@ -58,12 +59,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	fs.SetOutput(stderr)
 	report := fs.String("report", "nightly", "name of the report to build (the event's report tag)")
 	fail := fs.Bool("fail", false, "make the job fail, to see the failure event and exit code 1")
-	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the event's delivery before exiting 2")
+	timeout := fs.Duration("timeout", 30*time.Second, "how long to wait for the event's delivery before exiting 3")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
-			return 0
+			return batch.ExitOK
 		}
-		return 2
+		return batch.ExitUsage
 	}
 	log := slog.New(slog.NewTextHandler(stderr, nil))
 	if os.Getenv("METRICS_APP_NAME") == "" && os.Getenv("METRICS_APPLICATION") == "" {
@@ -74,7 +75,7 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		infra, err := embedded.Start()
 		if err != nil {
 			log.Error("embedded broker and registry", "error", err)
-			return 2
+			return batch.ExitUsage
 		}
 		defer infra.Close()
 		fmt.Fprintln(stdout, "# embedded mode: Kafka broker (kfake) and schema registry run in this process")
@@ -85,12 +86,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	cfg, err := config.FromEnv()
 	if err != nil {
 		log.Error("metrics configuration", "error", err)
-		return 2
+		return batch.ExitUsage
 	}
 	m, err := eventmanager.New(cfg, append(opts, eventmanager.WithLogger(log))...)
 	if err != nil {
 		log.Error("metrics", "error", err)
-		return 2
+		return batch.ExitUsage
 	}
 	defer func() {
 		closeCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), *timeout)
@@ -99,27 +100,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 	}()
 	if err := m.Initialize(ctx); err != nil {
 		log.Error("initialize metrics events", "error", err)
-		return 2
+		return batch.ExitUsage
 	}
 	// Every event of the application, though the job publishes only its
 	// report: the application's tags are checked as a whole.
 	events, err := appevents.Register(ctx, m)
 	if err != nil {
 		log.Error("create publishers", "error", err)
-		return 2
+		return batch.ExitUsage
 	}
-	timer, err := eventmanager.NewTimer(events.Report, nil)
+	timer, err := eventmanager.NewTimer(events.Report)
 	if err != nil {
 		log.Error("timer", "error", err)
-		return 2
+		return batch.ExitUsage
 	}
 
 	event := appevents.ReportEvent{Report: *report}
-	code, err := batch.Run(ctx, m, timer, &event, *timeout, func(ctx context.Context) error {
+	code, err := batch.Run(ctx, timer, &event, func(ctx context.Context) error {
 		rows, err := buildReport(ctx, *fail)
 		event.Rows = rows
 		return err
-	})
+	}, batch.WithTimeout(*timeout))
 	if err != nil {
 		log.Error("report job", "report", *report, "exit_code", code, "error", err)
 	}

@@ -52,13 +52,13 @@ func TestBatchJob(t *testing.T) {
 }
 
 // TestBatchJobUndelivered points the job at a broker that is gone: exit
-// code 2 once -timeout ends.
+// code 3 (batch.ExitUndelivered) once -timeout ends.
 func TestBatchJobUndelivered(t *testing.T) {
 	brokerEnv(t)
 	t.Setenv("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:1") // nothing listens there
 	var stdout, stderr bytes.Buffer
-	if code := run(t.Context(), []string{"-timeout", "300ms"}, &stdout, &stderr); code != 2 {
-		t.Fatalf("exit code %d, want 2; stdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
+	if code := run(t.Context(), []string{"-timeout", "300ms"}, &stdout, &stderr); code != 3 {
+		t.Fatalf("exit code %d, want 3; stdout:\n%s\nstderr:\n%s", code, &stdout, &stderr)
 	}
 }
 

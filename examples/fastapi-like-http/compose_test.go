@@ -588,7 +588,7 @@ func TestComposeDashboard(t *testing.T) {
 	}
 	js = append(js, '\n')
 	path := filepath.Join(repoRoot, "stack", "grafana", "dashboards", composeDashboard)
-	if *update {
+	if update() {
 		t.Logf("-update: rewriting %s", path)
 		if err := os.WriteFile(path, js, 0o644); err != nil {
 			t.Fatal(err)

@@ -393,7 +393,7 @@ func checkTopic(t *testing.T, brokers []string, registryURL string, points map[s
 		if len(r.Key) != 0 || len(r.Value) < 5 || r.Value[0] != 0 {
 			t.Fatalf("record at offset %d: key %q, value % x...: want no key and Confluent framing", r.Offset, r.Key, r.Value[:min(len(r.Value), 5)])
 		}
-		id := int(binary.BigEndian.Uint32(r.Value[1:5]))
+		id := binary.BigEndian.Uint32(r.Value[1:5])
 		text, err := reg.SchemaByID(ctx, id)
 		if err != nil {
 			t.Fatalf("schema %d: %v", id, err)

@@ -18,7 +18,10 @@ import (
 
 // update rewrites testdata/pipeline.golden (go test -update), read by
 // dashboardstest.AssertPipeline, and the compose stack's dashboard.
-var update = flag.Bool("update", false, "rewrite testdata/pipeline.golden and stack/grafana/dashboards/"+composeDashboard)
+// update reports whether the test runs with -update (go test -update), the
+// flag eventmanagertest defines for every test binary that imports it, so
+// that it also rewrites stack/grafana/dashboards/ here.
+func update() bool { f := flag.Lookup("update"); return f != nil && f.Value.String() == "true" }
 
 // pipelineGolden is the configuration this service's events need, as
 // Sasquatch deploys it.
@@ -29,7 +32,7 @@ var pipelineGolden = filepath.Join("testdata", "pipeline.golden")
 // and the tail formats points with the same tags as the Telegraf block.
 func TestPipelineGolden(t *testing.T) {
 	_, m := newTestApp(t, testQueryTime)
-	if *update {
+	if update() {
 		t.Logf("-update: rewriting %s", pipelineGolden)
 	}
 	dashboardstest.AssertPipeline(t, m, pipelineGolden)

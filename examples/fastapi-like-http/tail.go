@@ -132,7 +132,7 @@ func (t *tail) schema(ctx context.Context, id uint32) (*avro.RecordSchema, error
 	if s, ok := t.schemas[id]; ok {
 		return s, nil
 	}
-	text, err := t.registry.SchemaByID(ctx, int(id))
+	text, err := t.registry.SchemaByID(ctx, id)
 	if err != nil {
 		return nil, err
 	}

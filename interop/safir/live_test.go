@@ -220,7 +220,7 @@ func publishAll[T any](t testing.TB, m *eventmanager.Manager, name string, event
 			t.Fatalf("Publish %s: %v", name, err)
 		}
 	}
-	return sideInfo{Event: name, Subject: p.Subject(), Topic: m.Topic(), SchemaID: p.SchemaID(), Published: len(events)}
+	return sideInfo{Event: name, Subject: p.Subject(), Topic: m.Topic(), SchemaID: int(p.SchemaID()), Published: len(events)}
 }
 
 // consumeAll reads exactly n records from the start of the topic.
@@ -275,7 +275,7 @@ func (s *schemas) byID(id int) (string, avro.Schema) {
 	if p, ok := s.parsed[id]; ok {
 		return s.text[id], p
 	}
-	text, err := s.client.SchemaByID(s.t.Context(), id)
+	text, err := s.client.SchemaByID(s.t.Context(), uint32(id))
 	if err != nil {
 		s.t.Fatalf("SchemaByID(%d): %v", id, err)
 	}

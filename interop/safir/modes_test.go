@@ -91,7 +91,7 @@ func TestSafirModes(t *testing.T) {
 					t.Errorf("%s: Safir chooses %s, FromEnv mode %v", name, safir.Class, cfg.Mode())
 				case safir.Class == "" && err == nil:
 					t.Errorf("%s: Safir refuses it (%q), FromEnv accepts it (mode %v)", name, safir.Error, cfg.Mode())
-				case safir.Class == "" && !errors.Is(err, config.ErrInvalid):
+				case safir.Class == "" && !errors.As(err, new(*config.Error)):
 					t.Errorf("%s: error %v is not a configuration error", name, err)
 				case safir.Class == "" && mockIgnored &&
 					(!strings.Contains(err.Error(), "METRICS_MOCK: METRICS_MOCK=true is ignored because METRICS_ENABLED")):

@@ -106,7 +106,7 @@ func TestYAMLCases(t *testing.T) {
 			check("suffix", cfg.Registry.Suffix, c.Suffix)
 			check("raise on error", cfg.RaiseOnError, c.RaiseOnError)
 			if strings.Contains(string(doc), "backoff") { // the SDK's default differs (1m, Safir's 5m)
-				check("backoff", cfg.Delivery.StartupBackoffMax, time.Duration(c.BackoffSeconds*float64(time.Second)))
+				check("backoff", cfg.Delivery.BackoffMax, time.Duration(c.BackoffSeconds*float64(time.Second)))
 			}
 		})
 	}

@@ -40,7 +40,7 @@ type (
 )
 
 // register creates a publisher of T for event name on m and returns its schema id.
-func register[T any](ctx context.Context, m *eventmanager.Manager, name string) (int, error) {
+func register[T any](ctx context.Context, m *eventmanager.Manager, name string) (uint32, error) {
 	p, err := eventmanager.CreatePublisher[T](ctx, m, name)
 	if err != nil {
 		return 0, err
@@ -52,12 +52,12 @@ func register[T any](ctx context.Context, m *eventmanager.Manager, name string) 
 // second one (a new release of the service), with SCHEMA_MANAGER_COMPATIBILITY=BACKWARD, against
 // the stack's registry: a compatible change becomes version 2 with a new schema id, the same
 // type again reuses version 1's id, and an incompatible change is refused by CreatePublisher
-// with schemaregistry.ErrIncompatible and a message naming the subject and the level, leaving
+// with a *schemaregistry.IncompatibleError and a message naming the subject and the level, leaving
 // version 1 alone.
 func TestSDKSchemaEvolution(t *testing.T) {
 	s := loadStack(t)
 	const app = "stacktest"
-	type registerFunc func(context.Context, *eventmanager.Manager, string) (int, error)
+	type registerFunc func(context.Context, *eventmanager.Manager, string) (uint32, error)
 	tests := []struct {
 		name         string
 		v2           registerFunc
@@ -102,7 +102,7 @@ func TestSDKSchemaEvolution(t *testing.T) {
 			}
 			if tt.retyped {
 				var fe *eventmanager.FieldTypeChangedError
-				if !errors.As(err, &fe) || !errors.Is(err, eventmanager.ErrFieldTypeChanged) || fe.Subject != subject || len(fe.Fields) == 0 {
+				if !errors.As(err, &fe) || !errors.As(err, new(*eventmanager.FieldTypeChangedError)) || fe.Subject != subject || len(fe.Fields) == 0 {
 					t.Fatalf("retyped field: err = %v, want a *eventmanager.FieldTypeChangedError for subject %s", err, subject)
 				}
 				return
@@ -118,8 +118,8 @@ func TestSDKSchemaEvolution(t *testing.T) {
 				}
 				return
 			}
-			if !errors.Is(err, schemaregistry.ErrIncompatible) {
-				t.Fatalf("incompatible change: err = %v, want schemaregistry.ErrIncompatible", err)
+			if !errors.As(err, new(*schemaregistry.IncompatibleError)) {
+				t.Fatalf("incompatible change: err = %v, want *schemaregistry.IncompatibleError", err)
 			}
 			var ie *schemaregistry.IncompatibleError
 			if !errors.As(err, &ie) {

@@ -32,7 +32,7 @@ type (
 // through the SDK, into InfluxDB through the Telegraf block the SDK generates.
 //
 //  1. With the guard: release 2's CreatePublisher (Value now a string) fails at start-up with
-//     *eventmanager.FieldTypeChangedError / ErrFieldTypeChanged naming the field, its old and
+//     *eventmanager.FieldTypeChangedError naming the field, its old and
 //     new type and the fix, although the subject's compatibility is NONE (as Safir sets it),
 //     and nothing is registered.
 //  2. Without it: a producer that skips the guard (raw franz-go, as Safir or an old SDK
@@ -79,7 +79,7 @@ func TestFieldTypeChangeHarm(t *testing.T) {
 	// 1. Release 2 through the SDK: refused at start-up.
 	_, err = eventmanager.CreatePublisher[readingV2](ctx, newManager(t, s, app, nil), event)
 	var fe *eventmanager.FieldTypeChangedError
-	if !errors.As(err, &fe) || !errors.Is(err, eventmanager.ErrFieldTypeChanged) {
+	if !errors.As(err, &fe) || !errors.As(err, new(*eventmanager.FieldTypeChangedError)) {
 		t.Fatalf("release 2's CreatePublisher: err = %v, want a *eventmanager.FieldTypeChangedError", err)
 	}
 	if fe.Subject != subject || len(fe.Fields) != 1 || fe.Fields[0] != (eventmanager.FieldTypeChange{Field: "value", Old: "integer", New: "string"}) {

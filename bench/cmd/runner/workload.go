@@ -137,7 +137,7 @@ func (kd kindOf[T]) publish(ctx context.Context, m *eventmanager.Manager, names 
 		if err != nil {
 			return result{}, err
 		}
-		if p.SchemaID() != ids[i] {
+		if int(p.SchemaID()) != ids[i] {
 			return result{}, fmt.Errorf("sdk registered %s with schema id %d, raw uses %d", name, p.SchemaID(), ids[i])
 		}
 		pubs[i] = p

@@ -21,7 +21,7 @@ import (
 // AssertPipeline fails tb unless the file at goldenPath holds dashboards.RenderPipeline of
 // m's pipeline and extend, and rewrites the file instead with -update or
 // SASQUATCH_UPDATE_GOLDEN=1, as eventmanagertest.AssertPipeline does (the
-// caller's test package declares the -update flag). A difference is
+// -update flag needs no declaration: this package defines it too). A difference is
 // reported without stopping the test (first differing line, want, got);
 // a rendering error or a missing or unreadable file stops it. It is a thin
 // wrapper around ComparePipeline.

@@ -2,6 +2,14 @@
 // eventmanagertest and dashboards/dashboardstest: compare a rendering with
 // a file, or rewrite the file when the test binary runs with -update or
 // SASQUATCH_UPDATE_GOLDEN=1.
+//
+// The -update flag needs no declaration in the user's test package: this
+// package defines it, while the test binary is initialized, unless a
+// package initialized before it already did (then that flag is the switch),
+// as gotest.tools' golden package does. A test package that imports
+// eventmanagertest must therefore not define "update" itself (the flag
+// package panics on a second definition): it reads the switch with
+// flag.Lookup("update").
 package golden
 
 import (
@@ -13,6 +21,23 @@ import (
 	"path/filepath"
 	"strings"
 )
+
+// UpdateFlag is the name of the flag that makes Compare rewrite its file.
+const UpdateFlag = "update"
+
+// The -update flag is defined once, while the package is initialized (the
+// flag must exist before the test binary parses its arguments).
+var _ = defineUpdate()
+
+// defineUpdate defines the -update flag unless it exists already; it
+// reports whether it did.
+func defineUpdate() bool {
+	if flag.Lookup(UpdateFlag) != nil {
+		return false
+	}
+	flag.Bool(UpdateFlag, false, "rewrite the golden files (sasquatch-go's eventmanagertest.AssertPipeline, dashboardstest and the tests' own)")
+	return true
+}
 
 // UpdateEnv is the environment variable that makes Compare rewrite its file
 // when set to 1, for test binaries that declare no -update flag.
@@ -52,7 +77,7 @@ func Updating() bool {
 	if os.Getenv(UpdateEnv) == "1" {
 		return true
 	}
-	f := flag.Lookup("update")
+	f := flag.Lookup(UpdateFlag)
 	return f != nil && f.Value.String() == "true"
 }
 

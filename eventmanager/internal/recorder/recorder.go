@@ -6,11 +6,14 @@ package recorder
 
 import "sync"
 
-// Key is the argument of eventmanager's Publisher.Recording. Only packages
-// of this module can name an internal type, so only they can call that
-// method: this keeps the recorder out of Publisher's usable API without
-// package-level state.
-type Key struct{}
+// Lookup returns what a mock-mode *eventmanager.Publisher[T] recorded (a
+// *Recorder[T]; nil outside mock mode, or for anything else) and its
+// manager's mode. Package eventmanager sets it once, while it is
+// initialized (before any package importing it can run), and nothing changes
+// it afterwards: it is the bridge that keeps the recorder out of Publisher's
+// API and out of go doc, since a generic method cannot be reached from
+// another package without being exported.
+var Lookup func(publisher any) (rec any, mode string)
 
 // Recorder is an append-only, concurrency-safe list of published payloads.
 type Recorder[T any] struct {
