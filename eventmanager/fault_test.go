@@ -487,6 +487,14 @@ func startManager(tb testing.TB, cfg config.Config, opts ...eventmanager.Option)
 	if err != nil {
 		tb.Fatal(err)
 	}
+	// Closed when the test ends (Close runs once: a test's own Close wins),
+	// so that no client or watcher of one test runs on into the next and
+	// trips its goroutine check.
+	tb.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		_ = m.Close(ctx)
+	})
 	if err := m.Initialize(tb.Context()); err != nil {
 		tb.Fatal(err)
 	}
