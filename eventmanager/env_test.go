@@ -47,8 +47,8 @@ type kafkaEnv struct {
 // external broker and registry, or returns "" when it can.
 func fakeOnly(test string) string {
 	switch test {
-	case "TestInjectedProduceErrors":
-		return "it injects produce errors with kfake's ControlKey"
+	case "TestInjectedProduceErrors", "TestStatsBuffered":
+		return "it injects produce errors with, or stops, kfake"
 	case "TestRegistryDownAtStart", "TestLongRegistryDown5s", "TestRaiseOnError", "TestNoSchemaIDZero", "TestFieldTypeGuardBackground", "TestFlushPendingRegistration", "TestCloseEarlyLogWords", "TestCheckOutageMessage":
 		return "it takes the registry down and up with registrytest's SetDown"
 	case "TestFieldTypeGuardReferences":
