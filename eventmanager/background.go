@@ -46,9 +46,6 @@ type retrier struct {
 }
 
 func newRetrier(log *slog.Logger, maxWait time.Duration) *retrier {
-	if maxWait <= 0 {
-		maxWait = time.Minute
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &retrier{log: log, maxWait: maxWait, wake: make(chan struct{}, 1), now: make(chan struct{}, 1), ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }

@@ -46,18 +46,18 @@ func TestFailureLogThrottled(t *testing.T) {
 		}
 		c := &counters{}
 		for range 100 {
-			m.pub.logFailure("query", c, ErrBufferFull)
+			m.logFailure("query", c, ErrBufferFull)
 		}
 		if n := strings.Count(buf.String(), "not delivered"); n != 1 {
 			t.Fatalf("%d log lines for 100 failures in one interval, want 1", n)
 		}
 		time.Sleep(59 * time.Second)
-		m.pub.logFailure("query", c, ErrBufferFull)
+		m.logFailure("query", c, ErrBufferFull)
 		if n := strings.Count(buf.String(), "not delivered"); n != 1 {
 			t.Fatalf("%d log lines before the interval ended, want 1", n)
 		}
 		time.Sleep(time.Second)
-		m.pub.logFailure("query", c, ErrBufferFull)
+		m.logFailure("query", c, ErrBufferFull)
 		if n := strings.Count(buf.String(), "not delivered"); n != 2 {
 			t.Fatalf("%d log lines after the interval, want 2", n)
 		}

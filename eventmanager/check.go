@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"strings"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
 // Stats returns a snapshot of the per-event and total counters. It never
@@ -26,17 +28,17 @@ func (m *Manager) Check(ctx context.Context) error {
 	if err := m.usable(); err != nil {
 		return err
 	}
-	if m.mode != modeKafka {
+	if m.mode != config.ModeKafka {
 		return nil
 	}
 	if failing := m.retry.failing(); len(failing) > 0 {
 		return fmt.Errorf("eventmanager: not ready: retrying in the background: %s", strings.Join(failing, "; "))
 	}
-	if m.kafka.resend.active() {
+	if m.kafka.adopting() {
 		return fmt.Errorf("eventmanager: not ready: topic %q was deleted and recreated; adopting the new topic and sending its events again", m.topic)
 	}
-	if errp := m.kafka.lastFail.Load(); errp != nil {
-		return fmt.Errorf("eventmanager: not ready: the broker refused the last delivery: %w", *errp)
+	if err := m.kafka.refused(); err != nil {
+		return fmt.Errorf("eventmanager: not ready: the broker refused the last delivery: %w", err)
 	}
 	if m.buf.saturated() {
 		events, bytes := m.buf.unsent()

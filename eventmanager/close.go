@@ -3,7 +3,8 @@ package eventmanager
 import (
 	"context"
 	"errors"
-	"time"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
 // Close stops accepting events (a Publish waiting for room returns
@@ -29,7 +30,7 @@ func (m *Manager) close(ctx context.Context) error {
 	m.buf.close(ctx)
 	m.retry.stop()
 	m.stall.end()
-	if m.mode != modeKafka {
+	if m.mode != config.ModeKafka {
 		return nil
 	}
 	defer m.registry.CloseIdleConnections()
@@ -47,7 +48,7 @@ func (m *Manager) close(ctx context.Context) error {
 	}
 	var err error
 	if events, _ := m.buf.unsent(); events > 0 {
-		err = m.flush(ctx)
+		err = m.kafka.drain(ctx)
 	}
 	// The SDK's own count decides: kgo's Flush can report ctx's error
 	// although nothing was left to send.
@@ -55,7 +56,7 @@ func (m *Manager) close(ctx context.Context) error {
 		err = nil
 	}
 	if m.kafka.owns {
-		m.closeClient(ctx)
+		m.kafka.shut(ctx, m.buf)
 	} else if err == nil {
 		m.buf.waitIdle(ctx)
 	}
@@ -76,48 +77,4 @@ func (m *Manager) close(ctx context.Context) error {
 	}
 	m.log.Error(msg, "count", ue.Count, "outcome_unknown", ue.Unknown, "error", err)
 	return ue
-}
-
-// flush sends what the client buffers and what waits to be sent again after a
-// topic recreation, until ctx ends.
-func (m *Manager) flush(ctx context.Context) error {
-	for {
-		if err := m.kafka.client.Flush(ctx); err != nil {
-			return err
-		}
-		if !m.kafka.resend.active() {
-			return nil
-		}
-		if err := m.kafka.resend.wait(ctx); err != nil {
-			return err
-		}
-	}
-}
-
-// closeClient closes the client the manager built: the records still
-// buffered or in flight then fail with kgo.ErrClientClosed (Unknown when
-// they may be in a Produce request written and left unanswered, else
-// Failed: see wireCount). franz-go's
-// Close can wait for a connection's first request (up to its dial timeout),
-// so it is bounded by ctx; the promises that have not run when ctx ends
-// count their events when they run.
-func (m *Manager) closeClient(ctx context.Context) {
-	done := make(chan struct{})
-	go func() {
-		m.kafka.client.Close()
-		m.kafka.resend.stop()
-		m.buf.waitIdle(context.Background())
-		close(done)
-	}()
-	select {
-	case <-done:
-		return
-	case <-ctx.Done():
-	}
-	// The promises of records the client failed while closing are
-	// already queued: give them a moment to run before counting.
-	select {
-	case <-done:
-	case <-time.After(50 * time.Millisecond):
-	}
 }

@@ -8,6 +8,8 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kadm"
 	"github.com/twmb/franz-go/pkg/kerr"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
 // Initialize prepares the manager for [CreatePublisher]. In Kafka mode it checks
@@ -31,7 +33,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 	case stateReady:
 		return nil
 	}
-	if m.mode == modeKafka {
+	if m.mode == config.ModeKafka {
 		bctx, cancel := m.bound(ctx)
 		err := m.connect(bctx)
 		cancel()
@@ -49,7 +51,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 	if !m.life.state.CompareAndSwap(stateNew, stateReady) {
 		return ErrClosed
 	}
-	if m.mode == modeKafka {
+	if m.mode == config.ModeKafka {
 		m.stall.start()
 	}
 	m.log.Debug("metrics event manager initialized", "mode", m.mode.String(), "topic", m.topic)

@@ -7,6 +7,8 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+
+	"github.com/lsst-sqre/sasquatch-go/config"
 )
 
 // Flush waits until every event accepted before the call has been delivered
@@ -29,7 +31,7 @@ import (
 // and before Initialize, it returns nil at once. Flush is safe for
 // concurrent use, with Publish, with other Flush calls and with Close.
 func (m *Manager) Flush(ctx context.Context) error {
-	if m.mode != modeKafka {
+	if m.mode != config.ModeKafka {
 		return nil
 	}
 	m.retry.nudge()

@@ -33,7 +33,7 @@ func (p *Publisher[T]) register(ctx context.Context) (uint32, error) {
 	if err := p.guard(ctx); err != nil {
 		return 0, err
 	}
-	return p.env.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
+	return p.core.registry.Register(ctx, p.codec.FullName(), p.codec.SchemaJSON())
 }
 
 // guard returns a [*FieldTypeChangedError] when a field of the publisher's
@@ -47,7 +47,7 @@ func (p *Publisher[T]) register(ctx context.Context) (uint32, error) {
 // error naming the subject, the reference and the fix (matching
 // schemaregistry.ErrUnavailable when the registry did not answer).
 func (p *Publisher[T]) guard(ctx context.Context) error {
-	latest, err := p.env.registry.LatestResolved(ctx, p.codec.FullName())
+	latest, err := p.core.registry.LatestResolved(ctx, p.codec.FullName())
 	if err != nil {
 		if re := (*schemaregistry.ReferenceError)(nil); errors.As(err, &re) {
 			return fmt.Errorf("eventmanager: event %q: field types not compared with the latest schema of subject %q: %w", p.name, p.Subject(), err)
@@ -61,14 +61,14 @@ func (p *Publisher[T]) guard(ctx context.Context) error {
 	cache := &avro.SchemaCache{}
 	for _, text := range latest.Referenced {
 		if _, err := avro.ParseWithCache(text, "", cache); err != nil {
-			p.env.log.Warn("schema referenced by the latest registered schema not readable as Avro: field types not compared",
+			p.core.log.Warn("schema referenced by the latest registered schema not readable as Avro: field types not compared",
 				"event", p.name, "subject", p.Subject(), "version", version, "error", err)
 			return nil
 		}
 	}
 	old, err := avro.ParseWithCache(latest.Schema, "", cache)
 	if err != nil {
-		p.env.log.Warn("latest registered schema not readable as Avro: field types not compared",
+		p.core.log.Warn("latest registered schema not readable as Avro: field types not compared",
 			"event", p.name, "subject", p.Subject(), "version", version, "error", err)
 		return nil
 	}

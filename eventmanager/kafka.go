@@ -3,7 +3,6 @@ package eventmanager
 import (
 	"fmt"
 	"log/slog"
-	"sync/atomic"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 	"github.com/twmb/franz-go/pkg/sasl"
@@ -13,18 +12,6 @@ import (
 
 	"github.com/lsst-sqre/sasquatch-go/config"
 )
-
-// kafkaLink is the Manager's Kafka client and what watches it.
-type kafkaLink struct {
-	client *kgo.Client
-	owns   bool       // the manager built the client (and closes it)
-	conn   *connWatch // hook on the client the manager built (security.go); nil otherwise
-	wire   *wireCount // hook on the client the manager built (inflight.go); nil otherwise
-	resend *resender  // records sent again after a topic recreation (resend.go)
-	// lastFail is the last authorization failure of a delivery, nil after a
-	// success (check.go).
-	lastFail atomic.Pointer[error]
-}
 
 // KafkaOptions returns the franz-go options that connect a client to the
 // brokers of cfg as the manager's own client connects: seed brokers, TLS and
@@ -78,14 +65,12 @@ func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.
 		kgo.WithHooks(watch),
 	)
 	d := cfg.Delivery
-	if d.DeliveryTimeout > 0 {
-		opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
-	}
+	opts = append(opts, kgo.RecordDeliveryTimeout(d.DeliveryTimeout))
 	// The manager bounds the buffer itself (buffer.go), exactly and before
 	// handing a record over; kgo's own record limit must be one more than
 	// ours (see clampBuffer), and its byte limit (counting headers and
 	// overhead) stays off.
-	opts = append(opts, kgo.MaxBufferedRecords(max(d.MaxBufferedEvents, 1)+1))
+	opts = append(opts, kgo.MaxBufferedRecords(d.MaxBufferedEvents+1))
 	// Initialize checked that the topic exists. If brokers later answer
 	// UNKNOWN_TOPIC_OR_PARTITION (a broker restarting, a leader election),
 	// franz-go's default fails the buffered records after 4 metadata

@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"sync"
 	"sync/atomic"
@@ -13,25 +14,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
-
-type mode int
-
-const (
-	modeKafka mode = iota
-	modeDisabled
-	modeMock
-)
-
-func (m mode) String() string {
-	switch m {
-	case modeDisabled:
-		return "disabled"
-	case modeMock:
-		return "mock"
-	default:
-		return "kafka"
-	}
-}
 
 const (
 	stateNew int32 = iota
@@ -44,20 +26,11 @@ const (
 // start-up, create one Publisher per event type with [CreatePublisher], and call
 // Close at shutdown. Every method is safe for concurrent use.
 type Manager struct {
-	cfg      config.Config
-	mode     mode
-	topic    string
-	log      *slog.Logger
-	opts     options
-	stamp    stamper    // the metadata Publish adds (idsource.go)
-	life     lifecycle  // Initialize and Close
-	events   eventTable // the publishers' names and counters (stats.go)
-	kafka    kafkaLink  // the Kafka client and what watches it (kafka.go)
-	registry *schemaregistry.Client
-	buf      *buffer     // the account of unsent events (buffer.go)
-	retry    *retrier    // start-up steps retried in the background (background.go)
-	stall    *stallWatch // warns when deliveries stall (stall.go)
-	pub      pubEnv      // what publishers use of the manager (pubenv.go)
+	core   // the state the publishers share (core.go)
+	opts   options
+	events eventTable  // the publishers' names and counters (events.go)
+	retry  *retrier    // start-up steps retried in the background (background.go)
+	stall  *stallWatch // warns when deliveries stall (stall.go)
 }
 
 // lifecycle is the state of a Manager between New and Close.
@@ -96,38 +69,28 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
 	m := &Manager{
-		cfg:    cfg,
-		topic:  cfg.Topic(),
 		opts:   o,
-		stamp:  stamper{app: cfg.AppName, now: o.clock, wall: !o.customClock, newID: o.idSource},
 		events: eventTable{byName: make(map[string]*counters)},
-		buf:    newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
+	}
+	m.core = core{
+		manager: m,
+		cfg:     cfg,
+		mode:    cfg.Mode(),
+		topic:   cfg.Topic(),
+		log:     o.logger.With("component", "sasquatch-go", "app", cfg.AppName),
+		stamp:   stamper{app: cfg.AppName, now: o.clock, wall: !o.customClock, newID: o.idSource},
+		buf:     newBuffer(cfg.Delivery.MaxBufferedEvents, cfg.Delivery.MaxBufferedBytes, cfg.Delivery.BlockTimeout),
+		records: sync.Pool{New: func() any { return newEnvelope() }},
 	}
 	m.life.ctx, m.life.end = context.WithCancel(context.Background())
-	switch cfg.Mode() {
-	case config.ModeDisabled:
-		m.mode = modeDisabled
-	case config.ModeMock:
-		m.mode = modeMock
-	default:
-		m.mode = modeKafka
-	}
-	m.log = o.logger.With("component", "sasquatch-go", "app", cfg.AppName)
 	m.retry = newRetrier(m.log, cfg.Delivery.BackoffMax)
-	interval := cfg.Delivery.LogInterval
-	if interval <= 0 {
-		interval = time.Minute
-	}
-	m.pub = pubEnv{manager: m, state: &m.life, mode: m.mode, topic: m.topic, log: m.log, buf: m.buf, stamp: &m.stamp,
-		kafka: &m.kafka, reg: cfg.Registry, raise: cfg.RaiseOnError, interval: interval,
-		records: &sync.Pool{New: func() any { return newEnvelope() }}}
-	m.stall = newStallWatch(m.buf, m.log, interval, func(now time.Time) { m.pub.reportFailures(&m.events, now) })
+	m.stall = newStallWatch(m.buf, m.log, cfg.Delivery.LogInterval, func(now time.Time) { m.reportFailures(&m.events, now) })
 	// Warnings include the notes about the environment only for a Config
 	// read from it (config.FromEnv...), never for one built in code.
 	for _, w := range cfg.Warnings() {
 		m.log.Warn("metrics configuration: " + w)
 	}
-	if m.mode != modeKafka {
+	if m.mode != config.ModeKafka {
 		return m, nil
 	}
 
@@ -136,13 +99,12 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
 	m.registry = reg
-	m.pub.registry = reg
 
 	if o.client != nil {
 		m.kafka.client = o.client
 		m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 		m.clampBuffer()
-		m.pub.maxValue = valueLimit(m.kafka.client)
+		m.maxValue = valueLimit(m.kafka.client)
 		return m, nil
 	}
 	m.kafka.conn = &connWatch{}
@@ -161,7 +123,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	m.kafka.owns = true
 	m.kafka.resend = newResender(m.kafka.client, m.topic, m.log)
 	m.clampBuffer()
-	m.pub.maxValue = valueLimit(m.kafka.client)
+	m.maxValue = valueLimit(m.kafka.client)
 	return m, nil
 }
 
@@ -207,5 +169,15 @@ func (m *Manager) register(name string, sh shape) (*counters, error) {
 	return m.events.add(name, sh)
 }
 
-// usable reports the lifecycle error, if any.
-func (m *Manager) usable() error { return m.pub.usable() }
+// Format implements fmt.Formatter: every verb prints a one-line summary of
+// the manager, its configuration as config.Config prints it (secrets
+// redacted). Without it fmt would print the configuration field by field,
+// passwords included, as it cannot call the redacting methods of an
+// unexported field.
+func (m *Manager) Format(f fmt.State, _ rune) {
+	if m == nil {
+		_, _ = io.WriteString(f, "eventmanager.Manager(nil)")
+		return
+	}
+	_, _ = io.WriteString(f, "eventmanager.Manager{"+m.cfg.String()+"}")
+}

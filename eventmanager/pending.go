@@ -24,7 +24,7 @@ func (p *Publisher[T]) publishSlow(r *kgo.Record) {
 	}
 	p.mu.Unlock()
 	binary.BigEndian.PutUint32(r.Value[1:5], p.schemaID.Load())
-	p.env.kafka.resend.produce(r, p.promise)
+	p.core.kafka.produce(r, p.promise)
 }
 
 // registerPending is the background task of a publisher created while the
@@ -57,7 +57,7 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 		p.mu.Unlock()
 		for _, r := range batch {
 			binary.BigEndian.PutUint32(r.Value[1:5], uint32(id))
-			p.env.kafka.resend.produce(r, p.promise)
+			p.core.kafka.produce(r, p.promise)
 		}
 	}
 }

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twmb/franz-go/pkg/kgo"
 
+	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/recorder"
 	"github.com/lsst-sqre/sasquatch-go/payload"
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
@@ -29,7 +30,7 @@ const (
 // once per event type at start-up with [CreatePublisher] and share it; it is safe
 // for concurrent use.
 type Publisher[T any] struct {
-	env      *pubEnv // what it uses of its Manager (pubenv.go)
+	core     *core // the state it shares with its Manager (core.go)
 	name     string
 	codec    *payload.Codec[T]
 	schemaID atomic.Uint32 // set before state becomes pubReady
@@ -108,11 +109,11 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 	if err != nil {
 		return nil, err
 	}
-	p := &Publisher[T]{env: &m.pub, name: name, codec: codec, stats: stats}
+	p := &Publisher[T]{core: &m.core, name: name, codec: codec, stats: stats}
 	switch m.mode {
-	case modeMock:
+	case config.ModeMock:
 		p.rec = &recorder.Recorder[T]{}
-	case modeKafka:
+	case config.ModeKafka:
 		p.promise = p.delivered
 		rctx, cancel := m.bound(ctx)
 		id, err := p.register(rctx) // guard.go: the field-type guard, then Register
@@ -142,13 +143,13 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 }
 
 // Manager returns the manager the publisher was created with.
-func (p *Publisher[T]) Manager() *Manager { return p.env.manager }
+func (p *Publisher[T]) Manager() *Manager { return p.core.manager }
 
 // Name returns the event name the publisher was created with.
 func (p *Publisher[T]) Name() string { return p.name }
 
 // Subject returns the schema registry subject of the event's schema.
-func (p *Publisher[T]) Subject() string { return p.env.reg.Subject(p.codec.FullName()) }
+func (p *Publisher[T]) Subject() string { return p.core.cfg.Registry.Subject(p.codec.FullName()) }
 
 // SchemaID returns the registry id of the event's schema: 0 outside Kafka
 // mode and while the registration is still being retried.
@@ -158,32 +159,6 @@ func (p *Publisher[T]) SchemaID() uint32 {
 	}
 	return p.schemaID.Load()
 }
-
-// recording returns what the publisher recorded (a *recorder.Recorder[T],
-// nil outside mock mode) and its manager's mode, for package
-// eventmanagertest through recorder.Lookup.
-func (p *Publisher[T]) recording() (rec any, mode string) {
-	if p.rec == nil {
-		return nil, p.env.mode.String()
-	}
-	return p.rec, p.env.mode.String()
-}
-
-// recordingSource is every *Publisher[T].
-type recordingSource interface{ recording() (any, string) }
-
-// The bridge to package eventmanagertest (see recorder.Lookup), set once
-// while the package is initialized: the only package-level assignment of
-// the module, kept because Publisher's recorder must not be in its API.
-var _ = func() bool {
-	recorder.Lookup = func(p any) (any, string) {
-		if s, ok := p.(recordingSource); ok {
-			return s.recording()
-		}
-		return nil, ""
-	}
-	return true
-}()
 
 // Publish adds the metadata (a random event id, the application name and the
 // current time), encodes the event and hands it to the Kafka client. It never
@@ -227,7 +202,7 @@ func (p *Publisher[T]) TryPublish(ctx context.Context, event T) error {
 // (config.Delivery.LogInterval), 1m when unset. Code that logs the errors
 // Publish returns, such as package httpmetrics, throttles its lines to it
 // too, so that one setting rules every metrics log line of an application.
-func (p *Publisher[T]) LogInterval() time.Duration { return p.env.interval }
+func (p *Publisher[T]) LogInterval() time.Duration { return p.core.cfg.Delivery.LogInterval }
 
 // PublishWithMetadata is Publish that also returns the metadata the SDK added to
 // the event: its id, the application name and its time (TimestampNS, the
@@ -245,12 +220,12 @@ func (p *Publisher[T]) PublishWithMetadata(ctx context.Context, event T) (payloa
 // not nil, and waits for room in a full buffer (METRICS_BLOCK_TIMEOUT) only
 // when wait is true.
 func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metadata, wait bool) error {
-	m := p.env
+	m := p.core
 	if err := m.usable(); err != nil {
 		return err
 	}
 	switch m.mode {
-	case modeDisabled:
+	case config.ModeDisabled:
 		if err := p.codec.Validate(event); err != nil {
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
@@ -265,7 +240,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 				slog.String("event", p.name), slog.Any("payload", *event))
 		}
 		return nil
-	case modeMock:
+	case config.ModeMock:
 		if err := p.codec.Validate(event); err != nil {
 			p.stats.rejected.Add(1)
 			return err // names the event and the field
@@ -329,7 +304,7 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 		}
 		p.stats.dropped.Add(1)
 		m.logFailure(p.name, p.stats, ErrBufferFull)
-		if m.raise {
+		if m.cfg.RaiseOnError {
 			return fmt.Errorf("eventmanager: event %q: %w", p.name, ErrBufferFull)
 		}
 		return nil
@@ -344,16 +319,16 @@ func (p *Publisher[T]) publish(ctx context.Context, event *T, out *payload.Metad
 	}
 	// The record is detached from the caller's ctx: kgo would otherwise fail
 	// it when a request's context ends.
-	m.kafka.resend.produce(r, p.promise)
+	m.kafka.produce(r, p.promise)
 	return nil
 }
 
 // fail counts an accepted record that will never be sent.
 func (p *Publisher[T]) fail(r *kgo.Record, err error) {
 	p.stats.failed.Add(1)
-	p.env.logFailure(p.name, p.stats, err)
-	p.env.buf.finish(recordEpoch(r), outFailed)
-	p.env.buf.release(cost(cap(r.Value)))
+	p.core.logFailure(p.name, p.stats, err)
+	p.core.buf.finish(recordEpoch(r), outFailed)
+	p.core.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
@@ -365,10 +340,8 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 	case err == nil:
 		out = outDelivered
 		p.stats.delivered.Add(1)
-		if p.env.kafka.lastFail.Load() != nil {
-			p.env.kafka.lastFail.Store(nil)
-		}
-	case retryable(err) && p.env.kafka.resend.add(r, p.promise):
+		p.core.kafka.delivered()
+	case p.core.kafka.resent(r, err, p.promise):
 		// The topic was deleted and recreated: the record is sent again
 		// once the client adopted the new topic (resend.go); it keeps its
 		// room in the buffer meanwhile.
@@ -379,24 +352,22 @@ func (p *Publisher[T]) delivered(r *kgo.Record, err error) {
 		// certainly was not written. Published never decreases (it is a
 		// Prometheus counter), so the event is Failed.
 		p.stats.failed.Add(1)
-		p.env.logFailure(p.name, p.stats, err)
-	case errors.Is(err, errNotResent) && p.env.kafka.wire.unanswered(),
-		errors.Is(err, kgo.ErrClientClosed) && !errors.Is(err, errNotResent) && p.env.kafka.wire.mayBeWritten(r):
-		// Close's ctx expired and the client was closed with the record
-		// in a Produce request that may have been written and was not
-		// answered (inflight.go): it may or may not be in the topic.
+		p.core.logFailure(p.name, p.stats, err)
+	case p.core.kafka.maybeWritten(r, err):
+		// In a Produce request left unanswered when Close closed the
+		// client: it may or may not be in the topic.
 		out = outUnknown
 		p.stats.unknown.Add(1)
-		p.env.logFailure(p.name, p.stats, err)
+		p.core.logFailure(p.name, p.stats, err)
 	default:
 		// Among them the records the client failed at close that no
 		// written request can hold: certainly not written.
 		p.stats.failed.Add(1)
-		p.env.noteProduceError(err)
-		p.env.logFailure(p.name, p.stats, err)
+		p.core.kafka.failed(err)
+		p.core.logFailure(p.name, p.stats, err)
 	}
-	p.env.buf.finish(recordEpoch(r), out)
-	p.env.buf.release(cost(cap(r.Value)))
+	p.core.buf.finish(recordEpoch(r), out)
+	p.core.buf.release(cost(cap(r.Value)))
 	p.recycle(r)
 }
 
@@ -409,5 +380,5 @@ func (p *Publisher[T]) recycle(r *kgo.Record) {
 		return
 	}
 	e.reset()
-	p.env.records.Put(e)
+	p.core.records.Put(e)
 }

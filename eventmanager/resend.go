@@ -62,14 +62,14 @@ func newResender(cl *kgo.Client, topic string, log *slog.Logger) *resender {
 // can have written them (see Publisher.delivered).
 var errNotResent = fmt.Errorf("recreated topic not adopted before close: %w", kgo.ErrClientClosed)
 
-// retryable reports whether a record failed because its topic was recreated
+// topicRecreated reports whether a record failed because its topic was recreated
 // (UNKNOWN_TOPIC_ID) or purged by the resender itself. franz-go does not
 // export the purge error, so it is matched by its text.
-func retryable(err error) bool {
+func topicRecreated(err error) bool {
 	return errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered"
 }
 
-// add queues a record the client failed with a retryable error, and starts a
+// add queues a record the client failed with a topicRecreated error, and starts a
 // pass if none runs. It reports false once the resender is stopped (the
 // record is then counted as the promise's error says).
 func (s *resender) add(r *kgo.Record, promise func(*kgo.Record, error)) bool {

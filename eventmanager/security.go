@@ -19,19 +19,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
-// Format implements fmt.Formatter: every verb prints a one-line summary of
-// the manager, its configuration as config.Config prints it (secrets
-// redacted). Without it fmt would print the configuration field by field,
-// passwords included, as it cannot call the redacting methods of an
-// unexported field.
-func (m *Manager) Format(f fmt.State, _ rune) {
-	if m == nil {
-		_, _ = io.WriteString(f, "eventmanager.Manager(nil)")
-		return
-	}
-	_, _ = io.WriteString(f, "eventmanager.Manager{"+m.cfg.String()+"}")
-}
-
 // fatal reports whether a start-up error is a usage or configuration error
 // that retrying in the background cannot cure: a missing or unwritable
 // topic, refused Kafka credentials or certificates, or a registry refusal

@@ -29,7 +29,7 @@ type stallWatch struct {
 	log      *slog.Logger
 	after    time.Duration
 	interval time.Duration
-	report   func(now time.Time) // at each check: the failures left unlogged (pubEnv.reportFailures)
+	report   func(now time.Time) // at each check: the failures left unlogged (core.reportFailures)
 
 	once, stopOnce sync.Once
 	stop           chan struct{}
