@@ -13,6 +13,29 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
+// refused reports whether a start-up error is a refusal that retrying
+// cannot cure: a usage or configuration error (a missing or unwritable
+// topic, Kafka credentials or certificates refused, a request the registry
+// refused: bad credentials, an untrusted certificate, a wrong URL) or a
+// schema the registry or the field-type guard refused. The rest (a broker
+// or registry that does not answer, or answers that it is unavailable) is
+// the infrastructure's state, which changes.
+func refused(err error) bool {
+	return errors.As(err, new(*TopicError)) || errors.Is(err, ErrAuthentication) || errors.Is(err, ErrTLS) ||
+		errors.As(err, new(*schemaregistry.RequestError)) || errors.As(err, new(*schemaregistry.IncompatibleError)) ||
+		errors.As(err, new(*FieldTypeChangedError))
+}
+
+// retryLater is the one rule for a start-up step that failed (Initialize's
+// checks, a publisher's registration): it is left to the background retrier,
+// and the call succeeds, when METRICS_RAISE_ON_ERROR is false, the caller's
+// ctx has not ended and err is not a refusal (see refused); otherwise the
+// call returns err. Once in the background, a step is retried whatever its
+// later errors: see retrier.
+func (m *Manager) retryLater(ctx context.Context, err error) bool {
+	return !m.cfg.RaiseOnError && ctx.Err() == nil && !refused(err)
+}
+
 // A task is start-up work that failed because Kafka or the registry was
 // unreachable and is retried in the background (METRICS_RAISE_ON_ERROR=false).
 // run returns nil when the task is done, or the error to log before the next
@@ -182,7 +205,7 @@ func (r *retrier) loop() {
 			// Log the 1st, 2nd, 4th, 8th... failure of a row, not each one.
 			if n := attempt + 1; n&(n-1) == 0 {
 				level, msg := slog.LevelWarn, "metrics start-up step failed, retrying in the background"
-				if fatal(err) {
+				if refused(err) {
 					level, msg = slog.LevelError, "metrics start-up step refused, retrying in the background until the configuration or the service is fixed: events stay buffered meanwhile"
 				}
 				r.log.Log(r.ctx, level, msg, "step", t.name, "attempt", n, "error", err)

@@ -41,7 +41,7 @@ func (m *Manager) Initialize(ctx context.Context) error {
 			if m.life.state.Load() == stateClosed {
 				return ErrClosed
 			}
-			if fatal(err) || m.cfg.RaiseOnError || ctx.Err() != nil {
+			if !m.retryLater(ctx, err) {
 				return err
 			}
 			m.log.Warn("metrics infrastructure unreachable at start-up: events are buffered and sent once it answers", "error", err)
@@ -72,7 +72,7 @@ const connectTimeout = 10 * time.Second
 // connect checks that the registry answers, that the topic exists and is
 // writable, and that the broker grants this client an idempotent producer
 // id. A [*TopicError] is a usage error and a [*SecurityError] or a registry
-// refusal a configuration error (see fatal); anything else is an
+// refusal a configuration error (see refused); anything else is an
 // infrastructure error worth retrying.
 //
 // franz-go dials with its own timeout (10 s), whatever the request's ctx

@@ -15,7 +15,6 @@ import (
 	"github.com/lsst-sqre/sasquatch-go/config"
 	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/recorder"
 	"github.com/lsst-sqre/sasquatch-go/payload"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
 
 // Publisher states. A publisher only ever goes from pending to ready: a
@@ -55,10 +54,12 @@ type pendingFlusher interface {
 // it there after setting the subject's compatibility. Call it once per event type at start-up: this
 // is where every expensive step happens, so Publish does none of them.
 //
-// When the registry is unreachable and METRICS_RAISE_ON_ERROR is false,
-// [CreatePublisher] still succeeds: it logs, keeps registering in the background
-// (capped exponential backoff with jitter), and the publisher buffers events
-// until the schema id is known.
+// When the registry is unreachable (any failure but a refusal: a request
+// or schema the registry refused, a field whose type changed) and
+// METRICS_RAISE_ON_ERROR is false, [CreatePublisher] still succeeds, as
+// [Manager.Initialize] does for the same kind of failure: it logs, keeps
+// registering in the background (capped exponential backoff with jitter),
+// and the publisher buffers events until the schema id is known.
 //
 // Errors, in every mode: [ErrNotInitialized], [ErrClosed], a
 // [*DuplicateEventError], a [*TagConflictError]
@@ -124,15 +125,15 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 		case m.life.state.Load() == stateClosed:
 			m.events.remove(name)
 			return nil, ErrClosed
-		case errors.As(err, new(*FieldTypeChangedError)):
-			m.events.remove(name)
-			return nil, err // names the event, the subject and the fields
-		case errors.Is(err, schemaregistry.ErrUnavailable) && !m.cfg.RaiseOnError && ctx.Err() == nil:
+		case m.retryLater(ctx, err):
 			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
 				"event", name, "subject", subject, "error", err)
 			p.state.Store(pubPending)
 			m.events.addPending(p)
 			m.retry.add(task{name: "register " + subject, event: name, run: p.registerPending, last: err})
+		case errors.As(err, new(*FieldTypeChangedError)):
+			m.events.remove(name)
+			return nil, err // names the event, the subject and the fields
 		default:
 			m.events.remove(name)
 			return nil, fmt.Errorf("eventmanager: event %q: register schema: %w", name, err)

@@ -16,18 +16,7 @@ import (
 	"github.com/twmb/franz-go/pkg/kgo"
 
 	"github.com/lsst-sqre/sasquatch-go/config"
-	"github.com/lsst-sqre/sasquatch-go/schemaregistry"
 )
-
-// fatal reports whether a start-up error is a usage or configuration error
-// that retrying in the background cannot cure: a missing or unwritable
-// topic, refused Kafka credentials or certificates, or a registry refusal
-// (bad credentials, untrusted certificate, wrong URL).
-func fatal(err error) bool {
-	var te *TopicError
-	var re *schemaregistry.RequestError
-	return errors.As(err, &te) || errors.Is(err, ErrAuthentication) || errors.Is(err, ErrTLS) || errors.As(err, &re)
-}
 
 // securityError translates an error of the start-up Kafka check into a
 // [*SecurityError] when it shows that the brokers refused this client's
