@@ -3,6 +3,8 @@ package eventmanager
 import (
 	"sync"
 	"sync/atomic"
+
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/throttle"
 )
 
 // eventTable holds the publishers' event names and counters. Its mutex is
@@ -104,7 +106,7 @@ type counters struct {
 	failed    atomic.Uint64
 	unknown   atomic.Uint64
 	dropped   atomic.Uint64
-	lastLog   atomic.Int64           // unix ns of the last failure log line, for throttling
+	line      throttle.Line          // the rate limit of its failure log lines
 	reported  atomic.Uint64          // failed+unknown+dropped when the last line was logged
 	lastErr   atomic.Pointer[errBox] // the last cause of a failure, for the summary line
 }

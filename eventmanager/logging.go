@@ -3,6 +3,7 @@ package eventmanager
 import (
 	"context"
 	"log/slog"
+	"time"
 )
 
 // quiet wraps the handler franz-go logs through (kslog) so that its
@@ -37,3 +38,46 @@ func (h quiet) WithAttrs(attrs []slog.Attr) slog.Handler { return quiet{h.Handle
 
 // WithGroup implements slog.Handler.
 func (h quiet) WithGroup(name string) slog.Handler { return quiet{h.Handler.WithGroup(name)} }
+
+// logFailure logs a delivery failure of an event at most once per
+// METRICS_LOG_INTERVAL, with the cause and the counts. The failures it does
+// not log are reported, with their count and last cause, by reportFailures
+// once the interval has passed (a burst of failures is never summed up as
+// its first one).
+func (e *core) logFailure(event string, c *counters, err error) {
+	if b := c.lastErr.Load(); b == nil || b.err != err {
+		c.lastErr.Store(&errBox{err})
+	}
+	if c.line.Take(time.Now(), e.cfg.Delivery.LogInterval) {
+		e.logUndelivered(event, c, err)
+	}
+}
+
+// reportFailures logs, for each event whose failures logFailure left
+// unlogged, one line with their count and last cause, once
+// METRICS_LOG_INTERVAL has passed since its last line.
+func (e *core) reportFailures(t *eventTable, now time.Time) {
+	t.each(func(event string, c *counters) {
+		if c.undelivered() == c.reported.Load() || !c.line.TakeOverdue(now, e.cfg.Delivery.LogInterval) {
+			return
+		}
+		var err error
+		if b := c.lastErr.Load(); b != nil {
+			err = b.err
+		}
+		e.logUndelivered(event, c, err)
+	})
+}
+
+// logUndelivered logs the line of logFailure and reportFailures: the
+// events not delivered since the last line, the cause of the last one, and
+// the totals.
+func (e *core) logUndelivered(event string, c *counters, err error) {
+	s := c.snapshot()
+	total := s.Failed + s.Unknown + s.Dropped
+	since := total - c.reported.Swap(total)
+	e.log.Warn("metrics events not delivered",
+		"event", event, "count", since, "error", err,
+		"failed_total", s.Failed, "unknown_total", s.Unknown, "dropped_total", s.Dropped,
+		"next_report_after", e.cfg.Delivery.LogInterval.String())
+}

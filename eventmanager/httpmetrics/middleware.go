@@ -6,10 +6,10 @@ import (
 	"net/http"
 	"path"
 	"strings"
-	"sync/atomic"
 	"time"
 
 	"github.com/lsst-sqre/sasquatch-go/eventmanager"
+	"github.com/lsst-sqre/sasquatch-go/eventmanager/internal/throttle"
 )
 
 // Middleware publishes one event per request of the handlers it wraps. Build
@@ -25,8 +25,7 @@ type Middleware[T any] struct {
 	// published: METRICS_LOG_INTERVAL, the publisher's manager's.
 	interval time.Duration
 
-	lastLog    atomic.Int64 // unix ns of the last "not published" log line
-	suppressed atomic.Int64 // errors not logged since
+	line throttle.Line // the rate limit of its "not published" log lines
 }
 
 // New returns middleware that publishes an Event per request with p, whose
@@ -145,15 +144,12 @@ func (m *Middleware[T]) record(r *http.Request, rw *responseWriter, start time.T
 // logError logs a Publish error, at most once per m.interval, with the
 // number of errors not logged since the previous line.
 func (m *Middleware[T]) logError(ctx context.Context, err error) {
-	now := time.Now().UnixNano()
-	last := m.lastLog.Load()
-	if last != 0 && now-last < int64(m.interval) || !m.lastLog.CompareAndSwap(last, now) {
-		m.suppressed.Add(1)
+	if !m.line.TakeOrCount(time.Now(), m.interval) {
 		return
 	}
 	m.log.LogAttrs(ctx, slog.LevelWarn, "httpmetrics: request event not published",
 		slog.String("event", m.pub.Name()), slog.Any("error", err),
-		slog.Int64("suppressed", m.suppressed.Swap(0)),
+		slog.Int64("suppressed", m.line.Suppressed()),
 		slog.String("next_report_after", m.interval.String()))
 }
 
