@@ -43,8 +43,8 @@ func (m *Manager) close(ctx context.Context) error {
 	// Background retries are stopped: give events still waiting for their
 	// schema one last chance within ctx.
 	var lost int64
-	for _, f := range m.events.pending() {
-		lost += f.flushPending(ctx)
+	for _, f := range m.events.unregisteredPublishers() {
+		lost += f.lastRegistration(ctx)
 	}
 	var err error
 	if events, _ := m.buf.unsent(); events > 0 {

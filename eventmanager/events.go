@@ -13,7 +13,7 @@ type eventTable struct {
 	mu       sync.Mutex
 	byName   map[string]*counters
 	shapes   map[string]shape // each event's tags and plain fields
-	flushers []pendingFlusher // publishers created while the registry was unreachable
+	unregistered []closingRegistration // publishers created while the registry was unreachable
 }
 
 // add reserves an event name with its shape; it returns the event's
@@ -46,19 +46,19 @@ func (t *eventTable) remove(name string) {
 	t.mu.Unlock()
 }
 
-// addPending remembers a publisher whose schema is registered in the
+// addUnregistered remembers a publisher whose schema is registered in the
 // background, for Close.
-func (t *eventTable) addPending(f pendingFlusher) {
+func (t *eventTable) addUnregistered(f closingRegistration) {
 	t.mu.Lock()
-	t.flushers = append(t.flushers, f)
+	t.unregistered = append(t.unregistered, f)
 	t.mu.Unlock()
 }
 
-// pending returns the publishers addPending remembered.
-func (t *eventTable) pending() []pendingFlusher {
+// pending returns the publishers addUnregistered remembered.
+func (t *eventTable) unregisteredPublishers() []closingRegistration {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	return append([]pendingFlusher(nil), t.flushers...)
+	return append([]closingRegistration(nil), t.unregistered...)
 }
 
 // stats returns a snapshot of every event's counters and their sum.

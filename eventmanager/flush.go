@@ -35,7 +35,7 @@ func (m *Manager) Flush(ctx context.Context) error {
 		return nil
 	}
 	m.retry.nudge()
-	f := m.buf.flush(ctx)
+	f := m.buf.waitAccepted(ctx)
 	if f.left == 0 && f.failed == 0 && f.unknown == 0 {
 		return nil
 	}
@@ -50,7 +50,7 @@ func (m *Manager) Flush(ctx context.Context) error {
 
 // cause says why the events a flush waited for ended undelivered, when its
 // ctx did not end first.
-func (f flushed) cause() error {
+func (f waited) cause() error {
 	var parts []string
 	if f.failed > 0 {
 		parts = append(parts, fmt.Sprintf("%s failed", events(f.failed)))
@@ -146,19 +146,19 @@ func (b *buffer) finish(ep *epoch, out outcome) {
 	b.fl.mu.Unlock()
 }
 
-// flushed is what a flush saw of the events it waited for: how many were
+// waited is what a flush saw of the events it waited for: how many were
 // still open when it returned, and how many ended without delivery while
 // it waited (those that ended so before it began are not counted), Failed
 // or Unknown as [Manager.Stats] counts them; err is ctx's error when it
 // ended first.
-type flushed struct {
+type waited struct {
 	left, failed, unknown int64
 	err                   error
 }
 
-// flush starts a new epoch and waits, until ctx ends, for the earlier ones
+// waitAccepted starts a new epoch and waits, until ctx ends, for the earlier ones
 // to drain.
-func (b *buffer) flush(ctx context.Context) flushed {
+func (b *buffer) waitAccepted(ctx context.Context) waited {
 	b.fl.waiters.Add(1)
 	defer b.fl.waiters.Add(-1)
 	b.fl.mu.Lock()
@@ -171,7 +171,7 @@ func (b *buffer) flush(ctx context.Context) flushed {
 	for i, e := range wait {
 		before[i] = mark{e.failed.Load(), e.unknown.Load()}
 	}
-	count := func() (f flushed) {
+	count := func() (f waited) {
 		for i, e := range wait {
 			f.left += e.open()
 			f.failed += e.failed.Load() - before[i].failed

@@ -12,9 +12,9 @@ import (
 func TestFlushWaitsOnlyForEarlierEvents(t *testing.T) {
 	b := newBuffer(100, 1<<20, 0)
 	early := []*epoch{b.enroll(), b.enroll(), b.enroll()}
-	done := make(chan flushed, 1)
+	done := make(chan waited, 1)
 	go func() {
-		f := b.flush(context.Background())
+		f := b.waitAccepted(context.Background())
 		if f.err != nil {
 			t.Error(f.err)
 		}
@@ -40,13 +40,13 @@ func TestFlushWaitsOnlyForEarlierEvents(t *testing.T) {
 	// The late events are the next Flush's.
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	if f := b.flush(ctx); f.left != 2 || f.failed != 0 || f.unknown != 0 || f.err == nil {
+	if f := b.waitAccepted(ctx); f.left != 2 || f.failed != 0 || f.unknown != 0 || f.err == nil {
 		t.Fatalf("flush with 2 late events open and an expired ctx = %+v; want 2 left, context canceled", f)
 	}
 	for _, ep := range late {
 		b.finish(ep, outDelivered)
 	}
-	if f := b.flush(ctx); f != (flushed{}) {
+	if f := b.waitAccepted(ctx); f != (waited{}) {
 		t.Fatalf("flush with nothing open = %+v; want nothing", f)
 	}
 }

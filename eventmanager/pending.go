@@ -62,10 +62,10 @@ func (p *Publisher[T]) registerPending(ctx context.Context) error {
 	}
 }
 
-// flushPending gives a publisher whose schema is still not registered at
+// lastRegistration gives a publisher whose schema is still not registered at
 // Close one last attempt, and fails what still waits. It returns the number
 // of events lost.
-func (p *Publisher[T]) flushPending(ctx context.Context) int64 {
+func (p *Publisher[T]) lastRegistration(ctx context.Context) int64 {
 	if p.state.Load() != pubPending {
 		return 0
 	}

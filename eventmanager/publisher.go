@@ -42,9 +42,9 @@ type Publisher[T any] struct {
 	pending []*kgo.Record // encoded with schema id 0, sent once registered
 }
 
-// pendingFlusher is the part of a Publisher the Manager needs at Close.
-type pendingFlusher interface {
-	flushPending(ctx context.Context) (lost int64)
+// closingRegistration is the part of a Publisher the Manager needs at Close.
+type closingRegistration interface {
+	lastRegistration(ctx context.Context) (lost int64)
 }
 
 // CreatePublisher validates T, derives its Avro schema (record name = name,
@@ -129,7 +129,7 @@ func createPublisher[T any](ctx context.Context, m *Manager, name string, codec 
 			m.log.Warn("schema registry unreachable: events are buffered and sent once the schema is registered",
 				"event", name, "subject", subject, "error", err)
 			p.state.Store(pubPending)
-			m.events.addPending(p)
+			m.events.addUnregistered(p)
 			m.retry.add(task{name: "register " + subject, event: name, run: p.registerPending, last: err})
 		case errors.As(err, new(*FieldTypeChangedError)):
 			m.events.remove(name)
