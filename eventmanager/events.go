@@ -10,9 +10,9 @@ import (
 // eventTable holds the publishers' event names and counters. Its mutex is
 // never held during I/O, so that Stats and Close never wait for it.
 type eventTable struct {
-	mu       sync.Mutex
-	byName   map[string]*counters
-	shapes   map[string]shape // each event's tags and plain fields
+	mu           sync.Mutex
+	byName       map[string]*counters
+	shapes       map[string]shape      // each event's tags and plain fields
 	unregistered []closingRegistration // publishers created while the registry was unreachable
 }
 
