@@ -51,6 +51,22 @@ func holdRequests(t *testing.T, c *kfake.Cluster, key kmsg.Key) (entered <-chan 
 // WithKafkaOptions, so when it fires the manager has seen the write.
 type produceWritten chan struct{}
 
+// clientClosed is closed when the Kafka client finished closing
+// (kgo.HookClientClosed): its requests are aborted by then, so that a
+// request the broker holds can be released without its answer reaching
+// the client. Close returns at its ctx, possibly before the client's own
+// Close got that far; a test releasing the request earlier would see it
+// answered.
+type clientClosed chan struct{}
+
+func (c clientClosed) OnClientClosed(*kgo.Client) { close(c) }
+
+// awaitClosed waits for c, within the tests' bound.
+func (c clientClosed) awaitClosed(t *testing.T) {
+	t.Helper()
+	within(t, "the Kafka client to close", func() error { <-c; return nil })
+}
+
 func (w produceWritten) OnBrokerWrite(_ kgo.BrokerMetadata, key int16, _ int, _, _ time.Duration, err error) {
 	if key == int16(kmsg.Produce) && err == nil {
 		signalTest(w)
@@ -66,8 +82,8 @@ func TestFlushDuringCloseAgreesWithStats(t *testing.T) {
 	if env.cluster == nil {
 		t.Skip("needs kfake's ControlKey")
 	}
-	written := make(produceWritten, 1)
-	m, q := startQueries(t, env.cfg, eventmanager.WithKafkaOptions(kgo.WithHooks(written)))
+	written, closed := make(produceWritten, 1), make(clientClosed)
+	m, q := startQueries(t, env.cfg, eventmanager.WithKafkaOptions(kgo.WithHooks(written, closed)))
 	entered, release := holdRequests(t, env.cluster, kmsg.Produce)
 	const n = 200
 	for range n {
@@ -85,6 +101,7 @@ func TestFlushDuringCloseAgreesWithStats(t *testing.T) {
 	defer cancel()
 	closeErr := within(t, "Close with a request in flight", func() error { return m.Close(ctx) })
 	flushErr := within(t, "Flush during Close", func() error { return <-flushed })
+	closed.awaitClosed(t)
 	release()
 	st := m.Stats().Total
 	checkAccount(t, st)
@@ -115,8 +132,8 @@ func TestUnknownOnlyWhatWasSent(t *testing.T) {
 	if env.cluster == nil {
 		t.Skip("needs kfake's ControlKey")
 	}
-	written := make(produceWritten, 1)
-	m, q := startQueries(t, env.cfg, eventmanager.WithKafkaOptions(kgo.WithHooks(written)))
+	written, closed := make(produceWritten, 1), make(clientClosed)
+	m, q := startQueries(t, env.cfg, eventmanager.WithKafkaOptions(kgo.WithHooks(written, closed)))
 	entered, release := holdRequests(t, env.cluster, kmsg.Produce)
 	const first, later = 10, 2000
 	for range first {
@@ -134,6 +151,7 @@ func TestUnknownOnlyWhatWasSent(t *testing.T) {
 	ctx, cancel := context.WithTimeout(t.Context(), 200*time.Millisecond)
 	defer cancel()
 	err := within(t, "Close with a request in flight", func() error { return m.Close(ctx) })
+	closed.awaitClosed(t)
 	release()
 	waitFor(t, "every outcome reported", func() bool { return m.Stats().Total.Pending() == 0 })
 	st := m.Stats().Total
