@@ -50,33 +50,41 @@ type credentials struct{ user, password string }
 
 type cacheKey struct{ subject, schema string }
 
-// New returns a Client for the registry settings of a configuration, as
-// config.FromEnv or config.Config.Resolve leave them: the config package
-// owns their rules (URL, credentials, suffix, compatibility, timeout) and
-// reports every bad variable; New only refuses what it cannot use, an
-// empty URL or one without a host, and returns the error of cfg.CertPool (an *config.Error naming
-// SCHEMA_MANAGER_CA_PATH) when the CA file of an https registry cannot be
-// used. A zero Timeout or Compatibility selects config's defaults (10 s,
-// NONE). Its only I/O is reading that CA file.
-func New(cfg config.Registry) (*Client, error) {
+// New returns a Client for the registry settings cfg, as config.FromEnv,
+// config.Config.Resolve and config.Config.Load leave them: the config
+// package owns their rules (URL, credentials, suffix, compatibility,
+// timeout, defaults) and reports every bad setting, so New does not check
+// them again. It refuses only what it cannot use, an empty URL or one
+// without a host, and drops a trailing slash from the URL (srclient
+// appends paths to it). A Registry written in code and not resolved gets
+// config's defaults for a zero Timeout or Compatibility
+// (config.Registry.WithDefaults); Compatibility is sent as given, so write
+// it with config's constants (config.CompatibilityFull).
+//
+// The pool that verifies an https registry is the one [WithRootCAs] gives
+// (config.Loaded.RegistryCAs); without that option, New builds it with
+// cfg.CertPool, reading cfg.CAPath, and returns its error (a
+// *config.Error naming SCHEMA_MANAGER_CA_PATH) when the file cannot be used.
+// That file is New's only I/O; it makes no request.
+func New(cfg config.Registry, opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if cfg.URL == "" {
 		return nil, errors.New("schemaregistry: no registry URL: set SCHEMA_MANAGER_REGISTRY_URL (http(s)://host:port)")
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = config.DefaultRegistryTimeout
-	}
-	if cfg.Compatibility == "" {
-		cfg.Compatibility = config.DefaultCompatibility
-	}
-	cfg.Compatibility = config.Compatibility(strings.ToUpper(string(cfg.Compatibility)))
+	cfg = cfg.WithDefaults()
 	origin, err := url.Parse(cfg.URL)
 	if err != nil || origin.Host == "" {
 		// config reports what is wrong with it; never echo it (user-info).
 		return nil, errors.New("schemaregistry: SCHEMA_MANAGER_REGISTRY_URL is not an http(s)://host:port URL")
 	}
-	roots, err := cfg.CertPool()
-	if err != nil {
-		return nil, fmt.Errorf("schemaregistry: %w", err)
+	roots := o.roots
+	if !o.rootsSet {
+		if roots, err = cfg.CertPool(); err != nil {
+			return nil, fmt.Errorf("schemaregistry: %w", err)
+		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
