@@ -53,8 +53,9 @@ type Loaded struct {
 // its defaults exactly as Resolve does (Resolve is Load's Config), and keeps
 // what the checks build instead of discarding it: in Kafka mode, the Kafka
 // TLS configuration of SSL and SASL_SSL (KafkaTLS) and the registry's CA
-// pool (RegistryCAs), each PEM file that a setting names read once; and the
-// warnings (Warnings). In mock and disabled modes no file is read.
+// pool (RegistryCAs), the file of each PEM setting read once (two settings
+// naming one file read it once each); and the warnings (Warnings). In mock
+// and disabled modes no file is read.
 //
 // Load does not read the environment; its only I/O is reading those PEM
 // files: call it once, at start-up, and hand its result down. It is safe
