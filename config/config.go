@@ -66,8 +66,6 @@ const (
 	defaultTopicPrefix       = "lsst.square.metrics.events"
 	defaultSecurityProtocol  = Plaintext
 	defaultSASLMechanism     = MechanismSCRAMSHA512
-	defaultCompatibility     = DefaultCompatibility
-	defaultRegistryTimeout   = DefaultRegistryTimeout
 	defaultMaxBufferedEvents = 100_000
 	defaultMaxBufferedBytes  = 64 << 20 // 64 MiB
 	defaultDeliveryTimeout   = DefaultDeliveryTimeout
@@ -90,8 +88,10 @@ const (
 // from the environment; code may also build one as a literal and
 // pass it through Resolve. A Config is plain settings:
 // copying it is cheap, and it holds no built object.
-// Kafka.TLSConfig and Registry.CertPool build the TLS objects from the PEM
-// paths; Warnings gives the notes about ignored or unsafe settings (and,
+// Load resolves it once into what the SDK runs on, a Loaded: the settings,
+// the TLS objects built from the PEM paths and the warnings.
+// Kafka.TLSConfig and Registry.CertPool build each TLS object alone;
+// Warnings gives the notes about ignored or unsafe settings (and,
 // for a Config read from the environment, EnvWarnings' notes about it).
 //
 // A Config remembers, in an unexported field, whether it was read from the
@@ -216,6 +216,22 @@ type Registry struct {
 // subject is built.
 func (g Registry) Subject(fullName string) string { return fullName + g.Suffix }
 
+// WithDefaults returns g with the defaults of its zero-valued fields that
+// have one: Compatibility DefaultCompatibility (NONE) and Timeout
+// DefaultRegistryTimeout (10s). It is the one place they are filled in:
+// Resolve calls it, and schemaregistry.New, so that a Registry written in
+// code and never resolved gets the same defaults. It checks nothing (Resolve
+// does) and reads nothing; on a resolved Registry it changes nothing.
+func (g Registry) WithDefaults() Registry {
+	if g.Compatibility == "" {
+		g.Compatibility = DefaultCompatibility
+	}
+	if g.Timeout == 0 {
+		g.Timeout = DefaultRegistryTimeout
+	}
+	return g
+}
+
 // Delivery holds the knobs of the SDK's buffering and retries. Durations
 // are Go durations ("1m30s"), plain numbers of seconds ("90") or Safir's
 // human durations ("1m 30s", "2 hours").
@@ -266,8 +282,11 @@ func (c Config) Topic() string {
 //     Registry.URL into Username/Password;
 //   - in Kafka mode, the PEM files are read and checked as Kafka.TLSConfig
 //     (for SSL and SASL_SSL) and Registry.CertPool read them, so that a
-//     missing, unparsable, mismatched or expired file is reported now; what
-//     they build is discarded (those methods build it when it is used).
+//     missing, unparsable, mismatched or expired file is reported now.
+//
+// Resolve is Load without what Load builds: it returns the settings only.
+// Code that goes on to use the TLS objects calls Load instead, which keeps
+// them, so that the files are read once.
 //
 // In mock and disabled modes nothing is required and no file is read, but
 // what is set must still be well-formed. Resolve is idempotent (a resolved
@@ -277,7 +296,8 @@ func (c Config) Topic() string {
 // built in code, by its variable (KAFKA_BOOTSTRAP_SERVERS) in one that
 // FromEnv, FromYAML or SafirMetrics.Config read from the environment.
 func (c Config) Resolve() (Config, error) {
-	return c.resolveWith(false)
+	l, err := c.Load()
+	return l.Config, err
 }
 
 // ResolveWithKafkaClient is Resolve for a Config whose Kafka connection is
@@ -286,18 +306,9 @@ func (c Config) Resolve() (Config, error) {
 // Kafka.BootstrapServers, the SASL user name and password are not required
 // and the Kafka PEM files are not read, even in Kafka mode. What is set
 // must still be well-formed, and everything else (the schema registry
-// above all) is required and checked as Resolve does.
+// above all) is required and checked as Resolve does. It is
+// LoadWithKafkaClient without what that builds.
 func (c Config) ResolveWithKafkaClient() (Config, error) {
-	return c.resolveWith(true)
-}
-
-// resolveWith is Resolve; kafkaClient is ResolveWithKafkaClient's flag.
-func (c Config) resolveWith(kafkaClient bool) (Config, error) {
-	p := problems{names: c.settingNames()}
-	r := resolver{names: canonicalNames(), now: time.Now(), code: c.env == nil, kafkaClient: kafkaClient}
-	out := r.resolve(c, &p)
-	if err := p.err(); err != nil {
-		return Config{}, err
-	}
-	return out, nil
+	l, err := c.LoadWithKafkaClient()
+	return l.Config, err
 }

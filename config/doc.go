@@ -9,10 +9,15 @@
 // fails at start-up, naming the variable and the file. A Config may also be
 // built in code; Config.Resolve applies the same checks and defaults to it.
 //
-// A Config is plain settings. The objects made from them are built where
-// they are used, by one method each: Kafka.TLSConfig (the *tls.Config of
-// SSL and SASL_SSL) and Registry.CertPool (the registry's private CA), with
-// the errors Resolve reports. An application that gets its *tls.Config
+// A Config is plain settings. Config.Load resolves it once into what the
+// SDK runs on, a Loaded: the resolved Config, the objects built from its
+// PEM files (the *tls.Config of SSL and SASL_SSL, the registry's private CA
+// pool), each file read once, and the warnings. Its parts are handed down
+// (the registry's pool to schemaregistry.New with
+// schemaregistry.WithRootCAs, the *tls.Config to the Kafka client), so that
+// no layer reads a file or parses a setting again. Kafka.TLSConfig and
+// Registry.CertPool build each object alone, by the same code, with the
+// errors Resolve reports. An application that gets its *tls.Config
 // from elsewhere (a secrets store, say) passes it to the event manager as a
 // franz-go option, applied after the SDK's own and so replacing the one
 // built from the paths:

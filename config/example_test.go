@@ -139,6 +139,22 @@ func ExampleConfig_Resolve() {
 	// config: invalid configuration: Config.AppName: "my app" must match [A-Za-z_][A-Za-z0-9_]* (letters, digits and underscores, not starting with a digit), and [a-z][a-z0-9]* to deploy on Sasquatch (e.g. "myapp"); Config.Registry.Compatibility: "sometimes" is not one of NONE, BACKWARD, BACKWARD_TRANSITIVE, FORWARD, FORWARD_TRANSITIVE, FULL, FULL_TRANSITIVE
 }
 
+// Load resolves a Config once into what the SDK runs on: the settings, the
+// TLS objects built from the PEM files (none in mock mode, which reads no
+// file) and the warnings.
+func ExampleConfig_Load() {
+	l, err := config.Config{AppName: "myapp", Mock: true}.Load()
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(l.Config.Topic(), l.Config.Registry.Timeout)
+	fmt.Println(l.KafkaTLS == nil, l.RegistryCAs == nil, len(l.Warnings))
+	// Output:
+	// lsst.square.metrics.events.myapp 10s
+	// true true 0
+}
+
 // A Secret prints redacted however it is printed; Value reads it.
 func ExampleSecret() {
 	pw := config.NewSecret("hunter2")

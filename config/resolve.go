@@ -1,6 +1,8 @@
 package config
 
 import (
+	"crypto/tls"
+	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -23,10 +25,21 @@ type resolver struct {
 	// (Config.ResolveWithKafkaClient): the Kafka connection settings are
 	// then neither required nor read, in any mode.
 	kafkaClient bool
+	// readFile reads a PEM file of at most limit bytes; nil is readLimited,
+	// the file system. Tests of Config.Load count the reads with it.
+	readFile func(path string, limit int64) ([]byte, error)
 }
 
-// resolve returns c completed, recording every problem in p.
-func (r *resolver) resolve(c Config, p *problems) Config {
+// resolve returns c completed, recording every problem in p; what the
+// checks built is dropped (FromEnv, Resolve).
+func (r *resolver) resolve(c Config, p *problems) Config { return r.load(c, p).Config }
+
+// load returns c completed, with what its checks built from the PEM files
+// in Kafka mode (the Kafka TLS configuration, the registry's CA pool),
+// recording every problem in p. Warnings is left empty: a Config read from
+// the environment gets its notes after this.
+func (r *resolver) load(c Config, p *problems) Loaded {
+	var l Loaded
 	out := c
 	out.Kafka.BootstrapServers = slices.Clone(c.Kafka.BootstrapServers)
 	kafkaMode := c.Mode() == ModeKafka && !r.modeUnknown
@@ -53,16 +66,18 @@ func (r *resolver) resolve(c Config, p *problems) Config {
 		p.add(r.names.topicPrefix, fmt.Sprintf("%q: each dot-separated part must match %s", out.TopicPrefix, avroname.Pattern), nil)
 	}
 
-	out.Kafka = r.resolveKafka(out.Kafka, kafkaMode && !r.kafkaClient, p)
-	out.Registry = r.resolveRegistry(out.Registry, kafkaMode, p)
+	out.Kafka, l.KafkaTLS = r.resolveKafka(out.Kafka, kafkaMode && !r.kafkaClient, p)
+	out.Registry, l.RegistryCAs = r.resolveRegistry(out.Registry, kafkaMode, p)
 	out.Delivery = r.resolveDelivery(out.Delivery, p)
-	return out
+	l.Config = out
+	return l
 }
 
-// resolveKafka checks and completes the Kafka part. In Kafka mode it loads
-// the PEM files of SSL and SASL_SSL (as Kafka.TLSConfig does) so that a bad
-// file is reported now, and discards what it built.
-func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
+// resolveKafka checks and completes the Kafka part. In Kafka mode it
+// builds the TLS configuration of SSL and SASL_SSL from the PEM files (as
+// Kafka.TLSConfig does), so that a bad file is reported now, and returns
+// it; nil otherwise.
+func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) (Kafka, *tls.Config) {
 	for _, s := range k.BootstrapServers {
 		if reason := checkHostPort(s); reason != "" {
 			p.add(r.names.bootstrap, reason, nil)
@@ -86,7 +101,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 		p.add(envSASLMechanism, fmt.Sprintf("%q is not one of %s", k.SASLMechanism, join(saslMechanisms())), nil)
 	}
 	if !protocolOK || !kafkaMode {
-		return k // nothing else can be checked without knowing the protocol
+		return k, nil // nothing else can be checked without knowing the protocol
 	}
 
 	if k.SecurityProtocol.UsesSASL() {
@@ -97,10 +112,7 @@ func (r *resolver) resolveKafka(k Kafka, kafkaMode bool, p *problems) Kafka {
 			p.add(envSASLPassword, fmt.Sprintf("required with %s=%s", p.name(envSecurityProtocol), k.SecurityProtocol), nil)
 		}
 	}
-	if k.SecurityProtocol.UsesTLS() {
-		_ = r.kafkaTLS(k, p)
-	}
-	return k
+	return k, r.kafkaTLS(k, p)
 }
 
 // securityProtocol returns the protocol of KAFKA_SECURITY_PROTOCOL v:
@@ -117,8 +129,12 @@ func (r *resolver) securityProtocol(v SecurityProtocol, p *problems) (SecurityPr
 	return v, false
 }
 
-// resolveRegistry checks and completes the schema registry part.
-func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Registry {
+// resolveRegistry checks and completes the schema registry part. In Kafka
+// mode it loads the pool of an https registry's CAPath (as Registry.CertPool
+// does), so that a bad file is reported now, and returns it; nil (the
+// system pool) otherwise.
+func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) (Registry, *x509.CertPool) {
+	g = g.WithDefaults()
 	if g.URL != "" {
 		u, user, pass, reason := parseRegistryURL(g.URL)
 		if reason != "" {
@@ -153,24 +169,19 @@ func (r *resolver) resolveRegistry(g Registry, kafkaMode bool, p *problems) Regi
 	if g.Suffix != "" && !avroname.ValidDotted("x"+g.Suffix) {
 		p.add(envRegistrySuffix, fmt.Sprintf("%q: appended to a subject, each dot-separated part must match %s (e.g. \"_staging\")", g.Suffix, avroname.Pattern), nil)
 	}
-	if g.Compatibility == "" {
-		g.Compatibility = defaultCompatibility
-	} else if v, ok := oneOf(string(g.Compatibility), compatibilities()); ok {
+	if v, ok := oneOf(string(g.Compatibility), compatibilities()); ok {
 		g.Compatibility = v
 	} else {
 		p.add(envCompatibility, fmt.Sprintf("%q is not one of %s", g.Compatibility, join(compatibilities())), nil)
 	}
-	switch {
-	case g.Timeout == 0:
-		g.Timeout = defaultRegistryTimeout
-	case g.Timeout < 0:
+	if g.Timeout < 0 {
 		p.add(envRegistryTimeout, fmt.Sprintf("%s is negative", g.Timeout), nil)
 	}
 
-	if kafkaMode && g.CAPath != "" && !g.caIgnored() {
-		_ = r.loadCertPool(envRegistryCA, g.CAPath, p) // reported now, built by CertPool
+	if !kafkaMode {
+		return g, nil
 	}
-	return g
+	return g, r.registryCAs(g, p)
 }
 
 // resolveDelivery checks and completes the delivery knobs: defaults for

@@ -319,3 +319,25 @@ func TestResolveWithKafkaClient(t *testing.T) {
 		t.Fatalf("ResolveWithKafkaClient without a registry and with a bad protocol: %v, want 2 problems", err)
 	}
 }
+
+// TestRegistryWithDefaults: the zero Compatibility and Timeout get config's
+// defaults, set values stay as they are (unchecked: Resolve checks them),
+// and Resolve fills in the same defaults.
+func TestRegistryWithDefaults(t *testing.T) {
+	t.Parallel()
+	got := config.Registry{URL: "http://reg"}.WithDefaults()
+	if got.Compatibility != config.DefaultCompatibility || got.Timeout != config.DefaultRegistryTimeout || got.URL != "http://reg" {
+		t.Errorf("WithDefaults() = %v, want NONE and 10s", got)
+	}
+	set := config.Registry{Compatibility: "full", Timeout: -time.Second}
+	if got := set.WithDefaults(); !equalRegistry(got, set) {
+		t.Errorf("WithDefaults() = %v, want %v unchanged", got, set)
+	}
+	resolved, err := config.Config{AppName: "a", Mock: true}.Resolve()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def := (config.Registry{}).WithDefaults(); !equalRegistry(resolved.Registry, def) {
+		t.Errorf("Resolve() gives the registry %v, WithDefaults %v", resolved.Registry, def)
+	}
+}

@@ -22,11 +22,12 @@ var errNoCertificate = errors.New("no PEM CERTIFICATE block")
 // RootCAs from ClusterCAPath (nil, the system pool, without it), the client
 // certificate from ClientCertPath and ClientKeyPath when they are set,
 // MinVersion TLS 1.2, ServerName empty (the Kafka client fills it per
-// broker).
+// broker). Config.Load builds Loaded.KafkaTLS with the same code.
 //
 // It reads the files at each call and returns a new *tls.Config that the
-// caller owns. The error is the one Resolve reports for the same settings,
-// an *Error naming each bad variable: an unknown
+// caller owns. Code that has a Loaded uses its KafkaTLS instead, built when
+// the configuration was loaded. The error is the one Resolve reports for
+// the same settings, an *Error naming each bad variable: an unknown
 // protocol, a file that cannot be read or parsed or is larger than 1 MiB,
 // a certificate expired or not valid yet, an encrypted (passphrase-
 // protected) key, a key that does not match its certificate, a certificate
@@ -43,9 +44,6 @@ func (k Kafka) TLSConfig() (*tls.Config, error) {
 	if !ok {
 		return nil, p.err()
 	}
-	if !proto.UsesTLS() {
-		return nil, nil
-	}
 	k.SecurityProtocol = proto
 	tc := r.kafkaTLS(k, &p)
 	if err := p.err(); err != nil {
@@ -57,18 +55,16 @@ func (k Kafka) TLSConfig() (*tls.Config, error) {
 // CertPool returns the pool of the CA certificates in CAPath, to verify an
 // https registry: nil (the system pool) and no error when CAPath is empty,
 // or when URL is set and not https (CAPath is then ignored, and
-// Config.Warnings says so). It reads the file at each call. The error is
-// the one Resolve reports for the same settings, an *Error naming
-// SCHEMA_MANAGER_CA_PATH: a file that cannot be read, is larger than 1 MiB,
-// holds no certificate, or one that does not parse or is expired or not
-// valid yet.
+// Config.Warnings says so). It reads the file at each call; code that has
+// a Loaded uses its RegistryCAs instead, which Config.Load builds with the
+// same code. The error is the one Resolve reports for the same settings, an
+// *Error naming SCHEMA_MANAGER_CA_PATH: a file that cannot be read, is
+// larger than 1 MiB, holds no certificate, or one that does not parse or is
+// expired or not valid yet.
 func (g Registry) CertPool() (*x509.CertPool, error) {
-	if g.CAPath == "" || g.caIgnored() {
-		return nil, nil
-	}
 	var p problems
 	r := resolver{names: canonicalNames(), now: time.Now()}
-	pool := r.loadCertPool(envRegistryCA, g.CAPath, &p)
+	pool := r.registryCAs(g, &p)
 	if err := p.err(); err != nil {
 		return nil, err
 	}
@@ -99,10 +95,26 @@ func (g Registry) basicAuthInClear() bool {
 	return reason == "" && (user != "" || !pass.empty())
 }
 
-// kafkaTLS checks the pairing of the client certificate and key of k (whose
-// protocol is SSL or SASL_SSL) and builds its TLS configuration. It returns
-// nil when something is wrong (the problems are in p).
+// registryCAs loads the pool of g's CAPath, the one rule of
+// Registry.CertPool and Config.Load: nil (the system pool) when CAPath is
+// empty or ignored (the URL is not https), or when the file is bad (the
+// problems are in p).
+func (r *resolver) registryCAs(g Registry, p *problems) *x509.CertPool {
+	if g.CAPath == "" || g.caIgnored() {
+		return nil
+	}
+	return r.loadCertPool(envRegistryCA, g.CAPath, p)
+}
+
+// kafkaTLS builds the TLS configuration of k, whose SecurityProtocol is
+// already a canonical one, the one rule of Kafka.TLSConfig and Config.Load:
+// nil for a protocol without TLS; for SSL and SASL_SSL, it checks the
+// pairing of the client certificate and key, and loads the files. It
+// returns nil when something is wrong (the problems are in p).
 func (r *resolver) kafkaTLS(k Kafka, p *problems) *tls.Config {
+	if !k.SecurityProtocol.UsesTLS() {
+		return nil
+	}
 	withClient := true
 	switch {
 	case k.ClientCertPath != "" && k.ClientKeyPath == "":
@@ -150,7 +162,7 @@ func (r *resolver) loadKafkaTLS(k Kafka, withClient bool, p *problems) *tls.Conf
 // loadCertPool reads the PEM certificates at path (variable name) into a
 // pool, or returns nil.
 func (r *resolver) loadCertPool(name, path string, p *problems) *x509.CertPool {
-	data, ok := readFile(name, path, p)
+	data, ok := r.readPEM(name, path, p)
 	if !ok {
 		return nil
 	}
@@ -169,11 +181,11 @@ func (r *resolver) loadCertPool(name, path string, p *problems) *x509.CertPool {
 // key's contents never reach an error message: only the fixed messages of
 // crypto/tls do.
 func (r *resolver) loadKeyPair(certPath, keyPath string, p *problems) (tls.Certificate, bool) {
-	certPEM, certOK := readFile(envClientCert, certPath, p)
+	certPEM, certOK := r.readPEM(envClientCert, certPath, p)
 	if certOK {
 		_, certOK = r.parseCertificates(envClientCert, certPath, certPEM, p)
 	}
-	keyPEM, keyOK := readFile(envClientKey, keyPath, p)
+	keyPEM, keyOK := r.readPEM(envClientKey, keyPath, p)
 	if !certOK || !keyOK {
 		return tls.Certificate{}, false
 	}
@@ -220,10 +232,14 @@ var (
 	errFileTooLarge = fmt.Errorf("file larger than %d MiB", maxPEMFile>>20)
 )
 
-// readFile reads the file at path named by variable name, at most
-// maxPEMFile bytes.
-func readFile(name, path string, p *problems) ([]byte, bool) {
-	data, err := readLimited(path, maxPEMFile)
+// readPEM reads the file at path named by variable name, at most
+// maxPEMFile bytes, with r.readFile (readLimited when it is nil).
+func (r *resolver) readPEM(name, path string, p *problems) ([]byte, bool) {
+	read := r.readFile
+	if read == nil {
+		read = readLimited
+	}
+	data, err := read(path, maxPEMFile)
 	if errors.Is(err, errFileTooLarge) {
 		p.add(name, fmt.Sprintf("%q is larger than %d MiB: it cannot be a PEM certificate bundle or key", path, maxPEMFile>>20), err)
 		return nil, false

@@ -50,33 +50,41 @@ type credentials struct{ user, password string }
 
 type cacheKey struct{ subject, schema string }
 
-// New returns a Client for the registry settings of a configuration, as
-// config.FromEnv or config.Config.Resolve leave them: the config package
-// owns their rules (URL, credentials, suffix, compatibility, timeout) and
-// reports every bad variable; New only refuses what it cannot use, an
-// empty URL or one without a host, and returns the error of cfg.CertPool (an *config.Error naming
-// SCHEMA_MANAGER_CA_PATH) when the CA file of an https registry cannot be
-// used. A zero Timeout or Compatibility selects config's defaults (10 s,
-// NONE). Its only I/O is reading that CA file.
-func New(cfg config.Registry) (*Client, error) {
+// New returns a Client for the registry settings cfg, as config.FromEnv,
+// config.Config.Resolve and config.Config.Load leave them: the config
+// package owns their rules (URL, credentials, suffix, compatibility,
+// timeout, defaults) and reports every bad setting, so New does not check
+// them again. It refuses only what it cannot use, an empty URL or one
+// without a host, and drops a trailing slash from the URL (srclient
+// appends paths to it). A Registry written in code and not resolved gets
+// config's defaults for a zero Timeout or Compatibility
+// (config.Registry.WithDefaults); Compatibility is sent as given, so write
+// it with config's constants (config.CompatibilityFull).
+//
+// The pool that verifies an https registry is the one [WithRootCAs] gives
+// (config.Loaded.RegistryCAs); without that option, New builds it with
+// cfg.CertPool, reading cfg.CAPath, and returns its error (a
+// *config.Error naming SCHEMA_MANAGER_CA_PATH) when the file cannot be used.
+// That file is New's only I/O; it makes no request.
+func New(cfg config.Registry, opts ...Option) (*Client, error) {
+	var o options
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if cfg.URL == "" {
 		return nil, errors.New("schemaregistry: no registry URL: set SCHEMA_MANAGER_REGISTRY_URL (http(s)://host:port)")
 	}
-	if cfg.Timeout <= 0 {
-		cfg.Timeout = config.DefaultRegistryTimeout
-	}
-	if cfg.Compatibility == "" {
-		cfg.Compatibility = config.DefaultCompatibility
-	}
-	cfg.Compatibility = config.Compatibility(strings.ToUpper(string(cfg.Compatibility)))
+	cfg = cfg.WithDefaults()
 	origin, err := url.Parse(cfg.URL)
 	if err != nil || origin.Host == "" {
 		// config reports what is wrong with it; never echo it (user-info).
 		return nil, errors.New("schemaregistry: SCHEMA_MANAGER_REGISTRY_URL is not an http(s)://host:port URL")
 	}
-	roots, err := cfg.CertPool()
-	if err != nil {
-		return nil, fmt.Errorf("schemaregistry: %w", err)
+	roots := o.roots
+	if !o.rootsSet {
+		if roots, err = cfg.CertPool(); err != nil {
+			return nil, fmt.Errorf("schemaregistry: %w", err)
+		}
 	}
 	tr := http.DefaultTransport.(*http.Transport).Clone()
 	tr.TLSClientConfig = &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS12}
@@ -208,152 +216,6 @@ func (c *Client) SchemaByID(ctx context.Context, id uint32) (string, error) {
 	c.mu.Unlock()
 	return text, nil
 }
-
-// Latest returns the text and version of the latest schema registered
-// under Subject(fullName), as the registry stores it, read afresh (never
-// cached: another client may register a version at any time). A subject that
-// does not exist or has no live version is not an error: Latest returns ""
-// and version 0. It blocks for one request bounded by
-// config.Registry.Timeout; cancelling ctx aborts it. Errors: errors matching
-// [ErrUnavailable] (retry later); [*RequestError] for refusals a retry does
-// not cure (bad credentials, not a registry at this URL); ctx's error when
-// ctx ends first.
-func (c *Client) Latest(ctx context.Context, fullName string) (schemaJSON string, version int, err error) {
-	subject := c.Subject(fullName)
-	if err := checkSubject(subject); err != nil {
-		return "", 0, err
-	}
-	err = c.newCall(ctx).do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
-		s, err := sc.GetLatestSchema(subject)
-		if err == nil {
-			schemaJSON, version = s.Schema(), s.Version()
-		}
-		return err
-	})
-	if re := (*RequestError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound &&
-		(re.Code == codeSubjectNotFound || re.Code == codeVersionNotFound) {
-		return "", 0, nil
-	}
-	if err != nil {
-		return "", 0, err
-	}
-	return schemaJSON, version, nil
-}
-
-// Reference is a Confluent schema reference: the named type Name (a full
-// name, such as an enum's) is defined by version Version of subject Subject.
-type Reference struct {
-	Name    string
-	Subject string
-	Version int
-}
-
-// Resolved is the latest schema of a subject with the schemas it
-// references, as [Client.LatestResolved] returns it.
-type Resolved struct {
-	Schema  string // the schema's text, as the registry stores it; "" when the subject has no version
-	Version int    // its version; 0 when the subject has no version
-	// Referenced holds the texts of the schemas it references, directly or
-	// through one another, each after those it references: parsed in this
-	// order into one hamba/avro SchemaCache, then Schema, they define every
-	// named type Schema uses. Empty when it uses no reference.
-	Referenced []string
-}
-
-// maxReferences bounds the schemas LatestResolved reads for one subject.
-const maxReferences = 64
-
-// LatestResolved is [Client.Latest] with the schemas the latest version uses
-// through Confluent schema references, read with one request each
-// (GET /subjects/{subject}/versions/{version}). A subject without a version is
-// not an error: the zero Resolved. Errors as for Latest, and a
-// [*ReferenceError] naming the reference that could not be read (it matches
-// [ErrUnavailable] when a retry may cure it).
-func (c *Client) LatestResolved(ctx context.Context, fullName string) (Resolved, error) {
-	subject := c.Subject(fullName)
-	if err := checkSubject(subject); err != nil {
-		return Resolved{}, err
-	}
-	var (
-		res  Resolved
-		refs []Reference
-	)
-	k := c.newCall(ctx)
-	err := k.do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
-		s, err := sc.GetLatestSchema(subject)
-		if err == nil {
-			res.Schema, res.Version, refs = s.Schema(), s.Version(), fromSR(s.References())
-		}
-		return err
-	})
-	if re := (*RequestError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound &&
-		(re.Code == codeSubjectNotFound || re.Code == codeVersionNotFound) {
-		return Resolved{}, nil
-	}
-	if err != nil {
-		return Resolved{}, err
-	}
-	seen := make(map[Reference]bool)
-	var resolve func(refs []Reference, depth int) error
-	resolve = func(refs []Reference, depth int) error {
-		for _, ref := range refs {
-			key := Reference{Subject: ref.Subject, Version: ref.Version}
-			if seen[key] {
-				continue
-			}
-			seen[key] = true
-			if len(seen) > maxReferences || depth > maxReferences {
-				return &ReferenceError{Subject: subject, Reference: ref,
-					Err: fmt.Errorf("more than %d schemas referenced", maxReferences)}
-			}
-			var (
-				text string
-				next []Reference
-			)
-			if err := checkSubject(ref.Subject); err != nil {
-				return &ReferenceError{Subject: subject, Reference: ref, Err: err}
-			}
-			op := fmt.Sprintf("%s version %d", opReference, ref.Version)
-			err := k.do(op, ref.Subject, func(sc *srclient.SchemaRegistryClient) error {
-				s, err := sc.GetSchemaByVersion(ref.Subject, ref.Version)
-				if err == nil {
-					text, next = s.Schema(), fromSR(s.References())
-				}
-				return err
-			})
-			if err != nil {
-				return &ReferenceError{Subject: subject, Reference: ref, Err: err}
-			}
-			if err := resolve(next, depth+1); err != nil {
-				return err
-			}
-			res.Referenced = append(res.Referenced, text)
-		}
-		return nil
-	}
-	if err := resolve(refs, 1); err != nil {
-		return Resolved{}, err
-	}
-	return res, nil
-}
-
-func fromSR(refs []srclient.Reference) []Reference {
-	if len(refs) == 0 {
-		return nil
-	}
-	out := make([]Reference, len(refs))
-	for i, r := range refs {
-		out[i] = Reference{Name: r.Name, Subject: r.Subject, Version: r.Version}
-	}
-	return out
-}
-
-// Confluent error codes of a 404 that mean "nothing registered yet". A 404
-// without them (a proxy's page) stays an error: the URL is likely wrong.
-const (
-	codeSubjectNotFound = 40401
-	codeVersionNotFound = 40402
-)
 
 // Check reports whether the registry answers, with these credentials
 // (GET /config), for readiness probes. It blocks for one request bounded by

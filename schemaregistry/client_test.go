@@ -82,16 +82,21 @@ func within(t *testing.T, f func() error) error {
 }
 
 // TestNew: the config package owns the rules of the registry settings
-// (config's tests check them); New refuses only what it cannot use, and
-// fills config's defaults for a zero timeout and level.
+// (config's tests check them); New refuses only what it cannot use, takes
+// config's defaults for a zero timeout and level (Registry.WithDefaults),
+// and keeps what is set.
 func TestNew(t *testing.T) {
 	t.Parallel()
 	if _, err := New(config.Registry{}); err == nil || !strings.Contains(err.Error(), "SCHEMA_MANAGER_REGISTRY_URL") {
 		t.Errorf("New without a URL = %v, want an error naming SCHEMA_MANAGER_REGISTRY_URL", err)
 	}
-	c := newClient(t, config.Registry{URL: "http://127.0.0.1:8081/", Compatibility: "full_transitive"})
-	if c.url != "http://127.0.0.1:8081" || c.cfg.Timeout != config.DefaultRegistryTimeout || c.cfg.Compatibility != "FULL_TRANSITIVE" {
-		t.Errorf("client %q, %s, %s; want the URL without its slash, config's default timeout and the level in upper case", c.url, c.cfg.Timeout, c.cfg.Compatibility)
+	c := newClient(t, config.Registry{URL: "http://127.0.0.1:8081/"})
+	if c.url != "http://127.0.0.1:8081" || c.cfg.Timeout != config.DefaultRegistryTimeout || c.cfg.Compatibility != config.DefaultCompatibility {
+		t.Errorf("client %q, %s, %s; want the URL without its slash, config's default timeout and level", c.url, c.cfg.Timeout, c.cfg.Compatibility)
+	}
+	c = newClient(t, config.Registry{URL: "http://127.0.0.1:8081", Compatibility: config.CompatibilityFullTransitive, Timeout: time.Second})
+	if c.cfg.Timeout != time.Second || c.cfg.Compatibility != config.CompatibilityFullTransitive {
+		t.Errorf("client %s, %s; want the timeout and level given", c.cfg.Timeout, c.cfg.Compatibility)
 	}
 }
 

@@ -3,7 +3,9 @@
 // package that imports github.com/riferrei/srclient, whose errors it turns
 // into its own.
 //
-// [New] takes the registry settings of a config.Config (config owns their rules) and does no I/O. [Client.Register] does what
+// [New] takes the registry settings of a config.Config (config owns their
+// rules) and makes no request; given the pool of the registry's CA that
+// config.Config.Load built ([WithRootCAs]), it reads no file either. [Client.Register] does what
 // Safir does for each event type, once: set the subject's compatibility
 // level (config.Registry.Compatibility, default NONE), reuse the id of an identical
 // schema already under the subject, or register a new version. The subject

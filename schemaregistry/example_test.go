@@ -2,6 +2,7 @@ package schemaregistry_test
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 
@@ -52,4 +53,25 @@ func Example() {
 	// compatibility: NONE
 	// cached: true requests: 0
 	// incompatible: true
+}
+
+// A service resolves its configuration once with config.Config.Load and
+// hands the registry's part down: the settings, and the pool that Load
+// built from SCHEMA_MANAGER_CA_PATH, so that New reads no file. Here an
+// https registry with a self-signed certificate stands in, trusted through
+// that pool only.
+func ExampleWithRootCAs() {
+	srv := registrytest.NewServer(registrytest.WithTLS())
+	defer srv.Close()
+	pool := x509.NewCertPool()
+	pool.AddCert(srv.Certificate()) // what config.Loaded.RegistryCAs holds
+
+	c, err := schemaregistry.New(config.Registry{URL: srv.URL()}, schemaregistry.WithRootCAs(pool))
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println("trusted:", c.Check(context.Background()) == nil)
+	// Output:
+	// trusted: true
 }
