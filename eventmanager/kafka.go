@@ -1,6 +1,7 @@
 package eventmanager
 
 import (
+	"crypto/tls"
 	"fmt"
 	"log/slog"
 
@@ -17,23 +18,24 @@ import (
 // brokers of cfg as the manager's own client connects: seed brokers, TLS and
 // SASL, from the KAFKA_* settings. Use them for a client of your own (a
 // consumer of the application's topic, say), so that its security settings
-// are the SDK's, not a copy. cfg is resolved first (config.Config.Resolve):
-// its error is returned, as is an unsupported SASL mechanism.
+// are the SDK's, not a copy. cfg is loaded first (config.Config.Load) as in
+// Kafka mode, whatever mode it selects, since the options connect to Kafka:
+// the Kafka settings are required, the PEM files read once, and the error
+// is returned, as is an unsupported SASL mechanism.
 func KafkaOptions(cfg config.Config) ([]kgo.Opt, error) {
-	cfg, err := cfg.Resolve()
+	cfg.Mock, cfg.Disabled = false, false
+	l, err := cfg.Load()
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
-	return connectOptions(cfg.Kafka)
+	return connectOptions(l.Config.Kafka, l.KafkaTLS)
 }
 
-// connectOptions are KafkaOptions for a resolved configuration.
-func connectOptions(k config.Kafka) ([]kgo.Opt, error) {
+// connectOptions are KafkaOptions for the resolved Kafka settings k and
+// the TLS configuration built from them (config.Loaded.KafkaTLS; nil for
+// PLAINTEXT and SASL_PLAINTEXT).
+func connectOptions(k config.Kafka, tc *tls.Config) ([]kgo.Opt, error) {
 	opts := []kgo.Opt{kgo.SeedBrokers(k.BootstrapServers...)}
-	tc, err := k.TLSConfig()
-	if err != nil {
-		return nil, fmt.Errorf("eventmanager: %w", err)
-	}
 	if tc != nil {
 		opts = append(opts, kgo.DialTLSConfig(tc))
 	}
@@ -53,8 +55,9 @@ func connectOptions(k config.Kafka) ([]kgo.Opt, error) {
 // record's delivery is bounded by METRICS_DELIVERY_TIMEOUT. watch is
 // installed as a hook, to tell why a connection fails at start-up
 // (security.go).
-func kafkaOptions(cfg config.Config, log *slog.Logger, watch *connWatch) ([]kgo.Opt, error) {
-	opts, err := connectOptions(cfg.Kafka)
+func kafkaOptions(l config.Loaded, log *slog.Logger, watch *connWatch) ([]kgo.Opt, error) {
+	cfg := l.Config
+	opts, err := connectOptions(cfg.Kafka, l.KafkaTLS)
 	if err != nil {
 		return nil, err
 	}

@@ -52,7 +52,7 @@ type lifecycle struct {
 // network I/O and never blocks. Errors: an [*OptionConflictError]
 // for options that contradict each other (see
 // [WithKafkaClient]), cfg's validation error (a *config.Error; with
-// [WithKafkaClient] cfg is resolved by config.Config.ResolveWithKafkaClient,
+// [WithKafkaClient] cfg is loaded by config.Config.LoadWithKafkaClient,
 // which requires no Kafka connection setting) or a client construction
 // error.
 func New(cfg config.Config, opts ...Option) (*Manager, error) {
@@ -60,14 +60,17 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	if err := o.conflicts(cfg); err != nil {
 		return nil, err
 	}
-	resolve := cfg.Resolve
+	// The configuration is resolved once, files included: what follows
+	// runs on l (settings, TLS configuration, CA pool, warnings).
+	load := cfg.Load
 	if o.client != nil {
-		resolve = cfg.ResolveWithKafkaClient
+		load = cfg.LoadWithKafkaClient
 	}
-	cfg, err := resolve()
+	l, err := load()
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
+	cfg = l.Config
 	m := &Manager{
 		opts:   o,
 		events: eventTable{byName: make(map[string]*counters)},
@@ -87,14 +90,14 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 	m.stall = newStallWatch(m.buf, m.log, cfg.Delivery.LogInterval, func(now time.Time) { m.reportFailures(&m.events, now) })
 	// Warnings include the notes about the environment only for a Config
 	// read from it (config.FromEnv...), never for one built in code.
-	for _, w := range cfg.Warnings() {
+	for _, w := range l.Warnings {
 		m.log.Warn("metrics configuration: " + w)
 	}
 	if m.mode != config.ModeKafka {
 		return m, nil
 	}
 
-	reg, err := schemaregistry.New(cfg.Registry)
+	reg, err := schemaregistry.New(cfg.Registry, schemaregistry.WithRootCAs(l.RegistryCAs))
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
@@ -108,7 +111,7 @@ func New(cfg config.Config, opts ...Option) (*Manager, error) {
 		return m, nil
 	}
 	m.kafka.conn = &connWatch{}
-	kopts, err := kafkaOptions(cfg, slog.New(quiet{o.logger.Handler()}).With("component", "franz-go", "app", cfg.AppName), m.kafka.conn)
+	kopts, err := kafkaOptions(l, slog.New(quiet{o.logger.Handler()}).With("component", "franz-go", "app", cfg.AppName), m.kafka.conn)
 	if err != nil {
 		return nil, err
 	}
