@@ -2,6 +2,7 @@ package eventmanager
 
 import (
 	"context"
+	"time"
 
 	"github.com/twmb/franz-go/pkg/kgo"
 )
@@ -10,13 +11,17 @@ import (
 // while the Kafka client holds it: the Flush epoch its event is counted in
 // and where the client put it (wireCount). The record's Context is its
 // envelope, from the pool on (kgo reads the Context only for cancellation,
-// which the embedded context.Background never signals). Hooks may replace
+// which an envelope never signals: it is a context like
+// context.Background, with one value). Hooks may replace
 // that Context with a context derived from it (franz-go's plugin/kotel puts
 // the record's "publish" span there), so the envelope is found as the
 // context's value for envelopeKey, which derived contexts keep, never by
 // the context's type.
+//
+// Every buffered event holds one, so its size counts: 192 bytes, a
+// kgo.Record (160) and 28 more, with no field to spare (an embedded
+// context.Context would take 16 and bring it to the 208-byte size class).
 type envelope struct {
-	context.Context
 	rec kgo.Record
 	ep  *epoch // the Flush epoch the event is counted in (flush.go)
 	// Set by wireCount when the client buffers the record in a partition:
@@ -27,7 +32,7 @@ type envelope struct {
 	end int64
 	// purges is the resender's count of topic purges when the record was
 	// last produced (resender.produce).
-	purges uint64
+	purges uint32
 }
 
 // envelopeKey is the context key an envelope answers with itself.
@@ -35,19 +40,31 @@ type envelopeKey struct{}
 
 // newEnvelope returns an empty envelope whose record's Context is itself.
 func newEnvelope() *envelope {
-	e := &envelope{Context: context.Background()}
+	e := &envelope{}
 	e.rec.Context = e
 	return e
 }
 
-// Value implements context.Context: the envelope for envelopeKey, else the
-// embedded context's value.
+// Deadline implements context.Context: none.
+func (e *envelope) Deadline() (time.Time, bool) { return time.Time{}, false }
+
+// Done implements context.Context: never cancelled.
+func (e *envelope) Done() <-chan struct{} { return nil }
+
+// Err implements context.Context: never cancelled.
+func (e *envelope) Err() error { return nil }
+
+// Value implements context.Context: the envelope for envelopeKey, else
+// nil.
 func (e *envelope) Value(key any) any {
 	if key == (envelopeKey{}) {
 		return e
 	}
-	return e.Context.Value(key)
+	return nil
 }
+
+// An envelope is the context of its record.
+var _ context.Context = (*envelope)(nil)
 
 // envelopeOf returns the envelope of a record from the manager's pool,
 // whatever hooks derived from its Context; nil for any other record.

@@ -38,7 +38,7 @@ type resender struct {
 	client *kgo.Client
 	topic  string
 	log    *slog.Logger
-	purges atomic.Uint64
+	purges atomic.Uint32
 
 	mu      sync.Mutex
 	queue   []resendRecord
