@@ -18,17 +18,23 @@ import (
 // brokers of cfg as the manager's own client connects: seed brokers, TLS and
 // SASL, from the KAFKA_* settings. Use them for a client of your own (a
 // consumer of the application's topic, say), so that its security settings
-// are the SDK's, not a copy. cfg is loaded first (config.Config.Load) as in
-// Kafka mode, whatever mode it selects, since the options connect to Kafka:
-// the Kafka settings are required, the PEM files read once, and the error
-// is returned, as is an unsupported SASL mechanism.
+// are the SDK's, not a copy. cfg is loaded first (config.Config.Load): its
+// error is returned, as is an unsupported SASL mechanism. In mock and
+// disabled modes, where Load builds no TLS configuration, the TLS
+// configuration of SSL and SASL_SSL is built from the PEM files all the
+// same (config.Kafka.TLSConfig), since the options connect to Kafka.
 func KafkaOptions(cfg config.Config) ([]kgo.Opt, error) {
-	cfg.Mock, cfg.Disabled = false, false
 	l, err := cfg.Load()
 	if err != nil {
 		return nil, fmt.Errorf("eventmanager: %w", err)
 	}
-	return connectOptions(l.Config.Kafka, l.KafkaTLS)
+	tc := l.KafkaTLS
+	if l.Config.Mode() != config.ModeKafka {
+		if tc, err = l.Config.Kafka.TLSConfig(); err != nil {
+			return nil, fmt.Errorf("eventmanager: %w", err)
+		}
+	}
+	return connectOptions(l.Config.Kafka, tc)
 }
 
 // connectOptions are KafkaOptions for the resolved Kafka settings k and

@@ -787,3 +787,43 @@ func TestHostileValuesAtPublish(t *testing.T) {
 		})
 	}
 }
+
+// TestKafkaOptionsWhateverTheMode: KafkaOptions connects to Kafka, so its
+// TLS options come from the PEM files whatever mode the configuration
+// selects (Load builds the TLS configuration in Kafka mode only).
+func TestKafkaOptionsWhateverTheMode(t *testing.T) {
+	p := pki.New(t)
+	tlsKafka := config.Kafka{BootstrapServers: []string{"127.0.0.1:9093"}, SecurityProtocol: config.SSL,
+		ClusterCAPath: p.CA, ClientCertPath: p.ClientCert, ClientKeyPath: p.ClientKey}
+	for _, tc := range []struct {
+		name string
+		cfg  config.Config
+	}{
+		{"kafka", config.Config{AppName: testApp, Kafka: tlsKafka, Registry: config.Registry{URL: "http://127.0.0.1:8081"}}},
+		{"mock", config.Config{AppName: testApp, Mock: true, Kafka: tlsKafka}},
+		{"disabled", config.Config{AppName: testApp, Disabled: true, Kafka: tlsKafka}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			opts, err := eventmanager.KafkaOptions(tc.cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			cl, err := kgo.NewClient(opts...)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer cl.Close()
+			tcfg, _ := cl.OptValue(kgo.DialTLSConfig).(*tls.Config)
+			if tcfg == nil || len(tcfg.Certificates) != 1 || tcfg.RootCAs == nil {
+				t.Fatalf("DialTLSConfig = %v, want the CA and the client certificate of the PEM files", tcfg)
+			}
+			bad := tc.cfg
+			bad.Kafka.ClientKeyPath = p.Missing
+			// Kafka.TLSConfig cannot tell a Config built in code from one
+			// read from the environment: it names the variable.
+			if _, err := eventmanager.KafkaOptions(bad); err == nil || !strings.Contains(err.Error(), "ClientKeyPath") && !strings.Contains(err.Error(), "KAFKA_CLIENT_KEY_PATH") {
+				t.Fatalf("KafkaOptions with a missing key file = %v, want an error naming the key path", err)
+			}
+		})
+	}
+}
