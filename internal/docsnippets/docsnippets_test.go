@@ -172,6 +172,77 @@ func TestDocSnippets(t *testing.T) {
 	}
 }
 
+// TestDocFragments checks what TestDocSnippets cannot compile: every code
+// line of a block marked as a fragment (trailing comments, blank lines,
+// comment lines and "..." left out, spaces collapsed) must be found in the
+// Go files under examples/, whose programs compile and are tested as a
+// whole, so that an excerpt the docs show stays the code it quotes.
+func TestDocFragments(t *testing.T) {
+	root := filepath.Join("..", "..")
+	var code strings.Builder
+	err := filepath.WalkDir(filepath.Join(root, "examples"), func(path string, d os.DirEntry, err error) error {
+		if err != nil || d.IsDir() || !strings.HasSuffix(path, ".go") {
+			return err
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			return err
+		}
+		for _, line := range strings.Split(string(data), "\n") {
+			if n := codeLine(line); n != "" {
+				code.WriteString(n + "\n")
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files, err := filepath.Glob(filepath.Join(root, "docs", "*.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	checked := 0
+	for _, f := range append([]string{filepath.Join(root, "README.md")}, files...) {
+		snippets, err := extract(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range snippets {
+			if !s.skip {
+				continue
+			}
+			for i, line := range strings.Split(s.src, "\n") {
+				n := codeLine(line)
+				if n == "" || n == "..." {
+					continue
+				}
+				checked++
+				if !strings.Contains(code.String(), n) {
+					t.Errorf("%s:%d: a fragment's line is not in examples/: %q (quote the example's code, or drop the fragment marker and make the block compile)", s.file, s.line+1+i, n)
+				}
+			}
+		}
+	}
+	if checked == 0 {
+		t.Fatal("no fragment line checked: were the markers renamed?")
+	}
+	t.Logf("%d fragment lines found in examples/", checked)
+}
+
+// trailingComment is a line comment after code.
+var trailingComment = regexp.MustCompile(`\s+//.*$`)
+
+// codeLine returns a line's code with its trailing comment removed and its
+// spaces collapsed; "" for a blank or comment line.
+func codeLine(line string) string {
+	line = strings.TrimSpace(line)
+	if line == "" || strings.HasPrefix(line, "//") {
+		return ""
+	}
+	return strings.Join(strings.Fields(trailingComment.ReplaceAllString(line, "")), " ")
+}
+
 // extract returns the ```go blocks of a markdown file.
 func extract(path string) ([]snippet, error) {
 	data, err := os.ReadFile(path)
