@@ -23,21 +23,29 @@ func (c *Client) Latest(ctx context.Context, fullName string) (schemaJSON string
 	if err := checkSubject(subject); err != nil {
 		return "", 0, err
 	}
-	err = c.newCall(ctx).do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
+	schemaJSON, version, _, err = latestVersion(c.newCall(ctx), subject)
+	return schemaJSON, version, err
+}
+
+// latestVersion reads the latest version of subject with k, for Latest and
+// LatestResolved: its text, number and references. A subject that does not
+// exist or has no live version is not an error: "", 0 and no reference.
+func latestVersion(k *call, subject string) (schemaJSON string, version int, refs []Reference, err error) {
+	err = k.do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
 		s, err := sc.GetLatestSchema(subject)
 		if err == nil {
-			schemaJSON, version = s.Schema(), s.Version()
+			schemaJSON, version, refs = s.Schema(), s.Version(), fromSR(s.References())
 		}
 		return err
 	})
 	if re := (*RequestError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound &&
 		(re.Code == codeSubjectNotFound || re.Code == codeVersionNotFound) {
-		return "", 0, nil
+		return "", 0, nil, nil
 	}
 	if err != nil {
-		return "", 0, err
+		return "", 0, nil, err
 	}
-	return schemaJSON, version, nil
+	return schemaJSON, version, refs, nil
 }
 
 // Reference is a Confluent schema reference: the named type Name (a full
@@ -74,25 +82,13 @@ func (c *Client) LatestResolved(ctx context.Context, fullName string) (Resolved,
 	if err := checkSubject(subject); err != nil {
 		return Resolved{}, err
 	}
-	var (
-		res  Resolved
-		refs []Reference
-	)
+	var res Resolved
 	k := c.newCall(ctx)
-	err := k.do(opLatest, subject, func(sc *srclient.SchemaRegistryClient) error {
-		s, err := sc.GetLatestSchema(subject)
-		if err == nil {
-			res.Schema, res.Version, refs = s.Schema(), s.Version(), fromSR(s.References())
-		}
-		return err
-	})
-	if re := (*RequestError)(nil); errors.As(err, &re) && re.Status == http.StatusNotFound &&
-		(re.Code == codeSubjectNotFound || re.Code == codeVersionNotFound) {
-		return Resolved{}, nil
-	}
+	schemaJSON, version, refs, err := latestVersion(k, subject)
 	if err != nil {
 		return Resolved{}, err
 	}
+	res.Schema, res.Version = schemaJSON, version
 	seen := make(map[Reference]bool)
 	var resolve func(refs []Reference, depth int) error
 	resolve = func(refs []Reference, depth int) error {
