@@ -21,7 +21,7 @@ type core struct {
 	life    lifecycle // Initialize and Close
 	stamp   stamper   // the metadata Publish adds (idsource.go)
 	buf     *buffer   // the account of unsent events (buffer.go)
-	kafka   kafkaLink // the Kafka client and what watches it (kafka.go)
+	kafka   kafkaLink // the Kafka client and what watches it (link.go)
 	// registry is the schema registry client; Kafka mode only.
 	registry *schemaregistry.Client
 	// maxValue is the largest encoded event the Kafka client can send

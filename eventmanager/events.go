@@ -54,7 +54,7 @@ func (t *eventTable) addUnregistered(f closingRegistration) {
 	t.mu.Unlock()
 }
 
-// pending returns the publishers addUnregistered remembered.
+// unregisteredPublishers returns the publishers addUnregistered remembered.
 func (t *eventTable) unregisteredPublishers() []closingRegistration {
 	t.mu.Lock()
 	defer t.mu.Unlock()

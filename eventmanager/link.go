@@ -102,8 +102,8 @@ func (k *kafkaLink) drain(ctx context.Context) error {
 // in flight then fail with kgo.ErrClientClosed (see maybeWritten).
 // franz-go's Close can wait for a connection's first request (up to its
 // dial timeout), so shut returns when ctx ends; the promises that have not
-// run by then count their events when they run. idle waits for the
-// promises of buf's records.
+// run by then count their events when they run. Closing ends once every
+// record of buf has had its promise (buffer.waitIdle).
 func (k *kafkaLink) shut(ctx context.Context, buf *buffer) {
 	done := make(chan struct{})
 	go func() {
