@@ -69,8 +69,8 @@ func topicRecreated(err error) bool {
 	return errors.Is(err, kerr.UnknownTopicID) || err.Error() == "topic purged while buffered"
 }
 
-// add queues a record the client failed because its topic was recreated (topicRecreated), and starts a
-// pass if none runs. It reports false once the resender is stopped (the
+// add queues a record the client failed because its topic was recreated
+// (topicRecreated), and starts a pass if none runs. It reports false once the resender is stopped (the
 // record is then counted as the promise's error says).
 func (s *resender) add(r *kgo.Record, promise func(*kgo.Record, error)) bool {
 	s.mu.Lock()
