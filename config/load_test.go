@@ -135,18 +135,7 @@ func TestLoad(t *testing.T) {
 			if tc == nil {
 				return
 			}
-			if tc.MinVersion != tls.VersionTLS12 || tc.ServerName != "" || tc.InsecureSkipVerify {
-				t.Errorf("KafkaTLS MinVersion %x, ServerName %q, InsecureSkipVerify %t; want TLS 1.2, empty, false", tc.MinVersion, tc.ServerName, tc.InsecureSkipVerify)
-			}
-			if (tc.RootCAs != nil) != tt.want.roots {
-				t.Errorf("KafkaTLS.RootCAs set = %t, want %t", tc.RootCAs != nil, tt.want.roots)
-			}
-			switch {
-			case tt.want.clientCN == "" && len(tc.Certificates) != 0:
-				t.Errorf("%d client certificates, want none", len(tc.Certificates))
-			case tt.want.clientCN != "" && (len(tc.Certificates) != 1 || tc.Certificates[0].Leaf == nil || tc.Certificates[0].Leaf.Subject.CommonName != tt.want.clientCN):
-				t.Errorf("client certificates %v, want one for %q", tc.Certificates, tt.want.clientCN)
-			}
+			checkKafkaTLS(t, tc, tt.want.roots, tt.want.clientCN)
 		})
 	}
 }

@@ -140,22 +140,31 @@ func TestFromEnvTLS(t *testing.T) {
 			if err != nil || tc == nil {
 				t.Fatalf("Kafka.TLSConfig() = %v, %v", tc, err)
 			}
-			if tc.MinVersion != tls.VersionTLS12 {
-				t.Errorf("MinVersion = %x, want TLS 1.2", tc.MinVersion)
-			}
-			if (tc.RootCAs != nil) != tt.want.roots {
-				t.Errorf("RootCAs set = %t, want %t", tc.RootCAs != nil, tt.want.roots)
-			}
-			if tc.ServerName != "" || tc.InsecureSkipVerify {
-				t.Errorf("ServerName %q InsecureSkipVerify %t, want empty and false", tc.ServerName, tc.InsecureSkipVerify)
-			}
-			switch {
-			case tt.want.clientCN == "" && len(tc.Certificates) != 0:
-				t.Errorf("%d client certificates, want none", len(tc.Certificates))
-			case tt.want.clientCN != "" && (len(tc.Certificates) != 1 || tc.Certificates[0].Leaf == nil || tc.Certificates[0].Leaf.Subject.CommonName != tt.want.clientCN):
-				t.Errorf("client certificates %v, want one for %q", tc.Certificates, tt.want.clientCN)
-			}
+			checkKafkaTLS(t, tc, tt.want.roots, tt.want.clientCN)
 		})
+	}
+}
+
+// checkKafkaTLS checks a Kafka TLS configuration the SDK built: TLS 1.2 at
+// least, no ServerName (the client fills it per broker), verification on,
+// RootCAs set when roots is, and one client certificate for clientCN (none
+// when clientCN is "").
+func checkKafkaTLS(t *testing.T, tc *tls.Config, roots bool, clientCN string) {
+	t.Helper()
+	if tc.MinVersion != tls.VersionTLS12 {
+		t.Errorf("MinVersion = %x, want TLS 1.2", tc.MinVersion)
+	}
+	if (tc.RootCAs != nil) != roots {
+		t.Errorf("RootCAs set = %t, want %t", tc.RootCAs != nil, roots)
+	}
+	if tc.ServerName != "" || tc.InsecureSkipVerify {
+		t.Errorf("ServerName %q InsecureSkipVerify %t, want empty and false", tc.ServerName, tc.InsecureSkipVerify)
+	}
+	switch {
+	case clientCN == "" && len(tc.Certificates) != 0:
+		t.Errorf("%d client certificates, want none", len(tc.Certificates))
+	case clientCN != "" && (len(tc.Certificates) != 1 || tc.Certificates[0].Leaf == nil || tc.Certificates[0].Leaf.Subject.CommonName != clientCN):
+		t.Errorf("client certificates %v, want one for %q", tc.Certificates, clientCN)
 	}
 }
 
